@@ -1,0 +1,56 @@
+#include "common.hpp"
+
+#include "fastgd/fit_least_squares.hpp"
+#include "fastgd/threads.hpp"
+
+namespace fastgd::bindings {
+namespace {
+
+template <typename T>
+py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, std::size_t max_iter,
+              double tol, bool intercept, double l2, bool shuffle, std::uint64_t seed, bool record,
+              bool use_gram, double momentum, bool nesterov) {
+    const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
+                      static_cast<std::size_t>(X.shape(1)), intercept};
+    fit_config c;
+    c.lr = lr;
+    c.batch_size = batch_size;
+    c.max_iter = max_iter;
+    c.tol = tol;
+    c.l2 = l2;
+    c.shuffle = shuffle;
+    c.seed = seed;
+    c.record = record;
+    c.use_gram = use_gram;
+    c.rule.momentum = momentum;
+    c.rule.nesterov = nesterov;
+    c.n_threads = get_num_threads();
+    interrupt_poller poller(python_signal_check());
+    fit_output<T> out;
+    {
+        // Safe without the GIL: X and y are held alive by this frame and only read;
+        // the poller takes the GIL back to check for Ctrl-C.
+        py::gil_scoped_release release;
+        out = fit_least_squares(A, c, poller);
+    }
+    if (out.status == fit_status::stopped && PyErr_Occurred()) throw py::error_already_set();
+    return py::make_tuple(to_numpy(out.theta.data(), out.theta.size()),
+                          to_numpy(out.losses.data(), out.losses.size()), out.n_iter, to_string(out.status));
+}
+
+template <typename T>
+void define_for(py::module_& m) {
+    m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("lr"),
+          py::arg("batch_size"), py::arg("max_iter"), py::arg("tol"), py::arg("intercept"), py::arg("l2"),
+          py::arg("shuffle"), py::arg("seed"), py::arg("record"), py::arg("use_gram"), py::arg("momentum"),
+          py::arg("nesterov"));
+}
+
+}  // namespace
+
+void register_fit(py::module_& m) {
+    define_for<float>(m);
+    define_for<double>(m);
+}
+
+}  // namespace fastgd::bindings

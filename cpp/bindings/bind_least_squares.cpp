@@ -1,0 +1,72 @@
+#include "common.hpp"
+
+#include <vector>
+
+#include "fastgd/fit_least_squares.hpp"
+#include "fastgd/least_squares.hpp"
+#include "fastgd/threads.hpp"
+
+namespace fastgd::bindings {
+namespace {
+
+// Sum-of-squares loss and gradient; rows (optional) selects a mini-batch.
+template <typename T>
+py::tuple loss_grad(in_array<T> X, in_array<T> y, in_array<T> w, std::optional<in_array<std::int64_t>> rows,
+                    bool mean, double l2) {
+    const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
+    std::vector<std::size_t> idx;
+    if (rows) {
+        const auto* r = rows->data();
+        idx.assign(r, r + rows->size());  // validated in Python: 0 <= r < n
+    }
+    design<T> A{X.data(), y.data(), rows ? idx.size() : n, d, false, rows ? idx.data() : nullptr};
+    residual_sums<T> sums;
+    {
+        // Safe without the GIL: the arrays are held alive by this frame and only read.
+        py::gil_scoped_release release;
+        residual_sums_into(A, w.data(), get_num_threads(), sums);
+    }
+    const double m = static_cast<double>(A.n);
+    const double scale = mean ? 1.0 / m : 1.0;
+    double penalty = 0.0;
+    py::array_t<T> grad(static_cast<py::ssize_t>(d));
+    T* g = grad.mutable_data();
+    const T* wp = w.data();
+    for (std::size_t j = 0; j < d; ++j) {
+        const double wj = static_cast<double>(wp[j]);
+        penalty += wj * wj;
+        g[j] = static_cast<T>(2.0 * scale * sums.grad[j] + 2.0 * l2 * wj);
+    }
+    return py::make_tuple(scale * sums.sum_sq + l2 * penalty, grad);
+}
+
+template <typename T>
+double lipschitz(in_array<T> X, bool intercept, double l2) {
+    design<T> A{X.data(), nullptr, static_cast<std::size_t>(X.shape(0)), static_cast<std::size_t>(X.shape(1)),
+                intercept};
+    // Safe without the GIL: X is held alive by this frame and only read.
+    py::gil_scoped_release release;
+    const int threads = get_num_threads();
+    if (A.p() <= 512 && A.n > 4 * A.p()) {
+        const gram_form F = compute_gram(A, threads);
+        return least_squares_lipschitz(A, l2, threads, &F);
+    }
+    return least_squares_lipschitz(A, l2, threads);
+}
+
+template <typename T>
+void define_for(py::module_& m) {
+    m.def("least_squares_loss_grad", &loss_grad<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
+          py::arg("w").noconvert(), py::arg("rows").noconvert(), py::arg("mean"), py::arg("l2"));
+    m.def("least_squares_lipschitz", &lipschitz<T>, py::arg("X").noconvert(), py::arg("intercept"),
+          py::arg("l2"));
+}
+
+}  // namespace
+
+void register_least_squares(py::module_& m) {
+    define_for<float>(m);
+    define_for<double>(m);
+}
+
+}  // namespace fastgd::bindings

@@ -1,0 +1,40 @@
+#pragma once
+// Included first by every binding file, so every translation unit sees the same
+// pybind11 configuration and array aliases.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstddef>
+#include <functional>
+
+namespace py = pybind11;
+
+namespace fastgd::bindings {
+
+// Read-only inputs: the Python layer has already converted them to exactly this
+// dtype and C order, so no conversion happens here (noconvert on the arguments).
+template <typename T>
+using in_array = py::array_t<T, py::array::c_style>;
+
+template <typename T>
+py::array_t<T> to_numpy(const T* data, std::size_t n) {
+    py::array_t<T> out(static_cast<py::ssize_t>(n));
+    std::copy(data, data + n, out.mutable_data());
+    return out;
+}
+
+/// A stop check for C++ loops running with the GIL released: takes the GIL and runs
+/// Python's signal handlers. A raised KeyboardInterrupt stays set for the caller.
+inline std::function<bool()> python_signal_check() {
+    return [] {
+        py::gil_scoped_acquire gil;
+        return PyErr_CheckSignals() != 0;
+    };
+}
+
+void register_threads(py::module_& m);
+void register_least_squares(py::module_& m);
+void register_fit(py::module_& m);
+
+}  // namespace fastgd::bindings

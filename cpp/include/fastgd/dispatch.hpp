@@ -1,0 +1,40 @@
+#pragma once
+/// Runtime CPU dispatch: one table of row kernels per instruction set, chosen once.
+///
+/// The tables are built in cpp/dispatch/ (one translation unit per instruction
+/// set). The environment variable FASTGD_ARCH=baseline|avx2|avx512 caps the choice,
+/// so every copy can be tested on a machine that has the wider one.
+
+#include <cstddef>
+
+namespace fastgd {
+
+template <typename T>
+struct row_kernels {
+    /// See arch/least_squares_rows.hpp: residual_rows. idx may be nullptr; y may be nullptr (y = 0).
+    double (*residual_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx,
+                            const T* w, bool intercept, std::size_t begin, std::size_t end, T* g,
+                            double* g_intercept);
+    /// See arch/least_squares_rows.hpp: gram_rows.
+    double (*gram_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx,
+                        bool intercept, std::size_t begin, std::size_t end, double* G, double* Xty,
+                        double* scratch);
+};
+
+struct kernel_table {
+    const char* name;
+    row_kernels<float> f32;
+    row_kernels<double> f64;
+};
+
+/// The table for the widest instruction set this CPU (and FASTGD_ARCH) allows.
+const kernel_table& kernels();
+
+template <typename T>
+const row_kernels<T>& kernels_for();
+template <>
+inline const row_kernels<float>& kernels_for<float>() { return kernels().f32; }
+template <>
+inline const row_kernels<double>& kernels_for<double>() { return kernels().f64; }
+
+}  // namespace fastgd

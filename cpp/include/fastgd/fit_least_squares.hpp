@@ -1,0 +1,210 @@
+#pragma once
+/// Linear regression by gradient descent: the whole loop (epochs, shuffles,
+/// mini-batches, steps, stopping rules) with no Python in it.
+///
+/// Objective (reduction "mean"): J(w, b) = (1/n) sum (x_i.w + b - y_i)^2 + l2 ||w||^2.
+/// A mini-batch B uses (1/|B|) over its rows. Parameters are theta = [w, b].
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "fastgd/interrupt.hpp"
+#include "fastgd/least_squares.hpp"
+#include "fastgd/lipschitz.hpp"
+#include "fastgd/permutation.hpp"
+#include "fastgd/sgd.hpp"
+
+namespace fastgd {
+
+enum class fit_status { converged, max_iter, diverged, stopped };
+
+inline const char* to_string(fit_status s) {
+    switch (s) {
+        case fit_status::converged: return "converged";
+        case fit_status::max_iter: return "max_iter";
+        case fit_status::diverged: return "diverged";
+        case fit_status::stopped: return "stopped";
+    }
+    return "unknown";
+}
+
+struct fit_config {
+    double lr = 0.01;
+    std::size_t batch_size = 0;  // 0: full batch
+    std::size_t max_iter = 1000;  // epochs
+    double tol = 1e-6;            // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol
+    double l2 = 0.0;
+    bool shuffle = true;
+    std::uint64_t seed = 0;
+    bool record = true;  // the full-data loss after every epoch
+    bool use_gram = false;
+    sgd_options rule;
+    int n_threads = 1;
+    /// A loss above this many times the initial loss counts as diverged.
+    double explode_factor = 1e12;
+};
+
+template <typename T>
+struct fit_output {
+    std::vector<T> theta;        // [w, b]
+    std::vector<double> losses;  // initial loss, then one per epoch (when record)
+    std::size_t n_iter = 0;
+    fit_status status = fit_status::max_iter;
+};
+
+namespace detail {
+
+template <typename T>
+double l2_penalty(const std::vector<T>& theta, std::size_t d, double l2) {
+    if (l2 == 0.0) return 0.0;
+    double s = 0.0;
+    for (std::size_t j = 0; j < d; ++j) s += static_cast<double>(theta[j]) * static_cast<double>(theta[j]);
+    return l2 * s;
+}
+
+// Turns unscaled sums over m rows into the mean loss and its gradient (in place).
+template <typename T>
+double scale_to_mean(residual_sums<T>& s, std::size_t m, const std::vector<T>& theta, std::size_t d,
+                     double l2) {
+    const double inv = 1.0 / static_cast<double>(m);
+    for (auto& g : s.grad) g *= 2.0 * inv;
+    if (l2 != 0.0)
+        for (std::size_t j = 0; j < d; ++j) s.grad[j] += 2.0 * l2 * static_cast<double>(theta[j]);
+    return s.sum_sq * inv + l2_penalty(theta, d, l2);
+}
+
+template <typename T>
+bool all_finite(const std::vector<T>& v) {
+    for (const T x : v)
+        if (!std::isfinite(x)) return false;
+    return true;
+}
+
+template <typename T>
+double distance(const std::vector<T>& a, const std::vector<T>& b) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const double diff = static_cast<double>(a[i]) - static_cast<double>(b[i]);
+        s += diff * diff;
+    }
+    return std::sqrt(s);
+}
+
+}  // namespace detail
+
+/// L = largest eigenvalue of the Hessian (2/n) A^T A + 2 l2 I_w of the mean loss,
+/// by power iteration over X (or over the Gram form when one is given).
+template <typename T>
+double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, const gram_form* F = nullptr) {
+    const std::size_t p = A.p();
+    const double scale = 2.0 / static_cast<double>(A.n);
+    residual_sums<T> sums;
+    std::vector<T> v_t(p);
+    design<T> H = A;
+    H.y = nullptr;  // with y = 0 the gradient sums are A^T A v
+    return largest_eigenvalue(p, [&](const double* v, double* out) {
+        if (F) {
+            for (std::size_t i = 0; i < p; ++i) {
+                double s = 0.0;
+                for (std::size_t j = 0; j < p; ++j) s += F->G[i * p + j] * v[j];
+                out[i] = scale * s;
+            }
+        } else {
+            for (std::size_t i = 0; i < p; ++i) v_t[i] = static_cast<T>(v[i]);
+            residual_sums_into(H, v_t.data(), n_threads, sums);
+            for (std::size_t i = 0; i < p; ++i) out[i] = scale * sums.grad[i];
+        }
+        for (std::size_t j = 0; j < A.d; ++j) out[j] += 2.0 * l2 * v[j];
+    });
+}
+
+/// Runs the descent. A.idx must be nullptr. poller is ticked with the work done.
+template <typename T>
+fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interrupt_poller& poller) {
+    const std::size_t p = A.p(), n = A.n, d = A.d;
+    fit_output<T> out;
+    out.theta.assign(p, T(0));
+    std::vector<T> previous(p);
+    sgd_rule<T> rule(c.rule);
+    residual_sums<T> sums;
+    const bool full_batch = c.batch_size == 0 || c.batch_size >= n;
+
+    gram_form F;
+    if (full_batch && c.use_gram) F = compute_gram(A, c.n_threads);
+
+    auto full_loss_and_grad = [&]() {
+        if (full_batch && c.use_gram)
+            residual_sums_from_gram(F, out.theta.data(), sums);
+        else
+            residual_sums_into(A, out.theta.data(), c.n_threads, sums);
+        return detail::scale_to_mean(sums, n, out.theta, d, c.l2);
+    };
+
+    double loss = full_loss_and_grad();
+    const double loss0 = loss;
+    const double explode_at = c.explode_factor * (loss0 > 0.0 ? loss0 : 1.0);
+    if (c.record) out.losses.push_back(loss);
+    auto blew_up = [&](double l) { return !std::isfinite(l) || l > explode_at || !detail::all_finite(out.theta); };
+    if (blew_up(loss)) {
+        out.status = fit_status::diverged;
+        return out;
+    }
+
+    std::vector<std::size_t> order;
+    shuffler shuffle;
+    if (!full_batch && !c.shuffle) {
+        order.resize(n);
+        std::iota(order.begin(), order.end(), std::size_t{0});
+    }
+    const std::size_t work_per_epoch = full_batch && c.use_gram ? p * p : n * (d + 1);
+
+    for (std::size_t epoch = 0; epoch < c.max_iter; ++epoch) {
+        previous = out.theta;
+        if (full_batch) {
+            rule.step(out.theta.data(), sums.grad.data(), p, c.lr);
+            loss = full_loss_and_grad();
+        } else {
+            if (c.shuffle) shuffle.permutation(c.seed, epoch, n, order);
+            double epoch_sum_sq = 0.0;
+            for (std::size_t start = 0; start < n; start += c.batch_size) {
+                const std::size_t m = std::min(c.batch_size, n - start);
+                design<T> batch = A;
+                batch.idx = order.data() + start;
+                batch.n = m;
+                residual_sums_into(batch, out.theta.data(), c.n_threads, sums);
+                epoch_sum_sq += sums.sum_sq;
+                detail::scale_to_mean(sums, m, out.theta, d, c.l2);
+                rule.step(out.theta.data(), sums.grad.data(), p, c.lr);
+                if (poller.tick(m * (d + 1))) {
+                    out.n_iter = epoch;
+                    out.status = fit_status::stopped;
+                    return out;
+                }
+            }
+            // Without a recorded full loss, the mean of the mini-batch losses watches for divergence.
+            loss = c.record ? full_loss_and_grad()
+                            : epoch_sum_sq / static_cast<double>(n) + detail::l2_penalty(out.theta, d, c.l2);
+        }
+        out.n_iter = epoch + 1;
+        if (c.record) out.losses.push_back(loss);
+        if (blew_up(loss)) {
+            out.status = fit_status::diverged;
+            return out;
+        }
+        if (detail::distance(out.theta, previous) < c.tol) {
+            out.status = fit_status::converged;
+            return out;
+        }
+        if (poller.tick(work_per_epoch)) {
+            out.status = fit_status::stopped;
+            return out;
+        }
+    }
+    out.status = fit_status::max_iter;
+    return out;
+}
+
+}  // namespace fastgd

@@ -1,0 +1,31 @@
+"""fastgd: gradient descent done fast and done right.
+
+A C++17 core (the fused least-squares loss and gradient, the descent loops) behind
+a NumPy API.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from . import _core
+from ._threads import get_num_threads, set_num_threads, simd_arch
+from .least_squares import least_squares_loss_grad
+from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
+
+try:
+    __version__ = version("fastgd")
+except PackageNotFoundError:  # running from a source tree without metadata
+    __version__ = _core.__version__
+
+__all__ = [
+    "DivergenceWarning",
+    "FitResult",
+    "__version__",
+    "fit_least_squares",
+    "get_num_threads",
+    "least_squares_loss_grad",
+    "normal_equations",
+    "set_num_threads",
+    "simd_arch",
+]

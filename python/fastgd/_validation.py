@@ -1,0 +1,118 @@
+"""Checks and conversions at the Python edge: one place that turns user input into
+exactly what the C++ core wants, or raises an error a person can act on."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+FloatArray = NDArray[np.floating[Any]]
+
+
+def float_dtype_of(arr: np.ndarray, name: str) -> np.dtype[Any]:
+    """The float dtype fastgd computes in for an input of this dtype."""
+    kind = arr.dtype.kind
+    if kind == "f":
+        return np.dtype(np.float32) if arr.dtype.itemsize <= 4 else np.dtype(np.float64)
+    if kind in "iub":
+        return np.dtype(np.float64)
+    raise TypeError(
+        f"{name} must hold real numbers (float, int or bool), got dtype {arr.dtype}"
+    )
+
+
+def as_array(value: ArrayLike, name: str) -> np.ndarray:
+    """np.asarray with a readable error for things that are not arrays of numbers."""
+    if hasattr(value, "__dask_graph__"):
+        raise TypeError(f"{name} is a dask array; fastgd does not take dask arrays yet")
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} could not be read as an array of numbers: {exc}") from None
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{name} must hold real numbers (float, int or bool), got dtype {arr.dtype}")
+    return arr
+
+
+def design_matrix(X: ArrayLike, name: str = "X") -> np.ndarray:
+    """A C-contiguous float32/float64 2-D array: float32 stays float32, everything
+    else becomes float64. The caller's array is never modified; it is copied only
+    when its dtype or layout requires it."""
+    arr = as_array(X, name)
+    if arr.ndim != 2:
+        hint = "; use X.reshape(-1, 1) for a single feature" if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}{hint}")
+    dtype = float_dtype_of(arr, name)
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def vector(v: ArrayLike, name: str, length: int, dtype: np.dtype[Any], length_of: str) -> np.ndarray:
+    """A C-contiguous 1-D array of `length` elements in `dtype`."""
+    arr = as_array(v, name)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
+    if arr.shape[0] != length:
+        raise ValueError(f"{name} has length {arr.shape[0]} but {length_of} {length}")
+    return np.ascontiguousarray(arr, dtype=dtype)
+
+
+def require_finite(arr: np.ndarray, name: str) -> None:
+    if not np.isfinite(arr).all():
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
+
+
+def real_number(value: Any, name: str) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def nonnegative(value: Any, name: str) -> float:
+    x = real_number(value, name)
+    if not (x >= 0.0 and math.isfinite(x)):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return x
+
+
+def positive(value: Any, name: str) -> float:
+    x = real_number(value, name)
+    if not (x > 0.0 and math.isfinite(x)):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return x
+
+
+def integer(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    x = int(value)
+    if x < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    return x
+
+
+def boolean(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def seed_from(random_state: Any) -> int:
+    """A uint64 seed from None (fresh entropy), an int >= 0, or a numpy Generator."""
+    if random_state is None:
+        return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**63, dtype=np.int64))
+    if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, numbers.Integral):
+        raise TypeError(
+            "random_state must be None, an int >= 0 or a numpy.random.Generator, "
+            f"got {type(random_state).__name__}"
+        )
+    seed = int(random_state)
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"random_state must be in [0, 2**64), got {seed}")
+    return seed

@@ -1,0 +1,154 @@
+"""Plain NumPy versions of fastgd's kernels and loops, written to be read.
+
+They take the same arguments and return the same results as the compiled core,
+and follow the same order of operations where it matters (the shuffles, the
+batches, the stopping rules). Tests use them as the oracle; benchmarks time the
+core against them. They validate nothing: pass clean float arrays.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+
+from .linear_regression import OPTIMIZERS, FitResult
+
+GOLDEN_GAMMA = 0x9E3779B97F4A7C15
+MASK64 = (1 << 64) - 1
+
+
+def least_squares_loss_grad(X, y, w, reduction="mean", l2=0.0, rows=None):
+    """J = mean or sum of (Xw - y)^2, plus l2 ||w||^2; and its gradient."""
+    if rows is not None:
+        X, y = X[rows], y[rows]
+    r = X @ w - y
+    scale = 1.0 / X.shape[0] if reduction == "mean" else 1.0
+    loss = scale * float(r.astype(np.float64) @ r) + l2 * float(w.astype(np.float64) @ w)
+    grad = 2.0 * scale * (X.T @ r) + 2.0 * l2 * w
+    return loss, grad.astype(X.dtype)
+
+
+def _mix64(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function on uint64 arrays (wrapping arithmetic)."""
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The order of rows in one epoch: a stable argsort of per-row SplitMix64 keys."""
+    state = _mix64(np.array([(seed + GOLDEN_GAMMA * (epoch + 1)) & MASK64], dtype=np.uint64))[0]
+    counters = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(GOLDEN_GAMMA) + state
+    keys = (_mix64(counters) >> np.uint64(32)).astype(np.uint32)
+    return np.argsort(keys, kind="stable")
+
+
+def fit_least_squares(
+    X,
+    y,
+    optimizer="sgd",
+    lr=0.01,
+    batch_size=None,
+    max_iter=1000,
+    tol=1e-6,
+    fit_intercept=True,
+    l2=0.0,
+    shuffle=True,
+    random_state=0,
+    momentum=0.9,
+    record=True,
+) -> FitResult:
+    """Linear regression by GD / mini-batch SGD / momentum / Nesterov, in NumPy.
+
+    theta = [w, b] starts at 0; each step on a batch B of m rows:
+        r = X_B w + b - y_B
+        grad_w = (2/m) X_B^T r + 2 l2 w,   grad_b = (2/m) sum(r)
+        momentum (torch.optim.SGD):  v = grad (first step) else beta v + grad
+        nesterov: step = grad + beta v, else step = v (plain: step = grad)
+        theta = theta - lr * step
+    """
+    n, d = X.shape
+    dtype = X.dtype
+    use_momentum, nesterov = OPTIMIZERS[optimizer]
+    full_batch = batch_size is None or batch_size >= n
+    tol = -1.0 if tol is None else tol
+    seed = random_state
+    A = np.hstack([X, np.ones((n, 1), dtype)]) if fit_intercept else X
+    mask = np.ones(A.shape[1], dtype)  # which parameters carry the l2 penalty
+    if fit_intercept:
+        mask[-1] = 0
+
+    def loss_and_grad(theta, rows):
+        Ab, yb = (A, y) if rows is None else (A[rows], y[rows])
+        r = Ab @ theta - yb
+        m = Ab.shape[0]
+        grad = (2.0 / m) * (Ab.T @ r) + 2.0 * l2 * mask * theta
+        loss = float(r.astype(np.float64) @ r) / m + l2 * float((mask * theta).astype(np.float64) @ theta)
+        return loss, grad.astype(dtype)
+
+    theta = np.zeros(A.shape[1], dtype)
+    velocity = None
+
+    def step(theta, grad):
+        nonlocal velocity
+        if not use_momentum:
+            return theta - dtype.type(lr) * grad
+        velocity = grad if velocity is None else dtype.type(momentum) * velocity + grad
+        direction = grad + dtype.type(momentum) * velocity if nesterov else velocity
+        return theta - dtype.type(lr) * direction
+
+    loss, grad = loss_and_grad(theta, None)
+    loss0 = loss
+    explode_at = 1e12 * (loss0 if loss0 > 0 else 1.0)
+    losses = [loss] if record else []
+    status, n_iter = "max_iter", 0
+    for epoch in range(max_iter):
+        previous = theta
+        if full_batch:
+            theta = step(theta, grad)
+            loss, grad = loss_and_grad(theta, None)
+        else:
+            order = permutation(seed, epoch, n) if shuffle else np.arange(n)
+            batch_losses = 0.0
+            for start in range(0, n, batch_size):
+                rows = order[start : start + batch_size]
+                batch_loss, batch_grad = loss_and_grad(theta, rows)
+                batch_losses += (batch_loss - l2 * float((mask * theta) @ theta)) * len(rows)
+                theta = step(theta, batch_grad)
+            if record:
+                loss, grad = loss_and_grad(theta, None)
+            else:
+                loss = batch_losses / n + l2 * float((mask * theta) @ theta)
+        n_iter = epoch + 1
+        if record:
+            losses.append(loss)
+        if not np.isfinite(loss) or loss > explode_at or not np.isfinite(theta).all():
+            status = "diverged"
+            break
+        if np.linalg.norm((theta - previous).astype(np.float64)) < tol:
+            status = "converged"
+            break
+    coef = theta[:d]
+    intercept = float(theta[d]) if fit_intercept else 0.0
+    return FitResult(coef, intercept, np.array(losses), n_iter, status, "", lr, optimizer,
+                     "batch" if not full_batch else "stream")
+
+
+def normal_equations(X, y, fit_intercept=False):
+    """The lecture's closed form, literally: w = (X^T X)^{-1} X^T y (solved, not inverted)."""
+    if fit_intercept:
+        A = np.hstack([X, np.ones((X.shape[0], 1))])
+        theta = np.linalg.solve(A.T @ A, A.T @ y)
+        return theta[:-1], float(theta[-1])
+    return np.linalg.solve(X.T @ X, X.T @ y)
+
+
+def gd_steps_reference(X: np.ndarray, y: np.ndarray, lr: float, steps: int,
+                       w0: Optional[np.ndarray] = None) -> np.ndarray:
+    """steps of full-batch GD on the mean loss without intercept: the benchmark baseline."""
+    w = np.zeros(X.shape[1], X.dtype) if w0 is None else w0.copy()
+    for _ in range(steps):
+        _, g = least_squares_loss_grad(X, y, w)
+        w = w - lr * g
+    return w
