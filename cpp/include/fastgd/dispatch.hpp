@@ -19,6 +19,8 @@ struct row_kernels {
     double (*gram_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx,
                         bool intercept, std::size_t begin, std::size_t end, double* G, double* Xty,
                         double* scratch);
+    /// See arch/least_squares_rows.hpp: sum_rows (a bandwidth probe).
+    double (*sum_rows)(const T* X, std::size_t d, std::size_t begin, std::size_t end);
 };
 
 struct kernel_table {

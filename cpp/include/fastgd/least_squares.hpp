@@ -99,6 +99,23 @@ void residual_sums_into(const design<T>& A, const T* w, int n_threads, residual_
     }
 }
 
+/// Sum of all elements of X with the same task split and threads as the gradient:
+/// the read-only bandwidth ceiling for benchmarks.
+template <typename T>
+double stream_sum(const design<T>& A, int n_threads) {
+    const std::size_t rows_per_task = detail::task_rows(A.d);
+    const std::size_t n_tasks = (A.n + rows_per_task - 1) / rows_per_task;
+    std::vector<double> partial(n_tasks, 0.0);
+    const auto& k = kernels_for<T>();
+    parallel_for(n_tasks, n_threads, [&](std::size_t first, std::size_t last) {
+        for (std::size_t t = first; t < last; ++t)
+            partial[t] = k.sum_rows(A.X, A.d, t * rows_per_task, std::min(A.n, (t + 1) * rows_per_task));
+    });
+    double s = 0.0;
+    for (const double x : partial) s += x;
+    return s;
+}
+
 /// The Gram form of least squares over [X, 1]: G = A^T A (p x p, full), Xty = A^T y,
 /// yy = y^T y, all in double.
 struct gram_form {

@@ -17,10 +17,6 @@
 namespace fastgd {
 namespace FASTGD_ARCH {
 
-// Two accumulators' worth of lanes per row hides the FMA latency.
-template <typename T>
-constexpr int lanes = 2 * FASTGD_VECTOR_BYTES / static_cast<int>(sizeof(T));
-
 inline void prefetch(const void* p) {
 #if defined(__GNUC__)
     __builtin_prefetch(p, 0, 0);
@@ -40,30 +36,77 @@ struct row_source {
     T target(std::size_t r) const { return y ? y[idx ? idx[r] : r] : T(0); }
 };
 
-template <typename T, int L>
-inline T sum_lanes(const T (&a)[L]) {
-    T s = 0;
-    for (int k = 0; k < L; ++k) s += a[k];
+#if defined(__GNUC__)
+// GCC/Clang vector extensions: one register of the target width, whatever the ISA.
+typedef double vf64 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+typedef float vf32 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+template <typename T>
+struct simd;
+template <>
+struct simd<double> {
+    using type = vf64;
+};
+template <>
+struct simd<float> {
+    using type = vf32;
+};
+template <typename T>
+using vec = typename simd<T>::type;
+template <typename T>
+constexpr std::size_t width = FASTGD_VECTOR_BYTES / sizeof(T);
+
+template <typename T>
+inline vec<T> load(const T* p) {
+    vec<T> v;
+    __builtin_memcpy(&v, p, sizeof v);  // an unaligned load
+    return v;
+}
+template <typename T>
+inline void store(T* p, vec<T> v) {
+    __builtin_memcpy(p, &v, sizeof v);
+}
+template <typename T>
+inline vec<T> splat(T x) {
+    return vec<T>{} + x;
+}
+inline double hsum(vf64 v) {
+    double s = 0;
+    for (std::size_t k = 0; k < width<double>; ++k) s += v[k];
+    return s;
+}
+inline float hsum(vf32 v) {
+    float s = 0;
+    for (std::size_t k = 0; k < width<float>; ++k) s += v[k];
     return s;
 }
 
-// out[i] = x_i . w for four rows at once: w is loaded once per four rows.
+// out[i] = x_i . w for four rows at once, two accumulators per row to hide FMA
+// latency; w is loaded once per four rows.
 template <typename T>
-inline void dot4(const T* __restrict x0, const T* __restrict x1, const T* __restrict x2,
-                 const T* __restrict x3, const T* __restrict w, std::size_t d, T* out) {
-    constexpr int L = lanes<T>;
-    T a0[L] = {}, a1[L] = {}, a2[L] = {}, a3[L] = {};
+inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
+    constexpr std::size_t W = width<T>;
+    vec<T> a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
     std::size_t j = 0;
-    for (; j + L <= d; j += L) {
-        for (int k = 0; k < L; ++k) {
-            const T wk = w[j + k];
-            a0[k] += x0[j + k] * wk;
-            a1[k] += x1[j + k] * wk;
-            a2[k] += x2[j + k] * wk;
-            a3[k] += x3[j + k] * wk;
-        }
+    for (; j + 2 * W <= d; j += 2 * W) {
+        const vec<T> wa = load(w + j), wb = load(w + j + W);
+        a0 += load(x0 + j) * wa;
+        b0 += load(x0 + j + W) * wb;
+        a1 += load(x1 + j) * wa;
+        b1 += load(x1 + j + W) * wb;
+        a2 += load(x2 + j) * wa;
+        b2 += load(x2 + j + W) * wb;
+        a3 += load(x3 + j) * wa;
+        b3 += load(x3 + j + W) * wb;
     }
-    T s0 = sum_lanes(a0), s1 = sum_lanes(a1), s2 = sum_lanes(a2), s3 = sum_lanes(a3);
+    if (j + W <= d) {
+        const vec<T> wa = load(w + j);
+        a0 += load(x0 + j) * wa;
+        a1 += load(x1 + j) * wa;
+        a2 += load(x2 + j) * wa;
+        a3 += load(x3 + j) * wa;
+        j += W;
+    }
+    T s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
     for (; j < d; ++j) {
         s0 += x0[j] * w[j];
         s1 += x1[j] * w[j];
@@ -76,24 +119,74 @@ inline void dot4(const T* __restrict x0, const T* __restrict x1, const T* __rest
     out[3] = s3;
 }
 
+// g += r0 x0 + r1 x1 + r2 x2 + r3 x3
 template <typename T>
-inline T dot1(const T* __restrict x, const T* __restrict w, std::size_t d) {
-    constexpr int L = lanes<T>;
-    T a[L] = {};
+inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, const T* r, std::size_t d) {
+    constexpr std::size_t W = width<T>;
+    const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
     std::size_t j = 0;
-    for (; j + L <= d; j += L)
-        for (int k = 0; k < L; ++k) a[k] += x[j + k] * w[j + k];
-    T s = sum_lanes(a);
+    for (; j + W <= d; j += W)
+        store(g + j, load(g + j) + r0 * load(x0 + j) + r1 * load(x1 + j) + r2 * load(x2 + j) + r3 * load(x3 + j));
+    for (; j < d; ++j) g[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
+}
+
+template <typename T>
+inline T dot1(const T* x, const T* w, std::size_t d) {
+    constexpr std::size_t W = width<T>;
+    vec<T> a{};
+    std::size_t j = 0;
+    for (; j + W <= d; j += W) a += load(x + j) * load(w + j);
+    T s = hsum(a);
     for (; j < d; ++j) s += x[j] * w[j];
     return s;
 }
+
+template <typename T>
+inline void axpy1(T* g, const T* x, T r, std::size_t d) {
+    constexpr std::size_t W = width<T>;
+    const vec<T> rv = splat(r);
+    std::size_t j = 0;
+    for (; j + W <= d; j += W) store(g + j, load(g + j) + rv * load(x + j));
+    for (; j < d; ++j) g[j] += r * x[j];
+}
+#else
+// Portable scalar fallback for compilers without vector extensions.
+template <typename T>
+inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+        s0 += x0[j] * w[j];
+        s1 += x1[j] * w[j];
+        s2 += x2[j] * w[j];
+        s3 += x3[j] * w[j];
+    }
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+}
+template <typename T>
+inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, const T* r, std::size_t d) {
+    for (std::size_t j = 0; j < d; ++j) g[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
+}
+template <typename T>
+inline T dot1(const T* x, const T* w, std::size_t d) {
+    T s = 0;
+    for (std::size_t j = 0; j < d; ++j) s += x[j] * w[j];
+    return s;
+}
+template <typename T>
+inline void axpy1(T* g, const T* x, T r, std::size_t d) {
+    for (std::size_t j = 0; j < d; ++j) g[j] += r * x[j];
+}
+#endif
 
 /// Rows [begin, end): r_i = x_i . w (+ w[d] when intercept) - y_i;
 /// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
 /// src.y == nullptr means y = 0 (used for Hessian-vector products).
 template <typename T>
-double residual_rows(const row_source<T>& src, const T* __restrict w, bool intercept,
-                     std::size_t begin, std::size_t end, T* __restrict g, double* g_intercept) {
+double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin,
+                     std::size_t end, T* g, double* g_intercept) {
     const std::size_t d = src.d;
     const T b = intercept ? w[d] : T(0);
     double loss = 0.0, gb = 0.0;
@@ -110,27 +203,48 @@ double residual_rows(const row_source<T>& src, const T* __restrict w, bool inter
                 for (std::size_t off = 0; off < d * sizeof(T); off += 64) prefetch(p + off);
             }
         }
-        T dots[4];
-        dot4(x0, x1, x2, x3, w, d, dots);
-        const T r0 = dots[0] + b - src.target(i);
-        const T r1 = dots[1] + b - src.target(i + 1);
-        const T r2 = dots[2] + b - src.target(i + 2);
-        const T r3 = dots[3] + b - src.target(i + 3);
-        loss += static_cast<double>(r0) * r0 + static_cast<double>(r1) * r1 +
-                static_cast<double>(r2) * r2 + static_cast<double>(r3) * r3;
-        gb += static_cast<double>(r0) + static_cast<double>(r1) + static_cast<double>(r2) +
-              static_cast<double>(r3);
-        for (std::size_t j = 0; j < d; ++j) g[j] += r0 * x0[j] + r1 * x1[j] + r2 * x2[j] + r3 * x3[j];
+        T r[4];
+        dot4(x0, x1, x2, x3, w, d, r);
+        for (int k = 0; k < 4; ++k) {
+            r[k] += b - src.target(i + static_cast<std::size_t>(k));
+            loss += static_cast<double>(r[k]) * static_cast<double>(r[k]);
+            gb += static_cast<double>(r[k]);
+        }
+        axpy4(g, x0, x1, x2, x3, r, d);
     }
     for (; i < end; ++i) {
         const T* x = src.row(i);
         const T r = dot1(x, w, d) + b - src.target(i);
         loss += static_cast<double>(r) * r;
         gb += static_cast<double>(r);
-        for (std::size_t j = 0; j < d; ++j) g[j] += r * x[j];
+        axpy1(g, x, r, d);
     }
     if (intercept) *g_intercept += gb;
     return loss;
+}
+
+/// Sum of every element of rows [begin, end): a read-only pass over X, the
+/// bandwidth ceiling the fused kernel is measured against.
+template <typename T>
+double sum_rows(const row_source<T>& src, std::size_t begin, std::size_t end) {
+    const T* p = src.row(begin);
+    const std::size_t count = (end - begin) * src.d;
+    std::size_t j = 0;
+#if defined(__GNUC__)
+    constexpr std::size_t W = width<T>;
+    vec<T> a{}, b{}, c{}, e{};
+    for (; j + 4 * W <= count; j += 4 * W) {
+        a += load(p + j);
+        b += load(p + j + W);
+        c += load(p + j + 2 * W);
+        e += load(p + j + 3 * W);
+    }
+    double s = static_cast<double>(hsum((a + b) + (c + e)));
+#else
+    double s = 0.0;
+#endif
+    for (; j < count; ++j) s += static_cast<double>(p[j]);
+    return s;
 }
 
 /// Rows [begin, end) of the augmented [X, 1] (the 1 when intercept):
