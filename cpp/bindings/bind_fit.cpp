@@ -49,6 +49,16 @@ void define_for(py::module_& m) {
 }  // namespace
 
 void register_fit(py::module_& m) {
+    m.def(
+        "permutation",
+        [](std::uint64_t seed, std::uint64_t epoch, std::size_t n) {
+            std::vector<std::size_t> order;
+            shuffler().permutation(seed, epoch, n, order);
+            py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
+            std::copy(order.begin(), order.end(), out.mutable_data());
+            return out;
+        },
+        py::arg("seed"), py::arg("epoch"), py::arg("n"), "The row order of one epoch's shuffle (for tests).");
     define_for<float>(m);
     define_for<double>(m);
 }

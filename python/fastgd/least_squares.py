@@ -66,6 +66,8 @@ def least_squares_loss_grad(
     idx: Optional[np.ndarray[Any, Any]] = None
     if rows is not None:
         r = v.as_array(rows, "rows")
+        if r.size == 0:
+            r = r.astype(np.int64)  # [] arrives as float64
         if r.ndim != 1 or r.dtype.kind not in "iu":
             raise TypeError(f"rows must be a 1-D array of integers, got dtype {r.dtype} and shape {r.shape}")
         if r.size and (r.min() < 0 or r.max() >= n):

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastgd
+
+# Tolerances that fit each dtype: float32 sums of ~10^3 terms keep ~5 digits.
+RTOL = {np.dtype(np.float32): 2e-4, np.dtype(np.float64): 1e-10}
+
+
+def make_regression(n: int, d: int, dtype=np.float64, noise: float = 0.1, seed: int = 0,
+                    intercept: float = 0.0):
+    """Well-conditioned synthetic data: y = X w_true + intercept + noise."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, d))
+    w_true = rng.standard_normal(d)
+    y = X @ w_true + intercept + noise * rng.standard_normal(n)
+    return X.astype(dtype), y.astype(dtype), w_true
+
+
+@pytest.fixture
+def regression():
+    return make_regression(500, 6, intercept=2.0)
+
+
+@pytest.fixture(autouse=True)
+def restore_threads():
+    before = fastgd.get_num_threads()
+    yield
+    fastgd.set_num_threads(before)

@@ -1,0 +1,221 @@
+"""Linear regression by GD, SGD, momentum and Nesterov: against the NumPy reference
+(same shuffles, same steps) and against the analytic solution."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastgd
+from fastgd import reference as ref
+
+from .conftest import make_regression
+
+METHODS = [
+    pytest.param("gd", None, 0.05, id="gd"),
+    pytest.param("sgd", None, 0.05, id="sgd-full"),
+    pytest.param("sgd", 1, 0.002, id="sgd-1"),
+    pytest.param("sgd", 32, 0.02, id="sgd-32"),
+    pytest.param("momentum", None, 0.02, id="momentum"),
+    pytest.param("momentum", 16, 0.005, id="momentum-16"),
+    pytest.param("nesterov", None, 0.02, id="nesterov"),
+    pytest.param("nesterov", 64, 0.01, id="nesterov-64"),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "batch_size", "lr"), METHODS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "no-icpt"])
+def test_fit_matches_reference(optimizer, batch_size, lr, dtype, fit_intercept):
+    X, y, _ = make_regression(300, 5, dtype=dtype, intercept=1.5)
+    kw = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, max_iter=25, tol=0.0,
+              fit_intercept=fit_intercept, l2=0.01, random_state=7)
+    got = fastgd.fit_least_squares(X, y, gradient="stream", **kw)
+    want = ref.fit_least_squares(X, y, **kw)
+    rtol = 1e-4 if dtype == np.float32 else 1e-11
+    assert got.coef.dtype == dtype
+    assert got.n_iter == want.n_iter == 25
+    assert got.status == want.status == "max_iter"
+    np.testing.assert_allclose(got.coef, want.coef, rtol=rtol, atol=rtol)
+    assert got.intercept == pytest.approx(want.intercept, rel=rtol, abs=rtol)
+    np.testing.assert_allclose(got.losses, want.losses, rtol=rtol)
+    assert len(got.losses) == 26
+
+
+@pytest.mark.parametrize(("optimizer", "batch_size", "lr"), METHODS)
+def test_converges_to_the_analytic_solution(optimizer, batch_size, lr):
+    X, y, _ = make_regression(400, 4, noise=0.0, intercept=-0.7, seed=3)
+    coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
+    # Noise-free data: every method, even constant-step SGD, reaches the exact fit.
+    fit = fastgd.fit_least_squares(X, y, optimizer=optimizer, lr=lr, batch_size=batch_size,
+                                   max_iter=3000, tol=1e-10, random_state=0)
+    assert fit.status == "converged", fit.message
+    assert fit.success
+    np.testing.assert_allclose(fit.coef, coef, atol=1e-6)
+    assert fit.intercept == pytest.approx(intercept, abs=1e-6)
+    assert fit.losses[-1] < 1e-10
+    assert fit.n_iter < 3000
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 8])
+def test_lr_auto_converges_without_tuning(batch_size):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((500, 3)) * [1.0, 10.0, 100.0] + 50.0  # badly scaled, uncentred
+    y = X @ [1.0, -0.5, 0.02] + 3.0
+    fit = fastgd.fit_least_squares(X, y, lr="auto", batch_size=batch_size, max_iter=50,
+                                   random_state=0)
+    assert fit.status in ("converged", "max_iter")
+    assert np.all(np.diff(fit.losses[:3]) < 0) if batch_size is None else fit.losses[-1] < fit.losses[0]
+    assert np.isfinite(fit.coef).all()
+    L = 1.0 / fit.lr
+    assert L > 0
+
+
+def test_lr_auto_is_one_over_L():
+    X, y, _ = make_regression(200, 3, seed=4)
+    fit = fastgd.fit_least_squares(X, y, lr="auto", fit_intercept=False, max_iter=1)
+    H = 2.0 / 200 * X.T @ X
+    assert fit.lr == pytest.approx(1.0 / np.linalg.eigvalsh(H).max(), rel=1e-3)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "nesterov"])
+def test_gram_and_stream_agree(optimizer, dtype):
+    X, y, _ = make_regression(2000, 7, dtype=dtype, intercept=0.5, seed=5)
+    kw = dict(optimizer=optimizer, lr=0.05, max_iter=60, tol=0.0, l2=0.1)
+    stream = fastgd.fit_least_squares(X, y, gradient="stream", **kw)
+    gram = fastgd.fit_least_squares(X, y, gradient="gram", **kw)
+    assert (stream.gradient, gram.gradient) == ("stream", "gram")
+    rtol = 1e-4 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(gram.coef, stream.coef, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(gram.losses, stream.losses, rtol=rtol * 10)
+
+
+def test_gradient_auto_picks_gram_for_tall_data_and_stream_for_wide():
+    X, y, _ = make_regression(5000, 8)
+    assert fastgd.fit_least_squares(X, y, max_iter=100).gradient == "gram"
+    Xw, yw, _ = make_regression(50, 200)
+    assert fastgd.fit_least_squares(Xw, yw, max_iter=5, lr=1e-3).gradient == "stream"
+    assert fastgd.fit_least_squares(X, y, batch_size=10, max_iter=2).gradient == "batch"
+
+
+def test_same_seed_same_result_and_other_seed_differs():
+    X, y, _ = make_regression(300, 4)
+    a = fastgd.fit_least_squares(X, y, batch_size=7, max_iter=5, tol=None, random_state=11)
+    b = fastgd.fit_least_squares(X, y, batch_size=7, max_iter=5, tol=None, random_state=11)
+    c = fastgd.fit_least_squares(X, y, batch_size=7, max_iter=5, tol=None, random_state=12)
+    np.testing.assert_array_equal(a.coef, b.coef)
+    np.testing.assert_array_equal(a.losses, b.losses)
+    assert not np.array_equal(a.coef, c.coef)
+
+
+def test_generator_random_state_is_accepted():
+    X, y, _ = make_regression(100, 2)
+    fit = fastgd.fit_least_squares(X, y, batch_size=5, max_iter=3, random_state=np.random.default_rng(1))
+    assert np.isfinite(fit.coef).all()
+
+
+def test_fits_are_bitwise_identical_across_thread_counts():
+    X, y, _ = make_regression(150_000, 12, seed=8)
+    out = []
+    for k in (1, 2, 4):
+        fastgd.set_num_threads(k)
+        out.append((
+            fastgd.fit_least_squares(X, y, lr=0.1, max_iter=10, tol=None, gradient="stream"),
+            fastgd.fit_least_squares(X, y, lr=0.01, batch_size=4096, max_iter=2, tol=None, random_state=3),
+        ))
+    for full, mini in out[1:]:
+        np.testing.assert_array_equal(full.coef, out[0][0].coef)
+        np.testing.assert_array_equal(full.losses, out[0][0].losses)
+        np.testing.assert_array_equal(mini.coef, out[0][1].coef)
+
+
+def test_shuffle_false_visits_rows_in_order():
+    X, y, _ = make_regression(50, 3)
+    got = fastgd.fit_least_squares(X, y, batch_size=10, shuffle=False, max_iter=4, tol=None, lr=0.02)
+    want = ref.fit_least_squares(X, y, batch_size=10, shuffle=False, max_iter=4, tol=None, lr=0.02)
+    np.testing.assert_allclose(got.coef, want.coef, rtol=1e-12)
+
+
+def _splitmix_key(state: int, i: int) -> int:
+    """Independent oracle in Python ints: SplitMix64's output, top 32 bits."""
+    z = (state + 0x9E3779B97F4A7C15 * (i + 1)) & (2**64 - 1)
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & (2**64 - 1)
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & (2**64 - 1)
+    return z ^ (z >> 31)
+
+
+def test_splitmix64_known_answer():
+    # SplitMix64 seeded with 0 first outputs 0xE220A8397B1DCDAF (Vigna's reference code).
+    assert _splitmix_key(0, 0) == 0xE220A8397B1DCDAF
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 1000, 70_001])
+def test_permutation_compiled_reference_and_oracle_agree(n):
+    seed, epoch = 42, 3
+    state = _splitmix_key(seed, epoch)
+    keys = [_splitmix_key(state, i) >> 32 for i in range(min(n, 2000))]
+    oracle = sorted(range(len(keys)), key=lambda i: keys[i])  # Python's sort is stable
+    p_ref = ref.permutation(seed, epoch, n)
+    p_core = fastgd._core.permutation(seed, epoch, n)
+    np.testing.assert_array_equal(p_core, p_ref)
+    assert np.array_equal(np.sort(p_ref), np.arange(n))
+    if n <= 2000:
+        assert p_ref.tolist() == oracle
+    if n > 10:
+        assert not np.array_equal(ref.permutation(seed, 0, n), ref.permutation(seed, 1, n))
+
+
+def test_max_iter_zero_returns_the_start():
+    X, y, _ = make_regression(20, 2)
+    fit = fastgd.fit_least_squares(X, y, max_iter=0)
+    assert fit.n_iter == 0
+    assert fit.status == "max_iter"
+    np.testing.assert_array_equal(fit.coef, 0.0)
+    assert fit.losses.shape == (1,)
+    assert fit.losses[0] == pytest.approx(np.mean(y**2))
+
+
+def test_record_false_keeps_no_losses():
+    X, y, _ = make_regression(20, 2)
+    assert fastgd.fit_least_squares(X, y, record=False, batch_size=4, max_iter=3).losses.shape == (0,)
+
+
+@pytest.mark.parametrize("batch_size", [None, 4])
+def test_divergence_is_reported_with_a_safe_learning_rate(batch_size):
+    X, y, _ = make_regression(100, 3)
+    with pytest.warns(fastgd.DivergenceWarning, match=r"lr < 2/L = [0-9.]+"):
+        fit = fastgd.fit_least_squares(X, y, lr=50.0, batch_size=batch_size, max_iter=1000)
+    assert fit.status == "diverged"
+    assert not fit.success
+    assert fit.n_iter < 1000
+    assert "too large" in fit.message
+
+
+def test_predict():
+    X, y, _ = make_regression(100, 3, noise=0.0, intercept=1.0)
+    fit = fastgd.fit_least_squares(X, y, lr="auto", max_iter=5000, tol=1e-12)
+    np.testing.assert_allclose(fit.predict(X), y, atol=1e-6)
+    with pytest.raises(ValueError, match="X has 2 columns but the fit has 3"):
+        fit.predict(X[:, :2])
+
+
+def test_normal_equations_against_lstsq_and_reference():
+    X, y, _ = make_regression(200, 5, seed=9)
+    w = fastgd.normal_equations(X, y)
+    np.testing.assert_allclose(w, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-12)
+    np.testing.assert_allclose(w, ref.normal_equations(X, y), rtol=1e-10)
+    coef, b = fastgd.normal_equations(X, y, fit_intercept=True)
+    rcoef, rb = ref.normal_equations(X, y, fit_intercept=True)
+    np.testing.assert_allclose(coef, rcoef, rtol=1e-10)
+    assert b == pytest.approx(rb, rel=1e-10, abs=1e-12)
+
+
+def test_normal_equations_is_stable_where_the_explicit_inverse_is_not():
+    # Columns nearly collinear: cond(X^T X) ~ 1e16 ruins (X^T X)^-1; lstsq on X does not.
+    rng = np.random.default_rng(10)
+    t = rng.standard_normal(100)
+    X = np.column_stack([t, t + 1e-8 * rng.standard_normal(100)])
+    y = X @ [1.0, 2.0]
+    w = fastgd.normal_equations(X, y)
+    np.testing.assert_allclose(X @ w, y, atol=1e-6)
