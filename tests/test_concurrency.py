@@ -1,0 +1,138 @@
+"""The GIL is released during fits, Ctrl-C stops them, and parallel fits are correct."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import fastgd
+
+from .conftest import make_regression
+
+
+def test_gil_is_released_during_a_long_fit():
+    X, y, _ = make_regression(100_000, 32)
+    done = threading.Event()
+    ticks = 0
+
+    def fit():
+        fastgd.fit_least_squares(X, y, lr=1e-3, batch_size=1, max_iter=10, tol=None, record=False)
+        done.set()
+
+    worker = threading.Thread(target=fit)
+    start = time.perf_counter()
+    worker.start()
+    while not done.is_set():
+        ticks += 1
+    worker.join()
+    elapsed = time.perf_counter() - start
+    assert elapsed > 0.05, "the fit was too short to observe"
+    # Holding the GIL would freeze this loop for the whole fit (a handful of ticks).
+    assert ticks > 10_000
+
+
+def test_four_fits_in_four_threads_at_once():
+    datasets = [make_regression(20_000, 8, seed=s, intercept=s) for s in range(4)]
+    configs = [dict(batch_size=None), dict(batch_size=16, lr=0.01), dict(optimizer="momentum", lr=0.02),
+               dict(optimizer="nesterov", batch_size=64, lr=0.01)]
+    expected = [fastgd.fit_least_squares(X, y, max_iter=20, random_state=1, **c)
+                for (X, y, _), c in zip(datasets, configs)]
+    results: list = [None] * 4
+    barrier = threading.Barrier(4)
+
+    def run(i):
+        X, y, _ = datasets[i]
+        barrier.wait()
+        results[i] = fastgd.fit_least_squares(X, y, max_iter=20, random_state=1, **configs[i])
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got.coef, want.coef)
+        np.testing.assert_array_equal(got.losses, want.losses)
+
+
+CTRL_C_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    import numpy as np
+    import fastgd
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200_000, 16))
+    y = X @ rng.standard_normal(16)
+    kwargs = dict(%s)
+    print("ready", flush=True)
+    start = time.perf_counter()
+    try:
+        fastgd.fit_least_squares(X, y, max_iter=10**9, tol=None, **kwargs)
+    except KeyboardInterrupt:
+        print(f"interrupted {time.perf_counter() - start:.3f}", flush=True)
+        sys.exit(0)
+    print("finished without interruption", flush=True)
+    sys.exit(1)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        "gradient='stream', lr=1e-3",
+        "gradient='gram', lr=1e-3",
+        "batch_size=1, lr=1e-4, record=False",
+        "batch_size=256, lr=1e-3",
+    ],
+    ids=["stream", "gram", "sgd-1", "sgd-256"],
+)
+def test_ctrl_c_stops_a_fit(kwargs):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CTRL_C_SCRIPT % kwargs],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.5)  # let the loop start
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    latency = time.perf_counter() - sent
+    assert proc.returncode == 0, (out, err)
+    assert out.startswith("interrupted")
+    assert latency < 5.0  # generous: the loop checks every ~20 ms
+
+
+def test_every_instruction_set_gives_the_same_answer():
+    # FASTGD_ARCH caps the dispatch; each copy of the kernels must agree to rounding.
+    code = textwrap.dedent(
+        """
+        import numpy as np, fastgd
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((3001, 37)); y = rng.standard_normal(3001); w = rng.standard_normal(37)
+        loss, g = fastgd.least_squares_loss_grad(X, y, w)
+        l32, g32 = fastgd.least_squares_loss_grad(X.astype(np.float32), y, w)
+        fit = fastgd.fit_least_squares(X, y, batch_size=7, max_iter=2, random_state=0)
+        print(fastgd.simd_arch(), repr(loss), repr(l32), *g[:3], *fit.coef[:3])
+        """
+    )
+    rows = {}
+    for arch in ("baseline", "avx2", "avx512"):
+        env = dict(os.environ, FASTGD_ARCH=arch)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                             check=True).stdout.split()
+        rows[out[0]] = np.array([float(x) for x in out[1:]])
+    assert "baseline" in rows
+    base = rows["baseline"]
+    for values in rows.values():
+        np.testing.assert_allclose(values[[0, 2, 3, 4, 5, 6, 7]], base[[0, 2, 3, 4, 5, 6, 7]], rtol=1e-9)
+        np.testing.assert_allclose(values[1], base[1], rtol=1e-5)
