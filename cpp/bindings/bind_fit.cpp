@@ -53,7 +53,7 @@ void register_fit(py::module_& m) {
         "permutation",
         [](std::uint64_t seed, std::uint64_t epoch, std::size_t n) {
             std::vector<std::size_t> order;
-            shuffler().permutation(seed, epoch, n, order);
+            shuffled_order(seed, epoch, n, order);
             py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
             std::copy(order.begin(), order.end(), out.mutable_data());
             return out;

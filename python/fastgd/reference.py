@@ -37,11 +37,28 @@ def _mix64(z: np.ndarray) -> np.ndarray:
 
 
 def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
-    """The order of rows in one epoch: a stable argsort of per-row SplitMix64 keys."""
-    state = _mix64(np.array([(seed + GOLDEN_GAMMA * (epoch + 1)) & MASK64], dtype=np.uint64))[0]
-    counters = np.arange(1, n + 1, dtype=np.uint64) * np.uint64(GOLDEN_GAMMA) + state
-    keys = (_mix64(counters) >> np.uint64(32)).astype(np.uint32)
-    return np.argsort(keys, kind="stable")
+    """The order of rows in one epoch: a keyed four-round Feistel bijection of
+    [0, 2^bits) (bits even, 2^bits >= n), walked until every value is below n."""
+    bits = 2
+    while bits < 64 and (1 << bits) < n:
+        bits += 2
+    half = np.uint64(bits // 2)
+    mask = np.uint64((1 << (bits // 2)) - 1)
+    state = int(_mix64(np.array([(seed + GOLDEN_GAMMA * (epoch + 1)) & MASK64], np.uint64))[0])
+    keys = _mix64(np.array([(state + GOLDEN_GAMMA * (k + 1)) & MASK64 for k in range(4)], np.uint64))
+
+    def encrypt(x: np.ndarray) -> np.ndarray:
+        left, right = x >> half, x & mask
+        for key in keys:
+            left, right = right, left ^ (_mix64(right ^ key) & mask)
+        return (left << half) | right
+
+    order = encrypt(np.arange(n, dtype=np.uint64))
+    outside = order >= n
+    while outside.any():  # cycle walking keeps it a bijection of [0, n)
+        order[outside] = encrypt(order[outside])
+        outside = order >= n
+    return order.astype(np.int64)
 
 
 def fit_least_squares(

@@ -2,10 +2,12 @@
 /// Seeded, portable shuffles: the same (seed, epoch) gives the same order on every
 /// platform and in fastgd.reference.
 ///
-/// Each row i gets a key, the top 32 bits of SplitMix64's output i+1 from a state
-/// derived from (seed, epoch); the order is the stable sort of the keys (ties keep
-/// row order). No standard-library distribution is involved, so nothing depends on
-/// the C++ library. NumPy computes the same with uint64 arithmetic and a stable argsort.
+/// The order of an epoch is a keyed bijection of [0, n): a four-round Feistel
+/// network on the smallest even number of bits that covers n, with cycle walking
+/// (values >= n are mapped again until they land in range). Round keys come from
+/// SplitMix64 seeded by (seed, epoch). No standard-library distribution and no
+/// sort is involved: each position costs a few multiplies, and NumPy computes the
+/// same with uint64 arithmetic.
 
 #include <cstddef>
 #include <cstdint>
@@ -22,47 +24,49 @@ constexpr std::uint64_t mix64(std::uint64_t z) {
     return z ^ (z >> 31);
 }
 
-/// The state for one epoch's shuffle.
-constexpr std::uint64_t epoch_state(std::uint64_t seed, std::uint64_t epoch) {
-    return mix64(seed + golden_gamma * (epoch + 1));
-}
-
-/// The sort key of row i in an epoch.
-constexpr std::uint32_t shuffle_key(std::uint64_t state, std::uint64_t i) {
-    return static_cast<std::uint32_t>(mix64(state + golden_gamma * (i + 1)) >> 32);
-}
-
-/// Fills order (resized to n) with the shuffled rows 0..n-1 for (seed, epoch).
-/// A stable LSD radix sort on the 32-bit keys, four passes of 8 bits: O(n).
-class shuffler {
+/// A keyed permutation of [0, n).
+class feistel_permutation {
 public:
-    void permutation(std::uint64_t seed, std::uint64_t epoch, std::size_t n, std::vector<std::size_t>& order) {
-        const std::uint64_t state = epoch_state(seed, epoch);
-        keys_.resize(n);
-        keys_tmp_.resize(n);
-        order.resize(n);
-        tmp_.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            keys_[i] = shuffle_key(state, i);
-            order[i] = i;
-        }
-        for (int shift = 0; shift < 32; shift += 8) {
-            std::size_t count[257] = {};
-            for (std::size_t i = 0; i < n; ++i) ++count[((keys_[i] >> shift) & 0xFF) + 1];
-            for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
-            for (std::size_t i = 0; i < n; ++i) {
-                const std::size_t dst = count[(keys_[i] >> shift) & 0xFF]++;
-                keys_tmp_[dst] = keys_[i];
-                tmp_[dst] = order[i];
-            }
-            keys_.swap(keys_tmp_);
-            order.swap(tmp_);
-        }
+    static constexpr int rounds = 4;
+
+    feistel_permutation(std::uint64_t seed, std::uint64_t epoch, std::uint64_t n) : n_(n) {
+        int bits = 2;
+        while (bits < 64 && (std::uint64_t{1} << bits) < n) bits += 2;
+        half_ = bits / 2;
+        mask_ = (std::uint64_t{1} << half_) - 1;
+        const std::uint64_t state = mix64(seed + golden_gamma * (epoch + 1));
+        for (int k = 0; k < rounds; ++k) keys_[k] = mix64(state + golden_gamma * static_cast<std::uint64_t>(k + 1));
+    }
+
+    /// The position-i element of the shuffled order.
+    std::uint64_t operator()(std::uint64_t i) const {
+        std::uint64_t x = encrypt(i);
+        while (x >= n_) x = encrypt(x);  // cycle walking: stays a bijection of [0, n)
+        return x;
     }
 
 private:
-    std::vector<std::uint32_t> keys_, keys_tmp_;
-    std::vector<std::size_t> tmp_;
+    std::uint64_t encrypt(std::uint64_t x) const {
+        std::uint64_t left = x >> half_, right = x & mask_;
+        for (int k = 0; k < rounds; ++k) {
+            const std::uint64_t next = left ^ (mix64(right ^ keys_[k]) & mask_);
+            left = right;
+            right = next;
+        }
+        return (left << half_) | right;
+    }
+
+    std::uint64_t n_;
+    int half_;
+    std::uint64_t mask_;
+    std::uint64_t keys_[rounds];
 };
+
+/// Fills order (resized to n) with the shuffled rows for (seed, epoch).
+inline void shuffled_order(std::uint64_t seed, std::uint64_t epoch, std::size_t n, std::vector<std::size_t>& order) {
+    order.resize(n);
+    const feistel_permutation perm(seed, epoch, n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::size_t>(perm(i));
+}
 
 }  // namespace fastgd

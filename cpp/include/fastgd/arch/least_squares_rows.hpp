@@ -17,14 +17,6 @@
 namespace fastgd {
 namespace FASTGD_ARCH {
 
-inline void prefetch(const void* p) {
-#if defined(__GNUC__)
-    __builtin_prefetch(p, 0, 0);
-#else
-    (void)p;
-#endif
-}
-
 // Row r of X, either X[r] or X[idx[r]].
 template <typename T>
 struct row_source {
@@ -133,10 +125,17 @@ inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, cons
 template <typename T>
 inline T dot1(const T* x, const T* w, std::size_t d) {
     constexpr std::size_t W = width<T>;
-    vec<T> a{};
+    vec<T> a{}, b{};
     std::size_t j = 0;
-    for (; j + W <= d; j += W) a += load(x + j) * load(w + j);
-    T s = hsum(a);
+    for (; j + 2 * W <= d; j += 2 * W) {
+        a += load(x + j) * load(w + j);
+        b += load(x + j + W) * load(w + j + W);
+    }
+    if (j + W <= d) {
+        a += load(x + j) * load(w + j);
+        j += W;
+    }
+    T s = hsum(a + b);
     for (; j < d; ++j) s += x[j] * w[j];
     return s;
 }
@@ -196,13 +195,6 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
         const T* x1 = src.row(i + 1);
         const T* x2 = src.row(i + 2);
         const T* x3 = src.row(i + 3);
-        if (src.idx) {
-            // Shuffled rows defeat the hardware prefetcher: ask for the next block now.
-            for (std::size_t r = i + 8; r < i + 12 && r < end; ++r) {
-                const char* p = reinterpret_cast<const char*>(src.row(r));
-                for (std::size_t off = 0; off < d * sizeof(T); off += 64) prefetch(p + off);
-            }
-        }
         T r[4];
         dot4(x0, x1, x2, x3, w, d, r);
         for (int k = 0; k < 4; ++k) {
