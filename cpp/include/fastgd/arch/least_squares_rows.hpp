@@ -17,6 +17,20 @@
 namespace fastgd {
 namespace FASTGD_ARCH {
 
+// Asks for the next block [p + bytes, p + 2 bytes) while this one is computed:
+// four rows read in parallel are four short streams that the hardware
+// prefetcher alone follows poorly.
+inline void prefetch_ahead(const void* p, std::size_t bytes) {
+#if defined(__GNUC__)
+    const char* c = static_cast<const char*>(p) + bytes;
+    for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off, 0, 3);
+    asm volatile("" : : "r"(c));  // GCC deletes a loop of prefetches alone
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
 // Row r of X, either X[r] or X[idx[r]].
 template <typename T>
 struct row_source {
@@ -191,6 +205,7 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
     double loss = 0.0, gb = 0.0;
     std::size_t i = begin;
     for (; i + 4 <= end; i += 4) {
+        if (!src.idx) prefetch_ahead(src.row(i), 4 * d * sizeof(T));
         const T* x0 = src.row(i);
         const T* x1 = src.row(i + 1);
         const T* x2 = src.row(i + 2);
