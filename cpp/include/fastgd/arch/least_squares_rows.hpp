@@ -75,16 +75,26 @@ template <typename T>
 inline vec<T> splat(T x) {
     return vec<T>{} + x;
 }
-inline double hsum(vf64 v) {
-    double s = 0;
-    for (std::size_t k = 0; k < width<double>; ++k) s += v[k];
-    return s;
-}
-inline float hsum(vf32 v) {
-    float s = 0;
-    for (std::size_t k = 0; k < width<float>; ++k) s += v[k];
-    return s;
-}
+// Horizontal sum by halving: add the upper half of the register to the lower
+// half until one lane is left (log2 W dependent adds rather than W - 1).
+template <typename T, std::size_t Bytes>
+struct halving_sum {
+    typedef T V __attribute__((vector_size(Bytes)));
+    typedef T H __attribute__((vector_size(Bytes / 2)));
+    static T sum(V v) {
+        H lo, hi;
+        __builtin_memcpy(&lo, &v, sizeof lo);
+        __builtin_memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+        return halving_sum<T, Bytes / 2>::sum(lo + hi);
+    }
+};
+template <typename T>
+struct halving_sum<T, 2 * sizeof(T)> {
+    typedef T V __attribute__((vector_size(2 * sizeof(T))));
+    static T sum(V v) { return v[0] + v[1]; }
+};
+inline double hsum(vf64 v) { return halving_sum<double, sizeof(vf64)>::sum(v); }
+inline float hsum(vf32 v) { return halving_sum<float, sizeof(vf32)>::sum(v); }
 
 // out[i] = x_i . w for four rows at once, two accumulators per row to hide FMA
 // latency; w is loaded once per four rows.
@@ -132,7 +142,7 @@ inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, cons
     const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
     std::size_t j = 0;
     for (; j + W <= d; j += W)
-        store(g + j, load(g + j) + r0 * load(x0 + j) + r1 * load(x1 + j) + r2 * load(x2 + j) + r3 * load(x3 + j));
+        store(g + j, load(g + j) + ((r0 * load(x0 + j) + r1 * load(x1 + j)) + (r2 * load(x2 + j) + r3 * load(x3 + j))));
     for (; j < d; ++j) g[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
 }
 
@@ -212,11 +222,14 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
         const T* x3 = src.row(i + 3);
         T r[4];
         dot4(x0, x1, x2, x3, w, d, r);
+        double rd[4];
         for (int k = 0; k < 4; ++k) {
             r[k] += b - src.target(i + static_cast<std::size_t>(k));
-            loss += static_cast<double>(r[k]) * static_cast<double>(r[k]);
-            gb += static_cast<double>(r[k]);
+            rd[k] = static_cast<double>(r[k]);
         }
+        // Pairwise, so the loop-carried chain is one add per four rows.
+        loss += (rd[0] * rd[0] + rd[1] * rd[1]) + (rd[2] * rd[2] + rd[3] * rd[3]);
+        gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         axpy4(g, x0, x1, x2, x3, r, d);
     }
     for (; i < end; ++i) {
