@@ -1,11 +1,13 @@
 #pragma once
-/// Runtime CPU dispatch: one table of row kernels per instruction set, chosen once.
+/// Runtime CPU dispatch: one table of kernels per instruction set, chosen once.
 ///
 /// The tables are built in cpp/dispatch/ (one translation unit per instruction
 /// set). The environment variable FASTGD_ARCH=baseline|avx2|avx512 caps the choice,
 /// so every copy can be tested on a machine that has the wider one.
 
 #include <cstddef>
+
+#include "fastgd/sgd_params.hpp"
 
 namespace fastgd {
 
@@ -21,6 +23,9 @@ struct row_kernels {
                         double* scratch);
     /// See arch/least_squares_rows.hpp: sum_rows (a bandwidth probe).
     double (*sum_rows)(const T* X, std::size_t d, std::size_t begin, std::size_t end);
+    /// See arch/sgd_update.hpp.
+    void (*sgd_update)(T* theta, const T* grad, T* buf, std::size_t n, const sgd_params& o, bool first);
+    void (*scale_gradient)(T* g, const T* theta, std::size_t d, T scale, T ridge);
 };
 
 struct kernel_table {

@@ -41,7 +41,7 @@ struct fit_config {
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
     bool use_gram = false;
-    sgd_options rule;
+    sgd_params rule;  // lr is taken from fit_config::lr
     int n_threads = 1;
     /// A loss above this many times the initial loss counts as diverged.
     double explode_factor = 1e12;
@@ -67,10 +67,12 @@ void prefetch_rows(const design<T>& A, const std::size_t* order, std::size_t fro
 #if defined(__GNUC__)
     // GCC deletes a loop whose only effect is __builtin_prefetch; the empty
     // volatile asm marks each iteration as having an effect, so the loop stays.
-    const std::size_t bytes = A.d * sizeof(T);
+    // Every line the row touches: a row need not start on a 64-byte boundary.
+    const std::uintptr_t bytes = A.d * sizeof(T);
     for (std::size_t r = from; r < to; ++r) {
-        const char* row = reinterpret_cast<const char*>(A.X + order[r] * A.d);
-        for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(row + off, 0, 3);
+        const auto row = reinterpret_cast<std::uintptr_t>(A.X + order[r] * A.d);
+        for (std::uintptr_t line = row & ~std::uintptr_t{63}; line < row + bytes; line += 64)
+            __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 3);
         __builtin_prefetch(A.y + order[r], 0, 3);
         asm volatile("" : : "r"(row));
     }
@@ -132,7 +134,7 @@ struct small_batch_stepper {
                                                              grad.data(), &g_intercept);
         const T scale = static_cast<T>(2.0 / static_cast<double>(m));
         const T ridge = static_cast<T>(2.0 * c.l2);
-        for (std::size_t j = 0; j < d; ++j) grad[j] = scale * grad[j] + ridge * theta[j];
+        kernels_for<T>().scale_gradient(grad.data(), theta.data(), d, scale, ridge);
         if (A.intercept) grad[d] = static_cast<T>(2.0 * g_intercept / static_cast<double>(m));
         rule.step(theta.data(), grad.data(), theta.size(), c.lr);
         return sum_sq;

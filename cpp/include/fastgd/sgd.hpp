@@ -8,50 +8,41 @@
 /// with momentum = beta and lr = alpha while alpha stays constant (v = lr * b).
 
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
-namespace fastgd {
+#include "fastgd/dispatch.hpp"
+#include "fastgd/sgd_params.hpp"
 
-struct sgd_options {
-    double momentum = 0.0;
-    double dampening = 0.0;
-    bool nesterov = false;
-    double weight_decay = 0.0;
-};
+namespace fastgd {
 
 template <typename T>
 class sgd_rule {
 public:
-    explicit sgd_rule(sgd_options o = {}) : opt_(o) {}
+    explicit sgd_rule(sgd_params o = {}) : opt_(o) {}
 
-    /// theta[0:n] -= lr * step(grad[0:n]); grad is read only.
+    /// theta[0:n] -= lr * step(grad[0:n]), vectorised for this CPU. A gradient of
+    /// another dtype is rounded to T first (torch computes in the parameter's dtype).
     template <typename G>
     void step(T* theta, const G* grad, std::size_t n, double lr) {
-        const T lr_t = static_cast<T>(lr);
-        const T wd = static_cast<T>(opt_.weight_decay);
-        if (opt_.momentum == 0.0) {
-            for (std::size_t i = 0; i < n; ++i) theta[i] -= lr_t * (static_cast<T>(grad[i]) + wd * theta[i]);
+        if constexpr (!std::is_same_v<G, T>) {
+            rounded_.resize(n);
+            for (std::size_t i = 0; i < n; ++i) rounded_[i] = static_cast<T>(grad[i]);
+            step(theta, rounded_.data(), n, lr);
+        } else {
+            if (opt_.momentum != 0.0 && buf_.size() != n) buf_.assign(n, T(0));
+            sgd_params o = opt_;
+            o.lr = lr;
+            kernels_for<T>().sgd_update(theta, grad, buf_.data(), n, o, steps_ == 0);
             ++steps_;
-            return;
         }
-        const T mu = static_cast<T>(opt_.momentum);
-        const T keep = static_cast<T>(1.0 - opt_.dampening);
-        if (buf_.size() != n) buf_.assign(n, T(0));
-        const bool first = steps_ == 0;
-        for (std::size_t i = 0; i < n; ++i) {
-            const T g = static_cast<T>(grad[i]) + wd * theta[i];
-            const T b = first ? g : mu * buf_[i] + keep * g;
-            buf_[i] = b;
-            theta[i] -= lr_t * (opt_.nesterov ? g + mu * b : b);
-        }
-        ++steps_;
     }
 
     std::size_t steps() const { return steps_; }
 
 private:
-    sgd_options opt_;
-    std::vector<T> buf_;
+    sgd_params opt_;
+    std::vector<T> buf_, rounded_;
     std::size_t steps_ = 0;
 };
 

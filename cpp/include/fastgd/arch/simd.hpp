@@ -1,0 +1,74 @@
+#pragma once
+/// One vector register of the target width (FASTGD_VECTOR_BYTES), through GCC/Clang
+/// vector extensions, with unaligned loads and stores, broadcast and horizontal sum.
+/// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
+
+#include <cstddef>
+
+#if !defined(FASTGD_ARCH) || !defined(FASTGD_VECTOR_BYTES)
+#error "include this header through cpp/dispatch/kernels_*.cpp"
+#endif
+
+#if defined(__GNUC__)
+#define FASTGD_HAVE_VECTOR_EXTENSIONS 1
+
+namespace fastgd {
+namespace FASTGD_ARCH {
+
+// GCC/Clang vector extensions: one register of the target width, whatever the ISA.
+typedef double vf64 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+typedef float vf32 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+template <typename T>
+struct simd;
+template <>
+struct simd<double> {
+    using type = vf64;
+};
+template <>
+struct simd<float> {
+    using type = vf32;
+};
+template <typename T>
+using vec = typename simd<T>::type;
+template <typename T>
+constexpr std::size_t width = FASTGD_VECTOR_BYTES / sizeof(T);
+
+template <typename T>
+inline vec<T> load(const T* p) {
+    vec<T> v;
+    __builtin_memcpy(&v, p, sizeof v);  // an unaligned load
+    return v;
+}
+template <typename T>
+inline void store(T* p, vec<T> v) {
+    __builtin_memcpy(p, &v, sizeof v);
+}
+template <typename T>
+inline vec<T> splat(T x) {
+    return vec<T>{} + x;
+}
+// Horizontal sum by halving: add the upper half of the register to the lower
+// half until one lane is left (log2 W dependent adds rather than W - 1).
+template <typename T, std::size_t Bytes>
+struct halving_sum {
+    typedef T V __attribute__((vector_size(Bytes)));
+    typedef T H __attribute__((vector_size(Bytes / 2)));
+    static T sum(V v) {
+        H lo, hi;
+        __builtin_memcpy(&lo, &v, sizeof lo);
+        __builtin_memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+        return halving_sum<T, Bytes / 2>::sum(lo + hi);
+    }
+};
+template <typename T>
+struct halving_sum<T, 2 * sizeof(T)> {
+    typedef T V __attribute__((vector_size(2 * sizeof(T))));
+    static T sum(V v) { return v[0] + v[1]; }
+};
+inline double hsum(vf64 v) { return halving_sum<double, sizeof(vf64)>::sum(v); }
+inline float hsum(vf32 v) { return halving_sum<float, sizeof(vf32)>::sum(v); }
+
+}  // namespace FASTGD_ARCH
+}  // namespace fastgd
+
+#endif
