@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import fastgd
 from fastgd import reference as ref
@@ -261,3 +264,35 @@ def test_normal_equations_is_stable_where_the_explicit_inverse_is_not():
     y = X @ [1.0, 2.0]
     w = fastgd.normal_equations(X, y)
     np.testing.assert_allclose(X @ w, y, atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 120),
+    d=st.integers(1, 9),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    layout=st.sampled_from(["C", "F", "strided"]),
+    optimizer=st.sampled_from(["sgd", "momentum", "nesterov"]),
+    batch=st.one_of(st.none(), st.integers(1, 150)),
+    fit_intercept=st.booleans(),
+    shuffle=st.booleans(),
+)
+def test_fit_property_against_reference(data, n, d, dtype, layout, optimizer, batch, fit_intercept, shuffle):
+    elems = st.floats(-1, 1, width=32)
+    X = data.draw(hnp.arrays(np.float64, (n, d), elements=elems)).astype(dtype)
+    y = data.draw(hnp.arrays(np.float64, (n,), elements=elems)).astype(dtype)
+    if layout == "F":
+        X = np.asfortranarray(X)
+    elif layout == "strided":
+        X = np.repeat(X, 2, axis=1)[:, ::2]
+    lr = 0.05 / (d + 1)  # below 1/L for any batch of rows in [-1, 1]^d
+    kw = dict(optimizer=optimizer, lr=lr, batch_size=batch, max_iter=4, tol=None, fit_intercept=fit_intercept,
+              shuffle=shuffle, random_state=5, momentum=0.5)
+    got = fastgd.fit_least_squares(X, y, gradient="stream", **kw)
+    want = ref.fit_least_squares(np.ascontiguousarray(X), y, **kw)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    assert got.status == want.status
+    np.testing.assert_allclose(got.coef, want.coef, rtol=tol, atol=tol)
+    assert got.intercept == pytest.approx(want.intercept, rel=tol, abs=tol)
+    np.testing.assert_allclose(got.losses, want.losses, rtol=tol, atol=tol)

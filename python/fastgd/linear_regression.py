@@ -76,14 +76,13 @@ class FitResult:
         return Xa @ self.coef + self.intercept
 
 
-def _gram_is_faster(n: int, p: int, max_iter: int, lr_auto: bool) -> bool:
-    # Building the Gram form costs about n*p^2/2 multiply-adds that run from cache
-    # (~16 per element read when streaming, measured in bench/); every streamed step
-    # reads n*p elements; lr="auto" adds ~20 power-iteration passes when streaming.
+def _gram_is_faster(n: int, p: int, max_iter: int) -> bool:
+    # Building the Gram form cost about p/5 streamed passes over X for p < 64 and
+    # p/11 for p >= 128 on the development machine (2 cores, AVX2); each streamed
+    # step is one pass, each Gram step O(p^2). p/8 splits the difference.
     if n < 2 * p or p > 1024:
         return False
-    streamed_passes = max_iter + 1 + (20 if lr_auto else 0)
-    return p / 32.0 < streamed_passes
+    return p / 8.0 < max_iter + 1
 
 
 def _lipschitz(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:
@@ -230,7 +229,7 @@ def fit_least_squares(
     if not full_batch:
         mode = "batch"
     elif gradient == "auto":
-        mode = "gram" if _gram_is_faster(n, p, max_iter_, False) else "stream"
+        mode = "gram" if _gram_is_faster(n, p, max_iter_) else "stream"
     else:
         mode = gradient
 
