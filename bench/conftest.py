@@ -18,12 +18,13 @@ import pytest
 @pytest.fixture(autouse=True)
 def pause_between_contenders():
     time.sleep(0.3)
-    yield
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        item.add_marker(pytest.mark.filterwarnings("ignore::pytest_benchmark.logger.PytestBenchmarkWarning"))
+        item.add_marker(
+            pytest.mark.filterwarnings("ignore::pytest_benchmark.logger.PytestBenchmarkWarning")
+        )
 
 
 def regression(n: int, d: int, dtype, seed: int = 0):

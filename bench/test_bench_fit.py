@@ -20,8 +20,9 @@ GD_STEPS = 30
 def gd_problem():
     X, y = regression(500_000, 32, np.float64)
     lr = 0.1
-    want = ref.fit_least_squares(X, y, optimizer="gd", lr=lr, max_iter=GD_STEPS, tol=None,
-                                 fit_intercept=False, record=False)
+    want = ref.fit_least_squares(
+        X, y, optimizer="gd", lr=lr, max_iter=GD_STEPS, tol=None, fit_intercept=False, record=False
+    )
     return X, y, lr, want
 
 
@@ -30,8 +31,18 @@ def test_gd_fastgd(benchmark, gd_problem, gradient):
     X, y, lr, want = gd_problem
     benchmark.group = f"GD {GD_STEPS} steps 500000x32 float64"
     benchmark.extra_info.update(role="fastgd")
-    fit = benchmark(fastgd.fit_least_squares, X, y, optimizer="gd", lr=lr, max_iter=GD_STEPS, tol=None,
-                    fit_intercept=False, record=False, gradient=gradient)
+    fit = benchmark(
+        fastgd.fit_least_squares,
+        X,
+        y,
+        optimizer="gd",
+        lr=lr,
+        max_iter=GD_STEPS,
+        tol=None,
+        fit_intercept=False,
+        record=False,
+        gradient=gradient,
+    )
     assert fit.n_iter == GD_STEPS
     np.testing.assert_allclose(fit.coef, want.coef, rtol=1e-9, atol=1e-12)
 
@@ -40,9 +51,14 @@ def test_gd_numpy(benchmark, gd_problem):
     X, y, lr, want = gd_problem
     benchmark.group = f"GD {GD_STEPS} steps 500000x32 float64"
     benchmark.extra_info.update(role="baseline")
-    fit = benchmark.pedantic(ref.fit_least_squares, args=(X, y),
-                             kwargs=dict(optimizer="gd", lr=lr, max_iter=GD_STEPS, tol=None,
-                                         fit_intercept=False, record=False), rounds=5)
+    fit = benchmark.pedantic(
+        ref.fit_least_squares,
+        args=(X, y),
+        kwargs=dict(
+            optimizer="gd", lr=lr, max_iter=GD_STEPS, tol=None, fit_intercept=False, record=False
+        ),
+        rounds=5,
+    )
     np.testing.assert_array_equal(fit.coef, want.coef)
 
 
@@ -55,8 +71,15 @@ SGD_LR = {1: 1e-3, 32: 1e-2, 256: 1e-2}
 
 
 def _sgd_kwargs(batch):
-    return dict(optimizer="sgd", lr=SGD_LR[batch], batch_size=batch, max_iter=1, tol=None,
-                random_state=0, record=False)
+    return dict(
+        optimizer="sgd",
+        lr=SGD_LR[batch],
+        batch_size=batch,
+        max_iter=1,
+        tol=None,
+        random_state=0,
+        record=False,
+    )
 
 
 @pytest.mark.parametrize("batch", [1, 32, 256])
@@ -74,9 +97,11 @@ def test_sgd_epoch_numpy(benchmark, sgd_problem, batch):
     X, y = sgd_problem
     benchmark.group = f"SGD epoch batch {batch} 200000x32 float64"
     benchmark.extra_info.update(role="baseline")
-    fit = benchmark.pedantic(ref.fit_least_squares, args=(X, y), kwargs=_sgd_kwargs(batch),
-                             rounds=3 if batch == 1 else 5)
-    assert fit.n_iter == 1 and np.isfinite(fit.coef).all()
+    fit = benchmark.pedantic(
+        ref.fit_least_squares, args=(X, y), kwargs=_sgd_kwargs(batch), rounds=3 if batch == 1 else 5
+    )
+    assert fit.n_iter == 1
+    assert np.isfinite(fit.coef).all()
 
 
 def test_sgd_epoch_sklearn(benchmark, sgd_problem):
@@ -91,8 +116,15 @@ def test_sgd_epoch_sklearn(benchmark, sgd_problem):
         # Single-sample SGD, constant learning rate, one epoch, shuffled, no penalty:
         # the same work as fastgd's batch_size=1 epoch. sklearn's loss is r^2/2,
         # so eta0 = 2 * lr takes the same steps.
-        model = linear_model.SGDRegressor(learning_rate="constant", eta0=2 * SGD_LR[1], max_iter=1, tol=None,
-                                          penalty=None, shuffle=True, random_state=0)
+        model = linear_model.SGDRegressor(
+            learning_rate="constant",
+            eta0=2 * SGD_LR[1],
+            max_iter=1,
+            tol=None,
+            penalty=None,
+            shuffle=True,
+            random_state=0,
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             return model.fit(X, y)

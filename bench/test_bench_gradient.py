@@ -16,13 +16,18 @@ SHAPES = [(1_000_000, 32), (200_000, 256), (20_000, 2000)]
 DTYPES = [np.float64, np.float32]
 
 
-@pytest.fixture(scope="module", params=[(s, dt) for s in SHAPES for dt in DTYPES],
-                ids=lambda p: f"{p[0][0]}x{p[0][1]}-{np.dtype(p[1]).name}")
+@pytest.fixture(
+    scope="module",
+    params=[(s, dt) for s in SHAPES for dt in DTYPES],
+    ids=lambda p: f"{p[0][0]}x{p[0][1]}-{np.dtype(p[1]).name}",
+)
 def problem(request):
     (n, d), dtype = request.param
     X, y = regression(n, d, dtype)
     w = (np.random.default_rng(1).standard_normal(d) * 0.1).astype(dtype)
-    want = ref.least_squares_loss_grad(X.astype(np.float64), y.astype(np.float64), w.astype(np.float64))
+    want = ref.least_squares_loss_grad(
+        X.astype(np.float64), y.astype(np.float64), w.astype(np.float64)
+    )
     return X, y, w, want
 
 
@@ -57,4 +62,6 @@ def test_read_only_sum(benchmark, problem):
     benchmark.group = _group(X)
     benchmark.extra_info.update(bytes=X.nbytes, role="ceiling")
     total = benchmark(_core.stream_sum, X)
-    assert total == pytest.approx(float(X.sum(dtype=np.float64)), rel=1e-6, abs=1e-3 * np.sqrt(X.size))
+    assert total == pytest.approx(
+        float(X.sum(dtype=np.float64)), rel=1e-6, abs=1e-3 * np.sqrt(X.size)
+    )

@@ -9,8 +9,9 @@ import fastgd
 RTOL = {np.dtype(np.float32): 2e-4, np.dtype(np.float64): 1e-10}
 
 
-def make_regression(n: int, d: int, dtype=np.float64, noise: float = 0.1, seed: int = 0,
-                    intercept: float = 0.0):
+def make_regression(
+    n: int, d: int, dtype=np.float64, noise: float = 0.1, seed: int = 0, intercept: float = 0.0
+):
     """Well-conditioned synthetic data: y = X w_true + intercept + noise."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))

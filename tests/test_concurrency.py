@@ -41,10 +41,16 @@ def test_gil_is_released_during_a_long_fit():
 
 def test_four_fits_in_four_threads_at_once():
     datasets = [make_regression(20_000, 8, seed=s, intercept=s) for s in range(4)]
-    configs = [dict(batch_size=None), dict(batch_size=16, lr=0.01), dict(optimizer="momentum", lr=0.02),
-               dict(optimizer="nesterov", batch_size=64, lr=0.01)]
-    expected = [fastgd.fit_least_squares(X, y, max_iter=20, random_state=1, **c)
-                for (X, y, _), c in zip(datasets, configs)]
+    configs = [
+        dict(batch_size=None),
+        dict(batch_size=16, lr=0.01),
+        dict(optimizer="momentum", lr=0.02),
+        dict(optimizer="nesterov", batch_size=64, lr=0.01),
+    ]
+    expected = [
+        fastgd.fit_least_squares(X, y, max_iter=20, random_state=1, **c)
+        for (X, y, _), c in zip(datasets, configs)
+    ]
     results: list = [None] * 4
     barrier = threading.Barrier(4)
 
@@ -99,7 +105,9 @@ CTRL_C_SCRIPT = textwrap.dedent(
 def test_ctrl_c_stops_a_fit(kwargs):
     proc = subprocess.Popen(
         [sys.executable, "-c", CTRL_C_SCRIPT % kwargs],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout.readline().strip() == "ready"
     time.sleep(0.5)  # let the loop start
@@ -128,11 +136,14 @@ def test_every_instruction_set_gives_the_same_answer():
     rows = {}
     for arch in ("baseline", "avx2", "avx512"):
         env = dict(os.environ, FASTGD_ARCH=arch)
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                             check=True).stdout.split()
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
         rows[out[0]] = np.array([float(x) for x in out[1:]])
     assert "baseline" in rows
     base = rows["baseline"]
     for values in rows.values():
-        np.testing.assert_allclose(values[[0, 2, 3, 4, 5, 6, 7]], base[[0, 2, 3, 4, 5, 6, 7]], rtol=1e-9)
+        np.testing.assert_allclose(
+            values[[0, 2, 3, 4, 5, 6, 7]], base[[0, 2, 3, 4, 5, 6, 7]], rtol=1e-9
+        )
         np.testing.assert_allclose(values[1], base[1], rtol=1e-5)

@@ -31,8 +31,16 @@ METHODS = [
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["icpt", "no-icpt"])
 def test_fit_matches_reference(optimizer, batch_size, lr, dtype, fit_intercept):
     X, y, _ = make_regression(300, 5, dtype=dtype, intercept=1.5)
-    kw = dict(optimizer=optimizer, lr=lr, batch_size=batch_size, max_iter=25, tol=0.0,
-              fit_intercept=fit_intercept, l2=0.01, random_state=7)
+    kw = dict(
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch_size,
+        max_iter=25,
+        tol=0.0,
+        fit_intercept=fit_intercept,
+        l2=0.01,
+        random_state=7,
+    )
     got = fastgd.fit_least_squares(X, y, gradient="stream", **kw)
     want = ref.fit_least_squares(X, y, **kw)
     rtol = 1e-4 if dtype == np.float32 else 1e-11
@@ -50,8 +58,16 @@ def test_converges_to_the_analytic_solution(optimizer, batch_size, lr):
     X, y, _ = make_regression(400, 4, noise=0.0, intercept=-0.7, seed=3)
     coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
     # Noise-free data: every method, even constant-step SGD, reaches the exact fit.
-    fit = fastgd.fit_least_squares(X, y, optimizer=optimizer, lr=lr, batch_size=batch_size,
-                                   max_iter=3000, tol=1e-10, random_state=0)
+    fit = fastgd.fit_least_squares(
+        X,
+        y,
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch_size,
+        max_iter=3000,
+        tol=1e-10,
+        random_state=0,
+    )
     assert fit.status == "converged", fit.message
     assert fit.success
     np.testing.assert_allclose(fit.coef, coef, atol=1e-6)
@@ -65,10 +81,15 @@ def test_lr_auto_converges_without_tuning(batch_size):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((500, 3)) * [1.0, 10.0, 100.0] + 50.0  # badly scaled, uncentred
     y = X @ [1.0, -0.5, 0.02] + 3.0
-    fit = fastgd.fit_least_squares(X, y, lr="auto", batch_size=batch_size, max_iter=50,
-                                   random_state=0)
+    fit = fastgd.fit_least_squares(
+        X, y, lr="auto", batch_size=batch_size, max_iter=50, random_state=0
+    )
     assert fit.status in ("converged", "max_iter")
-    assert np.all(np.diff(fit.losses[:3]) < 0) if batch_size is None else fit.losses[-1] < fit.losses[0]
+    assert (
+        np.all(np.diff(fit.losses[:3]) < 0)
+        if batch_size is None
+        else fit.losses[-1] < fit.losses[0]
+    )
     assert np.isfinite(fit.coef).all()
     L = 1.0 / fit.lr
     assert L > 0
@@ -114,7 +135,9 @@ def test_same_seed_same_result_and_other_seed_differs():
 
 def test_generator_random_state_is_accepted():
     X, y, _ = make_regression(100, 2)
-    fit = fastgd.fit_least_squares(X, y, batch_size=5, max_iter=3, random_state=np.random.default_rng(1))
+    fit = fastgd.fit_least_squares(
+        X, y, batch_size=5, max_iter=3, random_state=np.random.default_rng(1)
+    )
     assert np.isfinite(fit.coef).all()
 
 
@@ -123,10 +146,14 @@ def test_fits_are_bitwise_identical_across_thread_counts():
     out = []
     for k in (1, 2, 4):
         fastgd.set_num_threads(k)
-        out.append((
-            fastgd.fit_least_squares(X, y, lr=0.1, max_iter=10, tol=None, gradient="stream"),
-            fastgd.fit_least_squares(X, y, lr=0.01, batch_size=4096, max_iter=2, tol=None, random_state=3),
-        ))
+        out.append(
+            (
+                fastgd.fit_least_squares(X, y, lr=0.1, max_iter=10, tol=None, gradient="stream"),
+                fastgd.fit_least_squares(
+                    X, y, lr=0.01, batch_size=4096, max_iter=2, tol=None, random_state=3
+                ),
+            )
+        )
     for full, mini in out[1:]:
         np.testing.assert_array_equal(full.coef, out[0][0].coef)
         np.testing.assert_array_equal(full.losses, out[0][0].losses)
@@ -135,7 +162,9 @@ def test_fits_are_bitwise_identical_across_thread_counts():
 
 def test_shuffle_false_visits_rows_in_order():
     X, y, _ = make_regression(50, 3)
-    got = fastgd.fit_least_squares(X, y, batch_size=10, shuffle=False, max_iter=4, tol=None, lr=0.02)
+    got = fastgd.fit_least_squares(
+        X, y, batch_size=10, shuffle=False, max_iter=4, tol=None, lr=0.02
+    )
     want = ref.fit_least_squares(X, y, batch_size=10, shuffle=False, max_iter=4, tol=None, lr=0.02)
     np.testing.assert_allclose(got.coef, want.coef, rtol=1e-12)
 
@@ -223,7 +252,9 @@ def test_max_iter_zero_returns_the_start():
 
 def test_record_false_keeps_no_losses():
     X, y, _ = make_regression(20, 2)
-    assert fastgd.fit_least_squares(X, y, record=False, batch_size=4, max_iter=3).losses.shape == (0,)
+    assert fastgd.fit_least_squares(X, y, record=False, batch_size=4, max_iter=3).losses.shape == (
+        0,
+    )
 
 
 @pytest.mark.parametrize("batch_size", [None, 4])
@@ -278,7 +309,9 @@ def test_normal_equations_is_stable_where_the_explicit_inverse_is_not():
     fit_intercept=st.booleans(),
     shuffle=st.booleans(),
 )
-def test_fit_property_against_reference(data, n, d, dtype, layout, optimizer, batch, fit_intercept, shuffle):
+def test_fit_property_against_reference(
+    data, n, d, dtype, layout, optimizer, batch, fit_intercept, shuffle
+):
     elems = st.floats(-1, 1, width=32)
     X = data.draw(hnp.arrays(np.float64, (n, d), elements=elems)).astype(dtype)
     y = data.draw(hnp.arrays(np.float64, (n,), elements=elems)).astype(dtype)
@@ -287,8 +320,17 @@ def test_fit_property_against_reference(data, n, d, dtype, layout, optimizer, ba
     elif layout == "strided":
         X = np.repeat(X, 2, axis=1)[:, ::2]
     lr = 0.05 / (d + 1)  # below 1/L for any batch of rows in [-1, 1]^d
-    kw = dict(optimizer=optimizer, lr=lr, batch_size=batch, max_iter=4, tol=None, fit_intercept=fit_intercept,
-              shuffle=shuffle, random_state=5, momentum=0.5)
+    kw = dict(
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch,
+        max_iter=4,
+        tol=None,
+        fit_intercept=fit_intercept,
+        shuffle=shuffle,
+        random_state=5,
+        momentum=0.5,
+    )
     got = fastgd.fit_least_squares(X, y, gradient="stream", **kw)
     want = ref.fit_least_squares(np.ascontiguousarray(X), y, **kw)
     tol = 1e-4 if dtype == np.float32 else 1e-10

@@ -34,7 +34,9 @@ def assert_matches_reference(X, y, w, **kw):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize(("n", "d"), [(1, 1), (3, 5), (7, 1), (257, 33), (1000, 64), (5000, 3), (300, 1000)])
+@pytest.mark.parametrize(
+    ("n", "d"), [(1, 1), (3, 5), (7, 1), (257, 33), (1000, 64), (5000, 3), (300, 1000)]
+)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_kernel_matches_reference(dtype, n, d, reduction):
     rng = np.random.default_rng(n * 1000 + d)
@@ -53,7 +55,9 @@ def test_mean_and_sum_differ_by_n():
     ls, gs = fastgd.least_squares_loss_grad(X, y, w, reduction="sum")
     np.testing.assert_allclose(ls, 40 * lm, rtol=1e-12)
     np.testing.assert_allclose(gs, 40 * gm, rtol=1e-12)
-    np.testing.assert_allclose(ls, np.sum((X @ w - y) ** 2), rtol=1e-12)  # the lecture's ||Xw - y||^2
+    np.testing.assert_allclose(
+        ls, np.sum((X @ w - y) ** 2), rtol=1e-12
+    )  # the lecture's ||Xw - y||^2
 
 
 def test_gradient_matches_finite_differences():
@@ -64,8 +68,10 @@ def test_gradient_matches_finite_differences():
     for j in range(4):
         e = np.zeros(4)
         e[j] = h
-        fd = (fastgd.least_squares_loss_grad(X, y, w + e, l2=0.5)[0]
-              - fastgd.least_squares_loss_grad(X, y, w - e, l2=0.5)[0]) / (2 * h)
+        fd = (
+            fastgd.least_squares_loss_grad(X, y, w + e, l2=0.5)[0]
+            - fastgd.least_squares_loss_grad(X, y, w - e, l2=0.5)[0]
+        ) / (2 * h)
         assert g[j] == pytest.approx(fd, rel=1e-6, abs=1e-8)
 
 
@@ -142,7 +148,9 @@ def test_nan_propagates_in_the_raw_kernel():
 
 
 def test_zero_features():
-    loss, grad = fastgd.least_squares_loss_grad(np.zeros((3, 0)), np.array([1.0, 2.0, 2.0]), np.zeros(0))
+    loss, grad = fastgd.least_squares_loss_grad(
+        np.zeros((3, 0)), np.array([1.0, 2.0, 2.0]), np.zeros(0)
+    )
     assert loss == pytest.approx(3.0)
     assert grad.shape == (0,)
 

@@ -66,7 +66,11 @@ def test_kernel_sum_of_empty_is_zero():
         (dict(max_iter=10.0), TypeError, "max_iter must be an integer"),
         (dict(tol=-1e-3), ValueError, "tol must be a finite number >= 0"),
         (dict(l2=-1.0), ValueError, "l2 must be a finite number >= 0"),
-        (dict(optimizer="adamm"), ValueError, "unknown optimizer 'adamm'; known: gd, momentum, nesterov, sgd"),
+        (
+            dict(optimizer="adamm"),
+            ValueError,
+            "unknown optimizer 'adamm'; known: gd, momentum, nesterov, sgd",
+        ),
         (dict(optimizer=3), TypeError, "optimizer must be a name"),
         (dict(optimizer="gd", batch_size=2), ValueError, "optimizer='gd' is full-batch"),
         (dict(optimizer="momentum", momentum=1.0), ValueError, r"momentum must be in \(0, 1\)"),
@@ -77,7 +81,11 @@ def test_kernel_sum_of_empty_is_zero():
         (dict(shuffle=1), TypeError, "shuffle must be True or False"),
         (dict(random_state=-1), ValueError, "random_state must be in"),
         (dict(random_state="seed"), TypeError, "random_state must be None, an int"),
-        (dict(lr="auto", X=np.zeros((6, 2)), fit_intercept=False), ValueError, "lr='auto' needs a non-zero X"),
+        (
+            dict(lr="auto", X=np.zeros((6, 2)), fit_intercept=False),
+            ValueError,
+            "lr='auto' needs a non-zero X",
+        ),
     ],
 )
 def test_fit_rejects(kwargs, error, match):

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m fastgd", description="fastgd: gradient descent, fast.")
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m fastgd", description="fastgd: gradient descent, fast."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="fit linear regression by GD, SGD and momentum beside the analytic solution")
+    demo = sub.add_parser(
+        "demo", help="fit linear regression by GD, SGD and momentum beside the analytic solution"
+    )
     demo.add_argument("--n", type=int, default=200_000, help="number of samples (default 200000)")
     demo.add_argument("--d", type=int, default=10, help="number of features (default 10)")
     demo.add_argument("--seed", type=int, default=0)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from . import _core
 from . import _validation as v
 
 
-def set_num_threads(k: Optional[int]) -> None:
+def set_num_threads(k: int | None) -> None:
     """Use k threads in the kernels (None: all cores). Results do not depend on k."""
     if k is None:
         _core.set_num_threads(0)

@@ -20,9 +20,7 @@ def float_dtype_of(arr: np.ndarray, name: str) -> np.dtype[Any]:
         return np.dtype(np.float32) if arr.dtype.itemsize <= 4 else np.dtype(np.float64)
     if kind in "iub":
         return np.dtype(np.float64)
-    raise TypeError(
-        f"{name} must hold real numbers (float, int or bool), got dtype {arr.dtype}"
-    )
+    raise TypeError(f"{name} must hold real numbers (float, int or bool), got dtype {arr.dtype}")
 
 
 def as_array(value: ArrayLike, name: str) -> np.ndarray:
@@ -34,7 +32,9 @@ def as_array(value: ArrayLike, name: str) -> np.ndarray:
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name} could not be read as an array of numbers: {exc}") from None
     if arr.dtype.kind not in "fiub":
-        raise TypeError(f"{name} must hold real numbers (float, int or bool), got dtype {arr.dtype}")
+        raise TypeError(
+            f"{name} must hold real numbers (float, int or bool), got dtype {arr.dtype}"
+        )
     return arr
 
 
@@ -45,12 +45,16 @@ def design_matrix(X: ArrayLike, name: str = "X") -> np.ndarray:
     arr = as_array(X, name)
     if arr.ndim != 2:
         hint = "; use X.reshape(-1, 1) for a single feature" if arr.ndim == 1 else ""
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}{hint}")
+        raise ValueError(
+            f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}{hint}"
+        )
     dtype = float_dtype_of(arr, name)
     return np.ascontiguousarray(arr, dtype=dtype)
 
 
-def vector(v: ArrayLike, name: str, length: int, dtype: np.dtype[Any], length_of: str) -> np.ndarray:
+def vector(
+    v: ArrayLike, name: str, length: int, dtype: np.dtype[Any], length_of: str
+) -> np.ndarray:
     """A C-contiguous 1-D array of `length` elements in `dtype`."""
     arr = as_array(v, name)
     if arr.ndim != 1:
@@ -63,7 +67,9 @@ def vector(v: ArrayLike, name: str, length: int, dtype: np.dtype[Any], length_of
 def require_finite(arr: np.ndarray, name: str) -> None:
     if not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); remove or impute them first")
+        raise ValueError(
+            f"{name} contains {bad} NaN or infinite value(s); remove or impute them first"
+        )
 
 
 def real_number(value: Any, name: str) -> float:

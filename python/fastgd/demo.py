@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Callable, TextIO
 
@@ -16,7 +17,9 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - start
 
 
-def regression_table(n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO | None = None) -> list[dict[str, Any]]:
+def regression_table(
+    n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO | None = None
+) -> list[dict[str, Any]]:
     """Fit one synthetic data set by every descent method and print how each compares
     with the analytic least-squares solution. Returns the table's rows."""
     rng = np.random.default_rng(seed)
@@ -35,16 +38,32 @@ def regression_table(n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO |
         ("SGD, mini-batch 32", dict(optimizer="sgd", lr="auto", batch_size=32, max_iter=20)),
         ("SGD, single sample", dict(optimizer="sgd", lr="auto", batch_size=1, max_iter=20)),
     ]
-    rows: list[dict[str, Any]] = [dict(method="normal equations (analytic)", epochs="-", status="exact",
-                                       mse=exact_mse, coef_err=0.0, icpt_err=0.0, ms=1e3 * t_exact)]
+    rows: list[dict[str, Any]] = [
+        dict(
+            method="normal equations (analytic)",
+            epochs="-",
+            status="exact",
+            mse=exact_mse,
+            coef_err=0.0,
+            icpt_err=0.0,
+            ms=1e3 * t_exact,
+        )
+    ]
     for label, kw in methods:
         kw.setdefault("max_iter", 2000)
-        fit, t = _timed(lambda kw=kw: fit_least_squares(X, y, tol=1e-8, random_state=seed, **kw))
+        fit, t = _timed(functools.partial(fit_least_squares, X, y, tol=1e-8, random_state=seed, **kw))
         assert isinstance(fit, FitResult)
-        rows.append(dict(
-            method=label, epochs=fit.n_iter, status=fit.status, mse=float(fit.losses[-1]),
-            coef_err=float(np.abs(fit.coef - coef).max()), icpt_err=abs(fit.intercept - intercept), ms=1e3 * t,
-        ))
+        rows.append(
+            dict(
+                method=label,
+                epochs=fit.n_iter,
+                status=fit.status,
+                mse=float(fit.losses[-1]),
+                coef_err=float(np.abs(fit.coef - coef).max()),
+                icpt_err=abs(fit.intercept - intercept),
+                ms=1e3 * t,
+            )
+        )
 
     lines = [
         f"Linear regression, n={n:,} samples, d={d} features, y = X w + 3 + noise",
@@ -56,7 +75,10 @@ def regression_table(n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO |
             f"{r['method']:<30} {r['epochs']!s:>7} {r['status']:>10} {r['mse']:>10.5f} "
             f"{r['coef_err']:>10.2e} {r['icpt_err']:>9.2e} {r['ms']:>9.1f}"
         )
-    lines += ["", "w* and b* are the analytic solution; SGD with a constant step hovers near it",
-              "(its error shrinks with the learning rate), full-batch methods converge to it."]
+    lines += [
+        "",
+        "w* and b* are the analytic solution; SGD with a constant step hovers near it",
+        "(its error shrinks with the learning rate), full-batch methods converge to it.",
+    ]
     print("\n".join(lines), file=out)
     return rows

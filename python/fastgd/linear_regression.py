@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal, Optional, Union, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -72,7 +72,9 @@ class FitResult:
         """X @ coef + intercept."""
         Xa = v.design_matrix(X)
         if Xa.shape[1] != self.coef.shape[0]:
-            raise ValueError(f"X has {Xa.shape[1]} columns but the fit has {self.coef.shape[0]} coefficients")
+            raise ValueError(
+                f"X has {Xa.shape[1]} columns but the fit has {self.coef.shape[0]} coefficients"
+            )
         return Xa @ self.coef + self.intercept
 
 
@@ -89,7 +91,7 @@ def _lipschitz(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:
     return float(_core.least_squares_lipschitz(Xa, fit_intercept, l2))
 
 
-def _auto_lr(Xa: np.ndarray, fit_intercept: bool, l2: float, batch: Optional[int]) -> float:
+def _auto_lr(Xa: np.ndarray, fit_intercept: bool, l2: float, batch: int | None) -> float:
     """1/L for full batch; for mini-batches of b rows, 1/L_b with the expected
     smoothness L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max (Gower et al. 2019),
     L_max = max_i 2(||x_i||^2 + intercept) + 2 l2."""
@@ -117,10 +119,10 @@ def fit_least_squares(
     X: ArrayLike,
     y: ArrayLike,
     optimizer: str = "sgd",
-    lr: Union[float, Literal["auto"]] = 0.01,
-    batch_size: Optional[int] = None,
+    lr: float | Literal["auto"] = 0.01,
+    batch_size: int | None = None,
     max_iter: int = 1000,
-    tol: Optional[float] = 1e-6,
+    tol: float | None = 1e-6,
     fit_intercept: bool = True,
     l2: float = 0.0,
     shuffle: bool = True,
@@ -191,13 +193,15 @@ def fit_least_squares(
     v.require_finite(ya, "y")
 
     if not isinstance(optimizer, str):
-        raise TypeError(f"optimizer must be a name, one of {sorted(OPTIMIZERS)}, got {type(optimizer).__name__}")
+        raise TypeError(
+            f"optimizer must be a name, one of {sorted(OPTIMIZERS)}, got {type(optimizer).__name__}"
+        )
     name = optimizer.lower()
     if name not in OPTIMIZERS:
         raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(sorted(OPTIMIZERS))}")
     uses_momentum, nesterov = OPTIMIZERS[name]
 
-    batch: Optional[int] = None if batch_size is None else v.integer(batch_size, "batch_size", 1)
+    batch: int | None = None if batch_size is None else v.integer(batch_size, "batch_size", 1)
     if name == "gd" and batch is not None and batch < n:
         raise ValueError(
             f"optimizer='gd' is full-batch gradient descent; use optimizer='sgd' for batch_size={batch}"
@@ -223,7 +227,11 @@ def fit_least_squares(
     if lr_auto and lr != "auto":
         raise ValueError(f"lr must be a number > 0 or 'auto', got {lr!r}")
     seed = v.seed_from(random_state)
-    lr_ = _auto_lr(Xa, fit_intercept_, l2_, None if full_batch else batch) if lr_auto else v.positive(lr, "lr")
+    lr_ = (
+        _auto_lr(Xa, fit_intercept_, l2_, None if full_batch else batch)
+        if lr_auto
+        else v.positive(lr, "lr")
+    )
 
     p = d + int(fit_intercept_)
     if not full_batch:
@@ -234,8 +242,20 @@ def fit_least_squares(
         mode = gradient
 
     theta, losses, n_iter, status = _core.fit_least_squares(
-        Xa, ya, lr_, 0 if full_batch else batch, max_iter_, tol_, fit_intercept_, l2_,
-        shuffle_, seed, record_, mode == "gram", beta, nesterov,
+        Xa,
+        ya,
+        lr_,
+        0 if full_batch or batch is None else batch,
+        max_iter_,
+        tol_,
+        fit_intercept_,
+        l2_,
+        shuffle_,
+        seed,
+        record_,
+        mode == "gram",
+        beta,
+        nesterov,
     )
     message = _message(status, n_iter, tol_, max_iter_, lr_)
     if status == "diverged":
@@ -249,12 +269,16 @@ def fit_least_squares(
 
 
 @overload
-def normal_equations(X: ArrayLike, y: ArrayLike, fit_intercept: Literal[False] = ...) -> np.ndarray: ...
+def normal_equations(
+    X: ArrayLike, y: ArrayLike, fit_intercept: Literal[False] = ...
+) -> np.ndarray: ...
 @overload
-def normal_equations(X: ArrayLike, y: ArrayLike, fit_intercept: Literal[True]) -> tuple[np.ndarray, float]: ...
+def normal_equations(
+    X: ArrayLike, y: ArrayLike, fit_intercept: Literal[True]
+) -> tuple[np.ndarray, float]: ...
 def normal_equations(
     X: ArrayLike, y: ArrayLike, fit_intercept: bool = False
-) -> Union[np.ndarray, tuple[np.ndarray, float]]:
+) -> np.ndarray | tuple[np.ndarray, float]:
     r"""The analytic least-squares solution, the lecture's :math:`w = (X^T X)^{-1} X^T y`.
 
     Computed stably: NumPy's SVD-based ``lstsq`` on X itself (never the explicit
@@ -269,7 +293,7 @@ def normal_equations(
         when ``fit_intercept=True`` (X and y are centred, the intercept recovered).
     """
     Xa = v.design_matrix(X)
-    n, d = Xa.shape
+    n = Xa.shape[0]
     ya = v.vector(y, "y", n, np.dtype(np.float64), "X has n_samples =")
     if n == 0:
         raise ValueError("X has no rows (n_samples = 0)")

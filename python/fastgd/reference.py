@@ -8,17 +8,26 @@ core against them. They validate nothing: pass clean float arrays.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any
 
 import numpy as np
 
 from .linear_regression import OPTIMIZERS, FitResult
 
+Array = np.ndarray[Any, Any]
+
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15
 MASK64 = (1 << 64) - 1
 
 
-def least_squares_loss_grad(X, y, w, reduction="mean", l2=0.0, rows=None):
+def least_squares_loss_grad(
+    X: Array,
+    y: Array,
+    w: Array,
+    reduction: str = "mean",
+    l2: float = 0.0,
+    rows: Array | None = None,
+) -> tuple[float, Array]:
     """J = mean or sum of (Xw - y)^2, plus l2 ||w||^2; and its gradient."""
     if rows is not None:
         X, y = X[rows], y[rows]
@@ -29,14 +38,14 @@ def least_squares_loss_grad(X, y, w, reduction="mean", l2=0.0, rows=None):
     return loss, grad.astype(X.dtype)
 
 
-def _mix64(z: np.ndarray) -> np.ndarray:
+def _mix64(z: Array) -> Array:
     """SplitMix64's output function on uint64 arrays (wrapping arithmetic)."""
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
+def permutation(seed: int, epoch: int, n: int) -> Array:
     """The order of rows in one epoch: a keyed four-round Feistel bijection of
     [0, 2^bits) (bits even, 2^bits >= n), walked until every value is below n."""
     bits = 2
@@ -45,9 +54,11 @@ def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
     half = np.uint64(bits // 2)
     mask = np.uint64((1 << (bits // 2)) - 1)
     state = int(_mix64(np.array([(seed + GOLDEN_GAMMA * (epoch + 1)) & MASK64], np.uint64))[0])
-    keys = _mix64(np.array([(state + GOLDEN_GAMMA * (k + 1)) & MASK64 for k in range(4)], np.uint64))
+    keys = _mix64(
+        np.array([(state + GOLDEN_GAMMA * (k + 1)) & MASK64 for k in range(4)], np.uint64)
+    )
 
-    def encrypt(x: np.ndarray) -> np.ndarray:
+    def encrypt(x: Array) -> Array:
         left, right = x >> half, x & mask
         for key in keys:
             left, right = right, left ^ (_mix64(right ^ key) & mask)
@@ -62,19 +73,19 @@ def permutation(seed: int, epoch: int, n: int) -> np.ndarray:
 
 
 def fit_least_squares(
-    X,
-    y,
-    optimizer="sgd",
-    lr=0.01,
-    batch_size=None,
-    max_iter=1000,
-    tol=1e-6,
-    fit_intercept=True,
-    l2=0.0,
-    shuffle=True,
-    random_state=0,
-    momentum=0.9,
-    record=True,
+    X: Array,
+    y: Array,
+    optimizer: str = "sgd",
+    lr: float = 0.01,
+    batch_size: int | None = None,
+    max_iter: int = 1000,
+    tol: float | None = 1e-6,
+    fit_intercept: bool = True,
+    l2: float = 0.0,
+    shuffle: bool = True,
+    random_state: int = 0,
+    momentum: float = 0.9,
+    record: bool = True,
 ) -> FitResult:
     """Linear regression by GD / mini-batch SGD / momentum / Nesterov, in NumPy.
 
@@ -96,18 +107,20 @@ def fit_least_squares(
     if fit_intercept:
         mask[-1] = 0
 
-    def loss_and_grad(theta, rows):
+    def loss_and_grad(theta: Array, rows: Array | None) -> tuple[float, Array]:
         Ab, yb = (A, y) if rows is None else (A[rows], y[rows])
         r = Ab @ theta - yb
         m = Ab.shape[0]
         grad = (2.0 / m) * (Ab.T @ r) + 2.0 * l2 * mask * theta
-        loss = float(r.astype(np.float64) @ r) / m + l2 * float((mask * theta).astype(np.float64) @ theta)
+        loss = float(r.astype(np.float64) @ r) / m + l2 * float(
+            (mask * theta).astype(np.float64) @ theta
+        )
         return loss, grad.astype(dtype)
 
     theta = np.zeros(A.shape[1], dtype)
     velocity = None
 
-    def step(theta, grad):
+    def step(theta: Array, grad: Array) -> Array:
         nonlocal velocity
         if not use_momentum:
             return theta - dtype.type(lr) * grad
@@ -126,6 +139,7 @@ def fit_least_squares(
             theta = step(theta, grad)
             loss, grad = loss_and_grad(theta, None)
         else:
+            assert batch_size is not None
             order = permutation(seed, epoch, n) if shuffle else np.arange(n)
             batch_losses = 0.0
             for start in range(0, n, batch_size):
@@ -148,24 +162,23 @@ def fit_least_squares(
             break
     coef = theta[:d]
     intercept = float(theta[d]) if fit_intercept else 0.0
-    return FitResult(coef, intercept, np.array(losses), n_iter, status, "", lr, optimizer,
-                     "batch" if not full_batch else "stream")
+    return FitResult(
+        coef,
+        intercept,
+        np.array(losses),
+        n_iter,
+        status,
+        "",
+        lr,
+        optimizer,
+        "batch" if not full_batch else "stream",
+    )
 
 
-def normal_equations(X, y, fit_intercept=False):
+def normal_equations(X: Array, y: Array, fit_intercept: bool = False) -> Any:
     """The lecture's closed form, literally: w = (X^T X)^{-1} X^T y (solved, not inverted)."""
     if fit_intercept:
         A = np.hstack([X, np.ones((X.shape[0], 1))])
         theta = np.linalg.solve(A.T @ A, A.T @ y)
         return theta[:-1], float(theta[-1])
     return np.linalg.solve(X.T @ X, X.T @ y)
-
-
-def gd_steps_reference(X: np.ndarray, y: np.ndarray, lr: float, steps: int,
-                       w0: Optional[np.ndarray] = None) -> np.ndarray:
-    """steps of full-batch GD on the mean loss without intercept: the benchmark baseline."""
-    w = np.zeros(X.shape[1], X.dtype) if w0 is None else w0.copy()
-    for _ in range(steps):
-        _, g = least_squares_loss_grad(X, y, w)
-        w = w - lr * g
-    return w

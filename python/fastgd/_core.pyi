@@ -1,0 +1,39 @@
+# Type stub for the compiled module (cpp/bindings/). Private: use the fastgd package.
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__version__: str
+
+def set_num_threads(k: int) -> None: ...
+def get_num_threads() -> int: ...
+def hardware_threads() -> int: ...
+def simd_arch() -> str: ...
+def least_squares_loss_grad(
+    X: NDArray[Any],
+    y: NDArray[Any],
+    w: NDArray[Any],
+    rows: NDArray[np.int64] | None,
+    mean: bool,
+    l2: float,
+) -> tuple[float, NDArray[Any]]: ...
+def least_squares_lipschitz(X: NDArray[Any], intercept: bool, l2: float) -> float: ...
+def stream_sum(X: NDArray[Any]) -> float: ...
+def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]: ...
+def fit_least_squares(
+    X: NDArray[Any],
+    y: NDArray[Any],
+    lr: float,
+    batch_size: int,
+    max_iter: int,
+    tol: float,
+    intercept: bool,
+    l2: float,
+    shuffle: bool,
+    seed: int,
+    record: bool,
+    use_gram: bool,
+    momentum: float,
+    nesterov: bool,
+) -> tuple[NDArray[Any], NDArray[np.float64], int, str]: ...
