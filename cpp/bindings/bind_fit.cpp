@@ -1,5 +1,4 @@
 #include "common.hpp"
-
 #include "fastgd/fit_least_squares.hpp"
 #include "fastgd/threads.hpp"
 

@@ -1,7 +1,6 @@
-#include "common.hpp"
-
 #include <vector>
 
+#include "common.hpp"
 #include "fastgd/fit_least_squares.hpp"
 #include "fastgd/least_squares.hpp"
 #include "fastgd/threads.hpp"

@@ -1,8 +1,8 @@
 // Picks the widest kernel table the CPU supports, once.
+#include "fastgd/dispatch.hpp"
+
 #include <cstdlib>
 #include <cstring>
-
-#include "fastgd/dispatch.hpp"
 
 namespace fastgd {
 
@@ -21,8 +21,8 @@ const kernel_table& select_kernels() {
     const bool allow_avx2 = allow_avx512 || std::strcmp(cap, "avx2") == 0;
     __builtin_cpu_init();
     const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (allow_avx512 && has_avx2 && __builtin_cpu_supports("avx512f") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    if (allow_avx512 && has_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vl"))
         return kernels_avx512();
     if (allow_avx2 && has_avx2) return kernels_avx2();
 #endif

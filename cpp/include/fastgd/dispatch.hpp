@@ -14,13 +14,11 @@ namespace fastgd {
 template <typename T>
 struct row_kernels {
     /// See arch/least_squares_rows.hpp: residual_rows. idx may be nullptr; y may be nullptr (y = 0).
-    double (*residual_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx,
-                            const T* w, bool intercept, std::size_t begin, std::size_t end, T* g,
-                            double* g_intercept);
+    double (*residual_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx, const T* w,
+                            bool intercept, std::size_t begin, std::size_t end, T* g, double* g_intercept);
     /// See arch/least_squares_rows.hpp: gram_rows.
-    double (*gram_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx,
-                        bool intercept, std::size_t begin, std::size_t end, double* G, double* Xty,
-                        double* scratch);
+    double (*gram_rows)(const T* X, const T* y, std::size_t d, const std::size_t* idx, bool intercept,
+                        std::size_t begin, std::size_t end, double* G, double* Xty, double* scratch);
     /// See arch/least_squares_rows.hpp: sum_rows (a bandwidth probe).
     double (*sum_rows)(const T* X, std::size_t d, std::size_t begin, std::size_t end);
     /// See arch/sgd_update.hpp.
@@ -40,8 +38,12 @@ const kernel_table& kernels();
 template <typename T>
 const row_kernels<T>& kernels_for();
 template <>
-inline const row_kernels<float>& kernels_for<float>() { return kernels().f32; }
+inline const row_kernels<float>& kernels_for<float>() {
+    return kernels().f32;
+}
 template <>
-inline const row_kernels<double>& kernels_for<double>() { return kernels().f64; }
+inline const row_kernels<double>& kernels_for<double>() {
+    return kernels().f64;
+}
 
 }  // namespace fastgd

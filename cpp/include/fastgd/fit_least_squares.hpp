@@ -23,17 +23,21 @@ enum class fit_status { converged, max_iter, diverged, stopped };
 
 inline const char* to_string(fit_status s) {
     switch (s) {
-        case fit_status::converged: return "converged";
-        case fit_status::max_iter: return "max_iter";
-        case fit_status::diverged: return "diverged";
-        case fit_status::stopped: return "stopped";
+        case fit_status::converged:
+            return "converged";
+        case fit_status::max_iter:
+            return "max_iter";
+        case fit_status::diverged:
+            return "diverged";
+        case fit_status::stopped:
+            return "stopped";
     }
     return "unknown";
 }
 
 struct fit_config {
     double lr = 0.01;
-    std::size_t batch_size = 0;  // 0: full batch
+    std::size_t batch_size = 0;   // 0: full batch
     std::size_t max_iter = 1000;  // epochs
     double tol = 1e-6;            // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol
     double l2 = 0.0;
@@ -130,8 +134,8 @@ struct small_batch_stepper {
         const std::size_t d = A.d;
         std::fill(grad.begin(), grad.end(), T(0));
         double g_intercept = 0.0;
-        const double sum_sq = kernels_for<T>().residual_rows(A.X, A.y, d, rows, theta.data(), A.intercept, 0, m,
-                                                             grad.data(), &g_intercept);
+        const double sum_sq = kernels_for<T>().residual_rows(A.X, A.y, d, rows, theta.data(), A.intercept, 0,
+                                                             m, grad.data(), &g_intercept);
         const T scale = static_cast<T>(2.0 / static_cast<double>(m));
         const T ridge = static_cast<T>(2.0 * c.l2);
         kernels_for<T>().scale_gradient(grad.data(), theta.data(), d, scale, ridge);
@@ -195,7 +199,9 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
     const double loss0 = loss;
     const double explode_at = c.explode_factor * (loss0 > 0.0 ? loss0 : 1.0);
     if (c.record) out.losses.push_back(loss);
-    auto blew_up = [&](double l) { return !std::isfinite(l) || l > explode_at || !detail::all_finite(out.theta); };
+    auto blew_up = [&](double l) {
+        return !std::isfinite(l) || l > explode_at || !detail::all_finite(out.theta);
+    };
     if (blew_up(loss)) {
         out.status = fit_status::diverged;
         return out;

@@ -15,7 +15,8 @@ public:
     /// should_stop is called with no locks held; it may take the GIL (the bindings do).
     explicit interrupt_poller(std::function<bool()> should_stop, double interval_seconds = 0.02)
         : should_stop_(std::move(should_stop)),
-          interval_(std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(interval_seconds))),
+          interval_(
+              std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(interval_seconds))),
           last_(clock::now()) {}
 
     /// Record `work` multiply-adds done; true when a stop was requested.

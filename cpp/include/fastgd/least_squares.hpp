@@ -39,9 +39,10 @@ struct design {
 
 namespace detail {
 
-constexpr std::size_t chunk_rows = 256;                 // float32 accumulation span
+constexpr std::size_t chunk_rows = 256;                      // float32 accumulation span
 constexpr std::size_t task_elements = std::size_t{1} << 18;  // about 2 MB of float64 X
-constexpr std::size_t serial_elements = std::size_t{1} << 18;  // below this, one thread (a spawn costs ~30 us)
+constexpr std::size_t serial_elements = std::size_t{1}
+                                        << 18;  // below this, one thread (a spawn costs ~30 us)
 
 inline std::size_t task_rows(std::size_t d) {
     const std::size_t rows = task_elements / std::max<std::size_t>(d, 1);

@@ -35,7 +35,8 @@ public:
         half_ = bits / 2;
         mask_ = (std::uint64_t{1} << half_) - 1;
         const std::uint64_t state = mix64(seed + golden_gamma * (epoch + 1));
-        for (int k = 0; k < rounds; ++k) keys_[k] = mix64(state + golden_gamma * static_cast<std::uint64_t>(k + 1));
+        for (int k = 0; k < rounds; ++k)
+            keys_[k] = mix64(state + golden_gamma * static_cast<std::uint64_t>(k + 1));
     }
 
     /// The position-i element of the shuffled order.
@@ -63,7 +64,8 @@ private:
 };
 
 /// Fills order (resized to n) with the shuffled rows for (seed, epoch).
-inline void shuffled_order(std::uint64_t seed, std::uint64_t epoch, std::size_t n, std::vector<std::size_t>& order) {
+inline void shuffled_order(std::uint64_t seed, std::uint64_t epoch, std::size_t n,
+                           std::vector<std::size_t>& order) {
     order.resize(n);
     const feistel_permutation perm(seed, epoch, n);
     for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::size_t>(perm(i));

@@ -93,7 +93,8 @@ inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, cons
     const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
     std::size_t j = 0;
     for (; j + W <= d; j += W)
-        store(g + j, load(g + j) + ((r0 * load(x0 + j) + r1 * load(x1 + j)) + (r2 * load(x2 + j) + r3 * load(x3 + j))));
+        store(g + j, load(g + j) +
+                         ((r0 * load(x0 + j) + r1 * load(x1 + j)) + (r2 * load(x2 + j) + r3 * load(x3 + j))));
     for (; j < d; ++j) g[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
 }
 
@@ -159,8 +160,8 @@ inline void axpy1(T* g, const T* x, T r, std::size_t d) {
 /// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
 /// src.y == nullptr means y = 0 (used for Hessian-vector products).
 template <typename T>
-double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin,
-                     std::size_t end, T* g, double* g_intercept) {
+double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
+                     T* g, double* g_intercept) {
     const std::size_t d = src.d;
     const T b = intercept ? w[d] : T(0);
     double loss = 0.0, gb = 0.0;
