@@ -75,8 +75,9 @@ CTRL_C_SCRIPT = textwrap.dedent(
     import numpy as np
     import fastgd
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((200_000, 16))
-    y = X @ rng.standard_normal(16)
+    n, d = %s
+    X = rng.standard_normal((n, d), dtype=np.float32)
+    y = X @ rng.standard_normal(d, dtype=np.float32)
     kwargs = dict(%s)
     print("ready", flush=True)
     start = time.perf_counter()
@@ -93,18 +94,20 @@ CTRL_C_SCRIPT = textwrap.dedent(
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
 @pytest.mark.parametrize(
-    "kwargs",
+    ("shape", "kwargs"),
     [
-        "gradient='stream', lr=1e-3",
-        "gradient='gram', lr=1e-3",
-        "batch_size=1, lr=1e-4, record=False",
-        "batch_size=256, lr=1e-3",
+        ("200_000, 16", "gradient='stream', lr=1e-3"),
+        ("200_000, 16", "gradient='gram', lr=1e-3"),
+        ("200_000, 16", "batch_size=1, lr=1e-4, record=False"),
+        ("200_000, 16", "batch_size=256, lr=1e-3"),
+        # Building the Gram form of 100000 x 500 takes seconds: it must poll too.
+        ("100_000, 500", "gradient='gram', lr='auto'"),
     ],
-    ids=["stream", "gram", "sgd-1", "sgd-256"],
+    ids=["stream", "gram", "sgd-1", "sgd-256", "gram-build"],
 )
-def test_ctrl_c_stops_a_fit(kwargs):
+def test_ctrl_c_stops_a_fit(shape, kwargs):
     proc = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_SCRIPT % kwargs],
+        [sys.executable, "-c", CTRL_C_SCRIPT % (shape, kwargs)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

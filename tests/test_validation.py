@@ -64,6 +64,8 @@ def test_kernel_sum_of_empty_is_zero():
         (dict(batch_size=True), TypeError, "batch_size must be an integer"),
         (dict(max_iter=-1), ValueError, "max_iter must be >= 0"),
         (dict(max_iter=10.0), TypeError, "max_iter must be an integer"),
+        (dict(max_iter=2**64), ValueError, "max_iter must be <= "),
+        (dict(y=np.full(6, 1e200)), ValueError, "initial loss mean.* is not finite"),
         (dict(tol=-1e-3), ValueError, "tol must be a finite number >= 0"),
         (dict(l2=-1.0), ValueError, "l2 must be a finite number >= 0"),
         (
@@ -106,6 +108,8 @@ def test_set_num_threads_rejects():
         fastgd.set_num_threads(0)
     with pytest.raises(TypeError, match="k must be an integer"):
         fastgd.set_num_threads(1.5)
+    with pytest.raises(ValueError, match="k must be <= 4096"):
+        fastgd.set_num_threads(2**40)
 
 
 def test_set_num_threads_roundtrip():
@@ -141,3 +145,18 @@ def test_dtypes_follow_x():
     assert fit_int.coef.dtype == np.float64
     fit16 = fastgd.fit_least_squares(X.astype(np.float16), Y, max_iter=2, lr=1e-3)
     assert fit16.coef.dtype == np.float32
+
+
+def test_edge_shapes_fit():
+    # No features: only the intercept is learned (the mean of y).
+    fit = fastgd.fit_least_squares(np.zeros((5, 0)), [1.0, 2.0, 3.0, 4.0, 5.0], lr=0.2, max_iter=500, tol=1e-12)
+    assert fit.coef.shape == (0,)
+    assert fit.intercept == pytest.approx(3.0)
+    # No features, no intercept: nothing to learn, converged at once.
+    fit = fastgd.fit_least_squares(np.zeros((3, 0)), [1.0, 2.0, 3.0], fit_intercept=False, max_iter=5)
+    assert fit.status == "converged"
+    # One row.
+    fit = fastgd.fit_least_squares([[2.0]], [4.0], batch_size=1, lr=0.1, max_iter=200, fit_intercept=False)
+    assert fit.coef[0] == pytest.approx(2.0)
+    # batch_size larger than n is full batch.
+    assert fastgd.fit_least_squares(X, Y, batch_size=10**12, max_iter=2).gradient in ("stream", "gram")

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <vector>
 
 #include "common.hpp"
@@ -43,14 +44,22 @@ template <typename T>
 double lipschitz(in_array<T> X, bool intercept, double l2) {
     design<T> A{X.data(), nullptr, static_cast<std::size_t>(X.shape(0)), static_cast<std::size_t>(X.shape(1)),
                 intercept};
-    // Safe without the GIL: X is held alive by this frame and only read.
-    py::gil_scoped_release release;
-    const int threads = get_num_threads();
-    if (A.p() <= 512 && A.n > 4 * A.p()) {
-        const gram_form F = compute_gram(A, threads);
-        return least_squares_lipschitz(A, l2, threads, &F);
+    interrupt_poller poller(python_signal_check());
+    double L = 0.0;
+    {
+        // Safe without the GIL: X is held alive by this frame and only read; the
+        // poller takes the GIL back to check for Ctrl-C.
+        py::gil_scoped_release release;
+        const int threads = get_num_threads();
+        if (A.p() <= 512 && A.n > 4 * A.p()) {
+            const gram_form F = compute_gram(A, threads, &poller);
+            L = F.complete ? least_squares_lipschitz(A, l2, threads, &F, poller) : std::nan("");
+        } else {
+            L = least_squares_lipschitz(A, l2, threads, nullptr, poller);
+        }
     }
-    return least_squares_lipschitz(A, l2, threads);
+    if (std::isnan(L) && PyErr_Occurred()) throw py::error_already_set();
+    return L;
 }
 
 template <typename T>

@@ -11,7 +11,7 @@ def set_num_threads(k: int | None) -> None:
     if k is None:
         _core.set_num_threads(0)
         return
-    _core.set_num_threads(v.integer(k, "k", 1))
+    _core.set_num_threads(v.integer(k, "k", 1, maximum=4096))
 
 
 def get_num_threads() -> int:

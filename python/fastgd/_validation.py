@@ -92,12 +92,14 @@ def positive(value: Any, name: str) -> float:
     return x
 
 
-def integer(value: Any, name: str, minimum: int) -> int:
+def integer(value: Any, name: str, minimum: int, maximum: int = 2**63 - 1) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
     x = int(value)
     if x < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {x}")
+    if x > maximum:
+        raise ValueError(f"{name} must be <= {maximum}, got {x}")
     return x
 
 

@@ -207,7 +207,7 @@ def fit_least_squares(
             f"optimizer='gd' is full-batch gradient descent; use optimizer='sgd' for batch_size={batch}"
         )
     full_batch = batch is None or batch >= n
-    max_iter_ = v.integer(max_iter, "max_iter", 0)
+    max_iter_ = v.integer(max_iter, "max_iter", 0, maximum=2**63 - 1)
     tol_ = -1.0 if tol is None else v.nonnegative(tol, "tol")
     fit_intercept_ = v.boolean(fit_intercept, "fit_intercept")
     l2_ = v.nonnegative(l2, "l2")
@@ -257,6 +257,10 @@ def fit_least_squares(
         beta,
         nesterov,
     )
+    if status == "diverged" and n_iter == 0:
+        raise ValueError(
+            f"the initial loss mean(y^2) is not finite in {Xa.dtype}: y is too large to square; rescale X and y"
+        )
     message = _message(status, n_iter, tol_, max_iter_, lr_)
     if status == "diverged":
         L = _lipschitz(Xa, fit_intercept_, l2_)

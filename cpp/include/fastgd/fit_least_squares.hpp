@@ -148,9 +148,11 @@ struct small_batch_stepper {
 }  // namespace detail
 
 /// L = largest eigenvalue of the Hessian (2/n) A^T A + 2 l2 I_w of the mean loss,
-/// by power iteration over X (or over the Gram form when one is given).
+/// by power iteration over X (or over the Gram form when one is given). NaN when
+/// the poller asked to stop.
 template <typename T>
-double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, const gram_form* F = nullptr) {
+double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, const gram_form* F,
+                               interrupt_poller& poller) {
     const std::size_t p = A.p();
     const double scale = 2.0 / static_cast<double>(A.n);
     residual_sums<T> sums;
@@ -170,6 +172,7 @@ double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, con
             for (std::size_t i = 0; i < p; ++i) out[i] = scale * sums.grad[i];
         }
         for (std::size_t j = 0; j < A.d; ++j) out[j] += 2.0 * l2 * v[j];
+        return !poller.tick(F ? p * p : A.n * p);
     });
 }
 
@@ -185,7 +188,13 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
     const bool full_batch = c.batch_size == 0 || c.batch_size >= n;
 
     gram_form F;
-    if (full_batch && c.use_gram) F = compute_gram(A, c.n_threads);
+    if (full_batch && c.use_gram) {
+        F = compute_gram(A, c.n_threads, &poller);
+        if (!F.complete) {
+            out.status = fit_status::stopped;
+            return out;
+        }
+    }
 
     auto full_loss_and_grad = [&]() {
         if (full_batch && c.use_gram)

@@ -8,10 +8,12 @@
 /// chunks of at most 256 rows, and chunks are added in double.
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <vector>
 
 #include "fastgd/dispatch.hpp"
+#include "fastgd/interrupt.hpp"
 #include "fastgd/threads.hpp"
 
 namespace fastgd {
@@ -125,12 +127,15 @@ struct gram_form {
     std::vector<double> G;
     std::vector<double> Xty;
     double yy = 0.0;
+    bool complete = true;  // false when a stop request cut the pass short
 };
 
 /// Build the Gram form in one pass. Rows are split into a number of slices that
 /// depends only on n and d, each with its own partial G, summed in slice order.
+/// The pass costs n p^2 / 2 multiply-adds, so it polls `poller` (from the calling
+/// thread) and stops early, with complete = false, when asked to.
 template <typename T>
-gram_form compute_gram(const design<T>& A, int n_threads) {
+gram_form compute_gram(const design<T>& A, int n_threads, interrupt_poller* poller = nullptr) {
     gram_form out;
     const std::size_t p = A.p();
     out.p = p;
@@ -141,17 +146,24 @@ gram_form compute_gram(const design<T>& A, int n_threads) {
     const std::size_t by_rows = (A.n + 1023) / 1024;
     const std::size_t n_slices = std::max<std::size_t>(1, std::min({std::size_t{8}, budget, by_rows}));
     const std::size_t slice_rows = ((A.n + n_slices - 1) / n_slices + 3) / 4 * 4;
+    // Rows per poll: about 2^22 multiply-adds (a few ms), a multiple of 4.
+    const std::size_t block_rows = std::max<std::size_t>(4, ((std::size_t{1} << 22) / (p * p + 1)) / 4 * 4);
     std::vector<double> partial_G(n_slices * p * p, 0.0), partial_b(n_slices * p, 0.0),
         partial_yy(n_slices, 0.0);
+    std::atomic<bool> stop{false};
     const auto& k = kernels_for<T>();
     parallel_for(n_slices, n_threads, [&](std::size_t first, std::size_t last) {
         std::vector<double> scratch(4 * p);
         for (std::size_t s = first; s < last; ++s) {
             const std::size_t b = std::min(A.n, s * slice_rows), e = std::min(A.n, b + slice_rows);
-            partial_yy[s] = k.gram_rows(A.X, A.y, A.d, A.idx, A.intercept, b, e, &partial_G[s * p * p],
-                                        &partial_b[s * p], scratch.data());
+            for (std::size_t r = b; r < e && !stop.load(std::memory_order_relaxed); r += block_rows) {
+                partial_yy[s] += k.gram_rows(A.X, A.y, A.d, A.idx, A.intercept, r, std::min(e, r + block_rows),
+                                             &partial_G[s * p * p], &partial_b[s * p], scratch.data());
+                if (first == 0 && poller && poller->tick(block_rows * p * p)) stop = true;  // the caller's thread
+            }
         }
     });
+    out.complete = !stop;
     for (std::size_t s = 0; s < n_slices; ++s) {
         for (std::size_t i = 0; i < p * p; ++i) out.G[i] += partial_G[s * p * p + i];
         for (std::size_t j = 0; j < p; ++j) out.Xty[j] += partial_b[s * p + j];

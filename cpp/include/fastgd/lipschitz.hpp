@@ -10,8 +10,9 @@
 
 namespace fastgd {
 
-/// hv(v, out) writes H v into out (both length p). Returns the Rayleigh quotient after
-/// the iteration settles to rel_tol (or max_iter), which never exceeds lambda_max.
+/// hv(v, out) writes H v into out (both length p) and returns false to stop early.
+/// Returns the Rayleigh quotient after the iteration settles to rel_tol (or
+/// max_iter), which never exceeds lambda_max; NaN when hv asked to stop.
 template <typename HessianVector>
 double largest_eigenvalue(std::size_t p, HessianVector&& hv, int max_iter = 100, double rel_tol = 1e-4) {
     if (p == 0) return 0.0;
@@ -26,7 +27,7 @@ double largest_eigenvalue(std::size_t p, HessianVector&& hv, int max_iter = 100,
     for (auto& x : v) x /= norm;
     double lambda = 0.0;
     for (int it = 0; it < max_iter; ++it) {
-        hv(v.data(), hv_out.data());
+        if (!hv(v.data(), hv_out.data())) return std::nan("");
         double rq = 0.0, out_norm = 0.0;
         for (std::size_t i = 0; i < p; ++i) {
             rq += v[i] * hv_out[i];
