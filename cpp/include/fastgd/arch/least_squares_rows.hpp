@@ -46,14 +46,18 @@ struct row_source {
     T target(std::size_t r) const { return y ? y[idx ? idx[r] : r] : T(0); }
 };
 
-#if defined(__GNUC__)
+// Each kernel below runs a vector loop where the compiler has vector extensions
+// (FASTGD_HAVE_VECTOR_EXTENSIONS) and finishes, or does all the work, in scalar code.
+
 // out[i] = x_i . w for four rows at once, two accumulators per row to hide FMA
 // latency; w is loaded once per four rows.
 template <typename T>
 inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
+    std::size_t j = 0;
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     vec<T> a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
-    std::size_t j = 0;
     for (; j + 2 * W <= d; j += 2 * W) {
         const vec<T> wa = load(w + j), wb = load(w + j + W);
         a0 += load(x0 + j) * wa;
@@ -73,7 +77,8 @@ inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w,
         a3 += load(x3 + j) * wa;
         j += W;
     }
-    T s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
+    s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
+#endif
     for (; j < d; ++j) {
         s0 += x0[j] * w[j];
         s1 += x1[j] * w[j];
@@ -89,20 +94,24 @@ inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w,
 // g += r0 x0 + r1 x1 + r2 x2 + r3 x3
 template <typename T>
 inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, const T* r, std::size_t d) {
+    std::size_t j = 0;
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
-    std::size_t j = 0;
     for (; j + W <= d; j += W)
         store(g + j, load(g + j) +
                          ((r0 * load(x0 + j) + r1 * load(x1 + j)) + (r2 * load(x2 + j) + r3 * load(x3 + j))));
-    for (; j < d; ++j) g[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
+#endif
+    for (; j < d; ++j) g[j] += (r[0] * x0[j] + r[1] * x1[j]) + (r[2] * x2[j] + r[3] * x3[j]);
 }
 
 template <typename T>
 inline T dot1(const T* x, const T* w, std::size_t d) {
+    std::size_t j = 0;
+    T s = 0;
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     vec<T> a{}, b{};
-    std::size_t j = 0;
     for (; j + 2 * W <= d; j += 2 * W) {
         a += load(x + j) * load(w + j);
         b += load(x + j + W) * load(w + j + W);
@@ -111,50 +120,22 @@ inline T dot1(const T* x, const T* w, std::size_t d) {
         a += load(x + j) * load(w + j);
         j += W;
     }
-    T s = hsum(a + b);
+    s = hsum(a + b);
+#endif
     for (; j < d; ++j) s += x[j] * w[j];
     return s;
 }
 
 template <typename T>
 inline void axpy1(T* g, const T* x, T r, std::size_t d) {
+    std::size_t j = 0;
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     const vec<T> rv = splat(r);
-    std::size_t j = 0;
     for (; j + W <= d; j += W) store(g + j, load(g + j) + rv * load(x + j));
+#endif
     for (; j < d; ++j) g[j] += r * x[j];
 }
-#else
-// Portable scalar fallback for compilers without vector extensions.
-template <typename T>
-inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
-    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-        s0 += x0[j] * w[j];
-        s1 += x1[j] * w[j];
-        s2 += x2[j] * w[j];
-        s3 += x3[j] * w[j];
-    }
-    out[0] = s0;
-    out[1] = s1;
-    out[2] = s2;
-    out[3] = s3;
-}
-template <typename T>
-inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, const T* r, std::size_t d) {
-    for (std::size_t j = 0; j < d; ++j) g[j] += r[0] * x0[j] + r[1] * x1[j] + r[2] * x2[j] + r[3] * x3[j];
-}
-template <typename T>
-inline T dot1(const T* x, const T* w, std::size_t d) {
-    T s = 0;
-    for (std::size_t j = 0; j < d; ++j) s += x[j] * w[j];
-    return s;
-}
-template <typename T>
-inline void axpy1(T* g, const T* x, T r, std::size_t d) {
-    for (std::size_t j = 0; j < d; ++j) g[j] += r * x[j];
-}
-#endif
 
 /// Rows [begin, end): r_i = x_i . w (+ w[d] when intercept) - y_i;
 /// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
@@ -202,7 +183,7 @@ double sum_rows(const row_source<T>& src, std::size_t begin, std::size_t end) {
     const T* p = src.row(begin);
     const std::size_t count = (end - begin) * src.d;
     std::size_t j = 0;
-#if defined(__GNUC__)
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     vec<T> a{}, b{}, c{}, e{};
     for (; j + 4 * W <= count; j += 4 * W) {

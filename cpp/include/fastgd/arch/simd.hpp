@@ -9,7 +9,7 @@
 #error "include this header through cpp/dispatch/kernels_*.cpp"
 #endif
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && !defined(FASTGD_SCALAR_ONLY)  // FASTGD_SCALAR_ONLY: test the fallback
 #define FASTGD_HAVE_VECTOR_EXTENSIONS 1
 
 namespace fastgd {
