@@ -48,8 +48,11 @@ def main(path: str) -> None:
                 if gbs and ceil_gbs and c["extra_info"].get("role") == "fastgd"
                 else ""
             )
+            role = c["extra_info"].get("role", "")
             label = (
-                f"{name} {param}".strip() if "gd_fastgd" in name or "sgd_epoch" in name else name
+                f"{name} {param}".strip()
+                if name.startswith(("gd_", "sgd_"))
+                else f"{role} ({name})"
             )
             print(
                 f"| {group} | {label} | {t * 1e3:.2f} | {ratio} | {f'{gbs:.1f}' if gbs else ''} | {share} |"
