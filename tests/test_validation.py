@@ -160,3 +160,18 @@ def test_edge_shapes_fit():
     assert fit.coef[0] == pytest.approx(2.0)
     # batch_size larger than n is full batch.
     assert fastgd.fit_least_squares(X, Y, batch_size=10**12, max_iter=2).gradient in ("stream", "gram")
+
+
+def test_huge_finite_values_are_not_mistaken_for_inf():
+    # Their sum overflows to inf; the exact check must still accept them.
+    Xh = np.full((4, 2), 1e308)
+    Xh[:, 1] = 1.0
+    fit = fastgd.fit_least_squares(Xh, np.ones(4), lr=1e-3, max_iter=0, fit_intercept=False)
+    assert fit.status == "max_iter"
+
+
+def test_nan_in_the_middle_of_a_large_array_is_found():
+    Xl = np.ones((100_000, 8), np.float32)
+    Xl[54_321, 3] = np.nan
+    with pytest.raises(ValueError, match="X contains 1 NaN"):
+        fastgd.fit_least_squares(Xl, np.ones(100_000))

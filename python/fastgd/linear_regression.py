@@ -264,7 +264,7 @@ def fit_least_squares(
     message = _message(status, n_iter, tol_, max_iter_, lr_)
     if status == "diverged":
         L = _lipschitz(Xa, fit_intercept_, l2_)
-        safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.4g}" if L > 0 else ""
+        safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.3g}" if L > 0 else ""
         message += f"; the learning rate is likely too large: {safe} (lr='auto' picks a safe one)"
         warnings.warn(message, DivergenceWarning, stacklevel=2)
     coef = theta[:d].copy()

@@ -105,6 +105,13 @@ double scale_to_mean(residual_sums<T>& s, std::size_t m, const std::vector<T>& t
 }
 
 template <typename T>
+double mean_square(const T* y, std::size_t n) {
+    double s = 0.0;
+    for (std::size_t i = 0; i < n; ++i) s += static_cast<double>(y[i]) * static_cast<double>(y[i]);
+    return s / static_cast<double>(n);
+}
+
+template <typename T>
 bool all_finite(const std::vector<T>& v) {
     for (const T x : v)
         if (!std::isfinite(x)) return false;
@@ -204,7 +211,9 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
         return detail::scale_to_mean(sums, n, out.theta, d, c.l2);
     };
 
-    double loss = full_loss_and_grad();
+    // theta starts at 0, so the initial loss is mean(y^2): mini-batch runs need no
+    // pass over X for it (full-batch runs need the gradient anyway).
+    double loss = full_batch ? full_loss_and_grad() : detail::mean_square(A.y, n);
     const double loss0 = loss;
     const double explode_at = c.explode_factor * (loss0 > 0.0 ? loss0 : 1.0);
     if (c.record) out.losses.push_back(loss);
@@ -230,7 +239,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
             rule.step(out.theta.data(), sums.grad.data(), p, c.lr);
             loss = full_loss_and_grad();
         } else {
-            if (c.shuffle) shuffled_order(c.seed, epoch, n, order);
+            if (c.shuffle) shuffled_order(c.seed, epoch, n, order, c.n_threads);
             double epoch_sum_sq = 0.0;
             std::size_t prefetched = 0;
             for (std::size_t start = 0; start < n; start += c.batch_size) {

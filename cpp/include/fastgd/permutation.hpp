@@ -9,9 +9,12 @@
 /// sort is involved: each position costs a few multiplies, and NumPy computes the
 /// same with uint64 arithmetic.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "fastgd/threads.hpp"
 
 namespace fastgd {
 
@@ -63,12 +66,17 @@ private:
     std::uint64_t keys_[rounds];
 };
 
-/// Fills order (resized to n) with the shuffled rows for (seed, epoch).
+/// Fills order (resized to n) with the shuffled rows for (seed, epoch). Each
+/// position is computed on its own, so threads split the work without changing it.
 inline void shuffled_order(std::uint64_t seed, std::uint64_t epoch, std::size_t n,
-                           std::vector<std::size_t>& order) {
+                           std::vector<std::size_t>& order, int n_threads = 1) {
     order.resize(n);
     const feistel_permutation perm(seed, epoch, n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::size_t>(perm(i));
+    constexpr std::size_t block = std::size_t{1} << 16;
+    parallel_for((n + block - 1) / block, n_threads, [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first * block; i < std::min(n, last * block); ++i)
+            order[i] = static_cast<std::size_t>(perm(i));
+    });
 }
 
 }  // namespace fastgd
