@@ -149,17 +149,26 @@ def test_dtypes_follow_x():
 
 def test_edge_shapes_fit():
     # No features: only the intercept is learned (the mean of y).
-    fit = fastgd.fit_least_squares(np.zeros((5, 0)), [1.0, 2.0, 3.0, 4.0, 5.0], lr=0.2, max_iter=500, tol=1e-12)
+    fit = fastgd.fit_least_squares(
+        np.zeros((5, 0)), [1.0, 2.0, 3.0, 4.0, 5.0], lr=0.2, max_iter=500, tol=1e-12
+    )
     assert fit.coef.shape == (0,)
     assert fit.intercept == pytest.approx(3.0)
     # No features, no intercept: nothing to learn, converged at once.
-    fit = fastgd.fit_least_squares(np.zeros((3, 0)), [1.0, 2.0, 3.0], fit_intercept=False, max_iter=5)
+    fit = fastgd.fit_least_squares(
+        np.zeros((3, 0)), [1.0, 2.0, 3.0], fit_intercept=False, max_iter=5
+    )
     assert fit.status == "converged"
     # One row.
-    fit = fastgd.fit_least_squares([[2.0]], [4.0], batch_size=1, lr=0.1, max_iter=200, fit_intercept=False)
+    fit = fastgd.fit_least_squares(
+        [[2.0]], [4.0], batch_size=1, lr=0.1, max_iter=200, fit_intercept=False
+    )
     assert fit.coef[0] == pytest.approx(2.0)
     # batch_size larger than n is full batch.
-    assert fastgd.fit_least_squares(X, Y, batch_size=10**12, max_iter=2).gradient in ("stream", "gram")
+    assert fastgd.fit_least_squares(X, Y, batch_size=10**12, max_iter=2).gradient in (
+        "stream",
+        "gram",
+    )
 
 
 def test_huge_finite_values_are_not_mistaken_for_inf():

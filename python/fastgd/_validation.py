@@ -70,9 +70,9 @@ def require_finite(arr: np.ndarray, name: str) -> None:
     """Raise if arr holds NaN or inf. A threaded sum in the core decides in one
     read of the data (NaN and inf propagate through it); only a non-finite sum,
     which huge finite values can also cause, triggers the exact count."""
-    if arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous and arr.size:
-        if np.isfinite(_core.stream_sum(arr.reshape(arr.shape[0], -1))):
-            return
+    fast = arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous and arr.size > 0
+    if fast and np.isfinite(_core.stream_sum(arr.reshape(arr.shape[0], -1))):
+        return
     if not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(

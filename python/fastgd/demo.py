@@ -51,7 +51,9 @@ def regression_table(
     ]
     for label, kw in methods:
         kw.setdefault("max_iter", 2000)
-        fit, t = _timed(functools.partial(fit_least_squares, X, y, tol=1e-8, random_state=seed, **kw))
+        fit, t = _timed(
+            functools.partial(fit_least_squares, X, y, tol=1e-8, random_state=seed, **kw)
+        )
         assert isinstance(fit, FitResult)
         rows.append(
             dict(
