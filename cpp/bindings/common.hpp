@@ -36,5 +36,6 @@ inline std::function<bool()> python_signal_check() {
 void register_threads(py::module_& m);
 void register_least_squares(py::module_& m);
 void register_fit(py::module_& m);
+void register_optimizer(py::module_& m);
 
 }  // namespace fastgd::bindings

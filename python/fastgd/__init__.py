@@ -12,6 +12,18 @@ from . import _core
 from ._threads import get_num_threads, set_num_threads, simd_arch
 from .least_squares import least_squares_loss_grad
 from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
+from .optimizers import (
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    AdamW,
+    NAdam,
+    Optimizer,
+    RAdam,
+    RMSprop,
+)
 
 try:
     __version__ = version("fastgd")
@@ -19,8 +31,18 @@ except PackageNotFoundError:  # running from a source tree without metadata
     __version__ = _core.__version__
 
 __all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
     "DivergenceWarning",
     "FitResult",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
     "__version__",
     "fit_least_squares",
     "get_num_threads",

@@ -182,3 +182,104 @@ def normal_equations(X: Array, y: Array, fit_intercept: bool = False) -> Any:
         theta = np.linalg.solve(A.T @ A, A.T @ y)
         return theta[:-1], float(theta[-1])
     return np.linalg.solve(X.T @ X, X.T @ y)
+
+
+class OptimizerReference:
+    """Every update rule of fastgd.optimizers, written from torch.optim's documented
+    algorithms in NumPy (in params' dtype). ``hyper`` uses fastgd.optimizers' names
+    (beta1 and beta2 rather than betas)."""
+
+    def __init__(self, kind: str, **hyper: Any) -> None:
+        self.kind, self.h, self.t = kind, hyper, 0
+        self.state: dict[str, Array] = {}
+        self.mu_product = 1.0
+
+    def step(self, p: Array, grad: Array) -> Array:
+        h, dt = self.h, p.dtype.type
+        self.t += 1
+        t = self.t
+        g = -grad if h.get("maximize") else grad.copy()
+        lr = h["lr"]
+        if self.kind == "adam" and h.get("decoupled_weight_decay"):
+            p *= dt(1 - lr * h["weight_decay"])
+        elif h.get("weight_decay"):
+            g = g + dt(h["weight_decay"]) * p
+        st = self.state
+        if self.kind == "sgd":
+            if h["momentum"] == 0:
+                p -= dt(lr) * g
+                return p
+            buf = st["b"] = (
+                g if t == 1 else dt(h["momentum"]) * st["b"] + dt(1 - h["dampening"]) * g
+            )
+            p -= dt(lr) * (g + dt(h["momentum"]) * buf if h["nesterov"] else buf)
+        elif self.kind == "adam":
+            b1, b2 = h["beta1"], h["beta2"]
+            m = st["m"] = st.get("m", np.zeros_like(p)) + dt(1 - b1) * (
+                g - st.get("m", np.zeros_like(p))
+            )
+            v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
+            if h["amsgrad"]:
+                v = st["vmax"] = np.maximum(st.get("vmax", np.zeros_like(p)), v)
+            denom = np.sqrt(v) / dt(np.sqrt(1 - b2**t)) + dt(h["eps"])
+            p -= dt(lr / (1 - b1**t)) * m / denom
+        elif self.kind == "adagrad":
+            clr = lr / (1 + (t - 1) * h["lr_decay"])
+            s = st["s"] = st.get("s", np.full_like(p, h["initial_accumulator_value"])) + g * g
+            p -= dt(clr) * g / (np.sqrt(s) + dt(h["eps"]))
+        elif self.kind == "rmsprop":
+            a = h["alpha"]
+            sq = st["sq"] = dt(a) * st.get("sq", np.zeros_like(p)) + dt(1 - a) * g * g
+            if h["centered"]:
+                ga = st.get("ga", np.zeros_like(p))
+                ga = st["ga"] = ga + dt(1 - a) * (g - ga)
+                avg = np.sqrt(sq - ga * ga) + dt(h["eps"])
+            else:
+                avg = np.sqrt(sq) + dt(h["eps"])
+            if h["momentum"] > 0:
+                buf = st["b"] = dt(h["momentum"]) * st.get("b", np.zeros_like(p)) + g / avg
+                p -= dt(lr) * buf
+            else:
+                p -= dt(lr) * g / avg
+        elif self.kind == "adadelta":
+            rho, eps = h["rho"], dt(h["eps"])
+            sq = st["sq"] = dt(rho) * st.get("sq", np.zeros_like(p)) + dt(1 - rho) * g * g
+            acc = st.get("acc", np.zeros_like(p))
+            delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
+            st["acc"] = dt(rho) * acc + dt(1 - rho) * delta * delta
+            p -= dt(lr) * delta
+        elif self.kind == "adamax":
+            b1, b2 = h["beta1"], h["beta2"]
+            m = st.get("m", np.zeros_like(p))
+            m = st["m"] = m + dt(1 - b1) * (g - m)
+            u = st["u"] = np.maximum(
+                dt(b2) * st.get("u", np.zeros_like(p)), np.abs(g) + dt(h["eps"])
+            )
+            p -= dt(lr / (1 - b1**t)) * m / u
+        elif self.kind == "nadam":
+            b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
+            mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+            mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+            self.mu_product *= mu
+            m = st.get("m", np.zeros_like(p))
+            m = st["m"] = m + dt(1 - b1) * (g - m)
+            v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
+            denom = np.sqrt(v / dt(1 - b2**t)) + dt(h["eps"])
+            p -= dt(lr * (1 - mu) / (1 - self.mu_product)) * g / denom
+            p -= dt(lr * mu_next / (1 - self.mu_product * mu_next)) * m / denom
+        elif self.kind == "radam":
+            b1, b2 = h["beta1"], h["beta2"]
+            m = st.get("m", np.zeros_like(p))
+            m = st["m"] = m + dt(1 - b1) * (g - m)
+            v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
+            mhat = m / dt(1 - b1**t)
+            rho_inf = 2 / (1 - b2) - 1
+            rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
+            if rho_t > 5:
+                rect = np.sqrt(
+                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+                )
+                p -= mhat * dt(lr) * (dt(rect * np.sqrt(1 - b2**t)) / (np.sqrt(v) + dt(h["eps"])))
+            else:
+                p -= mhat * dt(lr)
+        return p

@@ -7,6 +7,7 @@
 
 #include <cstddef>
 
+#include "fastgd/rule_params.hpp"
 #include "fastgd/sgd_params.hpp"
 
 namespace fastgd {
@@ -24,6 +25,9 @@ struct row_kernels {
     /// See arch/sgd_update.hpp.
     void (*sgd_update)(T* theta, const T* grad, T* buf, std::size_t n, const sgd_params& o, bool first);
     void (*scale_gradient)(T* g, const T* theta, std::size_t d, T scale, T ridge);
+    /// See arch/update_rules.hpp.
+    void (*apply_rule)(const rule_params& o, const step_scalars& k, T* p, const T* grad, T* s0, T* s1, T* s2,
+                       std::size_t n);
 };
 
 struct kernel_table {

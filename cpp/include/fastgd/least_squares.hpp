@@ -157,9 +157,11 @@ gram_form compute_gram(const design<T>& A, int n_threads, interrupt_poller* poll
         for (std::size_t s = first; s < last; ++s) {
             const std::size_t b = std::min(A.n, s * slice_rows), e = std::min(A.n, b + slice_rows);
             for (std::size_t r = b; r < e && !stop.load(std::memory_order_relaxed); r += block_rows) {
-                partial_yy[s] += k.gram_rows(A.X, A.y, A.d, A.idx, A.intercept, r, std::min(e, r + block_rows),
-                                             &partial_G[s * p * p], &partial_b[s * p], scratch.data());
-                if (first == 0 && poller && poller->tick(block_rows * p * p)) stop = true;  // the caller's thread
+                partial_yy[s] +=
+                    k.gram_rows(A.X, A.y, A.d, A.idx, A.intercept, r, std::min(e, r + block_rows),
+                                &partial_G[s * p * p], &partial_b[s * p], scratch.data());
+                if (first == 0 && poller && poller->tick(block_rows * p * p))
+                    stop = true;  // the caller's thread
             }
         }
     });

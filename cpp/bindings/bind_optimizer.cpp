@@ -1,0 +1,167 @@
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "fastgd/optimizer.hpp"
+#include "fastgd/threads.hpp"
+
+namespace fastgd::bindings {
+namespace {
+
+rule_kind kind_from(const std::string& name) {
+    static const std::pair<const char*, rule_kind> kinds[] = {
+        {"sgd", rule_kind::sgd},         {"adam", rule_kind::adam},         {"adagrad", rule_kind::adagrad},
+        {"rmsprop", rule_kind::rmsprop}, {"adadelta", rule_kind::adadelta}, {"adamax", rule_kind::adamax},
+        {"nadam", rule_kind::nadam},     {"radam", rule_kind::radam}};
+    for (const auto& [n, k] : kinds)
+        if (name == n) return k;
+    throw py::value_error("unknown update rule '" + name + "'");
+}
+
+// Hyperparameters arrive as a dict validated by the Python classes.
+rule_params params_from(const std::string& kind, const py::dict& h) {
+    rule_params p;
+    p.kind = kind_from(kind);
+    auto num = [&](const char* key, double& out) {
+        if (h.contains(key)) out = h[key].cast<double>();
+    };
+    auto flag = [&](const char* key, bool& out) {
+        if (h.contains(key)) out = h[key].cast<bool>();
+    };
+    num("lr", p.lr);
+    num("weight_decay", p.weight_decay);
+    flag("maximize", p.maximize);
+    num("momentum", p.momentum);
+    num("dampening", p.dampening);
+    flag("nesterov", p.nesterov);
+    num("beta1", p.beta1);
+    num("beta2", p.beta2);
+    num("eps", p.eps);
+    flag("amsgrad", p.amsgrad);
+    flag("decoupled_weight_decay", p.decoupled_weight_decay);
+    num("lr_decay", p.lr_decay);
+    num("initial_accumulator_value", p.initial_accumulator_value);
+    num("alpha", p.alpha);
+    flag("centered", p.centered);
+    num("rho", p.rho);
+    num("momentum_decay", p.momentum_decay);
+    return p;
+}
+
+// An optimizer whose dtype is fixed by its first step (or by a loaded state).
+class py_optimizer {
+public:
+    py_optimizer(const std::string& kind, const py::dict& hyper) : params_(params_from(kind, hyper)) {}
+
+    void step(py::array params, const py::array& grad, double lr) {
+        if (!(params.flags() & py::array::c_style))
+            throw py::value_error("params must be C-contiguous to be updated in place (got a strided view)");
+        if (!params.writeable()) throw py::value_error("params is read-only; it is updated in place");
+        if (grad.size() != params.size() || !grad.dtype().is(params.dtype()) ||
+            !(grad.flags() & py::array::c_style))
+            throw py::value_error("grad must be a C-contiguous array of params' dtype and size");
+        if (params.dtype().is(py::dtype::of<float>()))
+            run<float>(f32_, params, grad, lr);
+        else if (params.dtype().is(py::dtype::of<double>()))
+            run<double>(f64_, params, grad, lr);
+        else
+            throw py::type_error("params must be float32 or float64, got " +
+                                 std::string(py::str(params.dtype())));
+    }
+
+    void reset() {
+        f32_.reset();
+        f64_.reset();
+    }
+
+    py::object dtype() const {
+        if (f32_) return py::dtype::of<float>();
+        if (f64_) return py::dtype::of<double>();
+        return py::none();
+    }
+
+    /// (steps, mu_product, [state arrays]) as copies; None before the first step.
+    py::object state() const {
+        if (f32_) return export_state(*f32_);
+        if (f64_) return export_state(*f64_);
+        return py::none();
+    }
+
+    /// Inverse of state(); arrays already validated (count, dtype, equal sizes) in Python.
+    void load_state(std::size_t steps, double mu_product, const py::list& arrays, const py::dtype& dtype,
+                    std::size_t size) {
+        reset();
+        if (dtype.is(py::dtype::of<float>()))
+            f32_ = import_state<float>(steps, mu_product, arrays, size);
+        else
+            f64_ = import_state<double>(steps, mu_product, arrays, size);
+    }
+
+private:
+    template <typename T>
+    void run(std::unique_ptr<optimizer<T>>& opt, py::array& params, const py::array& grad, double lr) {
+        if ((std::is_same_v<T, float> && f64_) || (std::is_same_v<T, double> && f32_))
+            throw py::type_error("params dtype " + std::string(py::str(params.dtype())) +
+                                 " differs from the optimizer state's; call reset() to start over");
+        if (!opt) opt = std::make_unique<optimizer<T>>(params_);
+        T* p = static_cast<T*>(params.mutable_data());
+        const T* g = static_cast<const T*>(grad.data());
+        const std::size_t n = static_cast<std::size_t>(params.size());
+        std::vector<T> copy;
+        if (g < p + n && p < g + n) {  // grad overlaps params: the kernels assume they do not
+            copy.assign(g, g + n);
+            g = copy.data();
+        }
+        const int threads = get_num_threads();
+        if (n < (std::size_t{1} << 18)) {
+            opt->step(p, g, n, lr, 1);  // too short to be worth releasing the GIL
+        } else {
+            // Safe without the GIL: params and grad are held alive by the caller's frame.
+            py::gil_scoped_release release;
+            opt->step(p, g, n, lr, threads);
+        }
+    }
+
+    template <typename T>
+    static py::object export_state(const optimizer<T>& opt) {
+        py::list arrays;
+        for (const auto& s : opt.state()) arrays.append(to_numpy(s.data(), s.size()));
+        return py::make_tuple(opt.steps(), opt.mu_product(), arrays, opt.size());
+    }
+
+    template <typename T>
+    std::unique_ptr<optimizer<T>> import_state(std::size_t steps, double mu_product, const py::list& arrays,
+                                               std::size_t size) {
+        std::vector<std::vector<T>> state;
+        for (const auto& a : arrays) {
+            const auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
+            if (!arr || static_cast<std::size_t>(arr.size()) != size)
+                throw py::value_error("state arrays must match the parameters' size");
+            state.emplace_back(arr.data(), arr.data() + arr.size());
+        }
+        auto opt = std::make_unique<optimizer<T>>(params_);
+        opt->restore(steps, mu_product, std::move(state), size);
+        return opt;
+    }
+
+    rule_params params_;
+    std::unique_ptr<optimizer<float>> f32_;
+    std::unique_ptr<optimizer<double>> f64_;
+};
+
+}  // namespace
+
+void register_optimizer(py::module_& m) {
+    py::class_<py_optimizer>(m, "Optimizer")
+        .def(py::init<const std::string&, const py::dict&>(), py::arg("kind"), py::arg("hyper"))
+        .def("step", &py_optimizer::step, py::arg("params"), py::arg("grad"), py::arg("lr"))
+        .def("reset", &py_optimizer::reset)
+        .def_property_readonly("dtype", &py_optimizer::dtype)
+        .def("state", &py_optimizer::state)
+        .def("load_state", &py_optimizer::load_state, py::arg("steps"), py::arg("mu_product"),
+             py::arg("arrays"), py::arg("dtype"), py::arg("size"));
+}
+
+}  // namespace fastgd::bindings

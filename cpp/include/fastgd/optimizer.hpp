@@ -1,0 +1,133 @@
+#pragma once
+/// An update rule with its state: one in-place step at a time on a contiguous
+/// array of parameters, vectorised for this CPU and threaded for long arrays.
+/// The rules and their defaults are torch.optim's (see rule_params.hpp).
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fastgd/dispatch.hpp"
+#include "fastgd/rule_params.hpp"
+#include "fastgd/threads.hpp"
+
+namespace fastgd {
+
+template <typename T>
+class optimizer {
+public:
+    explicit optimizer(const rule_params& p) : params_(p) {}
+
+    const rule_params& params() const { return params_; }
+    std::size_t steps() const { return steps_; }
+    std::size_t size() const { return size_; }
+    double mu_product() const { return mu_product_; }  // NAdam's running product of momentum factors
+    std::vector<std::vector<T>>& state() { return state_; }
+    const std::vector<std::vector<T>>& state() const { return state_; }
+
+    /// Forget the state: the next step is a first step again.
+    void reset() {
+        state_.clear();
+        steps_ = 0;
+        size_ = 0;
+        mu_product_ = 1.0;
+    }
+
+    /// Replace the state (sizes are checked by the caller).
+    void restore(std::size_t steps, double mu_product, std::vector<std::vector<T>> state, std::size_t size) {
+        steps_ = steps;
+        mu_product_ = mu_product;
+        state_ = std::move(state);
+        size_ = size;
+    }
+
+    /// params[0:n] updated in place with grad[0:n] at learning rate lr (this step's
+    /// value of the schedule). The first step fixes n; state is allocated then.
+    void step(T* p, const T* grad, std::size_t n, double lr, int n_threads = 1) {
+        if (steps_ == 0 && state_.empty()) allocate(n);
+        if (n != size_)
+            throw std::invalid_argument("params has " + std::to_string(n) +
+                                        " elements but the optimizer state has " + std::to_string(size_) +
+                                        "; call reset() to start over");
+        ++steps_;
+        const step_scalars k = scalars(lr);
+        T* s[3] = {nullptr, nullptr, nullptr};
+        for (std::size_t i = 0; i < state_.size(); ++i) s[i] = state_[i].data();
+        const auto apply = kernels_for<T>().apply_rule;
+        constexpr std::size_t block = std::size_t{1} << 16;
+        const std::size_t n_blocks = (n + block - 1) / block;
+        // Element-wise: any split gives the same result; threads only pay off on long arrays.
+        const int threads = n < (std::size_t{1} << 18) ? 1 : n_threads;
+        parallel_for(n_blocks, threads, [&](std::size_t first, std::size_t last) {
+            const std::size_t b = first * block, e = std::min(n, last * block);
+            apply(params_, k, p + b, grad + b, s[0] ? s[0] + b : nullptr, s[1] ? s[1] + b : nullptr,
+                  s[2] ? s[2] + b : nullptr, e - b);
+        });
+    }
+
+private:
+    void allocate(std::size_t n) {
+        size_ = n;
+        const int count = state_arrays(params_);
+        state_.assign(static_cast<std::size_t>(count), std::vector<T>(n, T(0)));
+        if (params_.kind == rule_kind::adagrad)
+            std::fill(state_[0].begin(), state_[0].end(), static_cast<T>(params_.initial_accumulator_value));
+    }
+
+    step_scalars scalars(double lr) {
+        const rule_params& o = params_;
+        const double t = static_cast<double>(steps_);
+        step_scalars k;
+        k.lr = lr;
+        k.first = steps_ == 1;
+        switch (o.kind) {
+            case rule_kind::sgd:
+            case rule_kind::rmsprop:
+            case rule_kind::adadelta:
+                break;
+            case rule_kind::adam:
+                k.a = lr / (1.0 - std::pow(o.beta1, t));
+                k.b = std::sqrt(1.0 - std::pow(o.beta2, t));
+                break;
+            case rule_kind::adagrad:
+                k.lr = lr / (1.0 + (t - 1.0) * o.lr_decay);
+                break;
+            case rule_kind::adamax:
+                k.a = lr / (1.0 - std::pow(o.beta1, t));
+                break;
+            case rule_kind::nadam: {
+                const double mu = o.beta1 * (1.0 - 0.5 * std::pow(0.96, t * o.momentum_decay));
+                const double mu_next = o.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * o.momentum_decay));
+                mu_product_ *= mu;
+                k.a = lr * (1.0 - mu) / (1.0 - mu_product_);
+                k.b = lr * mu_next / (1.0 - mu_product_ * mu_next);
+                k.c = 1.0 - std::pow(o.beta2, t);
+                break;
+            }
+            case rule_kind::radam: {
+                const double bc2 = 1.0 - std::pow(o.beta2, t);
+                const double rho_inf = 2.0 / (1.0 - o.beta2) - 1.0;
+                const double rho_t = rho_inf - 2.0 * t * std::pow(o.beta2, t) / bc2;
+                k.a = 1.0 - std::pow(o.beta1, t);
+                k.rectify = rho_t > 5.0;
+                if (k.rectify)
+                    k.b = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
+                                    ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) *
+                          std::sqrt(bc2);
+                break;
+            }
+        }
+        return k;
+    }
+
+    rule_params params_;
+    std::vector<std::vector<T>> state_;
+    std::size_t steps_ = 0;
+    std::size_t size_ = 0;
+    double mu_product_ = 1.0;
+};
+
+}  // namespace fastgd

@@ -1,0 +1,526 @@
+"""Update rules with torch.optim's names, defaults and semantics, stepping NumPy
+arrays in place. The rules run in C++ (vectorised for this CPU, threaded for long
+arrays); the same rules drive :func:`fastgd.fit_least_squares`.
+
+Each ``step(params, grad)`` updates ``params`` in place and returns it. ``params``
+must be a writeable, C-contiguous float32 or float64 array: fastgd never updates a
+silent copy. ``grad`` is converted to params' dtype if needed. State (moments,
+buffers) is allocated on the first step; ``reset()`` forgets it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import _core
+
+
+def _check(
+    value: Any, name: str, low: float = 0.0, high: float = math.inf, high_open: bool = False
+) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    x = float(value)
+    upper_ok = x < high if high_open else x <= high
+    if not (x >= low and upper_ok and math.isfinite(x)):
+        bound = f"< {high:g}" if high_open else f"<= {high:g}"
+        raise ValueError(
+            f"Invalid {name}: {value!r} (expected {low:g} <= {name} {bound if math.isfinite(high) else ''}".rstrip()
+            + ")"
+        )
+    return x
+
+
+def _betas(betas: Any) -> tuple[float, float]:
+    try:
+        b1, b2 = betas
+    except (TypeError, ValueError):
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+    return _check(b1, "beta1", 0.0, 1.0, high_open=True), _check(
+        b2, "beta2", 0.0, 1.0, high_open=True
+    )
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+class Optimizer:
+    """Base class: holds hyperparameters and the compiled rule with its state."""
+
+    kind: ClassVar[str]
+
+    def __init__(self, **hyper: Any) -> None:
+        self._hyper = hyper
+        self._core = _core.Optimizer(self.kind, hyper)
+
+    @property
+    def lr(self) -> float:
+        return float(self._hyper["lr"])
+
+    @property
+    def hyperparameters(self) -> dict[str, Any]:
+        """A copy of the hyperparameters, by torch.optim's names."""
+        out = {
+            k: v
+            for k, v in self._hyper.items()
+            if k not in ("beta1", "beta2", "decoupled_weight_decay")
+        }
+        if "beta1" in self._hyper:
+            out["betas"] = (self._hyper["beta1"], self._hyper["beta2"])
+        return out
+
+    def state_names(self) -> list[str]:
+        """Names of the state arrays, in torch.optim's terms."""
+        raise NotImplementedError
+
+    def step(self, params: np.ndarray, grad: Any) -> np.ndarray:
+        """Update ``params`` in place by one step along ``grad``; returns ``params``."""
+        if type(params) is not np.ndarray:
+            raise TypeError(
+                f"params must be a numpy.ndarray (it is updated in place), got {type(params).__name__}"
+            )
+        if params.dtype != np.float32 and params.dtype != np.float64:
+            raise TypeError(
+                f"params must be float32 or float64 to be updated in place, got {params.dtype}"
+            )
+        if not params.flags.c_contiguous:
+            raise ValueError(
+                "params must be C-contiguous to be updated in place (got a strided view); "
+                "use np.ascontiguousarray and step that array"
+            )
+        if not params.flags.writeable:
+            raise ValueError("params is read-only; it is updated in place")
+        if not (
+            type(grad) is np.ndarray
+            and grad.dtype == params.dtype
+            and grad.shape == params.shape
+            and grad.flags.c_contiguous
+        ):
+            grad = self._convert_grad(grad, params)
+        self._core.step(params, grad, self._hyper["lr"])
+        return params
+
+    @staticmethod
+    def _convert_grad(grad: Any, params: np.ndarray) -> np.ndarray:
+        g = np.asarray(grad)
+        if g.dtype.kind not in "fiub":
+            raise TypeError(f"grad must hold real numbers, got dtype {g.dtype}")
+        if g.shape != params.shape:
+            raise ValueError(f"grad has shape {g.shape} but params has shape {params.shape}")
+        return np.ascontiguousarray(g, dtype=params.dtype)
+
+    def reset(self) -> None:
+        """Forget the state: the next step is a first step."""
+        self._core.reset()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Copies of everything needed to continue: hyperparameters, step count, state."""
+        exported = self._core.state()
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "hyperparameters": self.hyperparameters,
+            "step": 0,
+            "state": {},
+            "dtype": None,
+            "size": 0,
+        }
+        if exported is not None:
+            steps, mu_product, arrays, size = exported
+            out["step"] = int(steps)
+            out["state"] = dict(zip(self.state_names(), arrays))
+            out["dtype"] = np.dtype(self._core.dtype).name
+            out["size"] = int(size)
+            if self.kind == "nadam":
+                out["mu_product"] = float(mu_product)
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore from :meth:`state_dict`. Keys, shapes and dtypes are checked; arrays are copied."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        missing = {"kind", "hyperparameters", "step", "state"} - set(state)
+        if missing:
+            raise ValueError(f"state is missing {sorted(missing)}")
+        if state["kind"] != self.kind:
+            raise ValueError(f"state is for {state['kind']!r}, this optimizer is {self.kind!r}")
+        if state["hyperparameters"] != self.hyperparameters:
+            raise ValueError(
+                f"state's hyperparameters {state['hyperparameters']} differ from this optimizer's "
+                f"{self.hyperparameters}"
+            )
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
+            raise ValueError(f"state['step'] must be an integer >= 0, got {step!r}")
+        arrays = state["state"]
+        if step == 0:
+            if arrays:
+                raise ValueError("state has arrays but step 0")
+            self.reset()
+            return
+        names = self.state_names()
+        if not isinstance(arrays, dict) or sorted(arrays) != sorted(names):
+            got = sorted(arrays) if isinstance(arrays, dict) else arrays
+            raise ValueError(f"state['state'] must have the arrays {names}, got {got}")
+        values = [np.asarray(arrays[name]) for name in names]
+        dtypes = {a.dtype for a in values} | (
+            {np.dtype(state["dtype"])} if state.get("dtype") else set()
+        )
+        if len(dtypes) != 1 or next(iter(dtypes)) not in (np.float32, np.float64):
+            raise ValueError(
+                f"state arrays must share one float32 or float64 dtype, got {sorted(map(str, dtypes))}"
+            )
+        sizes = {a.size for a in values} | ({int(state["size"])} if state.get("size") else set())
+        if len(sizes) != 1 or any(a.ndim != 1 for a in values):
+            raise ValueError("state arrays must be 1-D and of equal length (the parameters' size)")
+        mu_product = float(state.get("mu_product", 1.0))
+        self._core.load_state(int(step), mu_product, values, next(iter(dtypes)), next(iter(sizes)))
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        return f"{type(self).__name__}({args})"
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, as torch.optim.SGD.
+
+    .. math::
+        g &\leftarrow \pm\nabla + \lambda\theta \quad(- \text{ when maximize}) \\
+        b &\leftarrow g \text{ (first step)}, \quad b \leftarrow \mu b + (1-\tau) g \\
+        \theta &\leftarrow \theta - \alpha\,(g + \mu b \text{ if nesterov else } b)
+
+    Defaults: lr=1e-3, momentum=0, dampening=0, nesterov=False, weight_decay=0.
+    The lecture's momentum :math:`v \leftarrow \beta v + \alpha\nabla,\ \theta \leftarrow \theta - v`
+    is ``SGD(lr=alpha, momentum=beta)``: with a constant :math:`\alpha`, :math:`v = \alpha b`.
+    The two differ once the learning rate changes (a schedule): torch's buffer holds
+    gradients, the lecture's velocity holds steps already scaled by past rates.
+    Reference: Sutskever et al., "On the importance of initialization and momentum
+    in deep learning", ICML 2013.
+    """
+
+    kind = "sgd"
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        nesterov: bool = False,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        momentum = _check(momentum, "momentum")
+        dampening = _check(dampening, "dampening")
+        nesterov = _flag(nesterov, "nesterov")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
+        super().__init__(
+            lr=_check(lr, "lr"),
+            momentum=momentum,
+            dampening=dampening,
+            nesterov=nesterov,
+            weight_decay=_check(weight_decay, "weight_decay"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["momentum_buffer"] if self._hyper["momentum"] != 0 else []
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma and Ba, 2015), as torch.optim.Adam; AMSGrad (Reddi et al., 2018) with amsgrad=True.
+
+    .. math::
+        g &\leftarrow \pm\nabla + \lambda\theta \\
+        m &\leftarrow \beta_1 m + (1-\beta_1) g, \quad v \leftarrow \beta_2 v + (1-\beta_2) g^2 \\
+        \hat v &\leftarrow \max(\hat v, v) \text{ (amsgrad) else } v \\
+        \theta &\leftarrow \theta - \frac{\alpha}{1-\beta_1^t}\, \frac{m}{\sqrt{\hat v}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False.
+    """
+
+    kind = "adam"
+    _decoupled = False
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        b1, b2 = _betas(betas)
+        super().__init__(
+            lr=_check(lr, "lr"),
+            beta1=b1,
+            beta2=b2,
+            eps=_check(eps, "eps"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            amsgrad=_flag(amsgrad, "amsgrad"),
+            maximize=_flag(maximize, "maximize"),
+            decoupled_weight_decay=self._decoupled,
+        )
+
+    def state_names(self) -> list[str]:
+        return ["exp_avg", "exp_avg_sq"] + (["max_exp_avg_sq"] if self._hyper["amsgrad"] else [])
+
+
+class AdamW(Adam):
+    r"""AdamW (Loshchilov and Hutter, 2019), as torch.optim.AdamW: Adam with decoupled
+    weight decay, :math:`\theta \leftarrow \theta(1 - \alpha\lambda)` before the Adam step.
+
+    Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False.
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
+
+
+class Adagrad(Optimizer):
+    r"""Adagrad (Duchi et al., 2011), as torch.optim.Adagrad.
+
+    .. math::
+        \tilde\alpha = \frac{\alpha}{1 + (t-1)\eta}, \quad g \leftarrow \pm\nabla + \lambda\theta, \quad
+        s \leftarrow s + g^2, \quad \theta \leftarrow \theta - \tilde\alpha \frac{g}{\sqrt s + \epsilon}
+
+    Defaults: lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10.
+    """
+
+    kind = "adagrad"
+
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        lr_decay: float = 0.0,
+        weight_decay: float = 0.0,
+        initial_accumulator_value: float = 0.0,
+        eps: float = 1e-10,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            lr=_check(lr, "lr"),
+            lr_decay=_check(lr_decay, "lr_decay"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            initial_accumulator_value=_check(
+                initial_accumulator_value, "initial_accumulator_value"
+            ),
+            eps=_check(eps, "eps"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["sum"]
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop (Hinton, lecture 6e of "Neural Networks for Machine Learning"), as torch.optim.RMSprop.
+
+    .. math::
+        v &\leftarrow \alpha v + (1-\alpha) g^2, \quad
+        \bar g \leftarrow \alpha \bar g + (1-\alpha) g \text{ (centered)} \\
+        d &= \sqrt{v - \bar g^2} + \epsilon \text{ (centered) else } \sqrt v + \epsilon \\
+        b &\leftarrow \mu b + g/d,\ \theta \leftarrow \theta - \alpha_{lr} b \text{ (momentum > 0) else }
+        \theta \leftarrow \theta - \alpha_{lr}\, g/d
+
+    Defaults: lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False.
+    """
+
+    kind = "rmsprop"
+
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum: float = 0.0,
+        centered: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            lr=_check(lr, "lr"),
+            alpha=_check(alpha, "alpha"),
+            eps=_check(eps, "eps"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            momentum=_check(momentum, "momentum"),
+            centered=_flag(centered, "centered"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return (
+            ["square_avg"]
+            + (["grad_avg"] if self._hyper["centered"] else [])
+            + (["momentum_buffer"] if self._hyper["momentum"] > 0 else [])
+        )
+
+
+class Adadelta(Optimizer):
+    r"""Adadelta (Zeiler, 2012), as torch.optim.Adadelta.
+
+    .. math::
+        v &\leftarrow \rho v + (1-\rho) g^2, \quad
+        \Delta = \frac{\sqrt{u + \epsilon}}{\sqrt{v + \epsilon}}\, g, \quad
+        u \leftarrow \rho u + (1-\rho)\Delta^2, \quad \theta \leftarrow \theta - \alpha\Delta
+
+    Defaults: lr=1.0 (a multiplier on the step), rho=0.9, eps=1e-6, weight_decay=0.
+    """
+
+    kind = "adadelta"
+
+    def __init__(
+        self,
+        lr: float = 1.0,
+        rho: float = 0.9,
+        eps: float = 1e-6,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            lr=_check(lr, "lr"),
+            rho=_check(rho, "rho", 0.0, 1.0),
+            eps=_check(eps, "eps"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["square_avg", "acc_delta"]
+
+
+class Adamax(Optimizer):
+    r"""Adamax (Kingma and Ba, 2015, section 7), as torch.optim.Adamax.
+
+    .. math::
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad u \leftarrow \max(\beta_2 u, |g| + \epsilon), \quad
+        \theta \leftarrow \theta - \frac{\alpha}{1-\beta_1^t} \frac{m}{u}
+
+    Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
+    """
+
+    kind = "adamax"
+
+    def __init__(
+        self,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        b1, b2 = _betas(betas)
+        super().__init__(
+            lr=_check(lr, "lr"),
+            beta1=b1,
+            beta2=b2,
+            eps=_check(eps, "eps"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["exp_avg", "exp_inf"]
+
+
+class NAdam(Optimizer):
+    r"""NAdam (Dozat, 2016), as torch.optim.NAdam.
+
+    .. math::
+        \mu_t &= \beta_1 (1 - \tfrac12\, 0.96^{t\psi}), \quad m,\ v \text{ as Adam} \\
+        \theta &\leftarrow \theta - \alpha\frac{1-\mu_t}{1-\prod_{i\le t}\mu_i}\frac{g}{d}
+                 - \alpha\frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i}\frac{m}{d}, \quad
+        d = \sqrt{v/(1-\beta_2^t)} + \epsilon
+
+    Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3.
+    """
+
+    kind = "nadam"
+
+    def __init__(
+        self,
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        momentum_decay: float = 4e-3,
+        maximize: bool = False,
+    ) -> None:
+        b1, b2 = _betas(betas)
+        super().__init__(
+            lr=_check(lr, "lr"),
+            beta1=b1,
+            beta2=b2,
+            eps=_check(eps, "eps"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            momentum_decay=_check(momentum_decay, "momentum_decay"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["exp_avg", "exp_avg_sq"]
+
+
+class RAdam(Optimizer):
+    r"""RAdam (Liu et al., 2020), as torch.optim.RAdam: Adam whose adaptive step is
+    switched on (and rectified) once the variance estimate is tractable,
+    :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t) > 5`; before that, SGD with
+    momentum on the bias-corrected average.
+
+    Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
+    """
+
+    kind = "radam"
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        b1, b2 = _betas(betas)
+        super().__init__(
+            lr=_check(lr, "lr"),
+            beta1=b1,
+            beta2=b2,
+            eps=_check(eps, "eps"),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            maximize=_flag(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["exp_avg", "exp_avg_sq"]
+
+
+#: Every rule by its lower-case name.
+RULES: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "adam": Adam,
+    "adamw": AdamW,
+    "adagrad": Adagrad,
+    "rmsprop": RMSprop,
+    "adadelta": Adadelta,
+    "adamax": Adamax,
+    "nadam": NAdam,
+    "radam": RAdam,
+}
