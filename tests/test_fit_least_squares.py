@@ -338,3 +338,62 @@ def test_fit_property_against_reference(
     np.testing.assert_allclose(got.coef, want.coef, rtol=tol, atol=tol)
     assert got.intercept == pytest.approx(want.intercept, rel=tol, abs=tol)
     np.testing.assert_allclose(got.losses, want.losses, rtol=tol, atol=tol)
+
+
+RULE_FITS = [
+    pytest.param("adam", None, 0.05, id="adam-full"),
+    pytest.param("adamw", 16, 0.02, id="adamw-16"),
+    pytest.param("adagrad", None, 0.5, id="adagrad-full"),
+    pytest.param("rmsprop", 8, 0.005, id="rmsprop-8"),
+    pytest.param("adadelta", None, 1.0, id="adadelta-full"),
+    pytest.param("adamax", 32, 0.02, id="adamax-32"),
+    pytest.param("nadam", None, 0.05, id="nadam-full"),
+    pytest.param("radam", 4, 0.01, id="radam-4"),
+]
+
+
+@pytest.mark.parametrize(("optimizer", "batch_size", "lr"), RULE_FITS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_every_rule_fits_like_the_reference(optimizer, batch_size, lr, dtype):
+    X, y, _ = make_regression(200, 4, dtype=dtype, intercept=1.0, seed=2)
+    kw = dict(
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch_size,
+        max_iter=15,
+        tol=None,
+        l2=0.01,
+        random_state=3,
+    )
+    got = fastgd.fit_least_squares(X, y, gradient="stream", **kw)
+    want = ref.fit_least_squares(X, y, **kw)
+    tol = 2e-4 if dtype == np.float32 else 1e-9
+    assert got.optimizer == optimizer
+    np.testing.assert_allclose(got.coef, want.coef, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got.losses, want.losses, rtol=tol, atol=tol)
+
+
+@pytest.mark.parametrize(
+    "name", ["adam", "adamw", "adagrad", "rmsprop", "adamax", "nadam", "radam"]
+)
+def test_every_rule_reaches_the_analytic_solution(name):
+    X, y, _ = make_regression(300, 3, noise=0.0, intercept=0.5, seed=4)
+    coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
+    lr = {"adagrad": 0.5, "rmsprop": 0.001, "nadam": 0.01}.get(name, 0.02)
+    opt = fastgd.optimizers.RULES[name](lr=lr, **({"weight_decay": 0.0} if name == "adamw" else {}))
+    fit = fastgd.fit_least_squares(X, y, optimizer=opt, max_iter=20_000, tol=1e-9)
+    # With a constant step, RMSprop and NAdam hover near the minimum (their normalised
+    # steps do not shrink with the gradient); the others converge.
+    atol = 2e-3 if name in ("rmsprop", "nadam") else 1e-4
+    np.testing.assert_allclose(fit.coef, coef, atol=atol)
+    assert fit.intercept == pytest.approx(intercept, abs=atol)
+
+
+def test_an_instance_carries_its_hyperparameters_and_is_left_untouched():
+    X, y, _ = make_regression(100, 3)
+    opt = fastgd.Adam(lr=0.05, amsgrad=True, betas=(0.8, 0.99))
+    by_instance = fastgd.fit_least_squares(X, y, optimizer=opt, max_iter=10, tol=None)
+    want = ref.fit_least_squares(X, y, optimizer=opt, max_iter=10, tol=None)
+    np.testing.assert_allclose(by_instance.coef, want.coef, rtol=1e-10)
+    assert by_instance.lr == 0.05
+    assert opt.state_dict()["step"] == 0

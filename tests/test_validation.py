@@ -71,9 +71,16 @@ def test_kernel_sum_of_empty_is_zero():
         (
             dict(optimizer="adamm"),
             ValueError,
-            "unknown optimizer 'adamm'; known: gd, momentum, nesterov, sgd",
+            "unknown optimizer 'adamm'; known: adadelta, adagrad, adam, adamax, adamw, gd, momentum, nadam",
         ),
         (dict(optimizer=3), TypeError, "optimizer must be a name"),
+        (dict(optimizer="adam", lr="auto"), ValueError, "lr='auto' .* is for gradient descent"),
+        (
+            dict(optimizer=fastgd.Adam(lr=0.1), lr=0.5),
+            ValueError,
+            "lr=0.5 conflicts with the optimizer's lr=0.1",
+        ),
+        (dict(optimizer=fastgd.SGD(lr=0.0)), ValueError, "lr must be a finite number > 0"),
         (dict(optimizer="gd", batch_size=2), ValueError, "optimizer='gd' is full-batch"),
         (dict(optimizer="momentum", momentum=1.0), ValueError, r"momentum must be in \(0, 1\)"),
         (dict(optimizer="nesterov", momentum=0.0), ValueError, r"momentum must be in \(0, 1\)"),

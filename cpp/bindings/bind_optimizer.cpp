@@ -8,7 +8,6 @@
 #include "fastgd/threads.hpp"
 
 namespace fastgd::bindings {
-namespace {
 
 rule_kind kind_from(const std::string& name) {
     static const std::pair<const char*, rule_kind> kinds[] = {
@@ -21,7 +20,7 @@ rule_kind kind_from(const std::string& name) {
 }
 
 // Hyperparameters arrive as a dict validated by the Python classes.
-rule_params params_from(const std::string& kind, const py::dict& h) {
+rule_params rule_params_from(const std::string& kind, const py::dict& h) {
     rule_params p;
     p.kind = kind_from(kind);
     auto num = [&](const char* key, double& out) {
@@ -50,10 +49,12 @@ rule_params params_from(const std::string& kind, const py::dict& h) {
     return p;
 }
 
+namespace {
+
 // An optimizer whose dtype is fixed by its first step (or by a loaded state).
 class py_optimizer {
 public:
-    py_optimizer(const std::string& kind, const py::dict& hyper) : params_(params_from(kind, hyper)) {}
+    py_optimizer(const std::string& kind, const py::dict& hyper) : params_(rule_params_from(kind, hyper)) {}
 
     void step(py::array params, const py::array& grad, double lr) {
         if (!(params.flags() & py::array::c_style))

@@ -7,6 +7,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
+
+#include "fastgd/rule_params.hpp"
 
 namespace py = pybind11;
 
@@ -32,6 +35,9 @@ inline std::function<bool()> python_signal_check() {
         return PyErr_CheckSignals() != 0;
     };
 }
+
+/// Update-rule hyperparameters from a kind name and a dict (bind_optimizer.cpp).
+rule_params rule_params_from(const std::string& kind, const py::dict& hyper);
 
 void register_threads(py::module_& m);
 void register_least_squares(py::module_& m);

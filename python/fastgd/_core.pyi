@@ -34,8 +34,8 @@ def fit_least_squares(
     seed: int,
     record: bool,
     use_gram: bool,
-    momentum: float,
-    nesterov: bool,
+    kind: str,
+    hyper: dict[str, Any],
 ) -> tuple[NDArray[Any], NDArray[np.float64], int, str]: ...
 
 class Optimizer:

@@ -12,14 +12,66 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
+from .optimizers import RULES, SGD, Optimizer
 
 #: The lecture's descent methods, by name: (momentum used?, nesterov?).
-OPTIMIZERS: dict[str, tuple[bool, bool]] = {
+LECTURE_METHODS: dict[str, tuple[bool, bool]] = {
     "gd": (False, False),
     "sgd": (False, False),
     "momentum": (True, False),
     "nesterov": (True, True),
 }
+#: Every optimizer name fit_least_squares takes.
+OPTIMIZER_NAMES = sorted(set(LECTURE_METHODS) | set(RULES))
+DEFAULT_LR = 0.01
+
+
+def resolve_optimizer(optimizer: Any, lr: Any, momentum: Any) -> tuple[str, Optimizer, bool]:
+    """(display name, the rule with its hyperparameters, lr is "auto") from what
+    fit_least_squares was given. The rule's lr is the fit's learning rate."""
+    lr_auto = isinstance(lr, str)
+    if lr_auto and lr != "auto":
+        raise ValueError(f"lr must be a number > 0 or 'auto', got {lr!r}")
+    if isinstance(optimizer, Optimizer):
+        name = type(optimizer).__name__.lower()
+        if not lr_auto and lr != DEFAULT_LR and float(lr) != optimizer.lr:
+            raise ValueError(
+                f"lr={lr!r} conflicts with the optimizer's lr={optimizer.lr!r}; set the learning rate in one place"
+            )
+        rule = optimizer
+    elif isinstance(optimizer, str):
+        name = optimizer.lower()
+        if name not in OPTIMIZER_NAMES:
+            raise ValueError(
+                f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_NAMES)}"
+            )
+        rule_lr = 1.0 if lr_auto else v.positive(lr, "lr")  # the lr is set per fit below
+        if name in LECTURE_METHODS:
+            uses_momentum, nesterov = LECTURE_METHODS[name]
+            beta = 0.0
+            if uses_momentum:
+                beta = v.real_number(momentum, "momentum")
+                if not 0.0 < beta < 1.0:
+                    raise ValueError(
+                        f"momentum must be in (0, 1) for optimizer={name!r}, got {momentum!r}"
+                    )
+            rule = SGD(lr=rule_lr, momentum=beta, nesterov=nesterov)
+        else:
+            rule = RULES[name](lr=rule_lr)
+    else:
+        raise TypeError(
+            f"optimizer must be a name ({', '.join(OPTIMIZER_NAMES)}) or a fastgd optimizer instance, "
+            f"got {type(optimizer).__name__}"
+        )
+    if lr_auto and rule.kind != "sgd":
+        raise ValueError(
+            f"lr='auto' (1/L) is for gradient descent with or without momentum; {name} scales its own "
+            "steps: pass lr as a number"
+        )
+    if not lr_auto and not rule.lr > 0:
+        raise ValueError(f"lr must be a finite number > 0, got {rule.lr!r}")
+    return name, rule, lr_auto
+
 
 GRADIENT_MODES = ("auto", "stream", "gram")
 
@@ -118,8 +170,8 @@ def _message(status: str, n_iter: int, tol: float, max_iter: int, lr: float) -> 
 def fit_least_squares(
     X: ArrayLike,
     y: ArrayLike,
-    optimizer: str = "sgd",
-    lr: float | Literal["auto"] = 0.01,
+    optimizer: str | Optimizer = "sgd",
+    lr: float | Literal["auto"] = DEFAULT_LR,
     batch_size: int | None = None,
     max_iter: int = 1000,
     tol: float | None = 1e-6,
@@ -141,14 +193,19 @@ def fit_least_squares(
     X : array_like, shape (n, d)
         float32 stays float32; other real dtypes become float64. No NaN or inf.
     y : array_like, shape (n,)
-    optimizer : {"gd", "sgd", "momentum", "nesterov"}
-        "gd" and "sgd" take plain steps :math:`\theta \leftarrow \theta - \alpha \nabla J`
-        ("gd" only full batch); "momentum" is the heavy ball
+    optimizer : str or Optimizer
+        The lecture's methods: "gd" and "sgd" take plain steps
+        :math:`\theta \leftarrow \theta - \alpha \nabla J` ("gd" only full batch);
+        "momentum" is the heavy ball
         :math:`v \leftarrow \beta v + \alpha \nabla J,\ \theta \leftarrow \theta - v`,
-        "nesterov" its look-ahead variant (both as torch.optim.SGD with
-        ``momentum=beta``).
+        "nesterov" its look-ahead variant (both as torch.optim.SGD with ``momentum=beta``).
+        The family since: "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax",
+        "nadam", "radam" with torch.optim's defaults, or an instance such as
+        ``fastgd.Adam(lr=0.05, amsgrad=True)`` carrying its hyperparameters (its own
+        state is neither used nor changed; its lr is the fit's learning rate).
     lr : float > 0 or "auto"
-        Learning rate :math:`\alpha`. "auto" uses 1/L, L the largest eigenvalue of the
+        Learning rate :math:`\alpha` for a named optimizer. "auto" (gradient descent
+        with or without momentum only) uses 1/L, L the largest eigenvalue of the
         Hessian found by power iteration (for mini-batches, the expected smoothness
         of a batch), so the descent converges without tuning.
     batch_size : int >= 1 or None
@@ -192,14 +249,7 @@ def fit_least_squares(
     v.require_finite(Xa, "X")
     v.require_finite(ya, "y")
 
-    if not isinstance(optimizer, str):
-        raise TypeError(
-            f"optimizer must be a name, one of {sorted(OPTIMIZERS)}, got {type(optimizer).__name__}"
-        )
-    name = optimizer.lower()
-    if name not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {optimizer!r}; known: {', '.join(sorted(OPTIMIZERS))}")
-    uses_momentum, nesterov = OPTIMIZERS[name]
+    name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
 
     batch: int | None = None if batch_size is None else v.integer(batch_size, "batch_size", 1)
     if name == "gd" and batch is not None and batch < n:
@@ -213,25 +263,13 @@ def fit_least_squares(
     l2_ = v.nonnegative(l2, "l2")
     shuffle_ = v.boolean(shuffle, "shuffle")
     record_ = v.boolean(record, "record")
-    beta = 0.0
-    if uses_momentum:
-        beta = v.real_number(momentum, "momentum")
-        if not 0.0 < beta < 1.0:
-            raise ValueError(f"momentum must be in (0, 1) for optimizer={name!r}, got {momentum!r}")
     if gradient not in GRADIENT_MODES:
         raise ValueError(f"gradient must be one of {GRADIENT_MODES}, got {gradient!r}")
     if gradient == "gram" and not full_batch:
         raise ValueError("gradient='gram' needs full-batch descent (batch_size=None)")
 
-    lr_auto = isinstance(lr, str)
-    if lr_auto and lr != "auto":
-        raise ValueError(f"lr must be a number > 0 or 'auto', got {lr!r}")
     seed = v.seed_from(random_state)
-    lr_ = (
-        _auto_lr(Xa, fit_intercept_, l2_, None if full_batch else batch)
-        if lr_auto
-        else v.positive(lr, "lr")
-    )
+    lr_ = _auto_lr(Xa, fit_intercept_, l2_, None if full_batch else batch) if lr_auto else rule.lr
 
     p = d + int(fit_intercept_)
     if not full_batch:
@@ -254,8 +292,8 @@ def fit_least_squares(
         seed,
         record_,
         mode == "gram",
-        beta,
-        nesterov,
+        rule.kind,
+        rule._hyper,
     )
     if status == "diverged" and n_iter == 0:
         raise ValueError(

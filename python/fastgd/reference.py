@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .linear_regression import OPTIMIZERS, FitResult
+from .linear_regression import FitResult, resolve_optimizer
+from .optimizers import Optimizer
 
 Array = np.ndarray[Any, Any]
 
@@ -75,7 +76,7 @@ def permutation(seed: int, epoch: int, n: int) -> Array:
 def fit_least_squares(
     X: Array,
     y: Array,
-    optimizer: str = "sgd",
+    optimizer: str | Optimizer = "sgd",
     lr: float = 0.01,
     batch_size: int | None = None,
     max_iter: int = 1000,
@@ -87,18 +88,19 @@ def fit_least_squares(
     momentum: float = 0.9,
     record: bool = True,
 ) -> FitResult:
-    """Linear regression by GD / mini-batch SGD / momentum / Nesterov, in NumPy.
+    """Linear regression by gradient descent with any update rule, in NumPy.
 
     theta = [w, b] starts at 0; each step on a batch B of m rows:
         r = X_B w + b - y_B
         grad_w = (2/m) X_B^T r + 2 l2 w,   grad_b = (2/m) sum(r)
-        momentum (torch.optim.SGD):  v = grad (first step) else beta v + grad
-        nesterov: step = grad + beta v, else step = v (plain: step = grad)
-        theta = theta - lr * step
+        theta = rule.step(theta, grad)   (OptimizerReference: torch.optim's rules)
+    Takes numeric lr only (the compiled fit resolves lr="auto" to a number).
     """
     n, d = X.shape
     dtype = X.dtype
-    use_momentum, nesterov = OPTIMIZERS[optimizer]
+    name, spec, _ = resolve_optimizer(optimizer, lr, momentum)
+    lr = spec.lr
+    rule = OptimizerReference(spec.kind, **spec._hyper)
     full_batch = batch_size is None or batch_size >= n
     tol = -1.0 if tol is None else tol
     seed = random_state
@@ -118,15 +120,9 @@ def fit_least_squares(
         return loss, grad.astype(dtype)
 
     theta = np.zeros(A.shape[1], dtype)
-    velocity = None
 
     def step(theta: Array, grad: Array) -> Array:
-        nonlocal velocity
-        if not use_momentum:
-            return theta - dtype.type(lr) * grad
-        velocity = grad if velocity is None else dtype.type(momentum) * velocity + grad
-        direction = grad + dtype.type(momentum) * velocity if nesterov else velocity
-        return theta - dtype.type(lr) * direction
+        return rule.step(theta.copy(), grad)
 
     loss, grad = loss_and_grad(theta, None)
     loss0 = loss
@@ -170,7 +166,7 @@ def fit_least_squares(
         status,
         "",
         lr,
-        optimizer,
+        name,
         "batch" if not full_batch else "stream",
     )
 

@@ -8,7 +8,6 @@
 #include <cstddef>
 
 #include "fastgd/rule_params.hpp"
-#include "fastgd/sgd_params.hpp"
 
 namespace fastgd {
 
@@ -22,8 +21,7 @@ struct row_kernels {
                         std::size_t begin, std::size_t end, double* G, double* Xty, double* scratch);
     /// See arch/least_squares_rows.hpp: sum_rows (a bandwidth probe).
     double (*sum_rows)(const T* X, std::size_t d, std::size_t begin, std::size_t end);
-    /// See arch/sgd_update.hpp.
-    void (*sgd_update)(T* theta, const T* grad, T* buf, std::size_t n, const sgd_params& o, bool first);
+    /// See arch/gradient_scale.hpp.
     void (*scale_gradient)(T* g, const T* theta, std::size_t d, T scale, T ridge);
     /// See arch/update_rules.hpp.
     void (*apply_rule)(const rule_params& o, const step_scalars& k, T* p, const T* grad, T* s0, T* s1, T* s2,

@@ -14,8 +14,8 @@
 #include "fastgd/interrupt.hpp"
 #include "fastgd/least_squares.hpp"
 #include "fastgd/lipschitz.hpp"
+#include "fastgd/optimizer.hpp"
 #include "fastgd/permutation.hpp"
-#include "fastgd/sgd.hpp"
 
 namespace fastgd {
 
@@ -45,7 +45,7 @@ struct fit_config {
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
     bool use_gram = false;
-    sgd_params rule;  // lr is taken from fit_config::lr
+    rule_params rule;  // its lr is ignored: the step size is fit_config::lr
     int n_threads = 1;
     /// A loss above this many times the initial loss counts as diverged.
     double explode_factor = 1e12;
@@ -137,7 +137,7 @@ struct small_batch_stepper {
 
     /// Returns the batch's sum of squared residuals (before the step).
     double step(const design<T>& A, const std::size_t* rows, std::size_t m, std::vector<T>& theta,
-                sgd_rule<T>& rule, const fit_config& c) {
+                optimizer<T>& rule, const fit_config& c) {
         const std::size_t d = A.d;
         std::fill(grad.begin(), grad.end(), T(0));
         double g_intercept = 0.0;
@@ -190,7 +190,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
     fit_output<T> out;
     out.theta.assign(p, T(0));
     std::vector<T> previous(p);
-    sgd_rule<T> rule(c.rule);
+    optimizer<T> rule(c.rule);
     residual_sums<T> sums;
     const bool full_batch = c.batch_size == 0 || c.batch_size >= n;
 
@@ -236,7 +236,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
     for (std::size_t epoch = 0; epoch < c.max_iter; ++epoch) {
         previous = out.theta;
         if (full_batch) {
-            rule.step(out.theta.data(), sums.grad.data(), p, c.lr);
+            rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr);
             loss = full_loss_and_grad();
         } else {
             if (c.shuffle) shuffled_order(c.seed, epoch, n, order, c.n_threads);
@@ -258,7 +258,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
                     residual_sums_into(batch, out.theta.data(), c.n_threads, sums);
                     epoch_sum_sq += sums.sum_sq;
                     detail::scale_to_mean(sums, m, out.theta, d, c.l2);
-                    rule.step(out.theta.data(), sums.grad.data(), p, c.lr);
+                    rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr);
                 }
                 if (poller.tick(m * (d + 1))) {
                     out.n_iter = epoch;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fastgd/dispatch.hpp"
@@ -68,6 +69,19 @@ public:
         });
     }
 
+    /// The same with a gradient of another dtype (the fits' float64 sums), rounded to
+    /// T first as torch computes in the parameter's dtype.
+    template <typename G>
+    void step_rounded(T* p, const G* grad, std::size_t n, double lr, int n_threads = 1) {
+        if constexpr (std::is_same_v<G, T>) {
+            step(p, grad, n, lr, n_threads);
+        } else {
+            rounded_.resize(n);
+            for (std::size_t i = 0; i < n; ++i) rounded_[i] = static_cast<T>(grad[i]);
+            step(p, rounded_.data(), n, lr, n_threads);
+        }
+    }
+
 private:
     void allocate(std::size_t n) {
         size_ = n;
@@ -125,6 +139,7 @@ private:
 
     rule_params params_;
     std::vector<std::vector<T>> state_;
+    std::vector<T> rounded_;
     std::size_t steps_ = 0;
     std::size_t size_ = 0;
     double mu_product_ = 1.0;
