@@ -46,6 +46,19 @@ def _betas(betas: Any) -> tuple[float, float]:
     )
 
 
+def _moments(lr: Any, betas: Any, eps: Any, weight_decay: Any, maximize: Any) -> dict[str, Any]:
+    """The hyperparameters shared by the Adam family, checked."""
+    b1, b2 = _betas(betas)
+    return dict(
+        lr=_check(lr, "lr"),
+        beta1=b1,
+        beta2=b2,
+        eps=_check(eps, "eps"),
+        weight_decay=_check(weight_decay, "weight_decay"),
+        maximize=_flag(maximize, "maximize"),
+    )
+
+
 def _flag(value: Any, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be True or False, got {value!r}")
@@ -258,15 +271,9 @@ class Adam(Optimizer):
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
-        b1, b2 = _betas(betas)
         super().__init__(
-            lr=_check(lr, "lr"),
-            beta1=b1,
-            beta2=b2,
-            eps=_check(eps, "eps"),
-            weight_decay=_check(weight_decay, "weight_decay"),
+            **_moments(lr, betas, eps, weight_decay, maximize),
             amsgrad=_flag(amsgrad, "amsgrad"),
-            maximize=_flag(maximize, "maximize"),
             decoupled_weight_decay=self._decoupled,
         )
 
@@ -427,15 +434,7 @@ class Adamax(Optimizer):
         weight_decay: float = 0.0,
         maximize: bool = False,
     ) -> None:
-        b1, b2 = _betas(betas)
-        super().__init__(
-            lr=_check(lr, "lr"),
-            beta1=b1,
-            beta2=b2,
-            eps=_check(eps, "eps"),
-            weight_decay=_check(weight_decay, "weight_decay"),
-            maximize=_flag(maximize, "maximize"),
-        )
+        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
 
     def state_names(self) -> list[str]:
         return ["exp_avg", "exp_inf"]
@@ -464,15 +463,9 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
         maximize: bool = False,
     ) -> None:
-        b1, b2 = _betas(betas)
         super().__init__(
-            lr=_check(lr, "lr"),
-            beta1=b1,
-            beta2=b2,
-            eps=_check(eps, "eps"),
-            weight_decay=_check(weight_decay, "weight_decay"),
+            **_moments(lr, betas, eps, weight_decay, maximize),
             momentum_decay=_check(momentum_decay, "momentum_decay"),
-            maximize=_flag(maximize, "maximize"),
         )
 
     def state_names(self) -> list[str]:
@@ -498,15 +491,7 @@ class RAdam(Optimizer):
         weight_decay: float = 0.0,
         maximize: bool = False,
     ) -> None:
-        b1, b2 = _betas(betas)
-        super().__init__(
-            lr=_check(lr, "lr"),
-            beta1=b1,
-            beta2=b2,
-            eps=_check(eps, "eps"),
-            weight_decay=_check(weight_decay, "weight_decay"),
-            maximize=_flag(maximize, "maximize"),
-        )
+        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
 
     def state_names(self) -> list[str]:
         return ["exp_avg", "exp_avg_sq"]

@@ -36,6 +36,13 @@ inline T lerp(T from, T to, T weight) {  // torch's lerp_: from + weight * (to -
     return from + weight * (to - from);
 }
 
+// Adam's moment estimates: m <- lerp(m, g, 1 - beta1), v <- beta2 v + (1 - beta2) g^2.
+template <typename T>
+inline void update_moments(T& m, T& v, T g, T one_minus_beta1, T beta2, T one_minus_beta2) {
+    m = lerp(m, g, one_minus_beta1);
+    v = beta2 * v + one_minus_beta2 * g * g;
+}
+
 template <typename T>
 void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, const T* __restrict grad,
                 T* __restrict s0, T* __restrict s1, T* __restrict s2, std::size_t n) {
@@ -68,10 +75,8 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             for (std::size_t i = 0; i < n; ++i) {
                 if (o.decoupled_weight_decay) p[i] *= decay;
                 const T g = sign * grad[i] + coupled * p[i];
-                const T m = lerp(s0[i], g, b1);
-                const T v = b2 * s1[i] + c2 * g * g;
-                s0[i] = m;
-                s1[i] = v;
+                update_moments(s0[i], s1[i], g, b1, b2, c2);
+                const T m = s0[i], v = s1[i];
                 T vhat = v;
                 if (o.amsgrad) {
                     vhat = s2[i] > v ? s2[i] : v;
@@ -153,10 +158,8 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             const T on_grad = static_cast<T>(k.a), on_avg = static_cast<T>(k.b), bc2 = static_cast<T>(k.c);
             for (std::size_t i = 0; i < n; ++i) {
                 const T g = sign * grad[i] + wd * p[i];
-                const T m = lerp(s0[i], g, b1);
-                const T v = b2 * s1[i] + c2 * g * g;
-                s0[i] = m;
-                s1[i] = v;
+                update_moments(s0[i], s1[i], g, b1, b2, c2);
+                const T m = s0[i], v = s1[i];
                 const T denom = root(v / bc2) + eps;
                 p[i] -= on_grad * g / denom;
                 p[i] -= on_avg * m / denom;
@@ -170,10 +173,8 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             const T bc1 = static_cast<T>(k.a), rect = static_cast<T>(k.b);
             for (std::size_t i = 0; i < n; ++i) {
                 const T g = sign * grad[i] + wd * p[i];
-                const T m = lerp(s0[i], g, b1);
-                const T v = b2 * s1[i] + c2 * g * g;
-                s0[i] = m;
-                s1[i] = v;
+                update_moments(s0[i], s1[i], g, b1, b2, c2);
+                const T m = s0[i], v = s1[i];
                 const T mhat = m / bc1;
                 p[i] -= k.rectify ? mhat * lr * (rect / (root(v) + eps)) : mhat * lr;
             }
