@@ -12,7 +12,9 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), intercept};
     fit_config c;
-    c.lr = lr;
+    c.lr = schedule_from(hyper);
+    if (!hyper.contains("schedule") || hyper["schedule"].is_none())
+        c.lr.lr0 = lr;  // "auto" resolved in Python
     c.batch_size = batch_size;
     c.max_iter = max_iter;
     c.tol = tol;

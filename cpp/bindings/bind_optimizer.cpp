@@ -49,14 +49,45 @@ rule_params rule_params_from(const std::string& kind, const py::dict& h) {
     return p;
 }
 
+schedule schedule_from(const py::dict& hyper) {
+    schedule sc;
+    sc.lr0 = hyper.contains("lr") ? hyper["lr"].cast<double>() : sc.lr0;
+    if (!hyper.contains("schedule") || hyper["schedule"].is_none()) return sc;
+    const py::dict d = hyper["schedule"].cast<py::dict>();
+    const std::string kind = d["kind"].cast<std::string>();
+    static const std::pair<const char*, schedule_kind> kinds[] = {
+        {"constant", schedule_kind::constant},
+        {"inverse_scaling", schedule_kind::inverse_scaling},
+        {"step", schedule_kind::step},
+        {"exponential", schedule_kind::exponential},
+        {"cosine", schedule_kind::cosine}};
+    bool known = false;
+    for (const auto& [n, k] : kinds)
+        if (kind == n) sc.kind = k, known = true;
+    if (!known) throw py::value_error("unknown schedule '" + kind + "'");
+    auto num = [&](const char* key, double& out) {
+        if (d.contains(key)) out = d[key].cast<double>();
+    };
+    num("lr0", sc.lr0);
+    num("gamma", sc.gamma);
+    num("power", sc.power);
+    num("step_size", sc.step_size);
+    num("t_max", sc.t_max);
+    num("eta_min", sc.eta_min);
+    num("warmup_steps", sc.warmup_steps);
+    num("start_factor", sc.start_factor);
+    return sc;
+}
+
 namespace {
 
 // An optimizer whose dtype is fixed by its first step (or by a loaded state).
 class py_optimizer {
 public:
-    py_optimizer(const std::string& kind, const py::dict& hyper) : params_(rule_params_from(kind, hyper)) {}
+    py_optimizer(const std::string& kind, const py::dict& hyper)
+        : params_(rule_params_from(kind, hyper)), schedule_(schedule_from(hyper)) {}
 
-    void step(py::array params, const py::array& grad, double lr) {
+    void step(py::array params, const py::array& grad) {
         if (!(params.flags() & py::array::c_style))
             throw py::value_error("params must be C-contiguous to be updated in place (got a strided view)");
         if (!params.writeable()) throw py::value_error("params is read-only; it is updated in place");
@@ -64,9 +95,9 @@ public:
             !(grad.flags() & py::array::c_style))
             throw py::value_error("grad must be a C-contiguous array of params' dtype and size");
         if (params.dtype().is(py::dtype::of<float>()))
-            run<float>(f32_, params, grad, lr);
+            run<float>(f32_, params, grad);
         else if (params.dtype().is(py::dtype::of<double>()))
-            run<double>(f64_, params, grad, lr);
+            run<double>(f64_, params, grad);
         else
             throw py::type_error("params must be float32 or float64, got " +
                                  std::string(py::str(params.dtype())));
@@ -102,7 +133,7 @@ public:
 
 private:
     template <typename T>
-    void run(std::unique_ptr<optimizer<T>>& opt, py::array& params, const py::array& grad, double lr) {
+    void run(std::unique_ptr<optimizer<T>>& opt, py::array& params, const py::array& grad) {
         if ((std::is_same_v<T, float> && f64_) || (std::is_same_v<T, double> && f32_))
             throw py::type_error("params dtype " + std::string(py::str(params.dtype())) +
                                  " differs from the optimizer state's; call reset() to start over");
@@ -116,6 +147,7 @@ private:
             g = copy.data();
         }
         const int threads = get_num_threads();
+        const double lr = schedule_.at(opt->steps());
         if (n < (std::size_t{1} << 18)) {
             opt->step(p, g, n, lr, 1);  // too short to be worth releasing the GIL
         } else {
@@ -148,6 +180,7 @@ private:
     }
 
     rule_params params_;
+    schedule schedule_;
     std::unique_ptr<optimizer<float>> f32_;
     std::unique_ptr<optimizer<double>> f64_;
 };
@@ -155,9 +188,12 @@ private:
 }  // namespace
 
 void register_optimizer(py::module_& m) {
+    m.def(
+        "schedule_at", [](const py::dict& hyper, std::size_t t) { return schedule_from(hyper).at(t); },
+        py::arg("hyper"), py::arg("t"), "The learning rate of step t for {'lr': ..., 'schedule': {...}}.");
     py::class_<py_optimizer>(m, "Optimizer")
         .def(py::init<const std::string&, const py::dict&>(), py::arg("kind"), py::arg("hyper"))
-        .def("step", &py_optimizer::step, py::arg("params"), py::arg("grad"), py::arg("lr"))
+        .def("step", &py_optimizer::step, py::arg("params"), py::arg("grad"))
         .def("reset", &py_optimizer::reset)
         .def_property_readonly("dtype", &py_optimizer::dtype)
         .def("state", &py_optimizer::state)

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fastgd/rule_params.hpp"
+#include "fastgd/schedule.hpp"
 
 namespace py = pybind11;
 
@@ -38,6 +39,8 @@ inline std::function<bool()> python_signal_check() {
 
 /// Update-rule hyperparameters from a kind name and a dict (bind_optimizer.cpp).
 rule_params rule_params_from(const std::string& kind, const py::dict& hyper);
+/// The learning-rate schedule in hyper["schedule"], or a constant hyper["lr"].
+schedule schedule_from(const py::dict& hyper);
 
 void register_threads(py::module_& m);
 void register_least_squares(py::module_& m);

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 from . import _core
 from . import _validation as v
 from .optimizers import RULES, SGD, Optimizer
+from .schedules import Schedule
 
 #: The lecture's descent methods, by name: (momentum used?, nesterov?).
 LECTURE_METHODS: dict[str, tuple[bool, bool]] = {
@@ -68,7 +69,7 @@ def resolve_optimizer(optimizer: Any, lr: Any, momentum: Any) -> tuple[str, Opti
             f"lr='auto' (1/L) is for gradient descent with or without momentum; {name} scales its own "
             "steps: pass lr as a number"
         )
-    if not lr_auto and not rule.lr > 0:
+    if not lr_auto and not isinstance(rule.hyperparameters["lr"], Schedule) and not rule.lr > 0:
         raise ValueError(f"lr must be a finite number > 0, got {rule.lr!r}")
     return name, rule, lr_auto
 
@@ -293,7 +294,7 @@ def fit_least_squares(
         record_,
         mode == "gram",
         rule.kind,
-        rule._hyper,
+        rule._core_hyper(),
     )
     if status == "diverged" and n_iter == 0:
         raise ValueError(

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _core
+from .schedules import Schedule
 
 
 def _check(
@@ -36,6 +37,11 @@ def _check(
     return x
 
 
+def _lr(value: Any) -> Any:
+    """A learning rate: a number >= 0 or a Schedule."""
+    return value if isinstance(value, Schedule) else _check(value, "lr")
+
+
 def _betas(betas: Any) -> tuple[float, float]:
     try:
         b1, b2 = betas
@@ -50,7 +56,7 @@ def _moments(lr: Any, betas: Any, eps: Any, weight_decay: Any, maximize: Any) ->
     """The hyperparameters shared by the Adam family, checked."""
     b1, b2 = _betas(betas)
     return dict(
-        lr=_check(lr, "lr"),
+        lr=_lr(lr),
         beta1=b1,
         beta2=b2,
         eps=_check(eps, "eps"),
@@ -72,11 +78,21 @@ class Optimizer:
 
     def __init__(self, **hyper: Any) -> None:
         self._hyper = hyper
-        self._core = _core.Optimizer(self.kind, hyper)
+        self._core = _core.Optimizer(self.kind, self._core_hyper())
+
+    def _core_hyper(self) -> dict[str, Any]:
+        """The hyperparameters as the core takes them: a schedule travels beside lr0."""
+        out = dict(self._hyper)
+        lr = out["lr"]
+        if isinstance(lr, Schedule):
+            out["lr"], out["schedule"] = lr.lr0, lr.as_dict()
+        return out
 
     @property
     def lr(self) -> float:
-        return float(self._hyper["lr"])
+        """The learning rate of the first step (a schedule's lr(0))."""
+        lr = self._hyper["lr"]
+        return lr(0) if isinstance(lr, Schedule) else float(lr)
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
@@ -118,7 +134,7 @@ class Optimizer:
             and grad.flags.c_contiguous
         ):
             grad = self._convert_grad(grad, params)
-        self._core.step(params, grad, self._hyper["lr"])
+        self._core.step(params, grad)
         return params
 
     @staticmethod
@@ -235,7 +251,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(
-            lr=_check(lr, "lr"),
+            lr=_lr(lr),
             momentum=momentum,
             dampening=dampening,
             nesterov=nesterov,
@@ -324,7 +340,7 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            lr=_check(lr, "lr"),
+            lr=_lr(lr),
             lr_decay=_check(lr_decay, "lr_decay"),
             weight_decay=_check(weight_decay, "weight_decay"),
             initial_accumulator_value=_check(
@@ -364,7 +380,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            lr=_check(lr, "lr"),
+            lr=_lr(lr),
             alpha=_check(alpha, "alpha"),
             eps=_check(eps, "eps"),
             weight_decay=_check(weight_decay, "weight_decay"),
@@ -403,7 +419,7 @@ class Adadelta(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
-            lr=_check(lr, "lr"),
+            lr=_lr(lr),
             rho=_check(rho, "rho", 0.0, 1.0),
             eps=_check(eps, "eps"),
             weight_decay=_check(weight_decay, "weight_decay"),

@@ -8,6 +8,8 @@ core against them. They validate nothing: pass clean float arrays.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -180,6 +182,30 @@ def normal_equations(X: Array, y: Array, fit_intercept: bool = False) -> Any:
     return np.linalg.solve(X.T @ X, X.T @ y)
 
 
+def schedule_value(schedule: Any, t: int) -> float:
+    """A fastgd.schedules.Schedule at step t, from its formulas."""
+    s = schedule
+    if t < s.warmup_steps:
+        return schedule_value(dataclasses.replace(s, warmup_steps=0.0), 0) * (
+            s.start_factor + (1 - s.start_factor) * t / s.warmup_steps
+        )
+    t = t - s.warmup_steps
+    if s.kind == "constant":
+        return float(s.lr0)
+    if s.kind == "inverse_scaling":
+        return s.lr0 / (t + 1) ** s.power
+    if s.kind == "step":
+        return s.lr0 * s.gamma ** math.floor(t / s.step_size)
+    if s.kind == "exponential":
+        return s.lr0 * s.gamma**t
+    if s.kind == "cosine":
+        return (
+            s.eta_min
+            + (s.lr0 - s.eta_min) * (1 + math.cos(math.pi * min(t, s.t_max) / s.t_max)) / 2
+        )
+    raise ValueError(s.kind)
+
+
 class OptimizerReference:
     """Every update rule of fastgd.optimizers, written from torch.optim's documented
     algorithms in NumPy (in params' dtype). ``hyper`` uses fastgd.optimizers' names
@@ -195,7 +221,7 @@ class OptimizerReference:
         self.t += 1
         t = self.t
         g = -grad if h.get("maximize") else grad.copy()
-        lr = h["lr"]
+        lr = h["lr"] if isinstance(h["lr"], (int, float)) else schedule_value(h["lr"], t - 1)
         if self.kind == "adam" and h.get("decoupled_weight_decay"):
             p *= dt(1 - lr * h["weight_decay"])
         elif h.get("weight_decay"):

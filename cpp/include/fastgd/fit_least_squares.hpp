@@ -16,6 +16,7 @@
 #include "fastgd/lipschitz.hpp"
 #include "fastgd/optimizer.hpp"
 #include "fastgd/permutation.hpp"
+#include "fastgd/schedule.hpp"
 
 namespace fastgd {
 
@@ -36,7 +37,7 @@ inline const char* to_string(fit_status s) {
 }
 
 struct fit_config {
-    double lr = 0.01;
+    schedule lr;                  // the learning rate of each step (a constant by default)
     std::size_t batch_size = 0;   // 0: full batch
     std::size_t max_iter = 1000;  // epochs
     double tol = 1e-6;            // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol
@@ -147,7 +148,7 @@ struct small_batch_stepper {
         const T ridge = static_cast<T>(2.0 * c.l2);
         kernels_for<T>().scale_gradient(grad.data(), theta.data(), d, scale, ridge);
         if (A.intercept) grad[d] = static_cast<T>(2.0 * g_intercept / static_cast<double>(m));
-        rule.step(theta.data(), grad.data(), theta.size(), c.lr);
+        rule.step(theta.data(), grad.data(), theta.size(), c.lr.at(rule.steps()));
         return sum_sq;
     }
 };
@@ -236,7 +237,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
     for (std::size_t epoch = 0; epoch < c.max_iter; ++epoch) {
         previous = out.theta;
         if (full_batch) {
-            rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr);
+            rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr.at(rule.steps()));
             loss = full_loss_and_grad();
         } else {
             if (c.shuffle) shuffled_order(c.seed, epoch, n, order, c.n_threads);
@@ -258,7 +259,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
                     residual_sums_into(batch, out.theta.data(), c.n_threads, sums);
                     epoch_sum_sq += sums.sum_sq;
                     detail::scale_to_mean(sums, m, out.theta, d, c.l2);
-                    rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr);
+                    rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr.at(rule.steps()));
                 }
                 if (poller.tick(m * (d + 1))) {
                     out.n_iter = epoch;
