@@ -96,3 +96,48 @@ def test_step_torch(benchmark, config, variant):
     opt2 = type(opt)([param2], **{k: v for k, v in opt.defaults.items() if k in ("lr", "momentum")})
     opt2.step()
     np.testing.assert_allclose(param2.detach().numpy(), p2, rtol=1e-5, atol=1e-6)
+
+
+# Bytes an update moves per parameter: arrays read plus arrays written.
+TRAFFIC_ARRAYS = {"adam": 4 + 3, "sgd-momentum": 3 + 2}
+
+
+@pytest.mark.parametrize("config", list(TRAFFIC_ARRAYS))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_step_against_memory_traffic_bound(benchmark, config, dtype):
+    """Times the step and, in the same group, an in-place a += q*b over the same
+    number of elements; report.py shows both, and the bound is
+    traffic_arrays / 3 * t(axpy) (axpy moves three arrays)."""
+
+    n = 10**7
+    name, kw = CONFIGS[config]
+    p, g = _arrays(n, dtype)
+    opt = RULES[name](**kw)
+    opt.step(p, g)
+    benchmark.group = f"traffic {config} n={n} {np.dtype(dtype).name}"
+    benchmark.extra_info.update(role="fastgd", arrays_moved=TRAFFIC_ARRAYS[config])
+    benchmark(opt.step, p, g)
+    assert np.isfinite(p).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("config", list(TRAFFIC_ARRAYS))
+def test_in_place_axpy_ceiling(benchmark, config, dtype):
+    from fastgd import _core
+
+    n = 10**7
+    a, b = _arrays(n, dtype)
+    before = a.copy()
+    benchmark.group = f"traffic {config} n={n} {np.dtype(dtype).name}"
+    benchmark.extra_info.update(role="ceiling", arrays_moved=3)
+    benchmark.pedantic(_core.stream_axpy, args=(a, b, 1e-9), rounds=20, iterations=1)
+    np.testing.assert_allclose(a, before + 20 * 1e-9 * b.astype(np.float64), rtol=1e-5)
+
+
+def test_step_on_two_elements(benchmark):
+    p, g = np.ones(2), np.full(2, 0.5)
+    opt = RULES["adam"]()
+    benchmark.group = "step adam n=2 float64 (from Python)"
+    benchmark.extra_info.update(role="fastgd")
+    benchmark(opt.step, p, g)
+    assert np.isfinite(p).all()

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <vector>
@@ -81,26 +83,50 @@ schedule schedule_from(const py::dict& hyper) {
 
 namespace {
 
+struct grad_needs_conversion : std::exception {
+    const char* what() const noexcept override { return "grad needs conversion"; }
+};
+
 // An optimizer whose dtype is fixed by its first step (or by a loaded state).
 class py_optimizer {
 public:
     py_optimizer(const std::string& kind, const py::dict& hyper)
         : params_(rule_params_from(kind, hyper)), schedule_(schedule_from(hyper)) {}
 
-    void step(py::array params, const py::array& grad) {
-        if (!(params.flags() & py::array::c_style))
-            throw py::value_error("params must be C-contiguous to be updated in place (got a strided view)");
-        if (!params.writeable()) throw py::value_error("params is read-only; it is updated in place");
-        if (grad.size() != params.size() || !grad.dtype().is(params.dtype()) ||
-            !(grad.flags() & py::array::c_style))
-            throw py::value_error("grad must be a C-contiguous array of params' dtype and size");
-        if (params.dtype().is(py::dtype::of<float>()))
-            run<float>(f32_, params, grad);
-        else if (params.dtype().is(py::dtype::of<double>()))
-            run<double>(f64_, params, grad);
+    /// Checks every part of the in-place contract here (one call from Python); a
+    /// grad that is not already a C-contiguous array of params' dtype and shape
+    /// raises GradNeedsConversion, which the Python layer answers by converting it.
+    void step(const py::object& params_obj, const py::object& grad_obj) {
+        if (!py::array::check_(params_obj))
+            throw py::type_error("params must be a numpy.ndarray (it is updated in place), got " +
+                                 std::string(py::str(py::type::of(params_obj).attr("__name__"))));
+        // NumPy's struct fields directly: a step on a few parameters should cost well
+        // under a microsecond, and each pybind11 accessor builds a Python object.
+        using api = py::detail::npy_api;
+        const auto* p = py::detail::array_proxy(params_obj.ptr());
+        const int type = py::detail::array_descriptor_proxy(p->descr)->type_num;
+        if (type != api::NPY_FLOAT_ && type != api::NPY_DOUBLE_)
+            throw py::type_error("params must be float32 or float64 to be updated in place, got " +
+                                 std::string(py::str(params_obj.attr("dtype"))));
+        if (!(p->flags & api::NPY_ARRAY_C_CONTIGUOUS_))
+            throw py::value_error(
+                "params must be C-contiguous to be updated in place (got a strided view); use "
+                "np.ascontiguousarray and step that array");
+        if (!(p->flags & api::NPY_ARRAY_WRITEABLE_))
+            throw py::value_error("params is read-only; it is updated in place");
+        if (!py::array::check_(grad_obj)) throw grad_needs_conversion();
+        const auto* g = py::detail::array_proxy(grad_obj.ptr());
+        if (py::detail::array_descriptor_proxy(g->descr)->type_num != type || g->nd != p->nd ||
+            !(g->flags & api::NPY_ARRAY_C_CONTIGUOUS_) || !std::equal(g->dimensions, g->dimensions + g->nd, p->dimensions))
+            throw grad_needs_conversion();
+        std::size_t n = 1;
+        for (int k = 0; k < p->nd; ++k) n *= static_cast<std::size_t>(p->dimensions[k]);
+        if (type == api::NPY_FLOAT_)
+            run<float>(f32_, reinterpret_cast<float*>(p->data), reinterpret_cast<const float*>(g->data), n,
+                       params_obj);
         else
-            throw py::type_error("params must be float32 or float64, got " +
-                                 std::string(py::str(params.dtype())));
+            run<double>(f64_, reinterpret_cast<double*>(p->data), reinterpret_cast<const double*>(g->data), n,
+                        params_obj);
     }
 
     void reset() {
@@ -133,24 +159,21 @@ public:
 
 private:
     template <typename T>
-    void run(std::unique_ptr<optimizer<T>>& opt, py::array& params, const py::array& grad) {
+    void run(std::unique_ptr<optimizer<T>>& opt, T* p, const T* g, std::size_t n, const py::object& params) {
         if ((std::is_same_v<T, float> && f64_) || (std::is_same_v<T, double> && f32_))
-            throw py::type_error("params dtype " + std::string(py::str(params.dtype())) +
+            throw py::type_error("params dtype " + std::string(py::str(params.attr("dtype"))) +
                                  " differs from the optimizer state's; call reset() to start over");
         if (!opt) opt = std::make_unique<optimizer<T>>(params_);
-        T* p = static_cast<T*>(params.mutable_data());
-        const T* g = static_cast<const T*>(grad.data());
-        const std::size_t n = static_cast<std::size_t>(params.size());
         std::vector<T> copy;
         if (g < p + n && p < g + n) {  // grad overlaps params: the kernels assume they do not
             copy.assign(g, g + n);
             g = copy.data();
         }
-        const int threads = get_num_threads();
         const double lr = schedule_.at(opt->steps());
         if (n < (std::size_t{1} << 18)) {
             opt->step(p, g, n, lr, 1);  // too short to be worth releasing the GIL
         } else {
+            const int threads = get_num_threads();
             // Safe without the GIL: params and grad are held alive by the caller's frame.
             py::gil_scoped_release release;
             opt->step(p, g, n, lr, threads);
@@ -187,7 +210,28 @@ private:
 
 }  // namespace
 
+// a += q * b over threads in fixed blocks: the in-place bandwidth an update rule is judged against.
+template <typename T>
+void stream_axpy(py::array_t<T, py::array::c_style> a, in_array<T> b, double q) {
+    if (a.size() != b.size()) throw py::value_error("a and b must have the same size");
+    if (!a.writeable()) throw py::value_error("a is read-only");
+    T* pa = a.mutable_data();
+    const T* pb = b.data();
+    const std::size_t n = static_cast<std::size_t>(a.size());
+    const T qt = static_cast<T>(q);
+    constexpr std::size_t block = std::size_t{1} << 16;
+    // Safe without the GIL: a and b are held alive by this frame.
+    py::gil_scoped_release release;
+    parallel_for((n + block - 1) / block, get_num_threads(), [&](std::size_t first, std::size_t last) {
+        for (std::size_t i = first * block; i < std::min(n, last * block); ++i) pa[i] += qt * pb[i];
+    });
+}
+
 void register_optimizer(py::module_& m) {
+    m.def("stream_axpy", &stream_axpy<float>, py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("q"));
+    m.def("stream_axpy", &stream_axpy<double>, py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("q"),
+          "a += q * b, threaded: the in-place bandwidth ceiling for benchmarks.");
+    py::register_exception<grad_needs_conversion>(m, "GradNeedsConversion", PyExc_ValueError);
     m.def(
         "schedule_at", [](const py::dict& hyper, std::size_t t) { return schedule_from(hyper).at(t); },
         py::arg("hyper"), py::arg("t"), "The learning rate of step t for {'lr': ..., 'schedule': {...}}.");

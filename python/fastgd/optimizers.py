@@ -112,29 +112,12 @@ class Optimizer:
 
     def step(self, params: np.ndarray, grad: Any) -> np.ndarray:
         """Update ``params`` in place by one step along ``grad``; returns ``params``."""
-        if type(params) is not np.ndarray:
-            raise TypeError(
-                f"params must be a numpy.ndarray (it is updated in place), got {type(params).__name__}"
-            )
-        if params.dtype != np.float32 and params.dtype != np.float64:
-            raise TypeError(
-                f"params must be float32 or float64 to be updated in place, got {params.dtype}"
-            )
-        if not params.flags.c_contiguous:
-            raise ValueError(
-                "params must be C-contiguous to be updated in place (got a strided view); "
-                "use np.ascontiguousarray and step that array"
-            )
-        if not params.flags.writeable:
-            raise ValueError("params is read-only; it is updated in place")
-        if not (
-            type(grad) is np.ndarray
-            and grad.dtype == params.dtype
-            and grad.shape == params.shape
-            and grad.flags.c_contiguous
-        ):
-            grad = self._convert_grad(grad, params)
-        self._core.step(params, grad)
+        # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
+        # asks for grad to be converted only when it is not ready as it is.
+        try:
+            self._core.step(params, grad)
+        except _core.GradNeedsConversion:
+            self._core.step(params, self._convert_grad(grad, params))
         return params
 
     @staticmethod
