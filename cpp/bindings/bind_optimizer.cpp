@@ -223,7 +223,10 @@ void stream_axpy(py::array_t<T, py::array::c_style> a, in_array<T> b, double q) 
     // Safe without the GIL: a and b are held alive by this frame.
     py::gil_scoped_release release;
     parallel_for((n + block - 1) / block, get_num_threads(), [&](std::size_t first, std::size_t last) {
-        for (std::size_t i = first * block; i < std::min(n, last * block); ++i) pa[i] += qt * pb[i];
+        T* __restrict x = pa + first * block;
+        const T* __restrict z = pb + first * block;
+        const std::size_t count = std::min(n, last * block) - first * block;
+        for (std::size_t i = 0; i < count; ++i) x[i] += qt * z[i];
     });
 }
 
