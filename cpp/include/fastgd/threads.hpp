@@ -4,13 +4,27 @@
 /// Results never depend on the thread count: callers split work into tasks whose
 /// boundaries depend only on the problem size, and combine task results in task
 /// order. Threads only decide who computes which task.
+///
+/// Work runs on a persistent pool (hardware threads - 1 workers, started on first
+/// use): a thread created per call may start on the caller's core and take
+/// milliseconds to migrate, which costs a memory-bound pass a large share of its
+/// time. A caller that finds the pool busy (another Python thread is using it)
+/// starts threads of its own instead, so concurrent fits never wait on each other.
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstddef>
+#include <functional>
+#include <mutex>
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#define FASTGD_HAVE_PTHREAD_ATFORK 1
+#endif
 
 namespace fastgd {
 
@@ -32,6 +46,100 @@ inline void set_num_threads(int k) {
     num_threads_setting().store(k <= 0 ? hardware_threads() : k, std::memory_order_relaxed);
 }
 
+namespace detail {
+
+// Persistent workers that each run one part of a job: part i of job(i), i >= 1;
+// the caller runs part 0 itself.
+class worker_pool {
+public:
+    explicit worker_pool(int n_workers) {
+        for (int i = 0; i < n_workers; ++i) workers_.emplace_back([this, i] { work(i + 1); });
+    }
+    // Never destroyed (see pool()): workers are left waiting at process exit.
+
+    int size() const { return static_cast<int>(workers_.size()); }
+
+    /// Runs job(0) here and job(1..parts-1) on the workers; false, having run
+    /// nothing, when the pool is busy or too small.
+    bool try_run(int parts, const std::function<void(int)>& job) {
+        std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
+        if (!busy.owns_lock() || parts - 1 > size()) return false;
+        {
+            std::lock_guard<std::mutex> lock(m_);
+            job_ = &job;
+            parts_ = parts;
+            remaining_ = parts - 1;
+            ++generation_;
+        }
+        wake_.notify_all();
+        job(0);
+        std::unique_lock<std::mutex> lock(m_);
+        done_.wait(lock, [this] { return remaining_ == 0; });
+        job_ = nullptr;
+        return true;
+    }
+
+private:
+    void work(int part) {
+        std::size_t seen = 0;
+        for (;;) {
+            const std::function<void(int)>* job = nullptr;
+            {
+                std::unique_lock<std::mutex> lock(m_);
+                wake_.wait(lock, [&] { return generation_ != seen; });
+                seen = generation_;
+                if (part < parts_) job = job_;
+            }
+            if (!job) continue;
+            (*job)(part);
+            std::lock_guard<std::mutex> lock(m_);
+            if (--remaining_ == 0) done_.notify_one();
+        }
+    }
+
+    std::vector<std::thread> workers_;
+    std::mutex busy_, m_;
+    std::condition_variable wake_, done_;
+    const std::function<void(int)>* job_ = nullptr;
+    int parts_ = 0;
+    int remaining_ = 0;
+    std::size_t generation_ = 0;
+};
+
+inline std::atomic<worker_pool*>& pool_slot() {
+    static std::atomic<worker_pool*> slot{nullptr};
+    return slot;
+}
+
+// After fork() the child has none of the parent's workers: forget the pool (it is
+// leaked, never touched again) and start a new one on first use.
+inline void forget_pool_in_child() { pool_slot().store(nullptr); }
+
+inline worker_pool* pool() {
+    static std::once_flag at_fork;
+    std::call_once(at_fork, [] {
+#if defined(FASTGD_HAVE_PTHREAD_ATFORK)
+        pthread_atfork(nullptr, nullptr, &forget_pool_in_child);
+#endif
+    });
+    worker_pool* p = pool_slot().load();
+    if (p) return p;
+    static std::mutex creating;
+    std::lock_guard<std::mutex> lock(creating);
+    p = pool_slot().load();
+    if (!p) {
+        try {
+            p = new worker_pool(hardware_threads() - 1);
+        } catch (const std::system_error&) {
+            return nullptr;  // no threads to be had: callers run serially
+        }
+        pool_slot().store(p);
+    }
+    return p;
+}
+
+}  // namespace detail
+
 /// Run body(first_task, last_task) over [0, n_tasks) split into contiguous ranges,
 /// one per thread, on at most max_threads threads (the caller's thread included).
 /// body must not throw.
@@ -45,17 +153,22 @@ void parallel_for(std::size_t n_tasks, int max_threads, Body&& body) {
         return;
     }
     auto range_begin = [&](std::size_t t) { return n_tasks * t / n_threads; };
+    const std::function<void(int)> part = [&](int t) {
+        const auto i = static_cast<std::size_t>(t);
+        body(range_begin(i), range_begin(i + 1));
+    };
+    if (detail::worker_pool* p = detail::pool(); p && p->try_run(static_cast<int>(n_threads), part)) return;
+    // The pool is busy (another caller) or smaller than asked: threads of our own.
     std::vector<std::thread> workers;
     workers.reserve(n_threads - 1);
     std::size_t t = 1;
     try {
-        for (; t < n_threads; ++t)
-            workers.emplace_back([&body, b = range_begin(t), e = range_begin(t + 1)] { body(b, e); });
+        for (; t < n_threads; ++t) workers.emplace_back([&part, t] { part(static_cast<int>(t)); });
     } catch (const std::system_error&) {
         // Could not start a thread (resource limits): do its share here instead.
     }
-    body(range_begin(0), range_begin(1));
-    for (std::size_t rest = t; rest < n_threads; ++rest) body(range_begin(rest), range_begin(rest + 1));
+    part(0);
+    for (std::size_t rest = t; rest < n_threads; ++rest) part(static_cast<int>(rest));
     for (auto& w : workers) w.join();
 }
 
