@@ -150,3 +150,22 @@ def test_every_instruction_set_gives_the_same_answer():
             values[[0, 2, 3, 4, 5, 6, 7]], base[[0, 2, 3, 4, 5, 6, 7]], rtol=1e-9
         )
         np.testing.assert_allclose(values[1], base[1], rtol=1e-5)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_threaded_kernels_work_in_a_forked_child():
+    # The worker pool's threads do not survive fork(); the child must start its own.
+    code = textwrap.dedent(
+        """
+        import os, numpy as np, fastgd
+        X = np.random.default_rng(0).standard_normal((300_000, 16))
+        y, w = np.zeros(300_000), np.ones(16)
+        parent = fastgd.least_squares_loss_grad(X, y, w)[0]
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if fastgd.least_squares_loss_grad(X, y, w)[0] == parent else 3)
+        print(os.waitpid(pid, 0)[1])
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.strip() == "0"
