@@ -21,6 +21,8 @@ struct row_kernels {
                         std::size_t begin, std::size_t end, double* G, double* Xty, double* scratch);
     /// See arch/least_squares_rows.hpp: sum_rows (a bandwidth probe).
     double (*sum_rows)(const T* X, std::size_t d, std::size_t begin, std::size_t end);
+    /// See arch/least_squares_rows.hpp: sample_sgd_step.
+    double (*sample_sgd_step)(const T* x, T y, T* w, std::size_t d, bool intercept, T lr, T ridge);
     /// See arch/gradient_scale.hpp.
     void (*scale_gradient)(T* g, const T* theta, std::size_t d, T scale, T ridge);
     /// See arch/update_rules.hpp.

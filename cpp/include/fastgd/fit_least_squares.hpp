@@ -140,6 +140,15 @@ struct small_batch_stepper {
     double step(const design<T>& A, const std::size_t* rows, std::size_t m, std::vector<T>& theta,
                 optimizer<T>& rule, const fit_config& c) {
         const std::size_t d = A.d;
+        const rule_params& o = rule.params();
+        if (m == 1 && o.kind == rule_kind::sgd && o.momentum == 0.0 && o.weight_decay == 0.0 && !o.maximize) {
+            // Plain single-sample SGD: the fused step (the same update, one pass over the row).
+            const double lr = c.lr.at(rule.steps());
+            rule.count_step();
+            return kernels_for<T>().sample_sgd_step(A.X + rows[0] * d, A.y[rows[0]], theta.data(), d,
+                                                    A.intercept, static_cast<T>(lr),
+                                                    static_cast<T>(2.0 * c.l2));
+        }
         std::fill(grad.begin(), grad.end(), T(0));
         double g_intercept = 0.0;
         const double sum_sq = kernels_for<T>().residual_rows(A.X, A.y, d, rows, theta.data(), A.intercept, 0,

@@ -29,6 +29,9 @@ public:
     std::vector<std::vector<T>>& state() { return state_; }
     const std::vector<std::vector<T>>& state() const { return state_; }
 
+    /// Count a step taken outside step() (a fused kernel doing this rule's update).
+    void count_step() { ++steps_; }
+
     /// Forget the state: the next step is a first step again.
     void reset() {
         state_.clear();

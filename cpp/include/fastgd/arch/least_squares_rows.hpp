@@ -186,6 +186,27 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
     return loss;
 }
 
+/// One plain SGD step on one sample, fused: r = x.w (+ w[d]) - y, then
+/// w -= lr (2 r x + ridge w) and w[d] -= lr 2 r. The hot loop of single-sample SGD
+/// without momentum (one pass over the row, no gradient buffer). Returns r^2.
+template <typename T>
+double sample_sgd_step(const T* x, T y, T* w, std::size_t d, bool intercept, T lr, T ridge) {
+    const T r = dot1(x, w, d) + (intercept ? w[d] : T(0)) - y;
+    const T two_r = T(2) * r;
+    std::size_t j = 0;
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    constexpr std::size_t W = width<T>;
+    const vec<T> tr = splat(two_r), lv = splat(lr), rv = splat(ridge);
+    for (; j + W <= d; j += W) {
+        const vec<T> wj = load(w + j);
+        store(w + j, wj - lv * (tr * load(x + j) + rv * wj));
+    }
+#endif
+    for (; j < d; ++j) w[j] -= lr * (two_r * x[j] + ridge * w[j]);
+    if (intercept) w[d] -= lr * two_r;
+    return static_cast<double>(r) * static_cast<double>(r);
+}
+
 /// Sum of every element of rows [begin, end): a read-only pass over X, the
 /// bandwidth ceiling the fused kernel is measured against.
 template <typename T>
