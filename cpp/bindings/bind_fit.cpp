@@ -8,7 +8,7 @@ namespace {
 template <typename T>
 py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, std::size_t max_iter,
               double tol, bool intercept, double l2, bool shuffle, std::uint64_t seed, bool record,
-              bool use_gram, const std::string& kind, const py::dict& hyper) {
+              bool use_gram, const std::string& kind, const py::dict& hyper, bool lr_auto) {
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), intercept};
     fit_config c;
@@ -24,6 +24,7 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
     c.record = record;
     c.use_gram = use_gram;
     c.rule = rule_params_from(kind, hyper);
+    c.lr_auto = lr_auto;
     c.n_threads = get_num_threads();
     interrupt_poller poller(python_signal_check());
     fit_output<T> out;
@@ -35,7 +36,8 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
     }
     if (out.status == fit_status::stopped && PyErr_Occurred()) throw py::error_already_set();
     return py::make_tuple(to_numpy(out.theta.data(), out.theta.size()),
-                          to_numpy(out.losses.data(), out.losses.size()), out.n_iter, to_string(out.status));
+                          to_numpy(out.losses.data(), out.losses.size()), out.n_iter, to_string(out.status),
+                          lr_auto ? out.lr : lr);
 }
 
 template <typename T>
@@ -43,7 +45,7 @@ void define_for(py::module_& m) {
     m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("lr"),
           py::arg("batch_size"), py::arg("max_iter"), py::arg("tol"), py::arg("intercept"), py::arg("l2"),
           py::arg("shuffle"), py::arg("seed"), py::arg("record"), py::arg("use_gram"), py::arg("kind"),
-          py::arg("hyper"));
+          py::arg("hyper"), py::arg("lr_auto") = false);
 }
 
 }  // namespace

@@ -117,7 +117,8 @@ public:
         if (!py::array::check_(grad_obj)) throw grad_needs_conversion();
         const auto* g = py::detail::array_proxy(grad_obj.ptr());
         if (py::detail::array_descriptor_proxy(g->descr)->type_num != type || g->nd != p->nd ||
-            !(g->flags & api::NPY_ARRAY_C_CONTIGUOUS_) || !std::equal(g->dimensions, g->dimensions + g->nd, p->dimensions))
+            !(g->flags & api::NPY_ARRAY_C_CONTIGUOUS_) ||
+            !std::equal(g->dimensions, g->dimensions + g->nd, p->dimensions))
             throw grad_needs_conversion();
         std::size_t n = 1;
         for (int k = 0; k < p->nd; ++k) n *= static_cast<std::size_t>(p->dimensions[k]);
@@ -231,9 +232,10 @@ void stream_axpy(py::array_t<T, py::array::c_style> a, in_array<T> b, double q) 
 }
 
 void register_optimizer(py::module_& m) {
-    m.def("stream_axpy", &stream_axpy<float>, py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("q"));
-    m.def("stream_axpy", &stream_axpy<double>, py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("q"),
-          "a += q * b, threaded: the in-place bandwidth ceiling for benchmarks.");
+    m.def("stream_axpy", &stream_axpy<float>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+          py::arg("q"));
+    m.def("stream_axpy", &stream_axpy<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+          py::arg("q"), "a += q * b, threaded: the in-place bandwidth ceiling for benchmarks.");
     py::register_exception<grad_needs_conversion>(m, "GradNeedsConversion", PyExc_ValueError);
     m.def(
         "schedule_at", [](const py::dict& hyper, std::size_t t) { return schedule_from(hyper).at(t); },

@@ -36,7 +36,8 @@ def fit_least_squares(
     use_gram: bool,
     kind: str,
     hyper: dict[str, Any],
-) -> tuple[NDArray[Any], NDArray[np.float64], int, str]: ...
+    lr_auto: bool = ...,
+) -> tuple[NDArray[Any], NDArray[np.float64], int, str, float]: ...
 
 class GradNeedsConversion(ValueError): ...
 

@@ -270,7 +270,11 @@ def fit_least_squares(
         raise ValueError("gradient='gram' needs full-batch descent (batch_size=None)")
 
     seed = v.seed_from(random_state)
-    lr_ = _auto_lr(Xa, fit_intercept_, l2_, None if full_batch else batch) if lr_auto else rule.lr
+    # Full batch: the core finds 1/L itself (from the Gram form when it builds one).
+    auto_in_core = lr_auto and full_batch
+    lr_ = (
+        0.0 if auto_in_core else (_auto_lr(Xa, fit_intercept_, l2_, batch) if lr_auto else rule.lr)
+    )
 
     p = d + int(fit_intercept_)
     if not full_batch:
@@ -280,7 +284,7 @@ def fit_least_squares(
     else:
         mode = gradient
 
-    theta, losses, n_iter, status = _core.fit_least_squares(
+    theta, losses, n_iter, status, lr_ = _core.fit_least_squares(
         Xa,
         ya,
         lr_,
@@ -295,6 +299,7 @@ def fit_least_squares(
         mode == "gram",
         rule.kind,
         rule._core_hyper(),
+        auto_in_core,
     )
     if status == "diverged" and n_iter == 0:
         raise ValueError(

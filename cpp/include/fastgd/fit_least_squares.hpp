@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <stdexcept>
 #include <vector>
 
 #include "fastgd/interrupt.hpp"
@@ -46,7 +47,8 @@ struct fit_config {
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
     bool use_gram = false;
-    rule_params rule;  // its lr is ignored: the step size is fit_config::lr
+    rule_params rule;      // its lr is ignored: the step size is fit_config::lr
+    bool lr_auto = false;  // lr = 1/L instead, L by power iteration (over the Gram form when built)
     int n_threads = 1;
     /// A loss above this many times the initial loss counts as diverged.
     double explode_factor = 1e12;
@@ -54,6 +56,7 @@ struct fit_config {
 
 template <typename T>
 struct fit_output {
+    double lr = 0.0;             // the learning rate chosen by lr_auto
     std::vector<T> theta;        // [w, b]
     std::vector<double> losses;  // initial loss, then one per epoch (when record)
     std::size_t n_iter = 0;
@@ -195,7 +198,8 @@ double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, con
 
 /// Runs the descent. A.idx must be nullptr. poller is ticked with the work done.
 template <typename T>
-fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interrupt_poller& poller) {
+fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller) {
+    fit_config c = config;
     const std::size_t p = A.p(), n = A.n, d = A.d;
     fit_output<T> out;
     out.theta.assign(p, T(0));
@@ -211,6 +215,20 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& c, interru
             out.status = fit_status::stopped;
             return out;
         }
+    }
+    if (c.lr_auto) {
+        // lr = 1/L, from the Gram form when there is one (no extra passes over X).
+        const double L =
+            least_squares_lipschitz(A, c.l2, c.n_threads, full_batch && c.use_gram ? &F : nullptr, poller);
+        if (std::isnan(L)) {
+            out.status = fit_status::stopped;
+            return out;
+        }
+        if (!(L > 0.0) || !std::isfinite(L))
+            throw std::invalid_argument(
+                "lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly");
+        c.lr = schedule{};
+        c.lr.lr0 = out.lr = 1.0 / L;
     }
 
     auto full_loss_and_grad = [&]() {
