@@ -22,15 +22,17 @@ rule_kind kind_from(const std::string& name) {
 }
 
 // Hyperparameters arrive as a dict validated by the Python classes.
+// out = d[key] when the key is there (the Python classes have checked the values).
+template <typename V>
+void read(const py::dict& d, const char* key, V& out) {
+    if (d.contains(key)) out = d[key].cast<V>();
+}
+
 rule_params rule_params_from(const std::string& kind, const py::dict& h) {
     rule_params p;
     p.kind = kind_from(kind);
-    auto num = [&](const char* key, double& out) {
-        if (h.contains(key)) out = h[key].cast<double>();
-    };
-    auto flag = [&](const char* key, bool& out) {
-        if (h.contains(key)) out = h[key].cast<bool>();
-    };
+    auto num = [&](const char* key, double& out) { read(h, key, out); };
+    auto flag = [&](const char* key, bool& out) { read(h, key, out); };
     num("lr", p.lr);
     num("weight_decay", p.weight_decay);
     flag("maximize", p.maximize);
@@ -67,9 +69,7 @@ schedule schedule_from(const py::dict& hyper) {
     for (const auto& [n, k] : kinds)
         if (kind == n) sc.kind = k, known = true;
     if (!known) throw py::value_error("unknown schedule '" + kind + "'");
-    auto num = [&](const char* key, double& out) {
-        if (d.contains(key)) out = d[key].cast<double>();
-    };
+    auto num = [&](const char* key, double& out) { read(d, key, out); };
     num("lr0", sc.lr0);
     num("gamma", sc.gamma);
     num("power", sc.power);

@@ -200,6 +200,23 @@ class Optimizer:
         return f"{type(self).__name__}({args})"
 
 
+class _MomentRule(Optimizer):
+    """A rule of the Adam family with no options beyond (lr, betas, eps, weight_decay, maximize)."""
+
+    _default_lr: ClassVar[float]
+
+    def __init__(
+        self,
+        lr: float | Schedule | None = None,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        lr = self._default_lr if lr is None else lr
+        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
+
+
 class SGD(Optimizer):
     r"""Stochastic gradient descent, as torch.optim.SGD.
 
@@ -413,7 +430,7 @@ class Adadelta(Optimizer):
         return ["square_avg", "acc_delta"]
 
 
-class Adamax(Optimizer):
+class Adamax(_MomentRule):
     r"""Adamax (Kingma and Ba, 2015, section 7), as torch.optim.Adamax.
 
     .. math::
@@ -424,16 +441,7 @@ class Adamax(Optimizer):
     """
 
     kind = "adamax"
-
-    def __init__(
-        self,
-        lr: float = 2e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
+    _default_lr = 2e-3
 
     def state_names(self) -> list[str]:
         return ["exp_avg", "exp_inf"]
@@ -471,7 +479,7 @@ class NAdam(Optimizer):
         return ["exp_avg", "exp_avg_sq"]
 
 
-class RAdam(Optimizer):
+class RAdam(_MomentRule):
     r"""RAdam (Liu et al., 2020), as torch.optim.RAdam: Adam whose adaptive step is
     switched on (and rectified) once the variance estimate is tractable,
     :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t) > 5`; before that, SGD with
@@ -481,16 +489,7 @@ class RAdam(Optimizer):
     """
 
     kind = "radam"
-
-    def __init__(
-        self,
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 0.0,
-        maximize: bool = False,
-    ) -> None:
-        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
+    _default_lr = 1e-3
 
     def state_names(self) -> list[str]:
         return ["exp_avg", "exp_avg_sq"]
