@@ -191,7 +191,7 @@ private:
     template <typename T>
     std::unique_ptr<optimizer<T>> import_state(std::size_t steps, double mu_product, const py::list& arrays,
                                                std::size_t size) {
-        std::vector<std::vector<T>> state;
+        std::vector<state_vector<T>> state;
         for (const auto& a : arrays) {
             const auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
             if (!arr || static_cast<std::size_t>(arr.size()) != size)

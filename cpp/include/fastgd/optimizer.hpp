@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fastgd/buffer.hpp"
 #include "fastgd/dispatch.hpp"
 #include "fastgd/rule_params.hpp"
 #include "fastgd/threads.hpp"
@@ -26,8 +27,8 @@ public:
     std::size_t steps() const { return steps_; }
     std::size_t size() const { return size_; }
     double mu_product() const { return mu_product_; }  // NAdam's running product of momentum factors
-    std::vector<std::vector<T>>& state() { return state_; }
-    const std::vector<std::vector<T>>& state() const { return state_; }
+    std::vector<state_vector<T>>& state() { return state_; }
+    const std::vector<state_vector<T>>& state() const { return state_; }
 
     /// Count a step taken outside step() (a fused kernel doing this rule's update).
     void count_step() { ++steps_; }
@@ -41,7 +42,7 @@ public:
     }
 
     /// Replace the state (sizes are checked by the caller).
-    void restore(std::size_t steps, double mu_product, std::vector<std::vector<T>> state, std::size_t size) {
+    void restore(std::size_t steps, double mu_product, std::vector<state_vector<T>> state, std::size_t size) {
         steps_ = steps;
         mu_product_ = mu_product;
         state_ = std::move(state);
@@ -89,7 +90,7 @@ private:
     void allocate(std::size_t n) {
         size_ = n;
         const int count = state_arrays(params_);
-        state_.assign(static_cast<std::size_t>(count), std::vector<T>(n, T(0)));
+        state_.assign(static_cast<std::size_t>(count), state_vector<T>(n, T(0)));
         if (params_.kind == rule_kind::adagrad)
             std::fill(state_[0].begin(), state_[0].end(), static_cast<T>(params_.initial_accumulator_value));
     }
@@ -141,7 +142,7 @@ private:
     }
 
     rule_params params_;
-    std::vector<std::vector<T>> state_;
+    std::vector<state_vector<T>> state_;
     std::vector<T> rounded_;
     std::size_t steps_ = 0;
     std::size_t size_ = 0;
