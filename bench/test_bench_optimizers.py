@@ -41,15 +41,22 @@ def _check_one_step(config, n, dtype):
     np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("n", SIZES)
-@pytest.mark.parametrize("config", list(CONFIGS))
+STEP_CASES = [(config, n, np.float32) for config in CONFIGS for n in SIZES] + [
+    (config, 10**7, np.float64) for config in ("adam", "sgd-momentum")
+]
+
+
+@pytest.mark.parametrize(
+    ("config", "n", "dtype"),
+    STEP_CASES,
+    ids=[f"{c}-{n}-{np.dtype(d).name}" for c, n, d in STEP_CASES],
+)
 @pytest.mark.parametrize("role", ["fastgd", "baseline"])
-def test_step(benchmark, config, n, role):
-    dtype = np.float32
+def test_step(benchmark, config, n, dtype, role):
     _check_one_step(config, n, dtype)
     name, kw = CONFIGS[config]
     p, g = _arrays(n, dtype)
-    benchmark.group = f"step {config} n={n} float32"
+    benchmark.group = f"step {config} n={n} {np.dtype(dtype).name}"
     benchmark.extra_info.update(role=role)
     if role == "fastgd":
         opt = RULES[name](**kw)
