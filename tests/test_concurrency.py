@@ -167,5 +167,7 @@ def test_threaded_kernels_work_in_a_forked_child():
         print(os.waitpid(pid, 0)[1])
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
     assert out.stdout.strip() == "0"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from . import _core, schedules
+from . import _core, objectives, schedules
 from ._threads import get_num_threads, set_num_threads, simd_arch
 from .least_squares import least_squares_loss_grad
 from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
@@ -48,6 +48,7 @@ __all__ = [
     "get_num_threads",
     "least_squares_loss_grad",
     "normal_equations",
+    "objectives",
     "schedules",
     "set_num_threads",
     "simd_arch",

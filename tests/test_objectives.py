@@ -1,0 +1,157 @@
+"""The objective registry: every gradient against finite differences, known minima
+and minimum values, user objectives, and lookups."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from fastgd import objectives
+
+REQUIRED = [
+    "bowl",
+    "dome",
+    "cos_valley",
+    "egg_crate",
+    "hill",
+    "sphere",
+    "rosenbrock",
+    "beale",
+    "booth",
+    "himmelblau",
+    "matyas",
+    "three_hump_camel",
+    "goldstein_price",
+    "mccormick",
+    "rastrigin",
+    "ackley",
+    "styblinski_tang",
+    "saddle",
+]
+
+
+def test_every_name_of_the_design_is_registered():
+    assert set(REQUIRED) <= set(objectives.names())
+
+
+def _points(f, dim, count=20, seed=0):
+    rng = np.random.default_rng(seed)
+    lo = np.array([b[0] for b in f.bounds][:1] * dim if f.dim is None else [b[0] for b in f.bounds])
+    hi = np.array([b[1] for b in f.bounds][:1] * dim if f.dim is None else [b[1] for b in f.bounds])
+    return lo + (hi - lo) * rng.random((count, dim))
+
+
+@pytest.mark.parametrize("name", objectives.names())
+def test_gradient_matches_central_differences(name):
+    f = objectives.get(name)
+    for dim in [f.dim] if f.dim is not None else [2, 5]:
+        for x in _points(f, dim):
+            g = f.grad(x)
+            h = 1e-6 * max(1.0, float(np.abs(x).max()))
+            fd = np.array(
+                [(f.value(x + h * e) - f.value(x - h * e)) / (2 * h) for e in np.eye(dim)]
+            )
+            scale = max(1.0, float(np.abs(fd).max()))
+            np.testing.assert_allclose(
+                g, fd, rtol=1e-5, atol=1e-5 * scale, err_msg=f"{name} at {x}"
+            )
+
+
+@pytest.mark.parametrize("name", objectives.names())
+def test_minima_and_min_value(name):
+    f = objectives.get(name)
+    if not f.minima:
+        assert f.min_value == -math.inf  # the unbounded ones say so
+        far = np.full(f.dim or 2, 0.0)
+        far[-1] = 1e3  # dome, hill, saddle, monkey saddle all fall without bound along some line
+        assert (
+            min(f.value(far), f.value(-far), f.value(np.roll(far, 1)), f.value(-np.roll(far, 1)))
+            < -1e5
+        )
+        return
+    for m in f.minima:
+        assert f.value(m) == pytest.approx(f.min_value, abs=1e-6), (name, m)
+        assert np.abs(f.grad(m)).max() < 1e-4, (name, m)
+    # No sampled point in the window goes below the minimum.
+    dim = f.dim or 2
+    values = [f.value(x) for x in _points(f, dim, count=500, seed=1)]
+    assert min(values) >= f.min_value - 1e-9
+
+
+def test_d_dimensional_functions_take_any_dimension():
+    x = np.ones(7)
+    assert objectives.get("rosenbrock").value(x) == 0.0
+    assert objectives.get("sphere").value(x) == 7.0
+    st = objectives.get("styblinski_tang")
+    assert st.value(np.full(3, -2.903534)) == pytest.approx(-39.16617 * 3, rel=1e-6)
+
+
+def test_metadata_is_there():
+    for name in objectives.names():
+        f = objectives.get(name)
+        assert f.doc
+        assert len(f.bounds) == (f.dim or 2)
+        assert all(lo < hi for lo, hi in f.bounds)
+
+
+def test_wrong_points_are_errors():
+    with pytest.raises(ValueError, match="beale is 2-dimensional, got a point of length 3"):
+        objectives.get("beale").value([1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="must be a 1-D point"):
+        objectives.get("sphere").value([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="rosenbrock needs at least 2"):
+        objectives.get("rosenbrock").value([1.0])
+
+
+def test_lookup_failure_lists_the_names():
+    with pytest.raises(KeyError, match="unknown objective 'rosenbruck'; known: ackley, beale"):
+        objectives.get("rosenbruck")
+
+
+@pytest.fixture(autouse=True)
+def forget_test_objectives():
+    yield
+    for name in [n for n in objectives.names() if n.startswith("test_")]:
+        objectives._REGISTRY.pop(name)
+
+
+def test_register_a_user_objective():
+    f = objectives.register(
+        "test_quartic",
+        lambda x: float(np.sum(x**4)),
+        lambda x: 4 * x**3,
+        dim=2,
+        minima=[(0, 0)],
+        doc="x^4 + y^4",
+        replace=True,
+    )
+    assert objectives.get("test_quartic") is f
+    assert f.min_value == 0.0
+    assert not f.finite_difference
+    np.testing.assert_allclose(f.grad([1.0, -2.0]), [4.0, -32.0])
+
+
+def test_register_without_gradient_uses_finite_differences():
+    f = objectives.register("test_fd", lambda x: float(np.sum(np.sin(x))), dim=None, replace=True)
+    assert f.finite_difference
+    assert f.min_value == -math.inf
+    np.testing.assert_allclose(f.grad([0.3, 1.2, -0.5]), np.cos([0.3, 1.2, -0.5]), rtol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(name="Bad Name"), ValueError, "lower-case identifier"),
+        (dict(name="bowl"), ValueError, "an objective named 'bowl' exists"),
+        (dict(value=3), TypeError, "must be callables"),
+        (dict(dim=0), ValueError, "dim must be a positive integer"),
+        (dict(bounds=[(1, 0), (0, 1)]), ValueError, "low < high"),
+    ],
+)
+def test_register_rejects(kwargs, error, match):
+    args = dict(name="test_rejected", value=lambda x: float(x @ x)) | kwargs
+    name, value = args.pop("name"), args.pop("value")
+    with pytest.raises(error, match=match):
+        objectives.register(name, value, **args)
