@@ -46,5 +46,6 @@ void register_threads(py::module_& m);
 void register_least_squares(py::module_& m);
 void register_fit(py::module_& m);
 void register_optimizer(py::module_& m);
+void register_minimize(py::module_& m);
 
 }  // namespace fastgd::bindings

@@ -7,4 +7,5 @@ PYBIND11_MODULE(_core, m) {
     fastgd::bindings::register_least_squares(m);
     fastgd::bindings::register_fit(m);
     fastgd::bindings::register_optimizer(m);
+    fastgd::bindings::register_minimize(m);
 }

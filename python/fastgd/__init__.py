@@ -12,6 +12,7 @@ from . import _core, objectives, schedules
 from ._threads import get_num_threads, set_num_threads, simd_arch
 from .least_squares import least_squares_loss_grad
 from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
+from .minimize import MinimizeResult, minimize
 from .optimizers import (
     SGD,
     Adadelta,
@@ -39,6 +40,7 @@ __all__ = [
     "Adamax",
     "DivergenceWarning",
     "FitResult",
+    "MinimizeResult",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -47,6 +49,7 @@ __all__ = [
     "fit_least_squares",
     "get_num_threads",
     "least_squares_loss_grad",
+    "minimize",
     "normal_equations",
     "objectives",
     "schedules",

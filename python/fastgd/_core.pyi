@@ -59,3 +59,22 @@ class Optimizer:
 
 def schedule_at(hyper: dict[str, Any], t: int) -> float: ...
 def stream_axpy(a: NDArray[Any], b: NDArray[Any], q: float) -> None: ...
+def minimize_callable(
+    fn: Any,
+    x0: NDArray[np.float64],
+    kind: str,
+    hyper: dict[str, Any],
+    max_iter: int,
+    tol: float,
+    gtol: float,
+    record: bool,
+    callback: Any,
+) -> tuple[
+    NDArray[np.float64],
+    float,
+    int,
+    str,
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+]: ...

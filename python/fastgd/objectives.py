@@ -88,7 +88,7 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get(name: str) -> Objective:
+def get(name: str | Objective) -> Objective:
     """The objective registered under ``name``; a failed lookup lists the known names."""
     if isinstance(name, Objective):
         return name

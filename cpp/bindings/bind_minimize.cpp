@@ -1,0 +1,86 @@
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "fastgd/minimize.hpp"
+
+namespace fastgd::bindings {
+namespace {
+
+// minimize over a Python callable x -> (value, grad). The loop holds the GIL: every
+// step calls Python anyway. A Python exception stops the loop and propagates.
+py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py::array::c_style>& x0,
+                            const std::string& kind, const py::dict& hyper, std::size_t max_iter, double tol,
+                            double gtol, bool record, const py::object& callback) {
+    const std::size_t d = static_cast<std::size_t>(x0.size());
+    std::vector<double> x(x0.data(), x0.data() + d);
+    optimizer<double> rule(rule_params_from(kind, hyper));
+    minimize_config c;
+    c.max_iter = max_iter;
+    c.tol = tol;
+    c.gtol = gtol;
+    c.record = record;
+    c.lr = schedule_from(hyper);
+    bool stop = false;
+    bool error = false;
+    auto fresh_x = [d](const double* xp) {
+        py::array_t<double> xa(static_cast<py::ssize_t>(d));
+        std::copy(xp, xp + d, xa.mutable_data());
+        return xa;
+    };
+    auto value_and_grad = [&](const double* xp, double* g) -> double {
+        try {
+            const py::object result = fn(fresh_x(xp));
+            const py::tuple pair = py::reinterpret_borrow<py::tuple>(result);
+            if (!py::isinstance<py::tuple>(result) || pair.size() != 2)
+                throw py::type_error("the objective must return (value, grad)");
+            const double f = pair[0].cast<double>();
+            const auto ga = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(pair[1]);
+            if (!ga || ga.ndim() != 1 || static_cast<std::size_t>(ga.size()) != d)
+                throw py::value_error("the objective's gradient must be a 1-D array of length " +
+                                      std::to_string(d));
+            std::copy(ga.data(), ga.data() + d, g);
+            return f;
+        } catch (py::error_already_set& e) {
+            e.restore();  // keep the Python exception to re-raise after the loop
+            error = stop = true;
+            return std::nan("");
+        } catch (const std::exception& e) {
+            PyErr_SetString(dynamic_cast<const py::type_error*>(&e) ? PyExc_TypeError : PyExc_ValueError,
+                            e.what());
+            error = stop = true;
+            return std::nan("");
+        }
+    };
+    // callback(nit, x, fun) after every step; a true result stops the run ("stopped").
+    auto on_step = [&](std::size_t nit, const double* xp, double f) -> bool {
+        if (callback.is_none()) return false;
+        try {
+            return py::bool_(callback(nit, fresh_x(xp), f));
+        } catch (py::error_already_set& e) {
+            e.restore();
+            error = stop = true;
+            return true;
+        }
+    };
+    interrupt_poller poller(python_signal_check());
+    minimize_output out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
+    if (error || PyErr_Occurred()) throw py::error_already_set();
+    py::array_t<double> path(
+        std::vector<py::ssize_t>{static_cast<py::ssize_t>(out.losses.size()), static_cast<py::ssize_t>(d)});
+    std::copy(out.path.begin(), out.path.end(), path.mutable_data());
+    return py::make_tuple(to_numpy(out.x.data(), d), out.fun, out.nit, to_string(out.status), path,
+                          to_numpy(out.losses.data(), out.losses.size()),
+                          to_numpy(out.grad_norms.data(), out.grad_norms.size()));
+}
+
+}  // namespace
+
+void register_minimize(py::module_& m) {
+    m.def("minimize_callable", &minimize_callable, py::arg("fn"), py::arg("x0"), py::arg("kind"),
+          py::arg("hyper"), py::arg("max_iter"), py::arg("tol"), py::arg("gtol"), py::arg("record"),
+          py::arg("callback"));
+}
+
+}  // namespace fastgd::bindings

@@ -1,0 +1,158 @@
+"""minimize: gradient descent with any update rule on any objective."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _core
+from . import _validation as v
+from .linear_regression import resolve_optimizer
+from .objectives import Objective, get
+from .optimizers import Optimizer
+
+
+@dataclass
+class MinimizeResult:
+    """The outcome of :func:`minimize`.
+
+    Attributes
+    ----------
+    x : ndarray (d,)
+        The last iterate.
+    fun : float
+        The objective there.
+    nit : int
+        Steps taken.
+    status : {"converged", "max_iter", "diverged", "stopped"}
+    message : str
+    path : ndarray (nit + 1, d)
+        Every iterate, x0 first (empty when ``record=False``).
+    losses, grad_norms : ndarray (nit + 1,)
+        The objective and the gradient's norm at each iterate.
+    objective, optimizer : str
+    """
+
+    x: np.ndarray
+    fun: float
+    nit: int
+    status: str
+    message: str
+    path: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    objective: str
+    optimizer: str
+
+    @property
+    def success(self) -> bool:
+        return self.status == "converged"
+
+
+def _objective_function(objective: Any) -> tuple[str, Callable[[np.ndarray], Any], int | None]:
+    if isinstance(objective, (str, Objective)):
+        obj = get(objective)
+        return obj.name, obj.value_and_grad, obj.dim
+    if callable(objective):
+        return getattr(objective, "__name__", "callable"), objective, None
+    raise TypeError(
+        f"objective must be a registered name, an Objective or a callable x -> (value, grad), "
+        f"got {type(objective).__name__}"
+    )
+
+
+def _message(status: str, nit: int, tol: float, gtol: float | None, max_iter: int) -> str:
+    if status == "converged":
+        crit = f"a step moved x by less than tol={tol:g}"
+        if gtol is not None:
+            crit += f" or the gradient norm fell below gtol={gtol:g}"
+        return f"converged after {nit} steps: {crit}"
+    if status == "max_iter":
+        return f"reached max_iter={max_iter} steps"
+    if status == "diverged":
+        return (
+            f"diverged after {nit} steps: the value or x became infinite or ran away "
+            "(an objective unbounded below, or a learning rate too large)"
+        )
+    return f"stopped by the callback after {nit} steps"
+
+
+def minimize(
+    objective: str | Objective | Callable[[np.ndarray], tuple[float, ArrayLike]],
+    x0: ArrayLike,
+    optimizer: str | Optimizer = "gd",
+    lr: float = 0.01,
+    momentum: float = 0.9,
+    max_iter: int = 1000,
+    tol: float | None = 1e-10,
+    gtol: float | None = None,
+    record: bool = True,
+    callback: Callable[[int, np.ndarray, float], Any] | None = None,
+) -> MinimizeResult:
+    r"""Minimise ``objective`` from ``x0`` by gradient descent with any update rule.
+
+    Parameters
+    ----------
+    objective : str, Objective or callable
+        A registered name (``fastgd.objectives.names()``), an Objective, or a
+        function ``x -> (value, grad)``; its exceptions propagate.
+    x0 : array_like (d,)
+    optimizer : str or Optimizer
+        As in :func:`fastgd.fit_least_squares`: "gd", "momentum", "nesterov", "adam",
+        ..., or an instance such as ``fastgd.Adam(lr=0.01)``.
+    lr, momentum : float
+        For a named optimizer.
+    max_iter : int
+        Maximum number of steps.
+    tol : float or None
+        Stop ("converged") when a step moves x by less than ``tol``.
+    gtol : float or None
+        Stop ("converged") when the gradient's norm falls below ``gtol``.
+    record : bool
+        Keep the path, values and gradient norms.
+    callback : callable, optional
+        ``callback(nit, x, fun)`` after every step; returning True stops the run
+        ("stopped").
+
+    Returns
+    -------
+    MinimizeResult
+        Unbounded objectives (dome, hill, saddle) end "diverged", never as NaN.
+    """
+    name, fn, dim = _objective_function(objective)
+    x = v.as_array(x0, "x0")
+    if x.ndim != 1 or x.size == 0:
+        raise ValueError(f"x0 must be a non-empty 1-D point, got shape {x.shape}")
+    if dim is not None and x.size != dim:
+        raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {x.size}")
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    v.require_finite(x, "x0")
+    opt_name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
+    if lr_auto:
+        raise ValueError("lr='auto' is for least squares; pass lr as a number")
+    max_iter_ = v.integer(max_iter, "max_iter", 0)
+    tol_ = -1.0 if tol is None else v.nonnegative(tol, "tol")
+    gtol_ = -1.0 if gtol is None else v.nonnegative(gtol, "gtol")
+    record_ = v.boolean(record, "record")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    xs, fun, nit, status, path, losses, grad_norms = _core.minimize_callable(
+        fn, x, rule.kind, rule._core_hyper(), max_iter_, tol_, gtol_, record_, callback
+    )
+    message = _message(status, nit, tol_, gtol, max_iter_)
+    return MinimizeResult(
+        xs,
+        float(fun) if math.isfinite(fun) else fun,
+        int(nit),
+        status,
+        message,
+        path,
+        losses,
+        grad_norms,
+        name,
+        opt_name,
+    )

@@ -1,0 +1,121 @@
+"""minimize: statuses, Python callables, every rule, and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastgd
+from fastgd.optimizers import RULES
+
+
+def test_converges_on_the_bowl_and_records_the_path():
+    r = fastgd.minimize("bowl", [1.5, -1.0], lr=0.1, max_iter=1000, tol=1e-12)
+    assert r.status == "converged"
+    assert r.success
+    np.testing.assert_allclose(r.x, 0.0, atol=1e-10)
+    assert r.path.shape == (r.nit + 1, 2)
+    np.testing.assert_array_equal(r.path[0], [1.5, -1.0])
+    assert r.losses.shape == r.grad_norms.shape == (r.nit + 1,)
+    assert np.all(np.diff(r.losses) <= 0)
+    # GD on t1^2 + t2^2 with lr: x_k = (1 - 2 lr)^k x_0, exactly the lecture's recurrence.
+    np.testing.assert_allclose(r.path[5], 0.8**5 * np.array([1.5, -1.0]), rtol=1e-12)
+
+
+def test_max_iter():
+    r = fastgd.minimize("rosenbrock", [-1.0, 1.0], lr=1e-4, max_iter=10)
+    assert r.status == "max_iter"
+    assert r.nit == 10
+
+
+@pytest.mark.parametrize("name", ["dome", "hill", "saddle", "monkey_saddle"])
+def test_unbounded_objectives_end_diverged_never_nan(name):
+    r = fastgd.minimize(name, [0.3, 0.2], lr=0.1, max_iter=100_000)
+    assert r.status == "diverged"
+    assert not r.success
+    assert not np.isnan(r.fun)
+    assert "diverged" in r.message
+
+
+def test_gtol():
+    r = fastgd.minimize("bowl", [1.0, 1.0], lr=0.1, tol=None, gtol=1e-3, max_iter=10_000)
+    assert r.status == "converged"
+    assert r.grad_norms[-1] < 1e-3 <= r.grad_norms[-2]
+
+
+def test_callback_stops_the_run():
+    seen = []
+
+    def callback(nit, x, fun):
+        seen.append((nit, fun))
+        return nit == 5
+
+    r = fastgd.minimize("bowl", [1.0, 1.0], lr=0.01, max_iter=1000, callback=callback)
+    assert r.status == "stopped"
+    assert r.nit == 5
+    assert [n for n, _ in seen] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize("name", sorted(RULES))
+def test_every_rule_minimises_a_python_callable(name):
+    target = np.array([1.0, -2.0, 0.5])
+    f = lambda x: (float((x - target) @ (x - target)), 2 * (x - target))
+    lr = {"adadelta": 1.0, "adagrad": 0.5}.get(name, 0.01)
+    r = fastgd.minimize(f, np.zeros(3), optimizer=RULES[name](lr=lr), max_iter=20_000, tol=1e-9)
+    np.testing.assert_allclose(r.x, target, atol=2e-2)
+
+
+def test_objective_exceptions_propagate():
+    def broken(x):
+        raise ZeroDivisionError("inside the objective")
+
+    with pytest.raises(ZeroDivisionError, match="inside the objective"):
+        fastgd.minimize(broken, [1.0, 2.0])
+
+
+def test_callback_exceptions_propagate():
+    def callback(nit, x, fun):
+        raise RuntimeError("from the callback")
+
+    with pytest.raises(RuntimeError, match="from the callback"):
+        fastgd.minimize("bowl", [1.0, 2.0], callback=callback)
+
+
+@pytest.mark.parametrize(
+    ("fn", "error", "match"),
+    [
+        (lambda x: (1.0, np.ones(3)), ValueError, "gradient must be a 1-D array of length 2"),
+        (lambda x: 1.0, TypeError, r"must return \(value, grad\)"),
+        (lambda x: (1.0, np.ones((2, 1))), ValueError, "gradient must be a 1-D array"),
+    ],
+)
+def test_wrong_objective_results_are_errors(fn, error, match):
+    with pytest.raises(error, match=match):
+        fastgd.minimize(fn, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(objective="nope"), KeyError, "unknown objective 'nope'"),
+        (dict(objective=3), TypeError, "objective must be a registered name"),
+        (dict(x0=[1.0, 2.0, 3.0]), ValueError, "beale is 2-dimensional, but x0 has length 3"),
+        (dict(x0=[[1.0, 2.0]]), ValueError, "x0 must be a non-empty 1-D point"),
+        (dict(x0=[np.nan, 1.0]), ValueError, "x0 contains 1 NaN"),
+        (dict(max_iter=-1), ValueError, "max_iter must be >= 0"),
+        (dict(lr=-0.1), ValueError, "lr must be a finite number > 0"),
+        (dict(lr="auto"), ValueError, "lr='auto' is for least squares"),
+        (dict(gtol=-1.0), ValueError, "gtol must be a finite number >= 0"),
+        (dict(callback=3), TypeError, "callback must be callable"),
+    ],
+)
+def test_bad_input(kwargs, error, match):
+    args = dict(objective="beale", x0=[1.0, 1.0]) | kwargs
+    with pytest.raises(error, match=match):
+        fastgd.minimize(args.pop("objective"), args.pop("x0"), **args)
+
+
+def test_x0_is_not_modified():
+    x0 = np.array([1.0, 1.0])
+    fastgd.minimize("bowl", x0, lr=0.1)
+    np.testing.assert_array_equal(x0, [1.0, 1.0])
