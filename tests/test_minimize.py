@@ -119,3 +119,22 @@ def test_x0_is_not_modified():
     x0 = np.array([1.0, 1.0])
     fastgd.minimize("bowl", x0, lr=0.1)
     np.testing.assert_array_equal(x0, [1.0, 1.0])
+
+
+def test_builtin_and_python_paths_agree():
+    # The same objective through its C++ kernel and as a Python callable.
+    f = fastgd.objectives.get("rosenbrock")
+    a = fastgd.minimize("rosenbrock", [-1.0, 1.5], optimizer=fastgd.Adam(lr=0.01), max_iter=300)
+    b = fastgd.minimize(
+        lambda x: f.value_and_grad(x), [-1.0, 1.5], optimizer=fastgd.Adam(lr=0.01), max_iter=300
+    )
+    np.testing.assert_allclose(a.path, b.path, rtol=1e-10, atol=1e-12)
+    assert a.status == b.status
+
+
+def test_builtin_with_a_callback_and_in_many_dimensions():
+    r = fastgd.minimize("sphere", np.ones(10), lr=0.1, callback=lambda nit, x, f: f < 1e-3)
+    assert r.status == "stopped"
+    assert r.losses[-1] < 1e-3
+    with pytest.raises(ValueError, match="rosenbrock needs at least 2"):
+        fastgd.minimize("rosenbrock", [1.0])

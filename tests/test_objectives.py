@@ -155,3 +155,21 @@ def test_register_rejects(kwargs, error, match):
     name, value = args.pop("name"), args.pop("value")
     with pytest.raises(error, match=match):
         objectives.register(name, value, **args)
+
+
+@pytest.mark.parametrize("name", [n for n in objectives.names() if objectives.get(n).compiled])
+def test_compiled_kernels_match_the_python_definitions(name):
+    from fastgd import _core
+
+    f = objectives.get(name)
+    for dim in [f.dim] if f.dim is not None else [2, 3, 6]:
+        for x in _points(f, dim, count=50, seed=2):
+            value, grad = _core.test_function(name, np.ascontiguousarray(x))
+            assert value == pytest.approx(f.value(x), rel=1e-12, abs=1e-12)
+            np.testing.assert_allclose(grad, f.grad(x), rtol=1e-12, atol=1e-12)
+
+
+def test_every_builtin_is_compiled_and_user_objectives_are_not():
+    assert all(objectives.get(n).compiled for n in REQUIRED)
+    f = objectives.register("test_user", lambda x: float(x @ x), lambda x: 2 * x, replace=True)
+    assert not f.compiled

@@ -4,9 +4,25 @@
 
 #include "common.hpp"
 #include "fastgd/minimize.hpp"
+#include "fastgd/test_functions.hpp"
 
 namespace fastgd::bindings {
 namespace {
+
+test_function builtin(const std::string& name) {
+    test_function fn;
+    if (!find_test_function(name, fn)) throw py::value_error("no compiled objective named '" + name + "'");
+    return fn;
+}
+
+py::tuple to_python(minimize_output& out, std::size_t d) {
+    py::array_t<double> path(
+        std::vector<py::ssize_t>{static_cast<py::ssize_t>(out.losses.size()), static_cast<py::ssize_t>(d)});
+    std::copy(out.path.begin(), out.path.end(), path.mutable_data());
+    return py::make_tuple(to_numpy(out.x.data(), d), out.fun, out.nit, to_string(out.status), path,
+                          to_numpy(out.losses.data(), out.losses.size()),
+                          to_numpy(out.grad_norms.data(), out.grad_norms.size()));
+}
 
 // minimize over a Python callable x -> (value, grad). The loop holds the GIL: every
 // step calls Python anyway. A Python exception stops the loop and propagates.
@@ -75,9 +91,64 @@ py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py
                           to_numpy(out.grad_norms.data(), out.grad_norms.size()));
 }
 
+// minimize over a compiled built-in objective: without a callback the whole loop
+// runs with the GIL released.
+py::tuple minimize_builtin(const std::string& name, const py::array_t<double, py::array::c_style>& x0,
+                           const std::string& kind, const py::dict& hyper, std::size_t max_iter, double tol,
+                           double gtol, bool record, const py::object& callback) {
+    const test_function fn = builtin(name);
+    const std::size_t d = static_cast<std::size_t>(x0.size());
+    std::vector<double> x(x0.data(), x0.data() + d);
+    optimizer<double> rule(rule_params_from(kind, hyper));
+    minimize_config c;
+    c.max_iter = max_iter;
+    c.tol = tol;
+    c.gtol = gtol;
+    c.record = record;
+    c.lr = schedule_from(hyper);
+    bool stop = false, error = false;
+    auto value_and_grad = [&](const double* xp, double* g) { return evaluate(fn, xp, g, d); };
+    interrupt_poller poller(python_signal_check());
+    minimize_output out;
+    if (callback.is_none()) {
+        // Safe without the GIL: the loop touches only its own vectors.
+        py::gil_scoped_release release;
+        out = minimize(
+            value_and_grad, [](std::size_t, const double*, double) { return false; }, std::move(x), rule, c,
+            poller, stop);
+    } else {
+        auto on_step = [&](std::size_t nit, const double* xp, double f) -> bool {
+            try {
+                py::array_t<double> xa(static_cast<py::ssize_t>(d));
+                std::copy(xp, xp + d, xa.mutable_data());
+                return py::bool_(callback(nit, xa, f));
+            } catch (py::error_already_set& e) {
+                e.restore();
+                error = stop = true;
+                return true;
+            }
+        };
+        out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
+    }
+    if (error || (out.status == fit_status::stopped && PyErr_Occurred())) throw py::error_already_set();
+    return to_python(out, d);
+}
+
 }  // namespace
 
 void register_minimize(py::module_& m) {
+    m.def(
+        "test_function",
+        [](const std::string& name, const py::array_t<double, py::array::c_style>& x) {
+            const test_function fn = builtin(name);
+            py::array_t<double> g(x.size());
+            const double v = evaluate(fn, x.data(), g.mutable_data(), static_cast<std::size_t>(x.size()));
+            return py::make_tuple(v, g);
+        },
+        py::arg("name"), py::arg("x"), "Value and gradient of a compiled built-in objective (for tests).");
+    m.def("minimize_builtin", &minimize_builtin, py::arg("name"), py::arg("x0"), py::arg("kind"),
+          py::arg("hyper"), py::arg("max_iter"), py::arg("tol"), py::arg("gtol"), py::arg("record"),
+          py::arg("callback"));
     m.def("minimize_callable", &minimize_callable, py::arg("fn"), py::arg("x0"), py::arg("kind"),
           py::arg("hyper"), py::arg("max_iter"), py::arg("tol"), py::arg("gtol"), py::arg("record"),
           py::arg("callback"));

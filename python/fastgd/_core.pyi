@@ -78,3 +78,23 @@ def minimize_callable(
     NDArray[np.float64],
     NDArray[np.float64],
 ]: ...
+def minimize_builtin(
+    name: str,
+    x0: NDArray[np.float64],
+    kind: str,
+    hyper: dict[str, Any],
+    max_iter: int,
+    tol: float,
+    gtol: float,
+    record: bool,
+    callback: Any,
+) -> tuple[
+    NDArray[np.float64],
+    float,
+    int,
+    str,
+    NDArray[np.float64],
+    NDArray[np.float64],
+    NDArray[np.float64],
+]: ...
+def test_function(name: str, x: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]: ...

@@ -53,12 +53,14 @@ class MinimizeResult:
         return self.status == "converged"
 
 
-def _objective_function(objective: Any) -> tuple[str, Callable[[np.ndarray], Any], int | None]:
+def _objective_function(
+    objective: Any,
+) -> tuple[str, Callable[[np.ndarray], Any], int | None, Objective | None]:
     if isinstance(objective, (str, Objective)):
         obj = get(objective)
-        return obj.name, obj.value_and_grad, obj.dim
+        return obj.name, obj.value_and_grad, obj.dim, obj
     if callable(objective):
-        return getattr(objective, "__name__", "callable"), objective, None
+        return getattr(objective, "__name__", "callable"), objective, None, None
     raise TypeError(
         f"objective must be a registered name, an Objective or a callable x -> (value, grad), "
         f"got {type(objective).__name__}"
@@ -123,7 +125,7 @@ def minimize(
     MinimizeResult
         Unbounded objectives (dome, hill, saddle) end "diverged", never as NaN.
     """
-    name, fn, dim = _objective_function(objective)
+    name, fn, dim, obj = _objective_function(objective)
     x = v.as_array(x0, "x0")
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"x0 must be a non-empty 1-D point, got shape {x.shape}")
@@ -131,6 +133,8 @@ def minimize(
         raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {x.size}")
     x = np.ascontiguousarray(x, dtype=np.float64)
     v.require_finite(x, "x0")
+    if obj is not None:
+        obj.value(x)  # the objective's own checks (rosenbrock needs 2 coordinates, ...)
     opt_name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
     if lr_auto:
         raise ValueError("lr='auto' is for least squares; pass lr as a number")
@@ -140,9 +144,14 @@ def minimize(
     record_ = v.boolean(record, "record")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    xs, fun, nit, status, path, losses, grad_norms = _core.minimize_callable(
-        fn, x, rule.kind, rule._core_hyper(), max_iter_, tol_, gtol_, record_, callback
-    )
+    # Built-ins run on their C++ kernels (the loop without the GIL unless there is a
+    # callback); anything else is called back in Python at every step.
+    args = (x, rule.kind, rule._core_hyper(), max_iter_, tol_, gtol_, record_, callback)
+    if obj is not None and obj.compiled:
+        out = _core.minimize_builtin(obj.name, *args)
+    else:
+        out = _core.minimize_callable(fn, *args)
+    xs, fun, nit, status, path, losses, grad_norms = out
     message = _message(status, nit, tol_, gtol, max_iter_)
     return MinimizeResult(
         xs,

@@ -13,6 +13,7 @@ and ``doc`` (the formula).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ class Objective:
     min_value: float = 0.0
     doc: str = ""
     fd_step: float = 1e-6
+    compiled: bool = False  # a C++ kernel of the same name computes it (built-ins only)
 
     @property
     def finite_difference(self) -> bool:
@@ -139,21 +141,27 @@ def register(
     return obj
 
 
+def _register_compiled(obj: Objective) -> None:
+    _REGISTRY[obj.name] = dataclasses.replace(obj, compiled=True)
+
+
 def _builtin(
     name: str, dim: int | None, bounds: Any, minima: Any, min_value: float, doc: str
 ) -> Callable[[Callable[[Array], tuple[float, Array]]], Callable[[Array], tuple[float, Array]]]:
     """Register a built-in from one function that returns (value, grad)."""
 
     def wrap(fn: Callable[[Array], tuple[float, Array]]) -> Callable[[Array], tuple[float, Array]]:
-        register(
-            name,
-            lambda x: fn(x)[0],
-            lambda x: fn(x)[1],
-            dim=dim,
-            bounds=bounds,
-            minima=minima,
-            min_value=min_value,
-            doc=doc,
+        _register_compiled(
+            register(
+                name,
+                lambda x: fn(x)[0],
+                lambda x: fn(x)[1],
+                dim=dim,
+                bounds=bounds,
+                minima=minima,
+                min_value=min_value,
+                doc=doc,
+            )
         )
         return fn
 
