@@ -26,6 +26,16 @@ from .optimizers import (
     RMSprop,
 )
 
+
+def __getattr__(name: str) -> object:
+    # fastgd.plot imports matplotlib: load it on first use, not with fastgd.
+    if name == "plot":
+        import importlib
+
+        return importlib.import_module(".plot", __name__)
+    raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
+
+
 try:
     __version__ = version("fastgd")
 except PackageNotFoundError:  # running from a source tree without metadata

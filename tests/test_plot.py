@@ -1,0 +1,98 @@
+"""Pictures: each function checked for what it drew, not just for running."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastgd
+
+pytest.importorskip("matplotlib")
+from fastgd import plot
+
+
+@pytest.fixture
+def runs():
+    return [
+        fastgd.minimize("beale", [1.0, 1.0], optimizer=fastgd.Adam(lr=0.05), max_iter=300),
+        fastgd.minimize("beale", [1.0, 1.0], optimizer="momentum", lr=1e-3, max_iter=300),
+    ]
+
+
+def test_contour_draws_every_path_with_markers_and_minima(runs):
+    ax = plot.contour("beale", runs)
+    lines = ax.get_lines()
+    # per run: the path, a start marker, an end marker; plus the known minima
+    assert len(lines) == 3 * len(runs) + 1
+    path_line = lines[0]
+    np.testing.assert_array_equal(path_line.get_xdata(), runs[0].path[:, 0])
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[0].startswith("adam (")
+    assert "known minima" in labels
+    assert ax.get_xlabel()
+    assert ax.get_ylabel()
+    assert ax.get_xlim() == (-4.5, 4.5)
+    assert ax.collections  # the contour lines
+
+
+def test_contour_composes_on_a_given_axes(runs):
+    from matplotlib.figure import Figure
+
+    fig = Figure()
+    axes = fig.subplots(1, 2)
+    assert plot.contour("beale", runs[0], ax=axes[0]) is axes[0]
+    assert plot.losses(runs, ax=axes[1]) is axes[1]
+
+
+def test_contour_rejects_what_it_cannot_draw(runs):
+    with pytest.raises(ValueError, match="no path"):
+        plot.contour("beale", fastgd.minimize("beale", [1.0, 1.0], record=False, max_iter=3))
+    with pytest.raises(TypeError, match="MinimizeResult"):
+        plot.contour("beale", [1, 2])
+
+
+def test_losses_log_scale_and_one_line_per_run(runs):
+    ax = plot.losses(runs)
+    assert len(ax.get_lines()) == 2
+    assert ax.get_yscale() == "log"
+    np.testing.assert_array_equal(ax.get_lines()[0].get_ydata(), runs[0].losses)
+    assert ax.get_xlabel() == "step"
+
+
+def test_losses_of_a_fit():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((100, 2))
+    fit = fastgd.fit_least_squares(X, X @ [1.0, 2.0], lr="auto", max_iter=20)
+    ax = plot.losses(fit)
+    assert ax.get_xlabel() == "epoch"
+    assert len(ax.get_lines()[0].get_ydata()) == fit.n_iter + 1
+
+
+def test_losses_of_an_unbounded_run_stay_linear():
+    r = fastgd.minimize("dome", [0.5, 0.5], lr=0.1, max_iter=50)
+    assert plot.losses(r).get_yscale() == "linear"
+
+
+def test_curve_draws_the_function_the_iterates_and_tangents():
+    r = fastgd.minimize("sphere", [1.8], lr=0.2, max_iter=30)
+    ax = plot.curve("sphere", r, tangents=4)
+    lines = ax.get_lines()
+    assert len(lines) == 2 + 4  # the function, the iterates, four tangents
+    np.testing.assert_allclose(lines[1].get_xdata(), r.path[:, 0])
+    # The first tangent has the slope f'(x0) = 2 x0.
+    tx, ty = lines[2].get_xdata(), lines[2].get_ydata()
+    assert (ty[1] - ty[0]) / (tx[1] - tx[0]) == pytest.approx(2 * 1.8)
+
+
+def test_curve_needs_a_1d_run(runs):
+    with pytest.raises(ValueError, match="1-D runs"):
+        plot.curve("beale", runs[0])
+
+
+def test_no_pyplot_state_leaks(runs):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    plot.contour("beale", runs)
+    plot.losses(runs)
+    assert plt.get_fignums() == before
