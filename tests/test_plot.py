@@ -96,3 +96,27 @@ def test_no_pyplot_state_leaks(runs):
     plot.contour("beale", runs)
     plot.losses(runs)
     assert plt.get_fignums() == before
+
+
+def test_surface_draws_the_surface_and_the_paths(runs):
+    ax = plot.surface("beale", runs, resolution=30)
+    assert ax.name == "3d"
+    assert len(ax.get_lines()) == len(runs)
+    assert ax.collections  # the surface
+    assert ax.get_zlabel()
+
+
+def test_animate_writes_a_gif_with_the_frames(runs, tmp_path):
+    from PIL import Image
+
+    out = plot.animate("beale", runs, str(tmp_path / "race.gif"), frames=12, resolution=40)
+    with Image.open(out) as gif:
+        assert gif.format == "GIF"
+        assert gif.n_frames == 12
+
+
+def test_animate_checks_its_arguments(runs, tmp_path):
+    with pytest.raises(ValueError, match=r"must end in \.gif or \.mp4"):
+        plot.animate("beale", runs, str(tmp_path / "race.png"))
+    with pytest.raises(ValueError, match="frames must be >= 2"):
+        plot.animate("beale", runs, str(tmp_path / "race.gif"), frames=1)

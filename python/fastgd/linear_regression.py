@@ -35,6 +35,9 @@ def resolve_optimizer(optimizer: Any, lr: Any, momentum: Any) -> tuple[str, Opti
         raise ValueError(f"lr must be a number > 0 or 'auto', got {lr!r}")
     if isinstance(optimizer, Optimizer):
         name = type(optimizer).__name__.lower()
+        hyper = optimizer.hyperparameters
+        if name == "sgd" and hyper["momentum"] > 0:  # name it as the lecture does
+            name = "nesterov" if hyper["nesterov"] else "momentum"
         if not lr_auto and lr != DEFAULT_LR and float(lr) != optimizer.lr:
             raise ValueError(
                 f"lr={lr!r} conflicts with the optimizer's lr={optimizer.lr!r}; set the learning rate in one place"

@@ -178,3 +178,76 @@ def curve(
     ax.set_ylabel(r"$J(\theta)$")
     ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def surface(
+    objective: str | Objective,
+    results: MinimizeResult | Sequence[MinimizeResult] = (),
+    ax: Any = None,
+    resolution: int = 80,
+) -> Any:
+    """The 2-D objective as a 3-D surface with each run's path drawn on it.
+    Returns the (3-D) Axes."""
+    f = get(objective)
+    X, Y, Z = _grid(f, resolution)
+    ax = _axes(ax, projection="3d")
+    ax.plot_surface(X, Y, Z, cmap="viridis", alpha=0.6, linewidth=0, antialiased=True)
+    for r in _results(results):
+        ax.plot(
+            r.path[:, 0], r.path[:, 1], r.losses, ".-", markersize=2, linewidth=1.5, label=_label(r)
+        )
+    ax.set_xlabel(r"$\theta_1$")
+    ax.set_ylabel(r"$\theta_2$")
+    ax.set_zlabel(r"$J(\theta)$")
+    ax.set_title(f.name)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def animate(
+    objective: str | Objective,
+    results: MinimizeResult | Sequence[MinimizeResult],
+    path: str,
+    frames: int = 60,
+    fps: int = 15,
+    resolution: int = 150,
+) -> str:
+    """Write an animation of several runs racing on one surface: a GIF (Pillow), or
+    an MP4 when ``path`` ends in .mp4 and ffmpeg is available. Each frame shows every
+    run up to the same step. Returns the path written."""
+    from matplotlib import animation
+    from matplotlib.figure import Figure
+
+    items = _results(results)
+    if not isinstance(path, str) or not path.lower().endswith((".gif", ".mp4")):
+        raise ValueError(f"path must end in .gif or .mp4, got {path!r}")
+    if frames < 2:
+        raise ValueError(f"frames must be >= 2, got {frames}")
+    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
+    ax = fig.add_subplot()
+    contour(objective, (), ax=ax, resolution=resolution)
+    longest = max(len(r.path) for r in items)
+    steps = np.unique(np.linspace(1, longest, frames).astype(int))
+    lines = [ax.plot([], [], ".-", markersize=2, linewidth=1.5, label=_label(r))[0] for r in items]
+    heads = [ax.plot([], [], "o", color=line.get_color(), markersize=6)[0] for line in lines]
+    ax.legend(loc="best", fontsize="small")
+
+    def draw(k: int) -> list[Any]:
+        for r, line, head in zip(items, lines, heads):
+            upto = min(k, len(r.path))
+            line.set_data(r.path[:upto, 0], r.path[:upto, 1])
+            head.set_data([r.path[upto - 1, 0]], [r.path[upto - 1, 1]])
+        ax.set_title(f"step {k - 1}")
+        return lines + heads
+
+    movie = animation.FuncAnimation(fig, draw, frames=steps, blit=False)
+    writer: Any
+    if path.lower().endswith(".mp4"):
+        if not animation.FFMpegWriter.isAvailable():
+            raise RuntimeError("writing .mp4 needs ffmpeg on PATH; write a .gif instead")
+        writer = animation.FFMpegWriter(fps=fps)
+    else:
+        writer = animation.PillowWriter(fps=fps)
+    movie.save(path, writer=writer)
+    return path
