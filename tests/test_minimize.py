@@ -138,3 +138,44 @@ def test_builtin_with_a_callback_and_in_many_dimensions():
     assert r.losses[-1] < 1e-3
     with pytest.raises(ValueError, match="rosenbrock needs at least 2"):
         fastgd.minimize("rosenbrock", [1.0])
+
+
+def test_race_runs_every_optimizer_and_matches_single_runs():
+    names = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
+    results = fastgd.race("beale", [1.0, 1.0], optimizers=names, lr=0.01, max_iter=500)
+    assert [r.optimizer for r in results] == names
+    for r, name in zip(results, names):
+        single = fastgd.minimize("beale", [1.0, 1.0], optimizer=name, lr=0.01, max_iter=500)
+        np.testing.assert_array_equal(r.path, single.path)
+        assert r.status == single.status
+
+
+def test_race_from_several_starts_finds_each_local_minimum():
+    corners = [[-4.0, -4.0], [4.0, 4.0], [-4.0, 4.0], [4.0, -4.0]]
+    results = fastgd.race("himmelblau", corners, optimizers=["gd"], lr=0.005, max_iter=5000)
+    found = {tuple(np.round(r.x, 2)) for r in results}
+    minima = {tuple(np.round(m, 2)) for m in fastgd.objectives.get("himmelblau").minima}
+    assert found == minima
+
+
+def test_race_with_a_python_callable_runs_in_turn():
+    f = lambda x: (float(x @ x), 2 * x)
+    results = fastgd.race(f, [1.0, 2.0], optimizers=["gd", "adam"], lr=0.1, max_iter=2000)
+    assert all(r.status == "converged" for r in results)
+
+
+def test_race_rejects_mismatched_starts():
+    with pytest.raises(ValueError, match="3 starting points but 2 optimizers"):
+        fastgd.race("bowl", [[1.0, 1.0]] * 3, optimizers=["gd", "adam"])
+    with pytest.raises(ValueError, match="optimizers is empty"):
+        fastgd.race("bowl", [1.0, 1.0], optimizers=[])
+
+
+def test_sweep_marks_where_runs_diverge():
+    # GD on t^2 + t^2 converges for lr < 1 and runs away for lr > 1.
+    sweep = fastgd.sweep_lr("bowl", [1.0, 1.0], [0.01, 0.1, 0.5, 0.9, 1.1, 2.0], max_iter=500)
+    np.testing.assert_array_equal(sweep.diverged, [False, False, False, False, True, True])
+    assert np.isinf(sweep.final[sweep.diverged]).all()
+    assert sweep.final[1] < sweep.final[0]
+    with pytest.raises(ValueError, match="lrs must be a non-empty 1-D array"):
+        fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1, -1.0])

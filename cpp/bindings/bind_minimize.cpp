@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "fastgd/minimize.hpp"
 #include "fastgd/test_functions.hpp"
+#include "fastgd/threads.hpp"
 
 namespace fastgd::bindings {
 namespace {
@@ -134,9 +135,57 @@ py::tuple minimize_builtin(const std::string& name, const py::array_t<double, py
     return to_python(out, d);
 }
 
+// Several runs on one compiled objective at once, one per task on the worker
+// threads, with the GIL released: a race of optimizers, starting points or rates.
+// runs: a list of (x0, kind, hyper).
+py::list minimize_many(const std::string& name, const py::list& runs, std::size_t max_iter, double tol,
+                       double gtol, bool record) {
+    const test_function fn = builtin(name);
+    struct run_spec {
+        std::vector<double> x0;
+        rule_params rule;
+        schedule lr;
+    };
+    std::vector<run_spec> specs;
+    for (const auto& item : runs) {
+        const auto t = item.cast<py::tuple>();
+        const auto x0 = t[0].cast<py::array_t<double, py::array::c_style | py::array::forcecast>>();
+        const auto hyper = t[2].cast<py::dict>();
+        specs.push_back({std::vector<double>(x0.data(), x0.data() + x0.size()),
+                         rule_params_from(t[1].cast<std::string>(), hyper), schedule_from(hyper)});
+    }
+    std::vector<minimize_output> outs(specs.size());
+    {
+        // Safe without the GIL: every run owns its vectors; nothing here touches Python.
+        py::gil_scoped_release release;
+        parallel_for(specs.size(), get_num_threads(), [&](std::size_t first, std::size_t last) {
+            for (std::size_t i = first; i < last; ++i) {
+                optimizer<double> rule(specs[i].rule);
+                minimize_config c;
+                c.max_iter = max_iter;
+                c.tol = tol;
+                c.gtol = gtol;
+                c.record = record;
+                c.lr = specs[i].lr;
+                const std::size_t d = specs[i].x0.size();
+                bool stop = false;
+                interrupt_poller quiet(nullptr);  // worker threads cannot take Ctrl-C
+                outs[i] = minimize([&](const double* x, double* g) { return evaluate(fn, x, g, d); },
+                                   [](std::size_t, const double*, double) { return false; }, specs[i].x0,
+                                   rule, c, quiet, stop);
+            }
+        });
+    }
+    py::list results;
+    for (std::size_t i = 0; i < outs.size(); ++i) results.append(to_python(outs[i], specs[i].x0.size()));
+    return results;
+}
+
 }  // namespace
 
 void register_minimize(py::module_& m) {
+    m.def("minimize_many", &minimize_many, py::arg("name"), py::arg("runs"), py::arg("max_iter"),
+          py::arg("tol"), py::arg("gtol"), py::arg("record"));
     m.def(
         "test_function",
         [](const std::string& name, const py::array_t<double, py::array::c_style>& x) {

@@ -12,7 +12,7 @@ from . import _core, objectives, schedules
 from ._threads import get_num_threads, set_num_threads, simd_arch
 from .least_squares import least_squares_loss_grad
 from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
-from .minimize import MinimizeResult, minimize
+from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr
 from .optimizers import (
     SGD,
     Adadelta,
@@ -55,6 +55,7 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "SweepResult",
     "__version__",
     "fit_least_squares",
     "get_num_threads",
@@ -62,7 +63,9 @@ __all__ = [
     "minimize",
     "normal_equations",
     "objectives",
+    "race",
     "schedules",
     "set_num_threads",
     "simd_arch",
+    "sweep_lr",
 ]

@@ -98,3 +98,21 @@ def minimize_builtin(
     NDArray[np.float64],
 ]: ...
 def test_function(name: str, x: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]: ...
+def minimize_many(
+    name: str,
+    runs: list[tuple[NDArray[np.float64], str, dict[str, Any]]],
+    max_iter: int,
+    tol: float,
+    gtol: float,
+    record: bool,
+) -> list[
+    tuple[
+        NDArray[np.float64],
+        float,
+        int,
+        str,
+        NDArray[np.float64],
+        NDArray[np.float64],
+        NDArray[np.float64],
+    ]
+]: ...

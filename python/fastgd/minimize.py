@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -165,3 +166,142 @@ def minimize(
         name,
         opt_name,
     )
+
+
+def _check_common(
+    max_iter: int, tol: float | None, gtol: float | None, record: bool
+) -> tuple[int, float, float, bool]:
+    return (
+        v.integer(max_iter, "max_iter", 0),
+        -1.0 if tol is None else v.nonnegative(tol, "tol"),
+        -1.0 if gtol is None else v.nonnegative(gtol, "gtol"),
+        v.boolean(record, "record"),
+    )
+
+
+def race(
+    objective: str | Objective | Callable[[np.ndarray], tuple[float, ArrayLike]],
+    x0: ArrayLike | Sequence[ArrayLike],
+    optimizers: Sequence[str | Optimizer] = (
+        "gd",
+        "momentum",
+        "nesterov",
+        "adagrad",
+        "rmsprop",
+        "adam",
+    ),
+    lr: float = 0.01,
+    momentum: float = 0.9,
+    max_iter: int = 1000,
+    tol: float | None = 1e-10,
+    gtol: float | None = None,
+    record: bool = True,
+) -> list[MinimizeResult]:
+    """Several runs on one objective at once: each optimizer from x0, or, when x0 is
+    a list of points and one optimizer is given, that optimizer from each point.
+    Built-in objectives run in parallel C++ threads (the GIL released); Python
+    callables run one after the other."""
+    points = np.asarray(x0, dtype=np.float64)
+    opts = list(optimizers)
+    if not opts:
+        raise ValueError("optimizers is empty")
+    if points.ndim == 2:
+        if len(opts) == 1:
+            opts = opts * points.shape[0]
+        if len(opts) != points.shape[0]:
+            raise ValueError(
+                f"{points.shape[0]} starting points but {len(opts)} optimizers; give one or as many"
+            )
+        starts = list(points)
+    else:
+        starts = [points] * len(opts)
+    return _many(
+        objective, [(s, o, lr) for s, o in zip(starts, opts)], momentum, max_iter, tol, gtol, record
+    )
+
+
+def _many(
+    objective: Any,
+    specs: list[tuple[Any, str | Optimizer, float]],
+    momentum: float,
+    max_iter: int,
+    tol: float | None,
+    gtol: float | None,
+    record: bool,
+) -> list[MinimizeResult]:
+    """Runs (start, optimizer, lr): together on C++ threads for a compiled objective,
+    one after the other through minimize otherwise."""
+    name, _, dim, obj = _objective_function(objective)
+    if obj is None or not obj.compiled:
+        return [
+            minimize(objective, s, o, lr, momentum, max_iter, tol, gtol, record)
+            for s, o, lr in specs
+        ]
+    max_iter_, tol_, gtol_, record_ = _check_common(max_iter, tol, gtol, record)
+    runs, names = [], []
+    for start, opt, lr in specs:
+        s = np.ascontiguousarray(start, dtype=np.float64)
+        if s.ndim != 1 or (dim is not None and s.size != dim):
+            raise ValueError(f"{name} needs starting points of length {dim}, got shape {s.shape}")
+        v.require_finite(s, "x0")
+        obj.value(s)
+        opt_name, rule, lr_auto = resolve_optimizer(opt, lr, momentum)
+        if lr_auto:
+            raise ValueError("lr='auto' is for least squares; pass lr as a number")
+        runs.append((s, rule.kind, rule._core_hyper()))
+        names.append(opt_name)
+    outs = _core.minimize_many(obj.name, runs, max_iter_, tol_, gtol_, record_)
+    return [
+        MinimizeResult(
+            xs,
+            fun,
+            int(nit),
+            status,
+            _message(status, nit, tol_, gtol, max_iter_),
+            path,
+            losses,
+            grad_norms,
+            name,
+            opt_name,
+        )
+        for opt_name, (xs, fun, nit, status, path, losses, grad_norms) in zip(names, outs)
+    ]
+
+
+@dataclass
+class SweepResult:
+    """Final values of one optimizer over a range of learning rates."""
+
+    lrs: np.ndarray
+    final: np.ndarray  # the objective at the last iterate (inf where the run diverged)
+    statuses: list[str]
+    results: list[MinimizeResult]
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """True where the run diverged."""
+        return np.array([s == "diverged" for s in self.statuses])
+
+
+def sweep_lr(
+    objective: str | Objective,
+    x0: ArrayLike,
+    lrs: ArrayLike,
+    optimizer: str = "gd",
+    max_iter: int = 200,
+    tol: float | None = None,
+) -> SweepResult:
+    """Run ``optimizer`` from x0 once per learning rate (in parallel for built-ins)
+    and return the final value per rate, marking the runs that diverged."""
+    rates = np.asarray(lrs, dtype=np.float64)
+    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates) & (rates > 0)):
+        raise ValueError("lrs must be a non-empty 1-D array of finite numbers > 0")
+    if not isinstance(optimizer, str):
+        raise TypeError("optimizer must be a name here (each run gets its own learning rate)")
+    results = [
+        r
+        for lr in rates
+        for r in race(objective, x0, [optimizer], lr=float(lr), max_iter=max_iter, tol=tol)
+    ]
+    final = np.array([np.inf if r.status == "diverged" else r.fun for r in results])
+    return SweepResult(rates, final, [r.status for r in results], results)
