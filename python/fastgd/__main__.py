@@ -1,10 +1,45 @@
-"""Command line: python -m fastgd demo."""
+"""Command line: python -m fastgd demo | race | list."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+
+
+def _list() -> None:
+    from . import objectives
+    from .linear_regression import OPTIMIZER_NAMES
+
+    print("objectives:")
+    for name in objectives.names():
+        f = objectives.get(name)
+        dim = "any d" if f.dim is None else f"{f.dim}-D"
+        print(f"  {name:<18} {dim:<6} {f.doc}")
+    print("optimizers:", ", ".join(OPTIMIZER_NAMES))
+
+
+def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    from . import objectives, plot, race
+
+    try:
+        f = objectives.get(args.name)
+    except KeyError as exc:
+        parser.error(str(exc.args[0]))
+    optimizers = [o.strip() for o in args.optimizers.split(",") if o.strip()]
+    x0 = [float(v) for v in args.x0.split(",")] if args.x0 else None
+    if x0 is None:
+        # Start a third of the way into the plot window, away from the known minima.
+        x0 = [lo + (hi - lo) / 3 for lo, hi in f.bounds]
+    try:
+        results = race(args.name, x0, optimizers=optimizers, lr=args.lr, max_iter=args.max_iter)
+    except (ValueError, TypeError) as exc:
+        parser.error(str(exc))
+    for r in results:
+        print(f"{r.optimizer:<10} {r.status:<10} steps {r.nit:>6}  f = {r.fun:.6g}  x = {r.x}")
+    if args.out:
+        plot.animate(args.name, results, args.out, frames=args.frames)
+        print(f"wrote {args.out}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -18,6 +53,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     demo.add_argument("--n", type=int, default=200_000, help="number of samples (default 200000)")
     demo.add_argument("--d", type=int, default=10, help="number of features (default 10)")
     demo.add_argument("--seed", type=int, default=0)
+    race_p = sub.add_parser("race", help="race optimizers on one objective; optionally write a GIF")
+    race_p.add_argument("name", help="an objective name (see: python -m fastgd list)")
+    race_p.add_argument("--optimizers", default="gd,momentum,nesterov,adagrad,rmsprop,adam")
+    race_p.add_argument("--lr", type=float, default=0.01)
+    race_p.add_argument(
+        "--x0", default="", help="starting point, e.g. 1,1 (default: inside the plot window)"
+    )
+    race_p.add_argument("--max-iter", type=int, default=1000)
+    race_p.add_argument(
+        "--out", default="", help="write an animation here (.gif, or .mp4 with ffmpeg)"
+    )
+    race_p.add_argument("--frames", type=int, default=60)
+    sub.add_parser("list", help="list the objectives and optimizers")
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -26,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.n < 2 or args.d < 1:
             parser.error("--n must be >= 2 and --d >= 1")
         regression_table(n=args.n, d=args.d, seed=args.seed, out=sys.stdout)
+    elif args.command == "race":
+        _race(args, parser)
+    elif args.command == "list":
+        _list()
     return 0
 
 

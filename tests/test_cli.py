@@ -1,0 +1,75 @@
+"""python -m fastgd: demo, race and list."""
+
+from __future__ import annotations
+
+import pytest
+
+from fastgd import objectives
+from fastgd.__main__ import main
+
+
+def test_list_names_every_objective_and_optimizer(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in objectives.names():
+        assert name in out
+    assert "adam" in out
+    assert "nesterov" in out
+
+
+def test_demo_prints_the_table(capsys):
+    assert main(["demo", "--n", "2000", "--d", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "normal equations (analytic)" in out
+    for method in (
+        "GD (lr=1/L, Gram form)",
+        "momentum",
+        "Nesterov",
+        "SGD, mini-batch 32",
+        "SGD, single sample",
+    ):
+        assert method in out
+    assert "converged" in out
+
+
+def test_race_writes_a_gif(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "race.gif"
+    assert (
+        main(
+            [
+                "race",
+                "beale",
+                "--x0",
+                "1,1",
+                "--optimizers",
+                "gd,adam",
+                "--out",
+                str(out),
+                "--frames",
+                "5",
+                "--max-iter",
+                "200",
+            ]
+        )
+        == 0
+    )
+    assert out.stat().st_size > 0
+    text = capsys.readouterr().out
+    assert "gd" in text
+    assert "adam" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["race", "nope"], "unknown objective 'nope'"),
+        (["race", "beale", "--optimizers", "warp"], "unknown optimizer 'warp'"),
+        (["demo", "--n", "1"], "--n must be >= 2"),
+    ],
+)
+def test_bad_arguments_exit_with_a_message(argv, match, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert match in capsys.readouterr().err
