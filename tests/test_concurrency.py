@@ -171,3 +171,29 @@ def test_threaded_kernels_work_in_a_forked_child():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "0"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
+def test_ctrl_c_stops_a_race():
+    code = textwrap.dedent(
+        """
+        import sys, time, fastgd
+        print("ready", flush=True)
+        try:
+            fastgd.race("rosenbrock", [-1.0, 1.0] * 1, optimizers=["adam", "gd", "rmsprop", "nesterov"],
+                        lr=1e-6, max_iter=10**9, tol=None, record=False)
+        except KeyboardInterrupt:
+            print("interrupted", flush=True)
+            sys.exit(0)
+        sys.exit(1)
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, (out, err)
+    assert out.strip() == "interrupted"

@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -155,11 +156,18 @@ py::list minimize_many(const std::string& name, const py::list& runs, std::size_
                          rule_params_from(t[1].cast<std::string>(), hyper), schedule_from(hyper)});
     }
     std::vector<minimize_output> outs(specs.size());
+    // Ctrl-C: the caller's thread (the one running part 0) polls Python's signal
+    // handlers and raises `cancel`, which stops every other run at its next step.
+    std::atomic<bool> cancel{false};
+    interrupt_poller signals(python_signal_check());
     {
-        // Safe without the GIL: every run owns its vectors; nothing here touches Python.
+        // Safe without the GIL: every run owns its vectors; only the caller's thread
+        // takes the GIL back, briefly, to check for Ctrl-C.
         py::gil_scoped_release release;
         parallel_for(specs.size(), get_num_threads(), [&](std::size_t first, std::size_t last) {
-            for (std::size_t i = first; i < last; ++i) {
+            interrupt_poller quiet(nullptr);
+            interrupt_poller& poller = first == 0 ? signals : quiet;
+            for (std::size_t i = first; i < last && !cancel.load(std::memory_order_relaxed); ++i) {
                 optimizer<double> rule(specs[i].rule);
                 minimize_config c;
                 c.max_iter = max_iter;
@@ -169,13 +177,16 @@ py::list minimize_many(const std::string& name, const py::list& runs, std::size_
                 c.lr = specs[i].lr;
                 const std::size_t d = specs[i].x0.size();
                 bool stop = false;
-                interrupt_poller quiet(nullptr);  // worker threads cannot take Ctrl-C
+                auto cancelled = [&](std::size_t, const double*, double) {
+                    return cancel.load(std::memory_order_relaxed);
+                };
                 outs[i] = minimize([&](const double* x, double* g) { return evaluate(fn, x, g, d); },
-                                   [](std::size_t, const double*, double) { return false; }, specs[i].x0,
-                                   rule, c, quiet, stop);
+                                   cancelled, specs[i].x0, rule, c, poller, stop);
+                if (outs[i].status == fit_status::stopped) cancel = true;
             }
         });
     }
+    if (cancel && PyErr_Occurred()) throw py::error_already_set();
     py::list results;
     for (std::size_t i = 0; i < outs.size(); ++i) results.append(to_python(outs[i], specs[i].x0.size()));
     return results;
