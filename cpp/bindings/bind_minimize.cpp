@@ -17,6 +17,16 @@ test_function builtin(const std::string& name) {
     return fn;
 }
 
+minimize_config config_from(std::size_t max_iter, double tol, double gtol, bool record, const schedule& lr) {
+    minimize_config c;
+    c.max_iter = max_iter;
+    c.tol = tol;
+    c.gtol = gtol;
+    c.record = record;
+    c.lr = lr;
+    return c;
+}
+
 py::tuple to_python(minimize_output& out, std::size_t d) {
     py::array_t<double> path(
         std::vector<py::ssize_t>{static_cast<py::ssize_t>(out.losses.size()), static_cast<py::ssize_t>(d)});
@@ -34,12 +44,7 @@ py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py
     const std::size_t d = static_cast<std::size_t>(x0.size());
     std::vector<double> x(x0.data(), x0.data() + d);
     optimizer<double> rule(rule_params_from(kind, hyper));
-    minimize_config c;
-    c.max_iter = max_iter;
-    c.tol = tol;
-    c.gtol = gtol;
-    c.record = record;
-    c.lr = schedule_from(hyper);
+    const minimize_config c = config_from(max_iter, tol, gtol, record, schedule_from(hyper));
     bool stop = false;
     bool error = false;
     auto fresh_x = [d](const double* xp) {
@@ -85,12 +90,7 @@ py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py
     interrupt_poller poller(python_signal_check());
     minimize_output out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
     if (error || PyErr_Occurred()) throw py::error_already_set();
-    py::array_t<double> path(
-        std::vector<py::ssize_t>{static_cast<py::ssize_t>(out.losses.size()), static_cast<py::ssize_t>(d)});
-    std::copy(out.path.begin(), out.path.end(), path.mutable_data());
-    return py::make_tuple(to_numpy(out.x.data(), d), out.fun, out.nit, to_string(out.status), path,
-                          to_numpy(out.losses.data(), out.losses.size()),
-                          to_numpy(out.grad_norms.data(), out.grad_norms.size()));
+    return to_python(out, d);
 }
 
 // minimize over a compiled built-in objective: without a callback the whole loop
@@ -102,12 +102,7 @@ py::tuple minimize_builtin(const std::string& name, const py::array_t<double, py
     const std::size_t d = static_cast<std::size_t>(x0.size());
     std::vector<double> x(x0.data(), x0.data() + d);
     optimizer<double> rule(rule_params_from(kind, hyper));
-    minimize_config c;
-    c.max_iter = max_iter;
-    c.tol = tol;
-    c.gtol = gtol;
-    c.record = record;
-    c.lr = schedule_from(hyper);
+    const minimize_config c = config_from(max_iter, tol, gtol, record, schedule_from(hyper));
     bool stop = false, error = false;
     auto value_and_grad = [&](const double* xp, double* g) { return evaluate(fn, xp, g, d); };
     interrupt_poller poller(python_signal_check());
@@ -169,12 +164,7 @@ py::list minimize_many(const std::string& name, const py::list& runs, std::size_
             interrupt_poller& poller = first == 0 ? signals : quiet;
             for (std::size_t i = first; i < last && !cancel.load(std::memory_order_relaxed); ++i) {
                 optimizer<double> rule(specs[i].rule);
-                minimize_config c;
-                c.max_iter = max_iter;
-                c.tol = tol;
-                c.gtol = gtol;
-                c.record = record;
-                c.lr = specs[i].lr;
+                const minimize_config c = config_from(max_iter, tol, gtol, record, specs[i].lr);
                 const std::size_t d = specs[i].x0.size();
                 bool stop = false;
                 auto cancelled = [&](std::size_t, const double*, double) {

@@ -139,10 +139,7 @@ def minimize(
     opt_name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
     if lr_auto:
         raise ValueError("lr='auto' is for least squares; pass lr as a number")
-    max_iter_ = v.integer(max_iter, "max_iter", 0)
-    tol_ = -1.0 if tol is None else v.nonnegative(tol, "tol")
-    gtol_ = -1.0 if gtol is None else v.nonnegative(gtol, "gtol")
-    record_ = v.boolean(record, "record")
+    max_iter_, tol_, gtol_, record_ = _check_common(max_iter, tol, gtol, record)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
     # Built-ins run on their C++ kernels (the loop without the GIL unless there is a
