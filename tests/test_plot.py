@@ -120,3 +120,15 @@ def test_animate_checks_its_arguments(runs, tmp_path):
         plot.animate("beale", runs, str(tmp_path / "race.png"))
     with pytest.raises(ValueError, match="frames must be >= 2"):
         plot.animate("beale", runs, str(tmp_path / "race.gif"), frames=1)
+
+
+def test_sweep_marks_the_diverged_rates():
+    result = fastgd.sweep_lr("bowl", [1.0, 1.0], [0.01, 0.1, 0.5, 1.5, 3.0], max_iter=100)
+    ax = plot.sweep(result)
+    finals, crosses = ax.get_lines()
+    np.testing.assert_array_equal(finals.get_xdata(), [0.01, 0.1, 0.5])
+    np.testing.assert_array_equal(crosses.get_xdata(), [1.5, 3.0])
+    assert ax.get_xscale() == "log"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["final value", "diverged"]
+    with pytest.raises(TypeError, match="SweepResult"):
+        plot.sweep([1, 2])

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .linear_regression import FitResult
-from .minimize import MinimizeResult
+from .minimize import MinimizeResult, SweepResult
 from .objectives import Objective, get
 
 
@@ -251,3 +251,34 @@ def animate(
         writer = animation.PillowWriter(fps=fps)
     movie.save(path, writer=writer)
     return path
+
+
+def sweep(result: SweepResult, ax: Any = None) -> Any:
+    """Final value against the learning rate (log-log where positive), with the runs
+    that diverged marked by red crosses along the top. Returns the Axes."""
+    if not isinstance(result, SweepResult):
+        raise TypeError(
+            f"result must be a SweepResult from fastgd.sweep_lr, got {type(result).__name__}"
+        )
+    ax = _axes(ax)
+    ok = ~result.diverged
+    ax.plot(result.lrs[ok], result.final[ok], "o-", label="final value")
+    ax.set_xscale("log")
+    if np.all(result.final[ok] > 0):
+        ax.set_yscale("log")
+    if result.diverged.any():
+        top = float(np.max(result.final[ok])) if ok.any() else 1.0
+        ax.plot(
+            result.lrs[result.diverged],
+            np.full(int(result.diverged.sum()), top),
+            "x",
+            color="red",
+            markersize=9,
+            mew=2,
+            linestyle="none",
+            label="diverged",
+        )
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel("final value")
+    ax.legend(loc="best", fontsize="small")
+    return ax
