@@ -50,13 +50,7 @@ double lipschitz(in_array<T> X, bool intercept, double l2) {
         // Safe without the GIL: X is held alive by this frame and only read; the
         // poller takes the GIL back to check for Ctrl-C.
         py::gil_scoped_release release;
-        const int threads = get_num_threads();
-        if (A.p() <= 512 && A.n > 4 * A.p()) {
-            const gram_form F = compute_gram(A, threads, &poller);
-            L = F.complete ? least_squares_lipschitz(A, l2, threads, &F, poller) : std::nan("");
-        } else {
-            L = least_squares_lipschitz(A, l2, threads, nullptr, poller);
-        }
+        L = least_squares_lipschitz_auto(A, l2, get_num_threads(), nullptr, poller);
     }
     if (std::isnan(L) && PyErr_Occurred()) throw py::error_already_set();
     return L;

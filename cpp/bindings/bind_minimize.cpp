@@ -36,6 +36,27 @@ py::tuple to_python(minimize_output& out, std::size_t d) {
                           to_numpy(out.grad_norms.data(), out.grad_norms.size()));
 }
 
+py::array_t<double> to_array(const double* x, std::size_t d) {
+    py::array_t<double> a(static_cast<py::ssize_t>(d));
+    std::copy(x, x + d, a.mutable_data());
+    return a;
+}
+
+// callback(nit, x, fun) after every step (None: never); a true result stops the run
+// ("stopped"). A Python exception stops it too and sets `error`, to be re-raised.
+auto python_on_step(const py::object& callback, std::size_t d, bool& error) {
+    return [&callback, d, &error](std::size_t nit, const double* xp, double f) -> bool {
+        if (callback.is_none()) return false;
+        try {
+            return py::bool_(callback(nit, to_array(xp, d), f));
+        } catch (py::error_already_set& e) {
+            e.restore();
+            error = true;
+            return true;
+        }
+    };
+}
+
 // minimize over a Python callable x -> (value, grad). The loop holds the GIL: every
 // step calls Python anyway. A Python exception stops the loop and propagates.
 py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py::array::c_style>& x0,
@@ -47,14 +68,9 @@ py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py
     const minimize_config c = config_from(max_iter, tol, gtol, record, schedule_from(hyper));
     bool stop = false;
     bool error = false;
-    auto fresh_x = [d](const double* xp) {
-        py::array_t<double> xa(static_cast<py::ssize_t>(d));
-        std::copy(xp, xp + d, xa.mutable_data());
-        return xa;
-    };
     auto value_and_grad = [&](const double* xp, double* g) -> double {
         try {
-            const py::object result = fn(fresh_x(xp));
+            const py::object result = fn(to_array(xp, d));
             const py::tuple pair = py::reinterpret_borrow<py::tuple>(result);
             if (!py::isinstance<py::tuple>(result) || pair.size() != 2)
                 throw py::type_error("the objective must return (value, grad)");
@@ -76,17 +92,7 @@ py::tuple minimize_callable(const py::function& fn, const py::array_t<double, py
             return std::nan("");
         }
     };
-    // callback(nit, x, fun) after every step; a true result stops the run ("stopped").
-    auto on_step = [&](std::size_t nit, const double* xp, double f) -> bool {
-        if (callback.is_none()) return false;
-        try {
-            return py::bool_(callback(nit, fresh_x(xp), f));
-        } catch (py::error_already_set& e) {
-            e.restore();
-            error = stop = true;
-            return true;
-        }
-    };
+    const auto on_step = python_on_step(callback, d, error);
     interrupt_poller poller(python_signal_check());
     minimize_output out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
     if (error || PyErr_Occurred()) throw py::error_already_set();
@@ -114,17 +120,7 @@ py::tuple minimize_builtin(const std::string& name, const py::array_t<double, py
             value_and_grad, [](std::size_t, const double*, double) { return false; }, std::move(x), rule, c,
             poller, stop);
     } else {
-        auto on_step = [&](std::size_t nit, const double* xp, double f) -> bool {
-            try {
-                py::array_t<double> xa(static_cast<py::ssize_t>(d));
-                std::copy(xp, xp + d, xa.mutable_data());
-                return py::bool_(callback(nit, xa, f));
-            } catch (py::error_already_set& e) {
-                e.restore();
-                error = stop = true;
-                return true;
-            }
-        };
+        const auto on_step = python_on_step(callback, d, error);
         out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
     }
     if (error || (out.status == fit_status::stopped && PyErr_Occurred())) throw py::error_already_set();

@@ -8,11 +8,9 @@ import numbers
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
 from . import _core
-
-FloatArray = NDArray[np.floating[Any]]
 
 
 def float_dtype_of(arr: np.ndarray, name: str) -> np.dtype[Any]:

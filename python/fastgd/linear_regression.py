@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -117,7 +117,6 @@ class FitResult:
     lr: float
     optimizer: str
     gradient: str
-    extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def success(self) -> bool:

@@ -16,17 +16,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from . import _core
+from . import _validation as v
 from .schedules import Schedule
 
 
 def _check(
     value: Any, name: str, low: float = 0.0, high: float = math.inf, high_open: bool = False
 ) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(
-        value, (int, float, np.integer, np.floating)
-    ):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    x = float(value)
+    """A hyperparameter in [low, high] (or [low, high)), with torch's "Invalid ..." wording."""
+    x = v.real_number(value, name)
     upper_ok = x < high if high_open else x <= high
     if not (x >= low and upper_ok and math.isfinite(x)):
         bound = f"< {high:g}" if high_open else f"<= {high:g}"
@@ -61,14 +59,8 @@ def _moments(lr: Any, betas: Any, eps: Any, weight_decay: Any, maximize: Any) ->
         beta2=b2,
         eps=_check(eps, "eps"),
         weight_decay=_check(weight_decay, "weight_decay"),
-        maximize=_flag(maximize, "maximize"),
+        maximize=v.boolean(maximize, "maximize"),
     )
-
-
-def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 class Optimizer:
@@ -247,7 +239,7 @@ class SGD(Optimizer):
     ) -> None:
         momentum = _check(momentum, "momentum")
         dampening = _check(dampening, "dampening")
-        nesterov = _flag(nesterov, "nesterov")
+        nesterov = v.boolean(nesterov, "nesterov")
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(
@@ -256,7 +248,7 @@ class SGD(Optimizer):
             dampening=dampening,
             nesterov=nesterov,
             weight_decay=_check(weight_decay, "weight_decay"),
-            maximize=_flag(maximize, "maximize"),
+            maximize=v.boolean(maximize, "maximize"),
         )
 
     def state_names(self) -> list[str]:
@@ -289,7 +281,7 @@ class Adam(Optimizer):
     ) -> None:
         super().__init__(
             **_moments(lr, betas, eps, weight_decay, maximize),
-            amsgrad=_flag(amsgrad, "amsgrad"),
+            amsgrad=v.boolean(amsgrad, "amsgrad"),
             decoupled_weight_decay=self._decoupled,
         )
 
@@ -347,7 +339,7 @@ class Adagrad(Optimizer):
                 initial_accumulator_value, "initial_accumulator_value"
             ),
             eps=_check(eps, "eps"),
-            maximize=_flag(maximize, "maximize"),
+            maximize=v.boolean(maximize, "maximize"),
         )
 
     def state_names(self) -> list[str]:
@@ -385,8 +377,8 @@ class RMSprop(Optimizer):
             eps=_check(eps, "eps"),
             weight_decay=_check(weight_decay, "weight_decay"),
             momentum=_check(momentum, "momentum"),
-            centered=_flag(centered, "centered"),
-            maximize=_flag(maximize, "maximize"),
+            centered=v.boolean(centered, "centered"),
+            maximize=v.boolean(maximize, "maximize"),
         )
 
     def state_names(self) -> list[str]:
@@ -423,7 +415,7 @@ class Adadelta(Optimizer):
             rho=_check(rho, "rho", 0.0, 1.0),
             eps=_check(eps, "eps"),
             weight_decay=_check(weight_decay, "weight_decay"),
-            maximize=_flag(maximize, "maximize"),
+            maximize=v.boolean(maximize, "maximize"),
         )
 
     def state_names(self) -> list[str]:

@@ -11,10 +11,10 @@ where t counts optimizer steps (mini-batches), not epochs.
 from __future__ import annotations
 
 import dataclasses
-import math
 from typing import Any
 
 from . import _core
+from . import _validation as v
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,52 +41,39 @@ class Schedule:
         return float(_core.schedule_at({"lr": self.lr0, "schedule": self.as_dict()}, t))
 
 
-def _positive(value: Any, name: str, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    x = float(value)
-    if not (math.isfinite(x) and (x >= 0 if allow_zero else x > 0)):
-        raise ValueError(
-            f"{name} must be a finite number {'>=' if allow_zero else '>'} 0, got {value!r}"
-        )
-    return x
-
-
 def constant(lr: float) -> Schedule:
     """lr at every step."""
-    return Schedule("constant", _positive(lr, "lr", allow_zero=True))
+    return Schedule("constant", v.nonnegative(lr, "lr"))
 
 
 def inverse_scaling(lr0: float, power: float = 0.25) -> Schedule:
     """lr0 / (t + 1)^power: scikit-learn's "invscaling" (its default power_t = 0.25)."""
-    return Schedule(
-        "inverse_scaling", _positive(lr0, "lr0"), power=_positive(power, "power", allow_zero=True)
-    )
+    return Schedule("inverse_scaling", v.positive(lr0, "lr0"), power=v.nonnegative(power, "power"))
 
 
 def step(lr0: float, step_size: int, gamma: float = 0.1) -> Schedule:
     """lr0 * gamma^floor(t / step_size): torch.optim.lr_scheduler.StepLR."""
     return Schedule(
         "step",
-        _positive(lr0, "lr0"),
-        gamma=_positive(gamma, "gamma"),
-        step_size=_positive(step_size, "step_size"),
+        v.positive(lr0, "lr0"),
+        gamma=v.positive(gamma, "gamma"),
+        step_size=v.positive(step_size, "step_size"),
     )
 
 
 def exponential(lr0: float, gamma: float) -> Schedule:
     """lr0 * gamma^t: torch.optim.lr_scheduler.ExponentialLR."""
-    return Schedule("exponential", _positive(lr0, "lr0"), gamma=_positive(gamma, "gamma"))
+    return Schedule("exponential", v.positive(lr0, "lr0"), gamma=v.positive(gamma, "gamma"))
 
 
 def cosine(lr0: float, t_max: int, eta_min: float = 0.0) -> Schedule:
     """eta_min + (lr0 - eta_min)(1 + cos(pi t / t_max)) / 2 for t <= t_max, then eta_min:
     torch.optim.lr_scheduler.CosineAnnealingLR's closed form over one half period."""
-    lr0_ = _positive(lr0, "lr0")
-    eta = _positive(eta_min, "eta_min", allow_zero=True)
+    lr0_ = v.positive(lr0, "lr0")
+    eta = v.nonnegative(eta_min, "eta_min")
     if eta > lr0_:
         raise ValueError(f"eta_min={eta_min!r} must not exceed lr0={lr0!r}")
-    return Schedule("cosine", lr0_, t_max=_positive(t_max, "t_max"), eta_min=eta)
+    return Schedule("cosine", lr0_, t_max=v.positive(t_max, "t_max"), eta_min=eta)
 
 
 def warmup(schedule: Schedule, steps: int, start_factor: float = 0.0) -> Schedule:
@@ -96,9 +83,9 @@ def warmup(schedule: Schedule, steps: int, start_factor: float = 0.0) -> Schedul
         raise TypeError(f"schedule must be a Schedule, got {type(schedule).__name__}")
     if schedule.warmup_steps:
         raise ValueError("schedule already has a warmup")
-    factor = _positive(start_factor, "start_factor", allow_zero=True)
+    factor = v.nonnegative(start_factor, "start_factor")
     if factor > 1:
         raise ValueError(f"start_factor must be in [0, 1], got {start_factor!r}")
     return dataclasses.replace(
-        schedule, warmup_steps=_positive(steps, "steps"), start_factor=factor
+        schedule, warmup_steps=v.positive(steps, "steps"), start_factor=factor
     )

@@ -123,7 +123,6 @@ double stream_sum(const design<T>& A, int n_threads) {
 /// yy = y^T y, all in double.
 struct gram_form {
     std::size_t p = 0;
-    double n = 0.0;
     std::vector<double> G;
     std::vector<double> Xty;
     double yy = 0.0;
@@ -139,7 +138,6 @@ gram_form compute_gram(const design<T>& A, int n_threads, interrupt_poller* poll
     gram_form out;
     const std::size_t p = A.p();
     out.p = p;
-    out.n = static_cast<double>(A.n);
     out.G.assign(p * p, 0.0);
     out.Xty.assign(p, 0.0);
     const std::size_t budget = (std::size_t{1} << 22) / std::max<std::size_t>(p * p, 1);

@@ -53,11 +53,6 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         for (const double a : v) s += a * a;
         return std::sqrt(s);
     };
-    auto finite = [](const std::vector<double>& v) {
-        for (const double a : v)
-            if (!std::isfinite(a)) return false;
-        return true;
-    };
     auto record = [&](double f) {
         if (!c.record) return;
         out.path.insert(out.path.end(), out.x.begin(), out.x.end());
@@ -74,9 +69,9 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     out.fun = f;
     record(f);
     auto diverged = [&](double v) {
-        return !std::isfinite(v) || std::fabs(v - f0) > runaway || !finite(out.x);
+        return !std::isfinite(v) || std::fabs(v - f0) > runaway || !detail::all_finite(out.x);
     };
-    if (diverged(f) || !finite(g)) {
+    if (diverged(f) || !detail::all_finite(g)) {
         out.status = fit_status::diverged;
         return out;
     }
@@ -95,13 +90,11 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         out.nit = it + 1;
         out.fun = f;
         record(f);
-        if (diverged(f) || !finite(g)) {
+        if (diverged(f) || !detail::all_finite(g)) {
             out.status = fit_status::diverged;
             return out;
         }
-        double step = 0.0;
-        for (std::size_t i = 0; i < d; ++i) step += (out.x[i] - previous[i]) * (out.x[i] - previous[i]);
-        if (std::sqrt(step) < c.tol || (c.gtol >= 0.0 && norm(g) < c.gtol)) {
+        if (detail::distance(out.x, previous) < c.tol || (c.gtol >= 0.0 && norm(g) < c.gtol)) {
             out.status = fit_status::converged;
             return out;
         }
