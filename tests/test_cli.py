@@ -17,9 +17,33 @@ def test_list_names_every_objective_and_optimizer(capsys):
     assert "nesterov" in out
 
 
-def test_demo_prints_the_table(capsys):
-    assert main(["demo", "--n", "2000", "--d", "3"]) == 0
-    out = capsys.readouterr().out
+def test_demo_writes_every_picture_and_prints_the_tables(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    from PIL import Image
+
+    from fastgd.demo import FILES
+
+    out_dir = tmp_path / "pictures"
+    assert main(["demo", "--n", "2000", "--d", "3", "--out", str(out_dir)]) == 0
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(FILES)
+    for name in FILES:
+        with Image.open(out_dir / name) as im:
+            assert im.format == ("GIF" if name.endswith(".gif") else "PNG")
+            assert im.size[0] > 300
+            assert im.size[1] > 200
+            if name.endswith(".gif"):
+                assert im.n_frames > 10
+    captured = capsys.readouterr()
+    out = captured.out
+    assert f"wrote {len(FILES)} files" in out
+    assert "[10/10]" in captured.err  # progress, one line per scene
+    for name in FILES:
+        assert name in out
+    # The descent table: a row per run drawn, e.g. the dome's run away.
+    assert any(
+        row.startswith("divergence.png") and "dome" in row and "diverged" in row
+        for row in out.splitlines()
+    )
     assert "normal equations (analytic)" in out
     for method in (
         "GD (lr=1/L, Gram form)",

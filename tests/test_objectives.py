@@ -173,3 +173,32 @@ def test_every_builtin_is_compiled_and_user_objectives_are_not():
     assert all(objectives.get(n).compiled for n in REQUIRED)
     f = objectives.register("test_user", lambda x: float(x @ x), lambda x: 2 * x, replace=True)
     assert not f.compiled
+
+
+@pytest.mark.parametrize("name", objectives.names())
+def test_values_over_rows_match_value(name):
+    f = objectives.get(name)
+    dim = f.dim or 3
+    points = np.array(list(_points(f, dim, count=50, seed=2)))
+    expected = [f.value(p) for p in points]
+    np.testing.assert_allclose(f.values(points), expected, rtol=1e-13, atol=1e-13)
+
+
+def test_values_checks_the_points():
+    f = objectives.get("beale")
+    with pytest.raises(ValueError, match=r"points must be a non-empty \(m, d\) array"):
+        f.values(np.ones(2))
+    with pytest.raises(ValueError, match="beale is 2-dimensional"):
+        f.values(np.ones((4, 3)))
+    user = objectives.register("test_sum", lambda x: float(x.sum()), dim=None, replace=True)
+    np.testing.assert_array_equal(user.values(np.ones((3, 4))), [4.0, 4.0, 4.0])
+
+
+def test_minima_at_a_dimension():
+    assert objectives.get("himmelblau").minima_at(2)[1].tolist() == [-2.805118, 3.131312]
+    assert objectives.get("himmelblau").minima_at(3) == []
+    (m,) = objectives.get("rosenbrock").minima_at(5)
+    np.testing.assert_array_equal(m, np.ones(5))
+    (m,) = objectives.get("styblinski_tang").minima_at(1)
+    st = objectives.get("styblinski_tang")
+    assert st.value(m) == pytest.approx(st.min_value / 2, rel=1e-6)  # min_value is for d = 2

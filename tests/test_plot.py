@@ -68,9 +68,61 @@ def test_losses_of_a_fit():
     assert len(ax.get_lines()[0].get_ydata()) == fit.n_iter + 1
 
 
-def test_losses_of_an_unbounded_run_stay_linear():
+def test_losses_of_an_unbounded_run_use_a_symmetric_log_scale():
     r = fastgd.minimize("dome", [0.5, 0.5], lr=0.1, max_iter=50)
-    assert plot.losses(r).get_yscale() == "linear"
+    assert plot.losses(r).get_yscale() == "symlog"
+    assert plot.losses(r, log=False).get_yscale() == "linear"
+
+
+def test_losses_take_labels(runs):
+    ax = plot.losses(runs, labels=["first", "second"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["first", "second"]
+    with pytest.raises(ValueError, match="labels must be 2 strings"):
+        plot.losses(runs, labels=["only one"])
+
+
+def _line_fit():
+    rng = np.random.default_rng(1)
+    x = rng.uniform(0, 10, 50)
+    y = 2.0 * x + 1.0 + rng.standard_normal(50)
+    fits = [
+        fastgd.fit_least_squares(x[:, None], y, optimizer="gd", lr="auto", max_iter=50),
+        fastgd.fit_least_squares(x[:, None], y, optimizer="momentum", lr="auto", max_iter=500),
+    ]
+    return x, y, fits
+
+
+def test_regression_draws_the_data_each_fit_and_the_analytic_line():
+    x, y, fits = _line_fit()
+    exact = fastgd.normal_equations(x[:, None], y, fit_intercept=True)
+    ax = plot.regression(x[:, None], y, fits, exact=exact, labels=["GD", "momentum"])
+    data, gd, mom, analytic = ax.get_lines()
+    np.testing.assert_array_equal(data.get_xdata(), x)
+    np.testing.assert_array_equal(data.get_ydata(), y)
+    # Each fit is its line w x + b over the data's range.
+    xs = gd.get_xdata()
+    assert (xs[0], xs[-1]) == (x.min(), x.max())
+    np.testing.assert_allclose(gd.get_ydata(), fits[0].coef[0] * xs + fits[0].intercept)
+    np.testing.assert_allclose(mom.get_ydata(), fits[1].coef[0] * xs + fits[1].intercept)
+    np.testing.assert_allclose(analytic.get_ydata(), exact[0][0] * xs + exact[1])
+    assert analytic.get_linestyle() == "--"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:3] == ["data", "GD", "momentum"]
+    assert labels[3].startswith("analytic")
+
+
+def test_regression_subsamples_many_points_and_checks_its_input():
+    x, y, fits = _line_fit()
+    big = np.repeat(x, 100)
+    ax = plot.regression(big, np.repeat(y, 100), fits, max_points=1000)
+    assert len(ax.get_lines()[0].get_xdata()) <= 1000
+    with pytest.raises(ValueError, match="one feature"):
+        plot.regression(np.ones((50, 2)), y, fits)
+    with pytest.raises(ValueError, match="one value per row"):
+        plot.regression(x, y[:-1], fits)
+    two = fastgd.fit_least_squares(np.ones((10, 2)), np.ones(10), max_iter=2)
+    with pytest.raises(TypeError, match="one-feature fits"):
+        plot.regression(x, y, [two])
 
 
 def test_curve_draws_the_function_the_iterates_and_tangents():
@@ -118,8 +170,43 @@ def test_animate_writes_a_gif_with_the_frames(runs, tmp_path):
 def test_animate_checks_its_arguments(runs, tmp_path):
     with pytest.raises(ValueError, match=r"must end in \.gif or \.mp4"):
         plot.animate("beale", runs, str(tmp_path / "race.png"))
-    with pytest.raises(ValueError, match="frames must be >= 2"):
+    with pytest.raises(ValueError, match="frames must be an integer >= 2"):
         plot.animate("beale", runs, str(tmp_path / "race.gif"), frames=1)
+    with pytest.raises(ValueError, match="fps must be an integer >= 1"):
+        plot.animate("beale", runs, str(tmp_path / "race.gif"), fps=0)
+    with pytest.raises(ValueError, match="bounds must be"):
+        plot.animate("beale", runs, str(tmp_path / "race.gif"), bounds=((1, 0), (0, 1)))
+    assert not list(tmp_path.iterdir())  # nothing written on a bad argument
+
+
+def test_animate_frames_show_the_paths_growing(runs, tmp_path):
+    from PIL import Image, ImageChops
+
+    out = plot.animate("beale", runs, str(tmp_path / "race.gif"), frames=10, resolution=40)
+    with Image.open(out) as gif:
+        gif.seek(0)
+        first = gif.convert("RGB")
+        gif.seek(gif.n_frames - 1)
+        last = gif.convert("RGB")
+    # The last frame has the whole paths drawn: a large region changed.
+    box = ImageChops.difference(first, last).getbbox()
+    assert box is not None
+    assert (box[2] - box[0]) * (box[3] - box[1]) > 400
+
+
+def test_animate_writes_an_mp4(runs, tmp_path):
+    if plot._ffmpeg() is None:
+        pytest.skip("no ffmpeg: install the test extra (imageio-ffmpeg)")
+    out = plot.animate("beale", runs, str(tmp_path / "race.mp4"), frames=8, resolution=30)
+    head = (tmp_path / "race.mp4").read_bytes()[:12]
+    assert out.endswith(".mp4")
+    assert head[4:8] == b"ftyp"
+
+
+def test_contour_window_can_be_set(runs):
+    ax = plot.contour("beale", runs, bounds=((0.0, 4.0), (-1.0, 2.0)))
+    assert ax.get_xlim() == (0.0, 4.0)
+    assert ax.get_ylim() == (-1.0, 2.0)
 
 
 def test_sweep_marks_the_diverged_rates():

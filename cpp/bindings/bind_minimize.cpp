@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "fastgd/interrupt.hpp"
 #include "fastgd/minimize.hpp"
 #include "fastgd/test_functions.hpp"
 #include "fastgd/threads.hpp"
@@ -192,6 +193,30 @@ void register_minimize(py::module_& m) {
             return py::make_tuple(v, g);
         },
         py::arg("name"), py::arg("x"), "Value and gradient of a compiled built-in objective (for tests).");
+    m.def(
+        "evaluate_rows",
+        [](const std::string& name, const py::array_t<double, py::array::c_style>& points) {
+            if (points.ndim() != 2) throw py::value_error("points must be a 2-D array, one point per row");
+            const test_function fn = builtin(name);
+            const std::size_t rows = static_cast<std::size_t>(points.shape(0));
+            const std::size_t d = static_cast<std::size_t>(points.shape(1));
+            py::array_t<double> values(static_cast<py::ssize_t>(rows));
+            const double* p = points.data();
+            double* out = values.mutable_data();
+            bool interrupted = false;
+            {
+                py::gil_scoped_release release;
+                interrupt_poller poller(python_signal_check());
+                std::vector<double> g(d);
+                for (std::size_t r = 0; r < rows && !interrupted; ++r) {
+                    out[r] = evaluate(fn, p + r * d, g.data(), d);
+                    interrupted = poller.tick(8 * d);
+                }
+            }
+            if (interrupted) throw py::error_already_set();
+            return values;
+        },
+        py::arg("name"), py::arg("points"), "The value of a compiled built-in objective at each row of points.");
     m.def("minimize_builtin", &minimize_builtin, py::arg("name"), py::arg("x0"), py::arg("kind"),
           py::arg("hyper"), py::arg("max_iter"), py::arg("tol"), py::arg("gtol"), py::arg("record"),
           py::arg("callback"));

@@ -1,4 +1,4 @@
-"""Command line: python -m fastgd demo | race | list."""
+"""Command line: python -m fastgd demo | race | list | bench."""
 
 from __future__ import annotations
 
@@ -48,7 +48,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser(
-        "demo", help="fit linear regression by GD, SGD and momentum beside the analytic solution"
+        "demo",
+        help="the lecture in one run: pictures of GD, momentum, local minima, divergence, "
+        "optimizer races (GIFs), a learning-rate sweep, and linear regression by GD, SGD "
+        "and momentum beside the analytic solution",
+    )
+    demo.add_argument(
+        "--out", default="fastgd-demo", help="folder for the pictures (default ./fastgd-demo)"
     )
     demo.add_argument("--n", type=int, default=200_000, help="number of samples (default 200000)")
     demo.add_argument("--d", type=int, default=10, help="number of features (default 10)")
@@ -69,11 +75,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "demo":
-        from .demo import regression_table
+        from . import demo as demo_module
 
         if args.n < 2 or args.d < 1:
             parser.error("--n must be >= 2 and --d >= 1")
-        regression_table(n=args.n, d=args.d, seed=args.seed, out=sys.stdout)
+        demo_module.run(
+            args.out, n=args.n, d=args.d, seed=args.seed, stream=sys.stdout, progress=sys.stderr
+        )
     elif args.command == "race":
         _race(args, parser)
     elif args.command == "list":

@@ -22,6 +22,8 @@ from typing import Any, Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import _core
+
 Array = np.ndarray[Any, Any]
 ValueFn = Callable[[Array], float]
 GradFn = Callable[[Array], Array]
@@ -80,6 +82,26 @@ class Objective:
 
     def __call__(self, x: ArrayLike) -> float:
         return self.value(x)
+
+    def values(self, points: ArrayLike) -> Array:
+        """The value at each row of ``points`` (shape (m, d)): one C++ loop for a
+        built-in, a Python loop otherwise. For plot grids."""
+        pts = np.ascontiguousarray(points, dtype=np.float64)
+        if pts.ndim != 2 or pts.shape[0] == 0:
+            raise ValueError(
+                f"{self.name}: points must be a non-empty (m, d) array, got {pts.shape}"
+            )
+        self.value(pts[0])  # the dimension checks, here and in the function itself
+        if self.compiled:
+            return _core.evaluate_rows(self.name, pts)
+        return np.array([float(self._value(p)) for p in pts])
+
+    def minima_at(self, d: int) -> list[Array]:
+        """The known minimisers in ``d`` dimensions. Objectives of any dimension store
+        theirs for d = 2; each is a constant vector, repeated here to length d."""
+        if self.dim is not None:
+            return [np.array(m) for m in self.minima] if d == self.dim else []
+        return [np.full(d, m[0]) for m in self.minima if len(set(m)) == 1]
 
 
 _REGISTRY: dict[str, Objective] = {}

@@ -7,6 +7,7 @@ it works headless. Pass an Axes to compose several pictures.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,16 +43,36 @@ def _label(r: MinimizeResult) -> str:
     return f"{r.optimizer} ({r.status}, {r.nit} steps)"
 
 
-def _grid(f: Objective, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _window(f: Objective, bounds: Any) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The plot window: ``bounds`` ((x0, x1), (y0, y1)) when given, else the objective's."""
+    if bounds is None:
+        return (f.bounds[0], f.bounds[1])
+    b = np.asarray(bounds, dtype=np.float64)
+    if b.shape != (2, 2) or not np.all(np.isfinite(b)) or not np.all(b[:, 0] < b[:, 1]):
+        raise ValueError(
+            f"bounds must be ((x0, x1), (y0, y1)) with x0 < x1, y0 < y1, got {bounds!r}"
+        )
+    return ((float(b[0, 0]), float(b[0, 1])), (float(b[1, 0]), float(b[1, 1])))
+
+
+def _grid(
+    f: Objective, resolution: int, bounds: Any = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if f.dim not in (2, None):
         raise ValueError(
             f"{f.name} is {f.dim}-dimensional; contour and surface plots need 2 dimensions"
         )
-    (x0, x1), (y0, y1) = f.bounds[0], f.bounds[1]
+    (x0, x1), (y0, y1) = _window(f, bounds)
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     X, Y = np.meshgrid(xs, ys)
-    Z = np.array([[f.value([a, b]) for a, b in zip(row_x, row_y)] for row_x, row_y in zip(X, Y)])
+    Z = f.values(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
     return X, Y, Z
+
+
+def _title(f: Objective) -> str:
+    """The name and the formula, without its trailing remark, when it is short."""
+    formula = re.sub(r" \([a-z][^()]*\)$", "", f.doc)
+    return f"{f.name}: {formula}" if formula and len(formula) <= 40 else f.name
 
 
 def contour(
@@ -61,11 +82,13 @@ def contour(
     levels: int = 30,
     resolution: int = 200,
     log_levels: bool | None = None,
+    bounds: Any = None,
 ) -> Any:
     """Contour lines of a 2-D objective with the paths of one or more runs: a start
-    marker (o), an end marker (x) and the known minima (*). Returns the Axes."""
+    marker (o), an end marker (x) and the known minima (*). ``bounds`` ((x0, x1),
+    (y0, y1)) overrides the objective's plot window. Returns the Axes."""
     f = get(objective)
-    X, Y, Z = _grid(f, resolution)
+    X, Y, Z = _grid(f, resolution, bounds)
     ax = _axes(ax)
     finite = np.isfinite(Z) & (-np.inf < Z)
     z_min = float(Z[finite].min())
@@ -101,28 +124,41 @@ def contour(
             label="known minima",
             linestyle="none",
         )
-    (x0, x1), (y0, y1) = f.bounds[0], f.bounds[1]
+    (x0, x1), (y0, y1) = _window(f, bounds)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_xlabel(r"$\theta_1$")
     ax.set_ylabel(r"$\theta_2$")
-    ax.set_title(f"{f.name}: {f.doc}" if len(f.doc) < 60 else f.name)
+    ax.set_title(_title(f))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="best", fontsize="small")
     return ax
+
+
+def _labels(labels: Sequence[str] | None, count: int) -> list[str | None]:
+    if labels is None:
+        return [None] * count
+    out = list(labels)
+    if len(out) != count or not all(isinstance(s, str) for s in out):
+        raise ValueError(f"labels must be {count} strings, one per result, got {labels!r}")
+    return list(out)
 
 
 def losses(
     results: MinimizeResult | FitResult | Sequence[MinimizeResult | FitResult],
     ax: Any = None,
     log: bool = True,
+    labels: Sequence[str] | None = None,
 ) -> Any:
     """The objective against the step (minimize) or epoch (fits), on a log scale
-    when every value is positive. Returns the Axes."""
+    (symmetric log when some values are not positive; ``log=False``: linear).
+    ``labels`` replaces the legend entries.
+    Returns the Axes."""
     items = [results] if isinstance(results, (MinimizeResult, FitResult)) else list(results)
+    names = _labels(labels, len(items))
     ax = _axes(ax)
     positive = True
-    for r in items:
+    for r, name in zip(items, names):
         if isinstance(r, MinimizeResult):
             values, label, unit = r.losses, _label(r), "step"
         elif isinstance(r, FitResult):
@@ -136,11 +172,62 @@ def losses(
         if values.size == 0:
             raise ValueError("a result has no losses: run it with record=True")
         positive &= bool(np.all(values > 0))
-        ax.plot(np.arange(values.size), values, label=label)
-    if log and positive:
-        ax.set_yscale("log")
+        ax.plot(np.arange(values.size), values, label=name or label)
+    if log:
+        # Log where every value is positive; else symmetric log, so an unbounded
+        # descent (values to -1e12) does not flatten the rest into a line.
+        ax.set_yscale("log") if positive else ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xlabel(unit)
     ax.set_ylabel("loss")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def regression(
+    X: Any,
+    y: Any,
+    fits: FitResult | Sequence[FitResult] = (),
+    exact: tuple[Any, float] | None = None,
+    ax: Any = None,
+    labels: Sequence[str] | None = None,
+    max_points: int = 2000,
+) -> Any:
+    """Data with one feature as points, the line of each fit, and the analytic
+    solution ``exact = (coef, intercept)`` (from ``normal_equations(X, y,
+    fit_intercept=True)``) dashed. At most ``max_points`` points are drawn (an even
+    subsample). Returns the Axes."""
+    Xa = np.asarray(X, dtype=np.float64)
+    if Xa.ndim == 2 and Xa.shape[1] == 1:
+        Xa = Xa[:, 0]
+    if Xa.ndim != 1:
+        raise ValueError(f"regression draws data with one feature; X has shape {np.shape(X)}")
+    ya = np.asarray(y, dtype=np.float64)
+    if ya.shape != Xa.shape:
+        raise ValueError(f"y must have one value per row of X ({Xa.size}), got shape {ya.shape}")
+    items = [fits] if isinstance(fits, FitResult) else list(fits)
+    if not all(isinstance(r, FitResult) and r.coef.shape == (1,) for r in items):
+        raise TypeError("fits must be FitResults of one-feature fits (fit_least_squares)")
+    names = _labels(labels, len(items))
+    ax = _axes(ax)
+    every = max(1, Xa.size // max(1, max_points))
+    ax.plot(Xa[::every], ya[::every], "o", markersize=3, alpha=0.35, color="gray", label="data")
+    xs = np.array([Xa.min(), Xa.max()])
+    for r, name in zip(items, names):
+        label = name or f"{r.optimizer} ({r.status}, {r.n_iter} epochs)"
+        ax.plot(xs, r.coef[0] * xs + r.intercept, linewidth=1.8, label=label)
+    if exact is not None:
+        coef, intercept = exact
+        slope = float(np.ravel(coef)[0])
+        ax.plot(
+            xs,
+            slope * xs + float(intercept),
+            "--",
+            color="black",
+            linewidth=1.5,
+            label=f"analytic: y = {slope:.3g} x + {float(intercept):.3g}",
+        )
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
     ax.legend(loc="best", fontsize="small")
     return ax
 
@@ -162,7 +249,7 @@ def curve(
     lo, hi = min(lo, float(r.path.min())), max(hi, float(r.path.max()))
     xs = np.linspace(lo, hi, resolution)
     ax = _axes(ax)
-    ax.plot(xs, [f.value([x]) for x in xs], color="black", linewidth=1.5, label=f.name)
+    ax.plot(xs, f.values(xs[:, None]), color="black", linewidth=1.5, label=f.name)
     pts = r.path[:, 0]
     ax.plot(pts, r.losses, "o-", markersize=4, linewidth=0.8, color="tab:blue", label=_label(r))
     half = (hi - lo) / 10
@@ -191,11 +278,24 @@ def surface(
     f = get(objective)
     X, Y, Z = _grid(f, resolution)
     ax = _axes(ax, projection="3d")
-    ax.plot_surface(X, Y, Z, cmap="viridis", alpha=0.6, linewidth=0, antialiased=True)
-    for r in _results(results):
+    ax.plot_surface(X, Y, Z, cmap="viridis", alpha=0.55, linewidth=0, antialiased=True, zorder=1)
+    # mplot3d sorts artists by depth and would hide the paths under the surface:
+    # draw in the order given instead, paths last.
+    ax.computed_zorder = False
+    for k, r in enumerate(_results(results)):
+        color = f"C{(k + 3) % 10}"  # red first: it stands out on viridis
         ax.plot(
-            r.path[:, 0], r.path[:, 1], r.losses, ".-", markersize=2, linewidth=1.5, label=_label(r)
+            r.path[:, 0],
+            r.path[:, 1],
+            r.losses,
+            ".-",
+            color=color,
+            markersize=3,
+            linewidth=2,
+            label=_label(r),
+            zorder=10 + k,
         )
+        ax.scatter(*r.path[0], r.losses[0], color=color, s=30, zorder=20 + k)
     ax.set_xlabel(r"$\theta_1$")
     ax.set_ylabel(r"$\theta_2$")
     ax.set_zlabel(r"$J(\theta)$")
@@ -212,45 +312,129 @@ def animate(
     frames: int = 60,
     fps: int = 15,
     resolution: int = 150,
+    dpi: int = 100,
+    bounds: Any = None,
 ) -> str:
     """Write an animation of several runs racing on one surface: a GIF (Pillow), or
-    an MP4 when ``path`` ends in .mp4 and ffmpeg is available. Each frame shows every
-    run up to the same step. Returns the path written."""
-    from matplotlib import animation
-    from matplotlib.figure import Figure
-
+    an MP4 when ``path`` ends in .mp4 and ffmpeg is available (on PATH, or from the
+    imageio-ffmpeg package). Each frame shows every run up to the same step;
+    ``bounds`` as in :func:`contour`. Returns the path written."""
     items = _results(results)
     if not isinstance(path, str) or not path.lower().endswith((".gif", ".mp4")):
         raise ValueError(f"path must end in .gif or .mp4, got {path!r}")
-    if frames < 2:
-        raise ValueError(f"frames must be >= 2, got {frames}")
-    fig = Figure(figsize=(6.4, 4.8), layout="constrained")
-    ax = fig.add_subplot()
-    contour(objective, (), ax=ax, resolution=resolution)
-    longest = max(len(r.path) for r in items)
-    steps = np.unique(np.linspace(1, longest, frames).astype(int))
-    lines = [ax.plot([], [], ".-", markersize=2, linewidth=1.5, label=_label(r))[0] for r in items]
-    heads = [ax.plot([], [], "o", color=line.get_color(), markersize=6)[0] for line in lines]
-    ax.legend(loc="best", fontsize="small")
+    frames = _positive_int(frames, "frames", 2)
+    fps = _positive_int(fps, "fps", 1)
+    mp4 = path.lower().endswith(".mp4")
+    ffmpeg = _ffmpeg() if mp4 else None
+    if mp4 and ffmpeg is None:
+        raise RuntimeError("writing .mp4 needs ffmpeg (on PATH, or pip install imageio-ffmpeg)")
+    images = _race_frames(objective, items, frames, resolution, dpi, bounds)
+    if ffmpeg is not None:
+        _write_mp4(images, path, fps, ffmpeg)
+    else:
+        _write_gif(images, path, fps)
+    return path
 
-    def draw(k: int) -> list[Any]:
+
+def _positive_int(value: Any, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def _race_frames(
+    objective: str | Objective,
+    items: list[MinimizeResult],
+    frames: int,
+    resolution: int,
+    dpi: int,
+    bounds: Any,
+) -> list[np.ndarray]:
+    """RGB frames of the race. The contours are drawn once; each frame restores them
+    and draws only the paths (matplotlib's blitting), ~50x faster than a full redraw."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.6, 4.4), dpi=dpi, layout="constrained")
+    canvas: Any = FigureCanvasAgg(fig)  # Any: parts of the Agg canvas are untyped
+    ax = fig.add_subplot()
+    contour(objective, (), ax=ax, resolution=resolution, bounds=bounds)
+    lines = [
+        ax.plot([], [], ".-", markersize=2, linewidth=1.5, label=_label(r), animated=True)[0]
+        for r in items
+    ]
+    heads = [
+        ax.plot([], [], "o", color=line.get_color(), markersize=6, animated=True)[0]
+        for line in lines
+    ]
+    legend = ax.get_legend()
+    if legend is not None:  # contour's "known minima" goes in the figure legend
+        legend.remove()
+    fig.legend(loc="outside right upper", fontsize="small")
+    ax.set_title("step 0000000")  # reserve the title's space in the layout
+    canvas.draw()
+    fig.set_layout_engine("none")  # keep the layout fixed from here on
+    ax.title.set_animated(True)
+    canvas.draw()
+    background = canvas.copy_from_bbox(fig.bbox)
+    longest = max(len(r.path) for r in items)
+    images = []
+    for k in np.unique(np.linspace(1, longest, frames).astype(int)):
+        canvas.restore_region(background)
         for r, line, head in zip(items, lines, heads):
-            upto = min(k, len(r.path))
+            upto = min(int(k), len(r.path))
             line.set_data(r.path[:upto, 0], r.path[:upto, 1])
             head.set_data([r.path[upto - 1, 0]], [r.path[upto - 1, 1]])
+            ax.draw_artist(line)
+            ax.draw_artist(head)
         ax.set_title(f"step {k - 1}")
-        return lines + heads
+        ax.draw_artist(ax.title)
+        canvas.blit(fig.bbox)
+        images.append(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+    return images
 
-    movie = animation.FuncAnimation(fig, draw, frames=steps, blit=False)
-    writer: Any
-    if path.lower().endswith(".mp4"):
-        if not animation.FFMpegWriter.isAvailable():
-            raise RuntimeError("writing .mp4 needs ffmpeg on PATH; write a .gif instead")
-        writer = animation.FFMpegWriter(fps=fps)
-    else:
-        writer = animation.PillowWriter(fps=fps)
-    movie.save(path, writer=writer)
-    return path
+
+def _write_gif(images: list[np.ndarray], path: str, fps: int) -> None:
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise ImportError("writing a GIF needs Pillow: pip install 'fastgd[plot]'") from None
+    # One palette (from the last, fullest frame) for all frames: unchanged pixels keep
+    # their index, so Pillow stores only what changed between frames.
+    palette = Image.fromarray(images[-1]).quantize(colors=128)
+    frames = [Image.fromarray(im).quantize(palette=palette) for im in images]
+    # Hold the last frame for a second so the end of the race can be seen.
+    durations = [round(1000 / fps)] * (len(frames) - 1) + [1000]
+    frames[0].save(
+        path, save_all=True, append_images=frames[1:], duration=durations, loop=0, optimize=True
+    )
+
+
+def _ffmpeg() -> str | None:
+    import shutil
+
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    try:
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def _write_mp4(images: list[np.ndarray], path: str, fps: int, ffmpeg: str) -> None:
+    import subprocess
+
+    h, w = images[0].shape[:2]
+    cmd = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24"]
+    cmd += ["-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
+    # H.264 in yuv420p needs even sides; pad by a pixel where one is odd.
+    cmd += ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p", path]
+    frames = b"".join(im.tobytes() for im in images)
+    done = subprocess.run(cmd, input=frames, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"ffmpeg failed writing {path}: {done.stderr.decode(errors='replace')}")
 
 
 def sweep(result: SweepResult, ax: Any = None) -> Any:
