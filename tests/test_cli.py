@@ -1,4 +1,4 @@
-"""python -m fastgd: demo, race and list."""
+"""python -m fastgd: demo, race, list and bench."""
 
 from __future__ import annotations
 
@@ -97,3 +97,16 @@ def test_bad_arguments_exit_with_a_message(argv, match, capsys):
         main(argv)
     assert exc.value.code == 2
     assert match in capsys.readouterr().err
+
+
+def test_bench_quick_prints_a_row_per_case(monkeypatch, capsys):
+    from fastgd import benchmarks
+
+    monkeypatch.setattr(benchmarks, "PAUSE", 0.0)
+    assert main(["bench", "--quick"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:2] == ["case", "fastgd"]
+    assert len(lines) == 1 + 5
+    for line in lines[1:]:
+        assert line.endswith("x")
+        assert float(line.split()[-1].rstrip("x")) > 0

@@ -29,12 +29,10 @@ minimize_config config_from(std::size_t max_iter, double tol, double gtol, bool 
 }
 
 py::tuple to_python(minimize_output& out, std::size_t d) {
-    py::array_t<double> path(
-        std::vector<py::ssize_t>{static_cast<py::ssize_t>(out.losses.size()), static_cast<py::ssize_t>(d)});
-    std::copy(out.path.begin(), out.path.end(), path.mutable_data());
-    return py::make_tuple(to_numpy(out.x.data(), d), out.fun, out.nit, to_string(out.status), path,
-                          to_numpy(out.losses.data(), out.losses.size()),
-                          to_numpy(out.grad_norms.data(), out.grad_norms.size()));
+    const auto rows = static_cast<py::ssize_t>(out.losses.size());
+    return py::make_tuple(to_numpy(out.x.data(), d), out.fun, out.nit, to_string(out.status),
+                          adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(d)}),
+                          adopt(std::move(out.losses), {rows}), adopt(std::move(out.grad_norms), {rows}));
 }
 
 py::array_t<double> to_array(const double* x, std::size_t d) {

@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "fastgd/rule_params.hpp"
 #include "fastgd/schedule.hpp"
@@ -26,6 +28,16 @@ py::array_t<T> to_numpy(const T* data, std::size_t n) {
     py::array_t<T> out(static_cast<py::ssize_t>(n));
     std::copy(data, data + n, out.mutable_data());
     return out;
+}
+
+/// A NumPy array of the given shape that takes over a vector's buffer: no copy, and
+/// no fresh pages to fault in (long recorded paths are megabytes).
+template <typename T>
+py::array_t<T> adopt(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
+    if (v.size() < v.capacity() / 2) v.shrink_to_fit();  // a generous reservation, little used
+    auto* owned = new std::vector<T>(std::move(v));
+    py::capsule free_when_done(owned, [](void* ptr) { delete static_cast<std::vector<T>*>(ptr); });
+    return py::array_t<T>(std::move(shape), owned->data(), free_when_done);
 }
 
 /// A stop check for C++ loops running with the GIL released: takes the GIL and runs

@@ -72,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     race_p.add_argument("--frames", type=int, default=60)
     sub.add_parser("list", help="list the objectives and optimizers")
+    bench = sub.add_parser("bench", help="time fastgd against its NumPy reference, as a table")
+    bench.add_argument(
+        "--quick", action="store_true", help="smaller problems, fewer rounds (about 15 s)"
+    )
     args = parser.parse_args(argv)
 
     if args.command == "demo":
@@ -86,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _race(args, parser)
     elif args.command == "list":
         _list()
+    elif args.command == "bench":
+        from . import benchmarks
+
+        benchmarks.run(quick=args.quick, stream=sys.stdout)
     return 0
 
 

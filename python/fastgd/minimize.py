@@ -287,18 +287,16 @@ def sweep_lr(
     optimizer: str = "gd",
     max_iter: int = 200,
     tol: float | None = None,
+    momentum: float = 0.9,
 ) -> SweepResult:
-    """Run ``optimizer`` from x0 once per learning rate (in parallel for built-ins)
-    and return the final value per rate, marking the runs that diverged."""
+    """Run ``optimizer`` from x0 once per learning rate (all at once on C++ threads
+    for built-ins) and return the final value per rate, marking the runs that diverged."""
     rates = np.asarray(lrs, dtype=np.float64)
     if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates) & (rates > 0)):
         raise ValueError("lrs must be a non-empty 1-D array of finite numbers > 0")
     if not isinstance(optimizer, str):
         raise TypeError("optimizer must be a name here (each run gets its own learning rate)")
-    results = [
-        r
-        for lr in rates
-        for r in race(objective, x0, [optimizer], lr=float(lr), max_iter=max_iter, tol=tol)
-    ]
+    specs: list[tuple[Any, str | Optimizer, float]] = [(x0, optimizer, float(lr)) for lr in rates]
+    results = _many(objective, specs, momentum, max_iter, tol, None, True)
     final = np.array([np.inf if r.status == "diverged" else r.fun for r in results])
     return SweepResult(rates, final, [r.status for r in results], results)

@@ -305,3 +305,18 @@ class OptimizerReference:
             else:
                 p -= mhat * dt(lr)
         return p
+
+
+def descent_path(objective: Any, x0: Array, optimizer: Optimizer, steps: int) -> Array:
+    """``steps`` steps of ``optimizer``'s rule from x0 on a registered objective, with
+    no stopping rule; the path, shape (steps + 1, d). The loop of fastgd.minimize."""
+    from .objectives import get
+
+    f = get(objective)
+    rule = OptimizerReference(optimizer.kind, **optimizer._hyper)
+    x = np.array(x0, dtype=np.float64)
+    path = [x.copy()]
+    for _ in range(steps):
+        rule.step(x, f.grad(x))
+        path.append(x.copy())
+    return np.array(path)

@@ -6,6 +6,7 @@
 /// finite or runs away ("diverged": dome and hill end here, never as NaN), or the
 /// objective or the poller asks ("stopped").
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -59,6 +60,12 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         out.losses.push_back(f);
         out.grad_norms.push_back(norm(g));
     };
+    if (c.record) {  // room for 2^20 steps (for d = 2, 16 MB of path): no regrowth in most runs
+        const std::size_t rows = std::min<std::size_t>(c.max_iter, std::size_t{1} << 20) + 1;
+        out.path.reserve(rows * d);
+        out.losses.reserve(rows);
+        out.grad_norms.reserve(rows);
+    }
     double f = value_and_grad(out.x.data(), g.data());
     if (stop) {
         out.status = fit_status::stopped;

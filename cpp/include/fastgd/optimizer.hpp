@@ -13,6 +13,7 @@
 
 #include "fastgd/buffer.hpp"
 #include "fastgd/dispatch.hpp"
+#include "fastgd/power_sequence.hpp"
 #include "fastgd/rule_params.hpp"
 #include "fastgd/threads.hpp"
 
@@ -62,6 +63,10 @@ public:
         T* s[3] = {nullptr, nullptr, nullptr};
         for (std::size_t i = 0; i < state_.size(); ++i) s[i] = state_[i].data();
         const auto apply = kernels_for<T>().apply_rule;
+        if (n <= (std::size_t{1} << 16)) {  // one block: the common small case, called directly
+            apply(params_, k, p, grad, s[0], s[1], s[2], n);
+            return;
+        }
         constexpr std::size_t block = std::size_t{1} << 16;
         const std::size_t n_blocks = (n + block - 1) / block;
         // Element-wise: any split gives the same result; threads only pay off on long arrays.
@@ -107,14 +112,14 @@ private:
             case rule_kind::adadelta:
                 break;
             case rule_kind::adam:
-                k.a = lr / (1.0 - std::pow(o.beta1, t));
-                k.b = std::sqrt(1.0 - std::pow(o.beta2, t));
+                k.a = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
+                k.b = std::sqrt(1.0 - beta2_power_.at(o.beta2, steps_));
                 break;
             case rule_kind::adagrad:
                 k.lr = lr / (1.0 + (t - 1.0) * o.lr_decay);
                 break;
             case rule_kind::adamax:
-                k.a = lr / (1.0 - std::pow(o.beta1, t));
+                k.a = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
                 break;
             case rule_kind::nadam: {
                 const double mu = o.beta1 * (1.0 - 0.5 * std::pow(0.96, t * o.momentum_decay));
@@ -122,14 +127,15 @@ private:
                 mu_product_ *= mu;
                 k.a = lr * (1.0 - mu) / (1.0 - mu_product_);
                 k.b = lr * mu_next / (1.0 - mu_product_ * mu_next);
-                k.c = 1.0 - std::pow(o.beta2, t);
+                k.c = 1.0 - beta2_power_.at(o.beta2, steps_);
                 break;
             }
             case rule_kind::radam: {
-                const double bc2 = 1.0 - std::pow(o.beta2, t);
+                const double beta2_t = beta2_power_.at(o.beta2, steps_);
+                const double bc2 = 1.0 - beta2_t;
                 const double rho_inf = 2.0 / (1.0 - o.beta2) - 1.0;
-                const double rho_t = rho_inf - 2.0 * t * std::pow(o.beta2, t) / bc2;
-                k.a = 1.0 - std::pow(o.beta1, t);
+                const double rho_t = rho_inf - 2.0 * t * beta2_t / bc2;
+                k.a = 1.0 - beta1_power_.at(o.beta1, steps_);
                 k.rectify = rho_t > 5.0;
                 if (k.rectify)
                     k.b = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
@@ -147,6 +153,7 @@ private:
     std::size_t steps_ = 0;
     std::size_t size_ = 0;
     double mu_product_ = 1.0;
+    power_sequence beta1_power_, beta2_power_;
 };
 
 }  // namespace fastgd
