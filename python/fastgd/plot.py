@@ -176,7 +176,14 @@ def losses(
     if log:
         # Log where every value is positive; else symmetric log, so an unbounded
         # descent (values to -1e12) does not flatten the rest into a line.
-        ax.set_yscale("log") if positive else ax.set_yscale("symlog", linthresh=1.0)
+        if positive:
+            ax.set_yscale("log")
+        else:
+            from matplotlib.ticker import SymmetricalLogLocator
+
+            ax.set_yscale("symlog", linthresh=1.0)
+            # A label every third decade: every decade crowds a range like -1e12 .. 1.
+            ax.yaxis.set_major_locator(SymmetricalLogLocator(base=1000.0, linthresh=1.0))
     ax.set_xlabel(unit)
     ax.set_ylabel("loss")
     ax.legend(loc="best", fontsize="small")
