@@ -397,3 +397,93 @@ def test_an_instance_carries_its_hyperparameters_and_is_left_untouched():
     np.testing.assert_allclose(by_instance.coef, want.coef, rtol=1e-10)
     assert by_instance.lr == 0.05
     assert opt.state_dict()["step"] == 0
+
+
+@pytest.mark.parametrize(("optimizer", "batch_size", "lr"), METHODS)
+def test_two_halves_from_coef_init_and_the_state_equal_one_fit(optimizer, batch_size, lr):
+    """Ten epochs, then ten more from where they ended (theta and the rule's state),
+    equal twenty at once: what warm starts and partial_fit build on. Shuffles are
+    keyed by epoch, so the second half runs without shuffling (each half restarts
+    its epoch count); the same holds for the one long fit."""
+    from fastgd.linear_regression import fit_settings, run_fit
+
+    X, y, _ = make_regression(200, 4, intercept=0.5)
+    settings_ = fit_settings(
+        200, optimizer, lr, 0.9, batch_size, 20, None, True, 0.0, False, True,
+        "stream",
+    )
+    whole, _ = run_fit(X, y, settings_, 0)
+    import dataclasses
+
+    half = dataclasses.replace(settings_, max_iter=10)
+    first, state = run_fit(X, y, half, 0)
+    theta0 = np.append(first.coef, first.intercept)
+    second, _ = run_fit(X, y, half, 0, theta0=theta0, state=state, lr=first.lr)
+    np.testing.assert_array_equal(second.coef, whole.coef)
+    assert second.intercept == whole.intercept
+    np.testing.assert_array_equal(second.losses, whole.losses[10:])
+
+
+def test_coef_init_and_intercept_init_start_the_descent():
+    X, y, _ = make_regression(200, 3, intercept=2.0)
+    coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
+    fit = fastgd.fit_least_squares(
+        X, y, optimizer="gd", lr=0.01, max_iter=5, coef_init=coef, intercept_init=intercept
+    )
+    assert fit.losses[0] == pytest.approx(np.mean((X @ coef + intercept - y) ** 2))
+    np.testing.assert_allclose(fit.coef, coef, atol=1e-6)
+    cold = fastgd.fit_least_squares(X, y, optimizer="gd", lr=0.01, max_iter=5)
+    assert cold.losses[0] == pytest.approx(np.mean(y**2))
+    # Mini-batch runs compute the initial loss from theta, not mean(y^2).
+    sgd = fastgd.fit_least_squares(
+        X, y, optimizer="sgd", lr=0.01, batch_size=8, max_iter=1, coef_init=coef, intercept_init=intercept
+    )
+    assert sgd.losses[0] == pytest.approx(fit.losses[0])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(coef_init=[1.0, 2.0]), ValueError, "coef_init"),
+        (dict(coef_init=[np.nan, 0.0, 0.0]), ValueError, "coef_init"),
+        (dict(intercept_init="a"), TypeError, "intercept_init"),
+        (dict(intercept_init=1.0, fit_intercept=False), ValueError, "intercept_init needs"),
+        (dict(callback=3), TypeError, "callback must be callable"),
+    ],
+)
+def test_init_and_callback_arguments_are_checked(kwargs, error, match):
+    X, y, _ = make_regression(50, 3)
+    with pytest.raises(error, match=match):
+        fastgd.fit_least_squares(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 16])
+def test_callback_sees_every_epoch_and_can_stop_the_fit(batch_size):
+    X, y, _ = make_regression(120, 3, intercept=1.0)
+    seen = []
+
+    def watch(epoch, loss, coef):
+        seen.append((epoch, loss, coef))
+        return epoch == 4
+
+    fit = fastgd.fit_least_squares(
+        X, y, optimizer="sgd", lr=0.01, batch_size=batch_size, max_iter=50, callback=watch,
+        random_state=0,
+    )
+    assert fit.status == "stopped"
+    assert fit.n_iter == 4
+    assert "stopped by the callback" in fit.message
+    assert [e for e, _, _ in seen] == [1, 2, 3, 4]
+    np.testing.assert_allclose([loss for _, loss, _ in seen], fit.losses[1:])
+    np.testing.assert_array_equal(seen[-1][2], fit.coef)
+    assert seen[-1][2].shape == (3,)
+
+
+def test_callback_exceptions_propagate():
+    X, y, _ = make_regression(60, 2)
+
+    def boom(epoch, loss, coef):
+        raise RuntimeError("from the callback")
+
+    with pytest.raises(RuntimeError, match="from the callback"):
+        fastgd.fit_least_squares(X, y, optimizer="sgd", lr=0.01, batch_size=4, callback=boom)

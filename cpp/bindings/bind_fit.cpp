@@ -1,6 +1,11 @@
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "common.hpp"
 #include "fastgd/fit_least_squares.hpp"
 #include "fastgd/threads.hpp"
+#include "optimizer_state.hpp"
 
 namespace fastgd::bindings {
 namespace {
@@ -8,7 +13,8 @@ namespace {
 template <typename T>
 py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, std::size_t max_iter,
               double tol, bool intercept, double l2, bool shuffle, std::uint64_t seed, bool record,
-              bool use_gram, const std::string& kind, const py::dict& hyper, bool lr_auto) {
+              bool use_gram, const std::string& kind, const py::dict& hyper, bool lr_auto,
+              const py::object& theta0, const py::object& state, const py::object& callback) {
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), intercept};
     fit_config c;
@@ -26,18 +32,49 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
     c.rule = rule_params_from(kind, hyper);
     c.lr_auto = lr_auto;
     c.n_threads = get_num_threads();
+
+    std::vector<T> theta;
+    if (!theta0.is_none()) {
+        const auto t = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(theta0);
+        if (!t || t.ndim() != 1 || static_cast<std::size_t>(t.size()) != A.p())
+            throw py::value_error("theta0 must be a 1-D array of " + std::to_string(A.p()) + " values");
+        theta.assign(t.data(), t.data() + t.size());
+    }
+    std::unique_ptr<optimizer<T>> rule;
+    if (state.is_none()) {
+        rule = std::make_unique<optimizer<T>>(c.rule);
+    } else {
+        const auto s = state.cast<py::tuple>();
+        rule = import_optimizer_state<T>(c.rule, s[0].cast<std::size_t>(), s[1].cast<double>(),
+                                         s[2].cast<py::list>(), s[3].cast<std::size_t>());
+        if (rule->size() != 0 && rule->size() != A.p())
+            throw py::value_error("the optimizer state is for " + std::to_string(rule->size()) +
+                                  " parameters, the fit has " + std::to_string(A.p()));
+    }
+    // callback(epoch, loss, theta) with the GIL; a true result stops the fit, and an
+    // exception stops it and propagates (PyErr stays set).
+    auto on_epoch = [&callback](std::size_t epoch, double loss, const std::vector<T>& th) {
+        if (callback.is_none()) return false;
+        py::gil_scoped_acquire gil;
+        try {
+            return bool(py::bool_(callback(epoch, loss, to_numpy(th.data(), th.size()))));
+        } catch (py::error_already_set& e) {
+            e.restore();
+            return true;
+        }
+    };
     interrupt_poller poller(python_signal_check());
     fit_output<T> out;
     {
         // Safe without the GIL: X and y are held alive by this frame and only read;
-        // the poller takes the GIL back to check for Ctrl-C.
+        // the poller and the callback take the GIL back.
         py::gil_scoped_release release;
-        out = fit_least_squares(A, c, poller);
+        out = fit_least_squares(A, c, poller, *rule, std::move(theta), on_epoch);
     }
     if (out.status == fit_status::stopped && PyErr_Occurred()) throw py::error_already_set();
     return py::make_tuple(to_numpy(out.theta.data(), out.theta.size()),
                           to_numpy(out.losses.data(), out.losses.size()), out.n_iter, to_string(out.status),
-                          lr_auto ? out.lr : lr);
+                          lr_auto ? out.lr : lr, export_optimizer_state(*rule));
 }
 
 template <typename T>
@@ -45,7 +82,8 @@ void define_for(py::module_& m) {
     m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("lr"),
           py::arg("batch_size"), py::arg("max_iter"), py::arg("tol"), py::arg("intercept"), py::arg("l2"),
           py::arg("shuffle"), py::arg("seed"), py::arg("record"), py::arg("use_gram"), py::arg("kind"),
-          py::arg("hyper"), py::arg("lr_auto") = false);
+          py::arg("hyper"), py::arg("lr_auto") = false, py::arg("theta0") = py::none(),
+          py::arg("state") = py::none(), py::arg("callback") = py::none());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "optimizer_state.hpp"
 #include "fastgd/optimizer.hpp"
 #include "fastgd/threads.hpp"
 
@@ -143,8 +144,8 @@ public:
 
     /// (steps, mu_product, [state arrays]) as copies; None before the first step.
     py::object state() const {
-        if (f32_) return export_state(*f32_);
-        if (f64_) return export_state(*f64_);
+        if (f32_) return export_optimizer_state(*f32_);
+        if (f64_) return export_optimizer_state(*f64_);
         return py::none();
     }
 
@@ -153,9 +154,9 @@ public:
                     std::size_t size) {
         reset();
         if (dtype.is(py::dtype::of<float>()))
-            f32_ = import_state<float>(steps, mu_product, arrays, size);
+            f32_ = import_optimizer_state<float>(params_, steps, mu_product, arrays, size);
         else
-            f64_ = import_state<double>(steps, mu_product, arrays, size);
+            f64_ = import_optimizer_state<double>(params_, steps, mu_product, arrays, size);
     }
 
 private:
@@ -179,28 +180,6 @@ private:
             py::gil_scoped_release release;
             opt->step(p, g, n, lr, threads);
         }
-    }
-
-    template <typename T>
-    static py::object export_state(const optimizer<T>& opt) {
-        py::list arrays;
-        for (const auto& s : opt.state()) arrays.append(to_numpy(s.data(), s.size()));
-        return py::make_tuple(opt.steps(), opt.mu_product(), arrays, opt.size());
-    }
-
-    template <typename T>
-    std::unique_ptr<optimizer<T>> import_state(std::size_t steps, double mu_product, const py::list& arrays,
-                                               std::size_t size) {
-        std::vector<state_vector<T>> state;
-        for (const auto& a : arrays) {
-            const auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
-            if (!arr || static_cast<std::size_t>(arr.size()) != size)
-                throw py::value_error("state arrays must match the parameters' size");
-            state.emplace_back(arr.data(), arr.data() + arr.size());
-        }
-        auto opt = std::make_unique<optimizer<T>>(params_);
-        opt->restore(steps, mu_product, std::move(state), size);
-        return opt;
     }
 
     rule_params params_;

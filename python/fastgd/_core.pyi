@@ -1,4 +1,5 @@
 # Type stub for the compiled module (cpp/bindings/). Private: use the fastgd package.
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,12 @@ def fit_least_squares(
     kind: str,
     hyper: dict[str, Any],
     lr_auto: bool = ...,
-) -> tuple[NDArray[Any], NDArray[np.float64], int, str, float]: ...
+    theta0: NDArray[Any] | None = ...,
+    state: tuple[int, float, list[NDArray[Any]], int] | None = ...,
+    callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
+) -> tuple[
+    NDArray[Any], NDArray[np.float64], int, str, float, tuple[int, float, list[NDArray[Any]], int]
+]: ...
 
 class GradNeedsConversion(ValueError): ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -27,13 +28,20 @@ OPTIMIZER_NAMES = sorted(set(LECTURE_METHODS) | set(RULES))
 DEFAULT_LR = 0.01
 
 
-def resolve_optimizer(optimizer: Any, lr: Any, momentum: Any) -> tuple[str, Optimizer, bool]:
+def resolve_optimizer(
+    optimizer: Any, lr: Any, momentum: Any, params: dict[str, Any] | None = None
+) -> tuple[str, Optimizer, bool]:
     """(display name, the rule with its hyperparameters, lr is "auto") from what
-    fit_least_squares was given. The rule's lr is the fit's learning rate."""
+    fit_least_squares was given. The rule's lr is the fit's learning rate; ``params``
+    are a named rule's other hyperparameters (torch.optim's names, e.g. betas)."""
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(f"optimizer_params must be a dict or None, got {type(params).__name__}")
     lr_auto = isinstance(lr, str)
     if lr_auto and lr != "auto":
         raise ValueError(f"lr must be a number > 0 or 'auto', got {lr!r}")
     if isinstance(optimizer, Optimizer):
+        if params:
+            raise ValueError("optimizer_params is for a named optimizer; set them on the instance")
         name = type(optimizer).__name__.lower()
         hyper = optimizer.hyperparameters
         if name == "sgd" and hyper["momentum"] > 0:  # name it as the lecture does
@@ -59,9 +67,9 @@ def resolve_optimizer(optimizer: Any, lr: Any, momentum: Any) -> tuple[str, Opti
                     raise ValueError(
                         f"momentum must be in (0, 1) for optimizer={name!r}, got {momentum!r}"
                     )
-            rule = SGD(lr=rule_lr, momentum=beta, nesterov=nesterov)
+            rule = _build(SGD, name, dict(lr=rule_lr, momentum=beta, nesterov=nesterov), params)
         else:
-            rule = RULES[name](lr=rule_lr)
+            rule = _build(RULES[name], name, dict(lr=rule_lr), params)
     else:
         raise TypeError(
             f"optimizer must be a name ({', '.join(OPTIMIZER_NAMES)}) or a fastgd optimizer instance, "
@@ -75,6 +83,21 @@ def resolve_optimizer(optimizer: Any, lr: Any, momentum: Any) -> tuple[str, Opti
     if not lr_auto and not isinstance(rule.hyperparameters["lr"], Schedule) and not rule.lr > 0:
         raise ValueError(f"lr must be a finite number > 0, got {rule.lr!r}")
     return name, rule, lr_auto
+
+
+def _build(
+    cls: type[Optimizer], name: str, given: dict[str, Any], params: dict[str, Any] | None
+) -> Optimizer:
+    extra = dict(params or {})
+    clash = sorted(set(extra) & set(given))
+    if clash:
+        raise ValueError(
+            f"optimizer_params may not set {', '.join(clash)}: they are arguments of their own"
+        )
+    try:
+        return cls(**given, **extra)
+    except TypeError as exc:  # an unknown keyword: name the optimizer and what it takes
+        raise TypeError(f"optimizer_params for {name!r}: {exc}") from None
 
 
 GRADIENT_MODES = ("auto", "stream", "gram")
@@ -99,7 +122,7 @@ class FitResult:
         loss, then one after every epoch. Empty when ``record=False``.
     n_iter : int
         Epochs run (for full-batch methods, steps).
-    status : {"converged", "max_iter", "diverged"}
+    status : {"converged", "max_iter", "diverged", "stopped"}
     message : str
     lr : float
         The learning rate used (the one ``lr="auto"`` picked, if so).
@@ -167,6 +190,8 @@ def _message(status: str, n_iter: int, tol: float, max_iter: int, lr: float) -> 
         return f"converged: theta changed by less than tol={tol:g} in epoch {n_iter}"
     if status == "max_iter":
         return f"reached max_iter={max_iter} epochs before theta changed by less than tol={tol:g}"
+    if status == "stopped":
+        return f"stopped by the callback after epoch {n_iter}"
     return f"diverged in epoch {n_iter}: the loss or theta became infinite, NaN or exploded with lr={lr:g}"
 
 
@@ -185,11 +210,14 @@ def fit_least_squares(
     momentum: float = 0.9,
     record: bool = True,
     gradient: Literal["auto", "stream", "gram"] = "auto",
+    coef_init: ArrayLike | None = None,
+    intercept_init: float | None = None,
+    callback: Callable[[int, float, np.ndarray], Any] | None = None,
 ) -> FitResult:
     r"""Fit linear regression by gradient descent, the whole loop in C++.
 
     Minimises :math:`J(w, b) = \frac1n \sum_i (x_i \cdot w + b - y_i)^2 + l_2 \|w\|^2`
-    from :math:`w = 0, b = 0`.
+    from :math:`w = 0, b = 0` (or ``coef_init``, ``intercept_init``).
 
     Parameters
     ----------
@@ -234,6 +262,13 @@ def fit_least_squares(
     gradient : {"auto", "stream", "gram"}
         Full batch only: "stream" reads X every step; "gram" forms X^T X and X^T y once
         (in one pass) and then costs O(d^2) a step; "auto" picks the faster.
+    coef_init : array_like (d,), optional
+        Start from these weights instead of 0.
+    intercept_init : float, optional
+        Start from this bias instead of 0 (needs ``fit_intercept``).
+    callback : callable, optional
+        ``callback(epoch, loss, coef)`` after every epoch (``coef`` a copy of w);
+        returning True stops the fit (status "stopped"); its exceptions propagate.
 
     Returns
     -------
@@ -252,70 +287,194 @@ def fit_least_squares(
     v.require_finite(Xa, "X")
     v.require_finite(ya, "y")
 
-    name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
+    settings = fit_settings(
+        n,
+        optimizer,
+        lr,
+        momentum,
+        batch_size,
+        max_iter,
+        tol,
+        fit_intercept,
+        l2,
+        shuffle,
+        record,
+        gradient,
+    )
+    seed = v.seed_from(random_state)
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    theta0 = _initial_theta(coef_init, intercept_init, d, settings.fit_intercept, Xa.dtype)
+    on_epoch = None
+    if callback is not None:
+        user = callback
 
+        def on_epoch(epoch: int, loss: float, theta: np.ndarray) -> Any:
+            return user(epoch, loss, theta[:d].copy())
+
+    fit, _ = run_fit(Xa, ya, settings, seed, theta0=theta0, on_epoch=on_epoch)
+    if fit.status == "diverged":
+        warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
+    return fit
+
+
+def _initial_theta(
+    coef_init: ArrayLike | None,
+    intercept_init: float | None,
+    d: int,
+    fit_intercept: bool,
+    dtype: np.dtype[Any],
+) -> np.ndarray | None:
+    """[w0, b0] for the core, or None to start from zeros."""
+    if coef_init is None and intercept_init is None:
+        return None
+    theta = np.zeros(d + int(fit_intercept), dtype=dtype)
+    if coef_init is not None:
+        theta[:d] = v.vector(coef_init, "coef_init", d, dtype, "X has n_features =")
+    if intercept_init is not None:
+        if not fit_intercept:
+            raise ValueError("intercept_init needs fit_intercept=True")
+        theta[d] = v.real_number(intercept_init, "intercept_init")
+    v.require_finite(theta, "coef_init and intercept_init")
+    return theta
+
+
+OptimizerState = tuple[int, float, list[np.ndarray], int]
+
+
+@dataclass(frozen=True)
+class FitSettings:
+    """A fit's checked arguments (fit_settings), as run_fit takes them."""
+
+    name: str
+    rule: Optimizer
+    lr_auto: bool
+    batch: int | None
+    max_iter: int
+    tol: float  # -1: never
+    fit_intercept: bool
+    l2: float
+    shuffle: bool
+    record: bool
+    gradient: str
+
+
+def fit_settings(
+    n: int,
+    optimizer: Any,
+    lr: Any,
+    momentum: Any,
+    batch_size: Any,
+    max_iter: Any,
+    tol: Any,
+    fit_intercept: Any,
+    l2: Any,
+    shuffle: Any,
+    record: Any,
+    gradient: Any,
+    optimizer_params: dict[str, Any] | None = None,
+) -> FitSettings:
+    """Check fit_least_squares' arguments (for n rows), each error naming its argument."""
+    name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum, optimizer_params)
     batch: int | None = None if batch_size is None else v.integer(batch_size, "batch_size", 1)
     if name == "gd" and batch is not None and batch < n:
         raise ValueError(
             f"optimizer='gd' is full-batch gradient descent; use optimizer='sgd' for batch_size={batch}"
         )
-    full_batch = batch is None or batch >= n
-    max_iter_ = v.integer(max_iter, "max_iter", 0, maximum=2**63 - 1)
-    tol_ = -1.0 if tol is None else v.nonnegative(tol, "tol")
-    fit_intercept_ = v.boolean(fit_intercept, "fit_intercept")
-    l2_ = v.nonnegative(l2, "l2")
-    shuffle_ = v.boolean(shuffle, "shuffle")
-    record_ = v.boolean(record, "record")
     if gradient not in GRADIENT_MODES:
         raise ValueError(f"gradient must be one of {GRADIENT_MODES}, got {gradient!r}")
-    if gradient == "gram" and not full_batch:
+    if gradient == "gram" and not (batch is None or batch >= n):
         raise ValueError("gradient='gram' needs full-batch descent (batch_size=None)")
-
-    seed = v.seed_from(random_state)
-    # Full batch: the core finds 1/L itself (from the Gram form when it builds one).
-    auto_in_core = lr_auto and full_batch
-    lr_ = (
-        0.0 if auto_in_core else (_auto_lr(Xa, fit_intercept_, l2_, batch) if lr_auto else rule.lr)
+    return FitSettings(
+        name,
+        rule,
+        lr_auto,
+        batch,
+        v.integer(max_iter, "max_iter", 0, maximum=2**63 - 1),
+        -1.0 if tol is None else v.nonnegative(tol, "tol"),
+        v.boolean(fit_intercept, "fit_intercept"),
+        v.nonnegative(l2, "l2"),
+        v.boolean(shuffle, "shuffle"),
+        v.boolean(record, "record"),
+        gradient,
     )
 
-    p = d + int(fit_intercept_)
+
+def run_fit(
+    Xa: np.ndarray,
+    ya: np.ndarray,
+    settings: FitSettings,
+    seed: int,
+    theta0: np.ndarray | None = None,
+    state: OptimizerState | None = None,
+    on_epoch: Callable[[int, float, np.ndarray], Any] | None = None,
+    lr: float | None = None,
+) -> tuple[FitResult, OptimizerState]:
+    """The fit on checked arrays (X float32/64 C-contiguous, y of X's dtype): the core
+    call and its result, and the rule's state after it (to continue from, as
+    partial_fit does). ``on_epoch(epoch, loss, theta)`` sees theta = [w, b];
+    ``lr`` fixes the learning rate (a partial_fit's, found on its first batch).
+    Warns nothing: the caller decides."""
+    f = settings
+    rule, batch, max_iter, tol, fit_intercept, l2 = (
+        f.rule,
+        f.batch,
+        f.max_iter,
+        f.tol,
+        f.fit_intercept,
+        f.l2,
+    )
+    n, d = Xa.shape
+    full_batch = batch is None or batch >= n
+    # Full batch: the core finds 1/L itself (from the Gram form when it builds one).
+    auto_in_core = f.lr_auto and full_batch and lr is None
+    if lr is not None:
+        lr_ = lr
+    elif auto_in_core:
+        lr_ = 0.0
+    else:
+        lr_ = _auto_lr(Xa, fit_intercept, l2, batch) if f.lr_auto else rule.lr
+    p = d + int(fit_intercept)
     if not full_batch:
         mode = "batch"
-    elif gradient == "auto":
-        mode = "gram" if _gram_is_faster(n, p, max_iter_) else "stream"
+    elif f.gradient == "auto":
+        mode = "gram" if _gram_is_faster(n, p, max_iter) else "stream"
     else:
-        mode = gradient
+        mode = f.gradient
 
-    theta, losses, n_iter, status, lr_ = _core.fit_least_squares(
+    theta, losses, n_iter, status, lr_, state_out = _core.fit_least_squares(
         Xa,
         ya,
         lr_,
         0 if full_batch or batch is None else batch,
-        max_iter_,
-        tol_,
-        fit_intercept_,
-        l2_,
-        shuffle_,
+        max_iter,
+        tol,
+        fit_intercept,
+        l2,
+        f.shuffle,
         seed,
-        record_,
+        f.record,
         mode == "gram",
         rule.kind,
         rule._core_hyper(),
         auto_in_core,
+        theta0,
+        state,
+        on_epoch,
     )
-    if status == "diverged" and n_iter == 0:
+    if status == "diverged" and n_iter == 0 and theta0 is None:
         raise ValueError(
             f"the initial loss mean(y^2) is not finite in {Xa.dtype}: y is too large to square; rescale X and y"
         )
-    message = _message(status, n_iter, tol_, max_iter_, lr_)
+    message = _message(status, n_iter, tol, max_iter, lr_)
     if status == "diverged":
-        L = _lipschitz(Xa, fit_intercept_, l2_)
+        L = _lipschitz(Xa, fit_intercept, l2)
         safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.3g}" if L > 0 else ""
         message += f"; the learning rate is likely too large: {safe} (lr='auto' picks a safe one)"
-        warnings.warn(message, DivergenceWarning, stacklevel=2)
     coef = theta[:d].copy()
-    intercept = float(theta[d]) if fit_intercept_ else 0.0
-    return FitResult(coef, intercept, losses, int(n_iter), status, message, lr_, name, mode)
+    intercept = float(theta[d]) if fit_intercept else 0.0
+    fit = FitResult(coef, intercept, losses, int(n_iter), status, message, lr_, f.name, mode)
+    return fit, state_out
 
 
 @overload

@@ -208,15 +208,30 @@ double least_squares_lipschitz_auto(const design<T>& A, double l2, int n_threads
     return least_squares_lipschitz(A, l2, n_threads, F, poller);
 }
 
-/// Runs the descent. A.idx must be nullptr. poller is ticked with the work done.
-template <typename T>
-fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller) {
+/// Never stops the fit: the on_epoch of a fit without a callback.
+struct no_epoch_callback {
+    template <typename T>
+    bool operator()(std::size_t, double, const std::vector<T>&) const {
+        return false;
+    }
+};
+
+/// Runs the descent from theta0 (p values, [w, b]; empty: zeros) with `rule`, whose
+/// state carries over from earlier fits (partial_fit, warm starts) and on to later
+/// ones. on_epoch(epoch, loss, theta) runs after every epoch and returns true to
+/// stop ("stopped"). A.idx must be nullptr. poller is ticked with the work done.
+template <typename T, typename OnEpoch = no_epoch_callback>
+fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller,
+                                optimizer<T>& rule, std::vector<T> theta0 = {},
+                                OnEpoch&& on_epoch = OnEpoch{}) {
     fit_config c = config;
     const std::size_t p = A.p(), n = A.n, d = A.d;
     fit_output<T> out;
-    out.theta.assign(p, T(0));
+    const bool from_zero = theta0.empty();
+    if (from_zero) theta0.assign(p, T(0));
+    if (theta0.size() != p) throw std::invalid_argument("theta0 must have one value per parameter");
+    out.theta = std::move(theta0);
     std::vector<T> previous(p);
-    optimizer<T> rule(c.rule);
     residual_sums<T> sums;
     const bool full_batch = c.batch_size == 0 || c.batch_size >= n;
 
@@ -251,9 +266,9 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
         return detail::scale_to_mean(sums, n, out.theta, d, c.l2);
     };
 
-    // theta starts at 0, so the initial loss is mean(y^2): mini-batch runs need no
-    // pass over X for it (full-batch runs need the gradient anyway).
-    double loss = full_batch ? full_loss_and_grad() : detail::mean_square(A.y, n);
+    // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
+    // over X for it (full-batch runs need the gradient anyway).
+    double loss = full_batch || !from_zero ? full_loss_and_grad() : detail::mean_square(A.y, n);
     const double loss0 = loss;
     const double explode_at = c.explode_factor * (loss0 > 0.0 ? loss0 : 1.0);
     if (c.record) out.losses.push_back(loss);
@@ -314,6 +329,10 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
         if (c.record) out.losses.push_back(loss);
         if (blew_up(loss)) {
             out.status = fit_status::diverged;
+            return out;
+        }
+        if (on_epoch(out.n_iter, loss, out.theta)) {
+            out.status = fit_status::stopped;
             return out;
         }
         if (detail::distance(out.theta, previous) < c.tol) {

@@ -53,7 +53,7 @@ public:
     /// params[0:n] updated in place with grad[0:n] at learning rate lr (this step's
     /// value of the schedule). The first step fixes n; state is allocated then.
     void step(T* p, const T* grad, std::size_t n, double lr, int n_threads = 1) {
-        if (steps_ == 0 && state_.empty()) allocate(n);
+        if (size_ == 0) allocate(n);  // the first step (or the first after a stateless restore)
         if (n != size_)
             throw std::invalid_argument("params has " + std::to_string(n) +
                                         " elements but the optimizer state has " + std::to_string(size_) +
