@@ -409,7 +409,17 @@ def test_two_halves_from_coef_init_and_the_state_equal_one_fit(optimizer, batch_
 
     X, y, _ = make_regression(200, 4, intercept=0.5)
     settings_ = fit_settings(
-        200, optimizer, lr, 0.9, batch_size, 20, None, True, 0.0, False, True,
+        200,
+        optimizer,
+        lr,
+        0.9,
+        batch_size,
+        20,
+        None,
+        True,
+        0.0,
+        False,
+        True,
         "stream",
     )
     whole, _ = run_fit(X, y, settings_, 0)
@@ -436,7 +446,14 @@ def test_coef_init_and_intercept_init_start_the_descent():
     assert cold.losses[0] == pytest.approx(np.mean(y**2))
     # Mini-batch runs compute the initial loss from theta, not mean(y^2).
     sgd = fastgd.fit_least_squares(
-        X, y, optimizer="sgd", lr=0.01, batch_size=8, max_iter=1, coef_init=coef, intercept_init=intercept
+        X,
+        y,
+        optimizer="sgd",
+        lr=0.01,
+        batch_size=8,
+        max_iter=1,
+        coef_init=coef,
+        intercept_init=intercept,
     )
     assert sgd.losses[0] == pytest.approx(fit.losses[0])
 
@@ -467,7 +484,13 @@ def test_callback_sees_every_epoch_and_can_stop_the_fit(batch_size):
         return epoch == 4
 
     fit = fastgd.fit_least_squares(
-        X, y, optimizer="sgd", lr=0.01, batch_size=batch_size, max_iter=50, callback=watch,
+        X,
+        y,
+        optimizer="sgd",
+        lr=0.01,
+        batch_size=batch_size,
+        max_iter=50,
+        callback=watch,
         random_state=0,
     )
     assert fit.status == "stopped"

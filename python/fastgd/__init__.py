@@ -28,11 +28,14 @@ from .optimizers import (
 
 
 def __getattr__(name: str) -> object:
-    # fastgd.plot imports matplotlib: load it on first use, not with fastgd.
-    if name == "plot":
-        import importlib
+    # fastgd.plot imports matplotlib and GDRegressor scikit-learn (when installed):
+    # load them on first use, not with fastgd.
+    import importlib
 
+    if name == "plot":
         return importlib.import_module(".plot", __name__)
+    if name == "GDRegressor":
+        return importlib.import_module(".estimator", __name__).GDRegressor
     raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
 
 
@@ -50,6 +53,7 @@ __all__ = [
     "Adamax",
     "DivergenceWarning",
     "FitResult",
+    "GDRegressor",
     "MinimizeResult",
     "NAdam",
     "Optimizer",

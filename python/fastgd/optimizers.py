@@ -191,6 +191,16 @@ class Optimizer:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
         return f"{type(self).__name__}({args})"
 
+    # Pickling and copying (an estimator's parameter is cloned and pickled): the
+    # hyperparameters and the state, the compiled rule rebuilt from them.
+    def __getstate__(self) -> dict[str, Any]:
+        return {"hyper": dict(self._hyper), "state": self.state_dict()}
+
+    def __setstate__(self, saved: dict[str, Any]) -> None:
+        self._hyper = saved["hyper"]
+        self._core = _core.Optimizer(self.kind, self._core_hyper())
+        self.load_state_dict(saved["state"])
+
 
 class _MomentRule(Optimizer):
     """A rule of the Adam family with no options beyond (lr, betas, eps, weight_decay, maximize)."""
