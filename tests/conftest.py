@@ -1,6 +1,12 @@
 from __future__ import annotations
 
-import numpy as np
+import os
+
+# scikit-learn's check_array_api_input needs SciPy's array API mode, which is read
+# once, when SciPy is first imported: set it before any test imports SciPy.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
+import numpy as np  # noqa: E402
 import pytest
 
 import fastgd
