@@ -80,6 +80,15 @@ void define_for(py::module_& m) {
 void register_least_squares(py::module_& m) {
     define_for<float>(m);
     define_for<double>(m);
+    m.def(
+        "gram_lipschitz",
+        [](const in_array<double>& G, std::size_t d, std::size_t n, double l2) {
+            if (G.ndim() != 2 || G.shape(0) != G.shape(1) || static_cast<std::size_t>(G.shape(0)) < d || n == 0)
+                throw py::value_error("G must be a square matrix of at least d rows, and n > 0");
+            return gram_lipschitz(G.data(), static_cast<std::size_t>(G.shape(0)), d, n, l2);
+        },
+        py::arg("G").noconvert(), py::arg("d"), py::arg("n"), py::arg("l2"),
+        "L of least squares from A^T A (the power iteration of the in-memory fits).");
 }
 
 }  // namespace fastgd::bindings

@@ -130,3 +130,8 @@ def seed_from(random_state: Any) -> int:
     if not 0 <= seed < 2**64:
         raise ValueError(f"random_state must be in [0, 2**64), got {seed}")
     return seed
+
+
+def is_dask_array(x: Any) -> bool:
+    """True for a dask.array.Array, without importing Dask."""
+    return type(x).__module__.startswith("dask.array") and hasattr(x, "chunks")

@@ -189,7 +189,10 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     # --- fitting -------------------------------------------------------------------
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> GDRegressor:
-        """Fit on all of X and y, max_iter epochs at most. Returns self."""
+        """Fit on all of X and y, max_iter epochs at most. Returns self. Dask arrays
+        are fitted where their chunks live (fastgd.distributed)."""
+        if v.is_dask_array(X) or v.is_dask_array(y):
+            return self._fit_dask(X, y)
         Xa, ya = self._check_data(X, y, reset=True)
         settings = self._settings(Xa.shape[0])
         seed = v.seed_from(self.random_state)
@@ -220,10 +223,47 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self._warn(fit, settings, watcher.stopped_early)
         return self
 
+    def _fit_dask(self, X: Any, y: Any) -> GDRegressor:
+        from .distributed import fit_least_squares_dask
+
+        if not v.is_dask_array(X) or X.ndim != 2:
+            raise TypeError("with a Dask y, X must be a 2-D Dask array too")
+        if v.boolean(self.early_stopping, "early_stopping"):
+            raise ValueError("early_stopping is not available for Dask arrays")
+        settings = self._settings(int(X.shape[0]))
+        watcher = _EpochWatcher(self, settings, int(X.shape[1]))
+        theta0 = None
+        if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (X.shape[1],):
+            dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
+            theta0 = self._theta(settings.fit_intercept, dtype)
+        try:
+            fit, _ = fit_least_squares_dask(
+                X,
+                y,
+                settings,
+                v.seed_from(self.random_state),
+                theta0=theta0,
+                on_epoch=watcher.on_epoch_or_none(),
+            )
+        finally:
+            watcher.close()
+        self.n_features_in_ = int(X.shape[1])
+        self._set_fitted(fit, None, int(X.shape[1]))
+        self._partial_calls = 0
+        self.n_iter_ = fit.n_iter
+        self.loss_curve_ = fit.losses
+        self._warn(fit, settings, False)
+        return self
+
     def partial_fit(self, X: ArrayLike, y: ArrayLike) -> GDRegressor:
         """One epoch over this batch of rows, continuing from the coefficients and the
         optimizer state of earlier calls: for data that arrive in pieces or do not fit
         in memory. lr="auto" is found on the first batch and kept. Returns self."""
+        if v.is_dask_array(X) or v.is_dask_array(y):
+            raise TypeError(
+                "partial_fit takes in-memory batches; for a Dask array use fit, or pass its "
+                "chunks one by one (X.blocks[k].compute())"
+            )
         first = not hasattr(self, "coef_")
         Xa, ya = self._check_data(X, y, reset=first)
         settings = dataclasses.replace(self._settings(Xa.shape[0]), max_iter=1, tol=-1.0)
@@ -251,6 +291,14 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def predict(self, X: ArrayLike) -> np.ndarray:
         """X @ coef_ + intercept_."""
         self._require_fitted()
+        if v.is_dask_array(X):  # lazily, chunk by chunk
+            Xd: Any = X
+            if Xd.ndim != 2 or Xd.shape[1] != self.n_features_in_:
+                raise ValueError(
+                    f"X has {Xd.shape[-1]} features, but GDRegressor is expecting "
+                    f"{self.n_features_in_} features as input"
+                )
+            return Xd @ self.coef_ + self.intercept_
         Xa = self._check_data(X, None, reset=False)[0]
         return Xa @ self.coef_ + self.coef_.dtype.type(self.intercept_)
 
@@ -280,7 +328,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         theta = self.coef_.astype(dtype)
         return np.append(theta, dtype.type(self.intercept_)) if fit_intercept else theta
 
-    def _set_fitted(self, fit: FitResult, state: OptimizerState, d: int) -> None:
+    def _set_fitted(self, fit: FitResult, state: OptimizerState | None, d: int) -> None:
         self.coef_ = fit.coef
         self.intercept_ = fit.intercept
         self.lr_ = fit.lr

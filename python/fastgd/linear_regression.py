@@ -169,6 +169,14 @@ def _lipschitz(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:
     return float(_core.least_squares_lipschitz(Xa, fit_intercept, l2))
 
 
+def expected_smoothness(L: float, L_max: float, n: int, b: int) -> float:
+    """The smoothness of a b-row mini-batch gradient in expectation (Gower et al. 2019):
+    between the full Hessian's L (b = n) and the largest single-row one L_max (b = 1)."""
+    if b >= n or n < 2:
+        return L
+    return n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
+
+
 def _auto_lr(Xa: np.ndarray, fit_intercept: bool, l2: float, batch: int | None) -> float:
     """1/L for full batch; for mini-batches of b rows, 1/L_b with the expected
     smoothness L_b = n(b-1)/(b(n-1)) L + (n-b)/(b(n-1)) L_max (Gower et al. 2019),
@@ -178,8 +186,7 @@ def _auto_lr(Xa: np.ndarray, fit_intercept: bool, l2: float, batch: int | None) 
     if batch is not None and batch < n and n > 1:
         row_sq = np.einsum("ij,ij->i", Xa, Xa, dtype=np.float64)
         L_max = 2.0 * (float(row_sq.max()) + (1.0 if fit_intercept else 0.0)) + 2.0 * l2
-        b = batch
-        L = n * (b - 1) / (b * (n - 1)) * L + (n - b) / (b * (n - 1)) * L_max
+        L = expected_smoothness(L, L_max, n, batch)
     if not (L > 0.0 and math.isfinite(L)):
         raise ValueError("lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly")
     return 1.0 / L
@@ -223,6 +230,7 @@ def fit_least_squares(
     ----------
     X : array_like, shape (n, d)
         float32 stays float32; other real dtypes become float64. No NaN or inf.
+        A Dask array is fitted where its chunks live (see fastgd.distributed).
     y : array_like, shape (n,)
     optimizer : str or Optimizer
         The lecture's methods: "gd" and "sgd" take plain steps
@@ -279,13 +287,22 @@ def fit_least_squares(
     DivergenceWarning
         When the run diverged, with the learning rate that would be safe.
     """
-    Xa = v.design_matrix(X)
-    n, d = Xa.shape
-    ya = v.vector(y, "y", n, Xa.dtype, "X has n_samples =")
-    if n == 0:
-        raise ValueError("X has no rows (n_samples = 0)")
-    v.require_finite(Xa, "X")
-    v.require_finite(ya, "y")
+    dask_input = v.is_dask_array(X) or v.is_dask_array(y)
+    if dask_input:  # the data stay on the cluster: fastgd.distributed
+        Xd: Any = X
+        if not v.is_dask_array(Xd) or len(Xd.shape) != 2:
+            raise TypeError("with a Dask y, X must be a 2-D Dask array too")
+        n, d = int(Xd.shape[0]), int(Xd.shape[1])
+        dtype = np.dtype(np.float32 if Xd.dtype == np.float32 else np.float64)
+    else:
+        Xa = v.design_matrix(X)
+        n, d = Xa.shape
+        ya = v.vector(y, "y", n, Xa.dtype, "X has n_samples =")
+        if n == 0:
+            raise ValueError("X has no rows (n_samples = 0)")
+        v.require_finite(Xa, "X")
+        v.require_finite(ya, "y")
+        dtype = Xa.dtype
 
     settings = fit_settings(
         n,
@@ -304,7 +321,7 @@ def fit_least_squares(
     seed = v.seed_from(random_state)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    theta0 = _initial_theta(coef_init, intercept_init, d, settings.fit_intercept, Xa.dtype)
+    theta0 = _initial_theta(coef_init, intercept_init, d, settings.fit_intercept, dtype)
     on_epoch = None
     if callback is not None:
         user = callback
@@ -312,7 +329,12 @@ def fit_least_squares(
         def on_epoch(epoch: int, loss: float, theta: np.ndarray) -> Any:
             return user(epoch, loss, theta[:d].copy())
 
-    fit, _ = run_fit(Xa, ya, settings, seed, theta0=theta0, on_epoch=on_epoch)
+    if dask_input:
+        from .distributed import fit_least_squares_dask
+
+        fit, _ = fit_least_squares_dask(X, y, settings, seed, theta0=theta0, on_epoch=on_epoch)
+    else:
+        fit, _ = run_fit(Xa, ya, settings, seed, theta0=theta0, on_epoch=on_epoch)
     if fit.status == "diverged":
         warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
     return fit

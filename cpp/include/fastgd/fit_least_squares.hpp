@@ -170,29 +170,39 @@ struct small_batch_stepper {
 /// L = largest eigenvalue of the Hessian (2/n) A^T A + 2 l2 I_w of the mean loss,
 /// by power iteration over X (or over the Gram form when one is given). NaN when
 /// the poller asked to stop.
+/// L of least squares from the Gram form G = A^T A (p x p, row-major) of n rows whose
+/// first d parameters carry the l2 penalty. Also what fits on Dask arrays use, with
+/// G added up from the chunks, so both find the same learning rate.
+inline double gram_lipschitz(const double* G, std::size_t p, std::size_t d, std::size_t n, double l2,
+                             interrupt_poller* poller = nullptr) {
+    const double scale = 2.0 / static_cast<double>(n);
+    return largest_eigenvalue(p, [&](const double* v, double* out) {
+        for (std::size_t i = 0; i < p; ++i) {
+            double s = 0.0;
+            for (std::size_t j = 0; j < p; ++j) s += G[i * p + j] * v[j];
+            out[i] = scale * s;
+        }
+        for (std::size_t j = 0; j < d; ++j) out[j] += 2.0 * l2 * v[j];
+        return !(poller && poller->tick(p * p));
+    });
+}
+
 template <typename T>
 double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, const gram_form* F,
                                interrupt_poller& poller) {
     const std::size_t p = A.p();
+    if (F) return gram_lipschitz(F->G.data(), p, A.d, A.n, l2, &poller);
     const double scale = 2.0 / static_cast<double>(A.n);
     residual_sums<T> sums;
     std::vector<T> v_t(p);
     design<T> H = A;
     H.y = nullptr;  // with y = 0 the gradient sums are A^T A v
     return largest_eigenvalue(p, [&](const double* v, double* out) {
-        if (F) {
-            for (std::size_t i = 0; i < p; ++i) {
-                double s = 0.0;
-                for (std::size_t j = 0; j < p; ++j) s += F->G[i * p + j] * v[j];
-                out[i] = scale * s;
-            }
-        } else {
-            for (std::size_t i = 0; i < p; ++i) v_t[i] = static_cast<T>(v[i]);
-            residual_sums_into(H, v_t.data(), n_threads, sums);
-            for (std::size_t i = 0; i < p; ++i) out[i] = scale * sums.grad[i];
-        }
+        for (std::size_t i = 0; i < p; ++i) v_t[i] = static_cast<T>(v[i]);
+        residual_sums_into(H, v_t.data(), n_threads, sums);
+        for (std::size_t i = 0; i < p; ++i) out[i] = scale * sums.grad[i];
         for (std::size_t j = 0; j < A.d; ++j) out[j] += 2.0 * l2 * v[j];
-        return !poller.tick(F ? p * p : A.n * p);
+        return !poller.tick(A.n * p);
     });
 }
 
