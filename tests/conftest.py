@@ -6,7 +6,7 @@ import os
 # once, when SciPy is first imported: set it before any test imports SciPy.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 import pytest
 
 import fastgd
