@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
+from .chunked import chunks_of, fit_chunked, is_chunked
 from .linear_regression import (
     DivergenceWarning,
     FitResult,
@@ -190,9 +191,10 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> GDRegressor:
         """Fit on all of X and y, max_iter epochs at most. Returns self. Dask arrays
-        are fitted where their chunks live (fastgd.distributed)."""
-        if v.is_dask_array(X) or v.is_dask_array(y):
-            return self._fit_dask(X, y)
+        are fitted where their chunks live, a memmap streamed in row blocks
+        (fastgd.chunked)."""
+        if is_chunked(X, y):
+            return self._fit_chunked(X, y)
         Xa, ya = self._check_data(X, y, reset=True)
         settings = self._settings(Xa.shape[0])
         seed = v.seed_from(self.random_state)
@@ -223,13 +225,12 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self._warn(fit, settings, watcher.stopped_early)
         return self
 
-    def _fit_dask(self, X: Any, y: Any) -> GDRegressor:
-        from .distributed import fit_least_squares_dask
-
-        if not v.is_dask_array(X) or X.ndim != 2:
+    def _fit_chunked(self, X: Any, y: Any) -> GDRegressor:
+        """fit on a Dask array or a memmap: over row chunks (fastgd.chunked)."""
+        if not hasattr(X, "ndim") or X.ndim != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
         if v.boolean(self.early_stopping, "early_stopping"):
-            raise ValueError("early_stopping is not available for Dask arrays")
+            raise ValueError("early_stopping is not available for Dask arrays or memmaps")
         settings = self._settings(int(X.shape[0]))
         watcher = _EpochWatcher(self, settings, int(X.shape[1]))
         theta0 = None
@@ -237,9 +238,8 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
             theta0 = self._theta(settings.fit_intercept, dtype)
         try:
-            fit, _ = fit_least_squares_dask(
-                X,
-                y,
+            fit = fit_chunked(
+                chunks_of(X, y),
                 settings,
                 v.seed_from(self.random_state),
                 theta0=theta0,

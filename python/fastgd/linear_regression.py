@@ -230,7 +230,8 @@ def fit_least_squares(
     ----------
     X : array_like, shape (n, d)
         float32 stays float32; other real dtypes become float64. No NaN or inf.
-        A Dask array is fitted where its chunks live (see fastgd.distributed).
+        A Dask array is fitted where its chunks live, a numpy.memmap is streamed in
+        row blocks without loading it (see fastgd.chunked).
     y : array_like, shape (n,)
     optimizer : str or Optimizer
         The lecture's methods: "gd" and "sgd" take plain steps
@@ -287,13 +288,15 @@ def fit_least_squares(
     DivergenceWarning
         When the run diverged, with the learning rate that would be safe.
     """
-    dask_input = v.is_dask_array(X) or v.is_dask_array(y)
-    if dask_input:  # the data stay on the cluster: fastgd.distributed
-        Xd: Any = X
-        if not v.is_dask_array(Xd) or len(Xd.shape) != 2:
+    from .chunked import chunks_of, fit_chunked, is_chunked
+
+    chunked = is_chunked(X, y)
+    if chunked:  # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked
+        Xc: Any = X
+        if not hasattr(Xc, "shape") or len(Xc.shape) != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
-        n, d = int(Xd.shape[0]), int(Xd.shape[1])
-        dtype = np.dtype(np.float32 if Xd.dtype == np.float32 else np.float64)
+        n, d = int(Xc.shape[0]), int(Xc.shape[1])
+        dtype = np.dtype(np.float32 if Xc.dtype == np.float32 else np.float64)
     else:
         Xa = v.design_matrix(X)
         n, d = Xa.shape
@@ -329,10 +332,8 @@ def fit_least_squares(
         def on_epoch(epoch: int, loss: float, theta: np.ndarray) -> Any:
             return user(epoch, loss, theta[:d].copy())
 
-    if dask_input:
-        from .distributed import fit_least_squares_dask
-
-        fit, _ = fit_least_squares_dask(X, y, settings, seed, theta0=theta0, on_epoch=on_epoch)
+    if chunked:
+        fit = fit_chunked(chunks_of(X, y), settings, seed, theta0=theta0, on_epoch=on_epoch)
     else:
         fit, _ = run_fit(Xa, ya, settings, seed, theta0=theta0, on_epoch=on_epoch)
     if fit.status == "diverged":

@@ -1,0 +1,440 @@
+"""Linear regression over row chunks: Dask arrays on a cluster, memmaps on one machine.
+
+fit_least_squares and GDRegressor send here what should not (or cannot) be one
+array in memory:
+
+- a Dask array (the ``dask`` extra): the chunks stay on the workers, which compute
+  each chunk's part with the C++ kernels; the client adds the parts and steps, so X
+  is never gathered. Whatever scheduler is active runs the tasks: a
+  ``dask.distributed.Client`` when one exists, else Dask's default (threads).
+- a ``numpy.memmap`` (a file bigger than memory): row blocks of about 64 MB are read
+  through the fused kernel one after the other, and each block's pages are handed
+  back to the OS once used, so resident memory stays near one block.
+
+The schemes:
+
+- Full batch, ``gradient="stream"``: every step, each chunk returns its squared
+  residual sum and gradient sum (one fused pass); the sums are added and the rule
+  steps. The result equals the in-memory fit up to float rounding (the sums are
+  added in another order); lr="auto" is found by the same power iteration.
+- Full batch, ``gradient="gram"``: one pass adds up X^T X and X^T y over the chunks;
+  the descent then costs O(d^2) a step.
+- Mini-batches on Dask: local SGD with parameter averaging. Each round every chunk
+  runs one epoch of mini-batch steps from the current parameters, with a fresh
+  optimizer state and its own shuffle; the new parameters are the chunks' results
+  averaged with weights n_chunk / n. ``max_iter`` counts rounds.
+- Mini-batches on a memmap: each epoch visits the blocks in order and runs the
+  mini-batch steps of each block (shuffled within the block), the parameters and
+  the optimizer state carried from block to block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from . import _validation as v
+from .least_squares import least_squares_loss_grad
+from .linear_regression import (
+    FitResult,
+    FitSettings,
+    OptimizerState,
+    _gram_is_faster,
+    _message,
+    expected_smoothness,
+    run_fit,
+)
+from .optimizers import Optimizer
+
+
+@dataclass
+class _Stats:
+    """Sums over all rows, added up from the chunks: what the Gram form, lr="auto"
+    and the intercept's gradient need."""
+
+    n: int
+    colsum: np.ndarray  # sum of the rows of X
+    ysum: float
+    yy: float  # sum of y^2
+    max_row_sq: float  # max ||x_i||^2
+    xtx: np.ndarray | None  # X^T X (when asked for)
+    xty: np.ndarray | None
+
+
+def _chunk_stats(X: np.ndarray, y: np.ndarray, gram: bool) -> dict[str, Any]:
+    X64 = X.astype(np.float64, copy=False)
+    y64 = y.astype(np.float64, copy=False)
+    return dict(
+        n=X.shape[0],
+        finite_x=bool(np.isfinite(X).all()),
+        finite_y=bool(np.isfinite(y).all()),
+        colsum=X64.sum(axis=0),
+        ysum=float(y64.sum()),
+        yy=float(y64 @ y64),
+        max_row_sq=float(np.einsum("ij,ij->i", X64, X64).max(initial=0.0)),
+        xtx=X64.T @ X64 if gram else None,
+        xty=X64.T @ y64 if gram else None,
+    )
+
+
+def _chunk_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> tuple[float, np.ndarray]:
+    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk: one fused C++ pass."""
+    target = y - y.dtype.type(b) if b != 0.0 else y
+    loss, grad = least_squares_loss_grad(X, target, w, reduction="sum")
+    return loss, grad.astype(np.float64)
+
+
+def _chunk_epoch(
+    X: np.ndarray, y: np.ndarray, settings: FitSettings, theta: np.ndarray, lr: float, seed: int
+) -> np.ndarray:
+    """One local epoch of mini-batch steps on a chunk, from theta, with a fresh state."""
+    fit, _ = run_fit(
+        np.ascontiguousarray(X), np.ascontiguousarray(y), settings, seed, theta0=theta, lr=lr
+    )
+    return _theta_of(fit, settings.fit_intercept, theta.dtype)
+
+
+def _theta_of(fit: FitResult, fit_intercept: bool, dtype: np.dtype[Any]) -> np.ndarray:
+    w = fit.coef.astype(dtype)
+    return np.append(w, dtype.type(fit.intercept)) if fit_intercept else w
+
+
+def _seed(seed: int, epoch: int, chunk: int) -> int:
+    """A different shuffle for every (epoch, chunk)."""
+    return (seed + (epoch * 1009 + chunk + 1) * 0x9E3779B97F4A7C15) % 2**64
+
+
+class Chunks:
+    """Row chunks of X and y, and the per-chunk work of a fit."""
+
+    dtype: np.dtype[Any]
+    n: int
+    d: int
+    chunk_sizes: list[int]
+
+    def map(
+        self, fn: Callable[..., Any], *args: Any, per_chunk: list[Any] | None = None
+    ) -> list[Any]:
+        """[fn(X_chunk, y_chunk, *args[, per_chunk[k]]) for each chunk k]."""
+        raise NotImplementedError
+
+    def minibatch_epoch(
+        self, settings: FitSettings, theta: np.ndarray, lr: float, seed: int, epoch: int
+    ) -> np.ndarray:
+        """theta after one epoch of mini-batch steps over all chunks."""
+        raise NotImplementedError
+
+    def stats(self, gram: bool) -> _Stats:
+        parts = self.map(_chunk_stats, gram)
+        if not all(p["finite_x"] for p in parts):
+            raise ValueError("X contains NaN or infinity")
+        if not all(p["finite_y"] for p in parts):
+            raise ValueError("y contains NaN or infinity")
+        return _Stats(
+            n=sum(p["n"] for p in parts),
+            colsum=np.sum([p["colsum"] for p in parts], axis=0),
+            ysum=sum(p["ysum"] for p in parts),
+            yy=sum(p["yy"] for p in parts),
+            max_row_sq=max(p["max_row_sq"] for p in parts),
+            xtx=np.sum([p["xtx"] for p in parts], axis=0) if gram else None,
+            xty=np.sum([p["xty"] for p in parts], axis=0) if gram else None,
+        )
+
+
+class DaskChunks(Chunks):
+    """A Dask array's row chunks, persisted on the cluster; tasks run on the workers."""
+
+    def __init__(self, X: Any, y: Any) -> None:
+        import dask
+        import dask.array as da
+
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim} dimensions")
+        if X.dtype not in (np.float32, np.float64):
+            if X.dtype.kind not in "fiub":
+                raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
+            X = X.astype(np.float64)
+        X = X.rechunk({1: -1})  # whole rows in every chunk
+        if v.is_dask_array(y):
+            if y.ndim != 1:
+                raise ValueError(f"y must be 1-D, got {y.ndim} dimensions")
+        else:
+            y = da.from_array(_vector(y))
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"X has n_samples = {X.shape[0]} but y has {y.shape[0]} values")
+        y = y.astype(X.dtype).rechunk((X.chunks[0],))
+        self.X, self.y = dask.persist(X, y)
+        self.dtype = np.dtype(X.dtype)
+        self.n, self.d = int(X.shape[0]), int(X.shape[1])
+        if self.n == 0:
+            raise ValueError("X has no rows (n_samples = 0)")
+        self.chunk_sizes = [int(c) for c in self.X.chunks[0]]
+        self._x_parts = list(self.X.to_delayed().ravel())
+        self._y_parts = list(self.y.to_delayed().ravel())
+
+    def map(
+        self, fn: Callable[..., Any], *args: Any, per_chunk: list[Any] | None = None
+    ) -> list[Any]:
+        import dask
+
+        call = dask.delayed(fn, pure=True)
+        tasks = [
+            call(xp, yp, *args, *([] if per_chunk is None else [per_chunk[k]]))
+            for k, (xp, yp) in enumerate(zip(self._x_parts, self._y_parts))
+        ]
+        return list(dask.compute(*tasks))
+
+    def minibatch_epoch(
+        self, settings: FitSettings, theta: np.ndarray, lr: float, seed: int, epoch: int
+    ) -> np.ndarray:
+        """Local SGD: an epoch on every chunk from theta, averaged by chunk size."""
+        seeds = [_seed(seed, epoch, k) for k in range(len(self.chunk_sizes))]
+        results = self.map(_chunk_epoch, settings, theta, lr, per_chunk=seeds)
+        weights = np.array(self.chunk_sizes, dtype=np.float64) / self.n
+        average = np.sum([w * t.astype(np.float64) for w, t in zip(weights, results)], axis=0)
+        return average.astype(theta.dtype)
+
+
+def _vector(y: Any) -> np.ndarray:
+    a = np.asarray(y)
+    return a.ravel() if a.ndim == 2 and a.shape[1] == 1 else a
+
+
+class MemmapChunks(Chunks):
+    """A numpy.memmap read in row blocks of about ``block_bytes``, one at a time; each
+    block's pages are released once used (madvise MADV_DONTNEED), so the process
+    holds about one block of X however large the file."""
+
+    def __init__(self, X: np.memmap[Any, Any], y: Any, block_bytes: int = 64 << 20) -> None:
+        if X.ndim != 2:
+            raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim} dimensions")
+        if X.dtype not in (np.float32, np.float64):
+            raise TypeError(
+                f"a memmap X is read as it is stored: float32 or float64, got {X.dtype}"
+            )
+        if not X.flags.c_contiguous:
+            raise ValueError("a memmap X must be stored row by row (C order) to stream its rows")
+        self.X = X
+        self.n, self.d = int(X.shape[0]), int(X.shape[1])
+        if self.n == 0:
+            raise ValueError("X has no rows (n_samples = 0)")
+        self.dtype = np.dtype(X.dtype)
+        self.y = v.vector(_vector(y), "y", self.n, self.dtype, "X has n_samples =")
+        rows = max(1, block_bytes // max(1, self.d * self.dtype.itemsize))
+        self.bounds = [(s, min(self.n, s + rows)) for s in range(0, self.n, rows)]
+        self.chunk_sizes = [e - s for s, e in self.bounds]
+        self._state: OptimizerState | None = None
+        self._release = _page_releaser(X)
+
+    def map(
+        self, fn: Callable[..., Any], *args: Any, per_chunk: list[Any] | None = None
+    ) -> list[Any]:
+        out = []
+        for k, (s, e) in enumerate(self.bounds):
+            extra = [] if per_chunk is None else [per_chunk[k]]
+            out.append(fn(np.asarray(self.X[s:e]), self.y[s:e], *args, *extra))
+            self._release(s, e)
+        return out
+
+    def minibatch_epoch(
+        self, settings: FitSettings, theta: np.ndarray, lr: float, seed: int, epoch: int
+    ) -> np.ndarray:
+        """The blocks in order, the parameters and the optimizer state carried along."""
+        for k, (s, e) in enumerate(self.bounds):
+            fit, self._state = run_fit(
+                np.asarray(self.X[s:e]),
+                self.y[s:e],
+                settings,
+                _seed(seed, epoch, k),
+                theta0=theta,
+                state=self._state,
+                lr=lr,
+            )
+            theta = _theta_of(fit, settings.fit_intercept, theta.dtype)
+            self._release(s, e)
+        return theta
+
+
+def _page_releaser(X: np.ndarray) -> Callable[[int, int], None]:
+    """release(start, end): give the pages of rows [start, end) of X back to the OS
+    (they stay in the page cache; only this process's resident set shrinks)."""
+    import mmap
+
+    mm = getattr(X, "_mmap", None)
+    if not isinstance(mm, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+        return lambda start, end: None
+    base = np.frombuffer(mm, dtype=np.uint8).__array_interface__["data"][0]
+    first = X.__array_interface__["data"][0] - base
+    row = X.shape[1] * X.dtype.itemsize
+    page = mmap.PAGESIZE
+
+    def release(start: int, end: int) -> None:
+        lo = (first + start * row) // page * page
+        hi = first + end * row
+        if hi > lo:
+            mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    return release
+
+
+class _Objective:
+    """Loss and gradient of the mean squared error (+ l2 on w) over all chunks."""
+
+    def __init__(self, data: Chunks, stats: _Stats, settings: FitSettings, mode: str) -> None:
+        self.data, self.s, self.f, self.mode = data, stats, settings, mode
+        self.d = data.d
+
+    def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
+        d, n, f = self.d, self.s.n, self.f
+        t = theta.astype(np.float64)
+        w, b = t[:d], (t[d] if f.fit_intercept else 0.0)
+        if self.mode == "gram":
+            assert self.s.xtx is not None
+            assert self.s.xty is not None
+            xtx_w = self.s.xtx @ w
+            # ||Xw + b - y||^2 expanded over the sums.
+            sq = (
+                w @ xtx_w
+                + 2 * b * (self.s.colsum @ w)
+                + n * b * b
+                - 2 * (w @ self.s.xty)
+                - 2 * b * self.s.ysum
+                + self.s.yy
+            )
+            grad_w = 2 * (xtx_w + b * self.s.colsum - self.s.xty)
+        else:
+            parts = self.data.map(_chunk_sums, theta[:d], float(b))
+            sq = sum(p[0] for p in parts)
+            grad_w = np.sum([p[1] for p in parts], axis=0)
+        residual_sum = self.s.colsum @ w + n * b - self.s.ysum
+        loss = sq / n + f.l2 * float(w @ w)
+        grad = grad_w / n + 2 * f.l2 * w
+        if f.fit_intercept:
+            grad = np.append(grad, 2 * residual_sum / n)
+        return float(loss), grad
+
+
+def _lipschitz(stats: _Stats, fit_intercept: bool, l2: float) -> float:
+    """L from A^T A (A = [X, 1]) by the in-memory fits' own power iteration, so a Dask
+    fit with lr="auto" takes the same learning rate as the in-memory one."""
+    assert stats.xtx is not None
+    G = stats.xtx
+    if fit_intercept:
+        G = np.block([[G, stats.colsum[:, None]], [stats.colsum[None, :], np.array([[stats.n]])]])
+    return _core.gram_lipschitz(
+        np.ascontiguousarray(G, dtype=np.float64), stats.xtx.shape[0], stats.n, l2
+    )
+
+
+def fit_chunked(
+    chunks: Chunks,
+    settings: FitSettings,
+    seed: int,
+    theta0: np.ndarray | None = None,
+    on_epoch: Callable[[int, float, np.ndarray], Any] | None = None,
+) -> FitResult:
+    """fit_least_squares over row chunks (see the module's notes for the schemes)."""
+    f = settings
+    n, d = chunks.n, chunks.d
+    full_batch = f.batch is None or f.batch >= n
+    p = d + int(f.fit_intercept)
+    if not full_batch:
+        mode = "batch"
+    elif f.gradient == "auto":
+        mode = "gram" if _gram_is_faster(n, p, f.max_iter) else "stream"
+    else:
+        mode = f.gradient
+    stats = chunks.stats(gram=mode == "gram" or f.lr_auto)
+    lr = f.rule.lr
+    if f.lr_auto:
+        L = _lipschitz(stats, f.fit_intercept, f.l2)
+        if full_batch:
+            lr = 1.0 / L
+        else:
+            L_max = 2.0 * (stats.max_row_sq + float(f.fit_intercept)) + 2.0 * f.l2
+            lr = 1.0 / expected_smoothness(L, L_max, n, f.batch or n)
+    theta = np.zeros(p, dtype=chunks.dtype) if theta0 is None else theta0.astype(chunks.dtype)
+    objective = _Objective(chunks, stats, f, "gram" if mode == "gram" else "stream")
+    rule = _rule_with_lr(f.rule, lr)
+    one_epoch = replace(f, max_iter=1, tol=-1.0, record=False)
+
+    loss, grad = objective(theta)
+    losses = [loss]
+    run = _Run(loss)
+    status, n_iter = ("diverged" if run.blew_up(loss, theta) else "max_iter"), 0
+    for epoch in range(1, f.max_iter + 1 if status == "max_iter" else 1):
+        previous = theta.copy()
+        if mode == "batch":
+            theta = chunks.minibatch_epoch(one_epoch, theta, lr, seed, epoch)
+        else:
+            rule.step(theta, grad.astype(theta.dtype))
+        loss, grad = objective(theta)
+        n_iter = epoch
+        if f.record:
+            losses.append(loss)
+        if run.blew_up(loss, theta):
+            status = "diverged"
+            break
+        if on_epoch is not None and on_epoch(epoch, loss, theta.copy()):
+            status = "stopped"
+            break
+        if np.linalg.norm((theta - previous).astype(np.float64)) < f.tol:
+            status = "converged"
+            break
+    return _result(theta, losses if f.record else [], n_iter, status, f, lr, mode, d)
+
+
+def _rule_with_lr(rule: Optimizer, lr: float) -> Optimizer:
+    """A fresh rule with these hyperparameters and lr (a schedule is kept)."""
+    hyper = rule.hyperparameters
+    if isinstance(hyper["lr"], (int, float)):
+        hyper["lr"] = lr
+    return type(rule)(**hyper)
+
+
+class _Run:
+    """The divergence rule of the in-memory fit: a loss or theta not finite, or a loss
+    above 10^12 times the first."""
+
+    def __init__(self, loss0: float) -> None:
+        self.limit = 1e12 * (loss0 if loss0 > 0 else 1.0)
+
+    def blew_up(self, loss: float, theta: np.ndarray) -> bool:
+        return not (np.isfinite(loss) and loss <= self.limit and np.isfinite(theta).all())
+
+
+def _result(
+    theta: np.ndarray,
+    losses: list[float],
+    n_iter: int,
+    status: str,
+    f: FitSettings,
+    lr: float,
+    mode: str,
+    d: int,
+) -> FitResult:
+    message = _message(status, n_iter, f.tol, f.max_iter, lr)
+    intercept = float(theta[d]) if f.fit_intercept else 0.0
+    return FitResult(
+        theta[:d].copy(), intercept, np.array(losses), n_iter, status, message, lr, f.name, mode
+    )
+
+
+def chunks_of(X: Any, y: Any) -> Chunks:
+    """The chunks of a Dask array X (and y) or of a numpy.memmap X."""
+    if v.is_dask_array(X):
+        return DaskChunks(X, y)
+    if isinstance(X, np.memmap):
+        if v.is_dask_array(y):
+            raise TypeError("y is a Dask array but X is a memmap: pass y as a NumPy array")
+        return MemmapChunks(X, y)
+    raise TypeError("with a Dask y, X must be a 2-D Dask array too")
+
+
+def is_chunked(X: Any, y: Any) -> bool:
+    """True when the fit should run over row chunks: Dask input, or a memmap X."""
+    return v.is_dask_array(X) or v.is_dask_array(y) or isinstance(X, np.memmap)
