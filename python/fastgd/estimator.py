@@ -193,7 +193,8 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         """Fit on all of X and y, max_iter epochs at most. Returns self. Dask arrays
         are fitted where their chunks live, a memmap streamed in row blocks
         (fastgd.chunked)."""
-        if is_chunked(X, y):
+        # Early stopping needs rows held out: a memmap is then read into memory.
+        if is_chunked(X, y) and not (isinstance(X, np.memmap) and self.early_stopping):
             return self._fit_chunked(X, y)
         Xa, ya = self._check_data(X, y, reset=True)
         settings = self._settings(Xa.shape[0])
@@ -230,7 +231,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if not hasattr(X, "ndim") or X.ndim != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
         if v.boolean(self.early_stopping, "early_stopping"):
-            raise ValueError("early_stopping is not available for Dask arrays or memmaps")
+            raise ValueError("early_stopping is not available for Dask arrays")
         settings = self._settings(int(X.shape[0]))
         watcher = _EpochWatcher(self, settings, int(X.shape[1]))
         theta0 = None
