@@ -159,7 +159,10 @@ def test_early_stopping_holds_out_rows_and_stops():
         GDRegressor(early_stopping=True, validation_fraction=1.5).fit(X, y)
 
 
-def test_callback_stops_and_verbose_shows_progress(capsys):
+def test_callback_stops_and_verbose_shows_progress(capsys, monkeypatch):
+    from fastgd import estimator
+
+    monkeypatch.setattr(estimator, "_progress", lambda total: None)  # as without tqdm
     X, y, _ = make_regression(200, 3)
     seen = []
     model = GDRegressor(
@@ -246,3 +249,13 @@ def test_works_without_scikit_learn():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_verbose_uses_tqdm_when_installed(capsys):
+    pytest.importorskip("tqdm")  # in the test extra
+    X, y, _ = make_regression(200, 3)
+    GDRegressor(lr=0.01, max_iter=30, tol=None, verbose=True).fit(X, y)
+    err = capsys.readouterr().err
+    assert "GDRegressor" in err
+    assert "30/30" in err
+    assert "loss=" in err
