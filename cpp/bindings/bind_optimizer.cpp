@@ -115,10 +115,14 @@ public:
                 "np.ascontiguousarray and step that array");
         if (!(p->flags & api::NPY_ARRAY_WRITEABLE_))
             throw py::value_error("params is read-only; it is updated in place");
+        if (!(p->flags & api::NPY_ARRAY_ALIGNED_))
+            throw py::value_error(
+                "params is not aligned to its dtype (an array built from bytes at an odd offset); "
+                "step an aligned copy, e.g. params = params.copy()");
         if (!py::array::check_(grad_obj)) throw grad_needs_conversion();
         const auto* g = py::detail::array_proxy(grad_obj.ptr());
         if (py::detail::array_descriptor_proxy(g->descr)->type_num != type || g->nd != p->nd ||
-            !(g->flags & api::NPY_ARRAY_C_CONTIGUOUS_) ||
+            !(g->flags & api::NPY_ARRAY_C_CONTIGUOUS_) || !(g->flags & api::NPY_ARRAY_ALIGNED_) ||
             !std::equal(g->dimensions, g->dimensions + g->nd, p->dimensions))
             throw grad_needs_conversion();
         std::size_t n = 1;

@@ -26,7 +26,10 @@ def float_dtype_of(arr: np.ndarray, name: str) -> np.dtype[Any]:
 def as_array(value: ArrayLike, name: str) -> np.ndarray:
     """np.asarray with a readable error for things that are not arrays of numbers."""
     if hasattr(value, "__dask_graph__"):
-        raise TypeError(f"{name} is a dask array; fastgd does not take dask arrays yet")
+        raise TypeError(
+            f"{name} is a Dask array; fit_least_squares and GDRegressor take Dask arrays, "
+            "this function takes NumPy arrays"
+        )
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -49,7 +52,7 @@ def design_matrix(X: ArrayLike, name: str = "X") -> np.ndarray:
             f"{name} must be a 2-D array (n_samples, n_features), got shape {arr.shape}{hint}"
         )
     dtype = float_dtype_of(arr, name)
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return contiguous(arr, dtype)
 
 
 def vector(
@@ -61,14 +64,27 @@ def vector(
         raise ValueError(f"{name} must be a 1-D array, got shape {arr.shape}")
     if arr.shape[0] != length:
         raise ValueError(f"{name} has length {arr.shape[0]} but {length_of} {length}")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return contiguous(arr, dtype)
+
+
+def contiguous(arr: ArrayLike, dtype: Any = None) -> np.ndarray:
+    """arr as a C-contiguous, aligned array of dtype, copied only when it is not one
+    already. Aligned matters: arrays rebuilt from bytes (pickled over a network,
+    np.frombuffer at an odd offset) can be misaligned, and the C++ core reads
+    them as typed pointers."""
+    return np.require(arr, dtype=dtype, requirements=["C", "A"])
 
 
 def require_finite(arr: np.ndarray, name: str) -> None:
     """Raise if arr holds NaN or inf. A threaded sum in the core decides in one
     read of the data (NaN and inf propagate through it); only a non-finite sum,
     which huge finite values can also cause, triggers the exact count."""
-    fast = arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous and arr.size > 0
+    fast = (
+        arr.dtype in (np.float32, np.float64)
+        and arr.flags.c_contiguous
+        and arr.flags.aligned
+        and arr.size > 0
+    )
     if fast and np.isfinite(_core.stream_sum(arr.reshape(arr.shape[0], -1))):
         return
     if not np.isfinite(arr).all():

@@ -93,7 +93,7 @@ def _chunk_epoch(
 ) -> np.ndarray:
     """One local epoch of mini-batch steps on a chunk, from theta, with a fresh state."""
     fit, _ = run_fit(
-        np.ascontiguousarray(X), np.ascontiguousarray(y), settings, seed, theta0=theta, lr=lr
+        v.contiguous(X), v.contiguous(y), settings, seed, theta0=theta, lr=lr
     )
     return _theta_of(fit, settings.fit_intercept, theta.dtype)
 
@@ -236,7 +236,7 @@ class MemmapChunks(Chunks):
         out = []
         for k, (s, e) in enumerate(self.bounds):
             extra = [] if per_chunk is None else [per_chunk[k]]
-            out.append(fn(np.asarray(self.X[s:e]), self.y[s:e], *args, *extra))
+            out.append(fn(v.contiguous(self.X[s:e]), self.y[s:e], *args, *extra))
             self._release(s, e)
         return out
 
@@ -246,7 +246,7 @@ class MemmapChunks(Chunks):
         """The blocks in order, the parameters and the optimizer state carried along."""
         for k, (s, e) in enumerate(self.bounds):
             fit, self._state = run_fit(
-                np.asarray(self.X[s:e]),
+                v.contiguous(self.X[s:e]),
                 self.y[s:e],
                 settings,
                 _seed(seed, epoch, k),
@@ -326,7 +326,7 @@ def _lipschitz(stats: _Stats, fit_intercept: bool, l2: float) -> float:
     if fit_intercept:
         G = np.block([[G, stats.colsum[:, None]], [stats.colsum[None, :], np.array([[stats.n]])]])
     return _core.gram_lipschitz(
-        np.ascontiguousarray(G, dtype=np.float64), stats.xtx.shape[0], stats.n, l2
+        v.contiguous(G, np.float64), stats.xtx.shape[0], stats.n, l2
     )
 
 

@@ -367,7 +367,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if HAVE_SKLEARN:
             if y is None:
                 Xa = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
-                return np.ascontiguousarray(Xa), None
+                return v.contiguous(Xa), None
             Xa, ya = validate_data(
                 self, X, y, reset=reset, dtype=[np.float64, np.float32], y_numeric=True
             )
@@ -385,7 +385,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
                     stacklevel=3,
                 )
                 ya = ya.ravel()
-        Xa = np.ascontiguousarray(Xa)
+        Xa = v.contiguous(Xa)
         ya = v.vector(ya, "y", Xa.shape[0], Xa.dtype, "X has n_samples =")
         v.require_finite(ya, "y")
         if Xa.shape[0] == 0:
@@ -452,7 +452,7 @@ class _EpochWatcher:
         order = np.random.default_rng(seed).permutation(n)
         val, train = np.sort(order[:n_val]), np.sort(order[n_val:])
         self.X_val, self.y_val = X[val], y[val].astype(np.float64)
-        return np.ascontiguousarray(X[train]), np.ascontiguousarray(y[train])
+        return v.contiguous(X[train]), v.contiguous(y[train])
 
     def on_epoch_or_none(self) -> Callable[[int, float, np.ndarray], bool] | None:
         if self.user is None and not self.early and not self.verbose:

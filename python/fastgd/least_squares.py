@@ -76,7 +76,7 @@ def least_squares_loss_grad(
             raise ValueError(
                 f"rows must be in [0, {n}) for X with {n} rows; got min {r.min()}, max {r.max()}"
             )
-        idx = np.ascontiguousarray(r, dtype=np.int64)
+        idx = v.contiguous(r, np.int64)
         m = idx.size
     else:
         m = n

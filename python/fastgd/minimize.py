@@ -132,7 +132,7 @@ def minimize(
         raise ValueError(f"x0 must be a non-empty 1-D point, got shape {x.shape}")
     if dim is not None and x.size != dim:
         raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {x.size}")
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    x = v.contiguous(x, np.float64)
     v.require_finite(x, "x0")
     if obj is not None:
         obj.value(x)  # the objective's own checks (rosenbrock needs 2 coordinates, ...)
@@ -237,7 +237,7 @@ def _many(
     max_iter_, tol_, gtol_, record_ = _check_common(max_iter, tol, gtol, record)
     runs, names = [], []
     for start, opt, lr in specs:
-        s = np.ascontiguousarray(start, dtype=np.float64)
+        s = v.contiguous(start, np.float64)
         if s.ndim != 1 or (dim is not None and s.size != dim):
             raise ValueError(f"{name} needs starting points of length {dim}, got shape {s.shape}")
         v.require_finite(s, "x0")

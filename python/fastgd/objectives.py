@@ -86,7 +86,7 @@ class Objective:
     def values(self, points: ArrayLike) -> Array:
         """The value at each row of ``points`` (shape (m, d)): one C++ loop for a
         built-in, a Python loop otherwise. For plot grids."""
-        pts = np.ascontiguousarray(points, dtype=np.float64)
+        pts = np.require(points, dtype=np.float64, requirements=["C", "A"])
         if pts.ndim != 2 or pts.shape[0] == 0:
             raise ValueError(
                 f"{self.name}: points must be a non-empty (m, d) array, got {pts.shape}"

@@ -119,7 +119,7 @@ class Optimizer:
             raise TypeError(f"grad must hold real numbers, got dtype {g.dtype}")
         if g.shape != params.shape:
             raise ValueError(f"grad has shape {g.shape} but params has shape {params.shape}")
-        return np.ascontiguousarray(g, dtype=params.dtype)
+        return v.contiguous(g, params.dtype)
 
     def reset(self) -> None:
         """Forget the state: the next step is a first step."""

@@ -90,13 +90,13 @@ void residual_sums_into(const design<T>& A, const T* w, int n_threads, residual_
     parallel_for(n_tasks, threads, [&](std::size_t first, std::size_t last) {
         std::vector<T> scratch(A.d);
         for (std::size_t t = first; t < last; ++t) {
-            double* acc = &partial[t * (p + 1)];
+            double* acc = partial.data() + t * (p + 1);
             const std::size_t b = t * rows_per_task, e = std::min(A.n, b + rows_per_task);
             acc[p] = detail::task_sums(A, w, b, e, scratch.data(), acc);
         }
     });
     for (std::size_t t = 0; t < n_tasks; ++t) {
-        const double* acc = &partial[t * (p + 1)];
+        const double* acc = partial.data() + t * (p + 1);
         for (std::size_t j = 0; j < p; ++j) out.grad[j] += acc[j];
         out.sum_sq += acc[p];
     }
@@ -157,7 +157,7 @@ gram_form compute_gram(const design<T>& A, int n_threads, interrupt_poller* poll
             for (std::size_t r = b; r < e && !stop.load(std::memory_order_relaxed); r += block_rows) {
                 partial_yy[s] +=
                     k.gram_rows(A.X, A.y, A.d, A.idx, A.intercept, r, std::min(e, r + block_rows),
-                                &partial_G[s * p * p], &partial_b[s * p], scratch.data());
+                                partial_G.data() + s * p * p, partial_b.data() + s * p, scratch.data());
                 if (first == 0 && poller && poller->tick(block_rows * p * p))
                     stop = true;  // the caller's thread
             }

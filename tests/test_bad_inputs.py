@@ -1,0 +1,57 @@
+"""The bad-input catalogue: odd inputs to every public function get a clear
+exception, or the right answer, and never a crash or a changed input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import fastgd
+
+from .conftest import make_regression
+
+
+def misaligned(a: np.ndarray) -> np.ndarray:
+    """A copy of a whose data start one byte past an aligned address (what arrays
+    rebuilt from network frames or np.frombuffer at an odd offset look like)."""
+    buf = bytearray(a.nbytes + 1)
+    out = np.frombuffer(buf, dtype=a.dtype, count=a.size, offset=1).reshape(a.shape)
+    out[...] = a
+    assert not out.flags.aligned
+    return out
+
+
+def test_misaligned_inputs_give_the_aligned_answers():
+    X, y, _ = make_regression(300, 4)
+    w = np.linspace(-1, 1, 4)
+    Xm, ym, wm = misaligned(X), misaligned(y), misaligned(w)
+    before = Xm.copy()
+    assert (
+        fastgd.least_squares_loss_grad(Xm, ym, wm)[0] == fastgd.least_squares_loss_grad(X, y, w)[0]
+    )
+    fit_m = fastgd.fit_least_squares(
+        Xm, ym, optimizer="sgd", lr=0.01, batch_size=8, max_iter=3, random_state=0
+    )
+    fit = fastgd.fit_least_squares(
+        X, y, optimizer="sgd", lr=0.01, batch_size=8, max_iter=3, random_state=0
+    )
+    np.testing.assert_array_equal(fit_m.coef, fit.coef)
+    np.testing.assert_array_equal(Xm, before)
+    r = fastgd.minimize(
+        "rosenbrock", misaligned(np.array([-1.0, 1.0])), "adam", lr=0.01, max_iter=50
+    )
+    assert r.nit == 50
+    f = fastgd.objectives.get("beale")
+    np.testing.assert_array_equal(f.values(misaligned(np.ones((5, 2)))), f.values(np.ones((5, 2))))
+
+
+def test_a_misaligned_grad_is_converted_and_misaligned_params_refused():
+    p = np.ones(10)
+    fastgd.Adam(lr=0.1).step(p, misaligned(np.arange(10.0)))
+    q = np.ones(10)
+    fastgd.Adam(lr=0.1).step(q, np.arange(10.0))
+    np.testing.assert_array_equal(p, q)
+    pm = misaligned(np.ones(10))
+    with pytest.raises(ValueError, match="params is not aligned"):
+        fastgd.SGD(lr=0.1).step(pm, np.ones(10))
+    np.testing.assert_array_equal(pm, np.ones(10))
