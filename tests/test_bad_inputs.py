@@ -3,12 +3,59 @@ exception, or the right answer, and never a crash or a changed input."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import fastgd
 
+from . import catalogue
 from .conftest import make_regression
+
+
+@pytest.fixture(scope="module")
+def catalogue_results() -> dict[str, dict[str, object]]:
+    """Every case of tests/catalogue.py, run in one child process: a crash there
+    fails the cases from the one it died in, instead of killing the test run."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.catalogue"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    results: dict[str, dict[str, object]] = {}
+    last = None
+    for line in done.stdout.splitlines():
+        record = json.loads(line)
+        last = record["name"]
+        if not record.get("start"):
+            results[record["name"]] = record
+    if done.returncode != 0:
+        results["__crash__"] = {
+            "detail": f"exit {done.returncode} in case {last!r}: {done.stderr[-2000:]}"
+        }
+    return results
+
+
+def test_the_catalogue_is_large_and_the_child_did_not_crash(catalogue_results):
+    assert len(catalogue.CASES) >= 60
+    assert "__crash__" not in catalogue_results, catalogue_results.get("__crash__")
+
+
+@pytest.mark.parametrize("name", [c.name for c in catalogue.CASES])
+def test_bad_input(catalogue_results, name):
+    result = catalogue_results.get(name)
+    assert result is not None, f"never ran: {catalogue_results.get('__crash__')}"
+    assert result["ok"], result["detail"]
 
 
 def misaligned(a: np.ndarray) -> np.ndarray:

@@ -1,0 +1,586 @@
+"""The bad-input catalogue: every case is a call of the public API with one thing
+wrong, the exception it must raise (type and a message fragment), and the arrays
+the caller passed, which must come back unchanged.
+
+``python -m tests.catalogue`` runs every case and prints one JSON line per case;
+test_bad_inputs.py runs it in a child process, so that a crash would fail the test
+(naming the case it died in) instead of killing the test run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import fastgd
+from fastgd import objectives, schedules
+
+
+@dataclass
+class Case:
+    name: str
+    error: type[BaseException]
+    match: str
+    build: Callable[[], tuple[Callable[[], Any], tuple[Any, ...]]]
+    inputs: tuple[Any, ...] = field(default=())
+
+
+CASES: list[Case] = []
+
+
+def case(name: str, error: type[BaseException], match: str) -> Callable[..., Any]:
+    """Register build() -> (call, inputs): call() must raise error matching match."""
+
+    def register(build: Callable[[], tuple[Callable[[], Any], tuple[Any, ...]]]) -> Any:
+        if any(c.name == name for c in CASES):
+            raise RuntimeError(f"duplicate case {name}")
+        CASES.append(Case(name, error, match, build))
+        return build
+
+    return register
+
+
+def data(n: int = 40, d: int = 3, dtype: Any = np.float64) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d)).astype(dtype)
+    return X, (X @ np.arange(1.0, d + 1) + 0.5).astype(dtype)
+
+
+def simple(name: str, error: type[BaseException], match: str, call: Callable[[], Any]) -> None:
+    case(name, error, match)(lambda: (call, ()))
+
+
+# --- least_squares_loss_grad ------------------------------------------------------
+
+
+def _lsq(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    args = dict(X=X, y=y, w=np.zeros(3))
+    args.update(over)
+    arrays = tuple(a for a in args.values() if isinstance(a, np.ndarray))
+    return (lambda: fastgd.least_squares_loss_grad(**args)), arrays
+
+
+for _name, _error, _match, _over in [
+    ("lsq X 1-D", ValueError, "2-D array", dict(X=np.ones(5))),
+    ("lsq X 3-D", ValueError, "2-D array", dict(X=np.ones((4, 3, 2)))),
+    ("lsq X strings", TypeError, "real numbers", dict(X=np.array([["a", "b", "c"]] * 40))),
+    ("lsq X complex", TypeError, "real numbers", dict(X=np.ones((40, 3), complex))),
+    ("lsq X dicts", TypeError, "real numbers|could not be read", dict(X=[[{}, {}, {}]] * 40)),
+    ("lsq X ragged", TypeError, "could not be read", dict(X=[[1.0, 2.0], [1.0]])),
+    ("lsq y too short", ValueError, "y has length 39", dict(y=np.ones(39))),
+    ("lsq y 2-D", ValueError, "y must be a 1-D array", dict(y=np.ones((40, 2)))),
+    ("lsq w wrong length", ValueError, "w has length 4", dict(w=np.ones(4))),
+    ("lsq reduction", ValueError, "reduction must be", dict(reduction="avg")),
+    ("lsq l2 negative", ValueError, "l2", dict(l2=-1.0)),
+    ("lsq l2 nan", ValueError, "l2", dict(l2=float("nan"))),
+    ("lsq l2 string", TypeError, "l2", dict(l2="big")),
+    ("lsq rows float", TypeError, "rows must be a 1-D array of integers", dict(rows=[0.5, 1.5])),
+    ("lsq rows out of range", ValueError, "rows must be in", dict(rows=np.array([0, 40]))),
+    ("lsq rows negative", ValueError, "rows must be in", dict(rows=np.array([-1]))),
+    ("lsq rows 2-D", TypeError, "rows must be a 1-D", dict(rows=np.zeros((2, 2), int))),
+    ("lsq rows empty mean", ValueError, "rows is empty", dict(rows=[])),
+    ("lsq no rows", ValueError, "X is empty", dict(X=np.ones((0, 3)), y=np.ones(0))),
+]:
+    case(_name, _error, _match)(lambda over=_over: _lsq(**over))
+
+
+# --- fit_least_squares ---------------------------------------------------------------
+
+
+def _fit(X: Any = None, y: Any = None, **kw: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X0, y0 = data()
+    X = X0 if X is None else X
+    y = y0 if y is None else y
+    arrays = tuple(a for a in (X, y, *kw.values()) if isinstance(a, np.ndarray))
+    return (lambda: fastgd.fit_least_squares(X, y, **kw)), arrays
+
+
+def _with_nan() -> np.ndarray:
+    X, _ = data()
+    X[3, 1] = np.nan
+    return X
+
+
+for _name, _error, _match, _kw in [
+    ("fit X nan", ValueError, "X contains 1 NaN", dict(X=_with_nan())),
+    ("fit y inf", ValueError, "y contains 1 NaN or infinite", dict(y=np.r_[np.ones(39), np.inf])),
+    ("fit no rows", ValueError, "no rows", dict(X=np.ones((0, 3)), y=np.ones(0))),
+    ("fit lr zero", ValueError, "lr must be", dict(lr=0.0)),
+    ("fit lr negative", ValueError, "lr must be", dict(lr=-1.0)),
+    ("fit lr word", ValueError, "lr must be a number > 0 or 'auto'", dict(lr="fast")),
+    ("fit lr nan", ValueError, "lr must be", dict(lr=float("nan"))),
+    ("fit batch zero", ValueError, "batch_size must be >= 1", dict(optimizer="sgd", batch_size=0)),
+    ("fit batch float", TypeError, "batch_size must be an integer", dict(batch_size=1.5)),
+    ("fit batch bool", TypeError, "batch_size must be an integer", dict(batch_size=True)),
+    ("fit max_iter negative", ValueError, "max_iter must be >= 0", dict(max_iter=-1)),
+    ("fit max_iter huge", ValueError, "max_iter must be <=", dict(max_iter=2**70)),
+    ("fit tol negative", ValueError, "tol", dict(tol=-1e-3)),
+    ("fit optimizer unknown", ValueError, "unknown optimizer 'sgdd'", dict(optimizer="sgdd")),
+    ("fit optimizer type", TypeError, "optimizer must be a name", dict(optimizer=3)),
+    (
+        "fit gd mini-batch",
+        ValueError,
+        "optimizer='gd' is full-batch",
+        dict(optimizer="gd", batch_size=4),
+    ),
+    ("fit gradient mode", ValueError, "gradient must be one of", dict(gradient="fast")),
+    (
+        "fit gram mini-batch",
+        ValueError,
+        "gradient='gram' needs",
+        dict(optimizer="sgd", batch_size=4, gradient="gram"),
+    ),
+    (
+        "fit momentum 1.5",
+        ValueError,
+        "momentum must be in",
+        dict(optimizer="momentum", momentum=1.5),
+    ),
+    ("fit adam auto lr", ValueError, "lr='auto'", dict(optimizer="adam", lr="auto")),
+    ("fit random_state str", TypeError, "random_state must be", dict(random_state="seed")),
+    ("fit random_state neg", ValueError, "random_state must be in", dict(random_state=-1)),
+    ("fit coef_init length", ValueError, "coef_init has length 2", dict(coef_init=np.ones(2))),
+    (
+        "fit intercept_init no icpt",
+        ValueError,
+        "intercept_init needs",
+        dict(intercept_init=1.0, fit_intercept=False),
+    ),
+    ("fit callback type", TypeError, "callback must be callable", dict(callback="print")),
+    ("fit fit_intercept str", TypeError, "fit_intercept", dict(fit_intercept="yes")),
+    (
+        "fit y too large to square",
+        ValueError,
+        "too large to square",
+        dict(X=np.ones((4, 1)), y=np.full(4, 1e200)),
+    ),
+    (
+        "fit lr and an instance's",
+        ValueError,
+        "conflicts with the optimizer's lr",
+        dict(optimizer=fastgd.Adam(lr=0.1), lr=0.5),
+    ),
+]:
+    case(_name, _error, _match)(lambda kw=_kw: _fit(**kw))
+
+
+def _raising_callback(epoch: int, loss: float, coef: np.ndarray) -> bool:
+    raise LookupError("the user's callback failed")
+
+
+case("fit callback raises", LookupError, "the user's callback failed")(
+    lambda: _fit(optimizer="sgd", batch_size=4, callback=_raising_callback)
+)
+
+
+# --- optimizers: construction and step --------------------------------------------------
+
+for _name, _error, _match, _make in [
+    ("Adam lr negative", ValueError, "lr", lambda: fastgd.Adam(lr=-1.0)),
+    ("Adam betas > 1", ValueError, "beta", lambda: fastgd.Adam(betas=(1.5, 0.9))),
+    (
+        "Adam betas string",
+        TypeError,
+        "beta1 must be a real number",
+        lambda: fastgd.Adam(betas="ab"),
+    ),
+    ("Adam eps nan", ValueError, "eps", lambda: fastgd.Adam(eps=float("nan"))),
+    ("SGD momentum negative", ValueError, "momentum", lambda: fastgd.SGD(lr=0.1, momentum=-0.1)),
+    (
+        "SGD nesterov without momentum",
+        ValueError,
+        "Nesterov momentum requires",
+        lambda: fastgd.SGD(lr=0.1, nesterov=True),
+    ),
+    ("RMSprop alpha negative", ValueError, "alpha", lambda: fastgd.RMSprop(alpha=-1.0)),
+    ("Adagrad lr_decay negative", ValueError, "lr_decay", lambda: fastgd.Adagrad(lr_decay=-1.0)),
+    ("Adadelta rho 1.5", ValueError, "rho", lambda: fastgd.Adadelta(rho=1.5)),
+    (
+        "NAdam momentum_decay negative",
+        ValueError,
+        "momentum_decay",
+        lambda: fastgd.NAdam(momentum_decay=-1.0),
+    ),
+    (
+        "SGD weight_decay inf",
+        ValueError,
+        "weight_decay",
+        lambda: fastgd.SGD(lr=0.1, weight_decay=float("inf")),
+    ),
+]:
+    simple(_name, _error, _match, _make)
+
+
+def _step(params: Any, grad: Any, opt: Any = None) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt = opt or fastgd.Adam(lr=0.1)
+    arrays = tuple(a for a in (params, grad) if isinstance(a, np.ndarray))
+    return (lambda: opt.step(params, grad)), arrays
+
+
+def _read_only() -> np.ndarray:
+    a = np.ones(4)
+    a.flags.writeable = False
+    return a
+
+
+def _misaligned() -> np.ndarray:
+    return np.frombuffer(bytearray(8 * 4 + 1), dtype=np.float64, count=4, offset=1)
+
+
+def _stepped(dtype: Any, n: int = 4) -> Any:
+    opt = fastgd.Adam(lr=0.1)
+    opt.step(np.ones(n, dtype), np.ones(n, dtype))
+    return opt
+
+
+for _name, _error, _match, _args in [
+    (
+        "step params list",
+        TypeError,
+        "params must be a numpy.ndarray",
+        lambda: _step([1.0, 2.0], [1.0, 1.0]),
+    ),
+    (
+        "step params int",
+        TypeError,
+        "float32 or float64",
+        lambda: _step(np.ones(4, int), np.ones(4)),
+    ),
+    ("step params read-only", ValueError, "read-only", lambda: _step(_read_only(), np.ones(4))),
+    ("step params strided", ValueError, "C-contiguous", lambda: _step(np.ones(8)[::2], np.ones(4))),
+    ("step params misaligned", ValueError, "not aligned", lambda: _step(_misaligned(), np.ones(4))),
+    (
+        "step grad shape",
+        ValueError,
+        r"grad has shape \(3,\)",
+        lambda: _step(np.ones(4), np.ones(3)),
+    ),
+    (
+        "step grad strings",
+        TypeError,
+        "grad must hold real numbers",
+        lambda: _step(np.ones(2), np.array(["a", "b"])),
+    ),
+    ("step grad None", TypeError, "grad must hold real numbers", lambda: _step(np.ones(2), None)),
+    (
+        "step dtype switch",
+        TypeError,
+        "differs from the optimizer state",
+        lambda: _step(np.ones(4, np.float32), np.ones(4, np.float32), _stepped(np.float64)),
+    ),
+    (
+        "step size switch",
+        ValueError,
+        "call reset",
+        lambda: _step(np.ones(5), np.ones(5), _stepped(np.float64)),
+    ),
+]:
+    case(_name, _error, _match)(_args)
+
+
+def _state(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    saved = _stepped(np.float64).state_dict()
+    saved.update(over)
+    return (lambda: fastgd.Adam(lr=0.1).load_state_dict(saved)), ()
+
+
+for _name, _error, _match, _over in [
+    ("state kind", ValueError, "state is for 'sgd'", dict(kind="sgd")),
+    ("state hyperparameters", ValueError, "hyperparameters", dict(hyperparameters={"lr": 9.0})),
+    ("state step negative", ValueError, "state\\['step'\\] must be an integer", dict(step=-1)),
+    ("state step string", ValueError, "state\\['step'\\] must be an integer", dict(step="3")),
+    ("state arrays missing", ValueError, "must have the arrays", dict(state={"m": np.zeros(4)})),
+    (
+        "state arrays unequal",
+        ValueError,
+        "equal length",
+        dict(state={"exp_avg": np.zeros(4), "exp_avg_sq": np.zeros(5)}),
+    ),
+    (
+        "state arrays objects",
+        ValueError,
+        "float32 or float64",
+        dict(state={"exp_avg": np.array([{}] * 4), "exp_avg_sq": np.zeros(4)}),
+    ),
+    (
+        "state arrays 2-D",
+        ValueError,
+        "1-D",
+        dict(state={"exp_avg": np.zeros((2, 2)), "exp_avg_sq": np.zeros((2, 2))}),
+    ),
+    ("state arrays at step 0", ValueError, "arrays but step 0", dict(step=0)),
+]:
+    case(_name, _error, _match)(lambda over=_over: _state(**over))
+
+simple(
+    "state not a dict",
+    TypeError,
+    "state must be a dict",
+    lambda: fastgd.Adam().load_state_dict("s"),
+)
+simple(
+    "state missing keys",
+    ValueError,
+    "state is missing",
+    lambda: fastgd.Adam().load_state_dict({"kind": "adam"}),
+)
+
+# --- schedules ---------------------------------------------------------------------------
+
+simple("schedule step size 0", ValueError, "step_size", lambda: schedules.step(0.1, step_size=0))
+simple("schedule cosine t_max 0", ValueError, "t_max", lambda: schedules.cosine(0.1, t_max=0))
+simple("schedule lr0 negative", ValueError, "lr0", lambda: schedules.exponential(-0.1, gamma=0.9))
+
+# --- minimize, race, sweep ------------------------------------------------------------------
+
+
+def _returns(value: Any) -> Callable[[np.ndarray], Any]:
+    return lambda x: value
+
+
+def _raises(x: np.ndarray) -> Any:
+    raise ArithmeticError("the objective failed")
+
+
+for _name, _error, _match, _call in [
+    (
+        "minimize unknown objective",
+        KeyError,
+        "known: ackley",
+        lambda: fastgd.minimize("nope", [0.0, 0.0]),
+    ),
+    (
+        "minimize x0 wrong length",
+        ValueError,
+        "beale is 2-dimensional",
+        lambda: fastgd.minimize("beale", [1.0, 2.0, 3.0]),
+    ),
+    (
+        "minimize x0 nan",
+        ValueError,
+        "x0 contains",
+        lambda: fastgd.minimize("sphere", [np.nan, 1.0]),
+    ),
+    ("minimize x0 empty", ValueError, "non-empty", lambda: fastgd.minimize("sphere", [])),
+    ("minimize x0 2-D", ValueError, "1-D point", lambda: fastgd.minimize("sphere", [[1.0, 2.0]])),
+    (
+        "minimize rosenbrock 1-D",
+        ValueError,
+        "rosenbrock",
+        lambda: fastgd.minimize("rosenbrock", [1.0]),
+    ),
+    (
+        "minimize grad wrong shape",
+        ValueError,
+        "gradient must be a 1-D array of length 2",
+        lambda: fastgd.minimize(_returns((1.0, np.ones(3))), [1.0, 1.0]),
+    ),
+    (
+        "minimize returns a float",
+        TypeError,
+        "must return \\(value, grad\\)",
+        lambda: fastgd.minimize(_returns(1.0), [1.0, 1.0]),
+    ),
+    (
+        "minimize value a string",
+        (TypeError, ValueError),
+        "",
+        lambda: fastgd.minimize(_returns(("a", np.ones(2))), [1.0, 1.0]),
+    ),
+    (
+        "minimize objective raises",
+        ArithmeticError,
+        "the objective failed",
+        lambda: fastgd.minimize(_raises, [1.0]),
+    ),
+    (
+        "minimize lr auto",
+        ValueError,
+        "lr='auto' is for least squares",
+        lambda: fastgd.minimize("sphere", [1.0], lr="auto"),
+    ),
+    (
+        "minimize callback type",
+        TypeError,
+        "callback must be callable",
+        lambda: fastgd.minimize("sphere", [1.0], callback=1),
+    ),
+    (
+        "minimize max_iter negative",
+        ValueError,
+        "max_iter",
+        lambda: fastgd.minimize("sphere", [1.0], max_iter=-5),
+    ),
+    (
+        "minimize gtol negative",
+        ValueError,
+        "gtol",
+        lambda: fastgd.minimize("sphere", [1.0], gtol=-1.0),
+    ),
+    (
+        "race no optimizers",
+        ValueError,
+        "optimizers is empty",
+        lambda: fastgd.race("beale", [1.0, 1.0], []),
+    ),
+    (
+        "race starts mismatch",
+        ValueError,
+        "3 starting points but 2 optimizers",
+        lambda: fastgd.race("beale", np.ones((3, 2)), ["gd", "adam"]),
+    ),
+    (
+        "race start wrong length",
+        ValueError,
+        "starting points of length 2",
+        lambda: fastgd.race("beale", [1.0, 1.0, 1.0], ["gd"]),
+    ),
+    (
+        "sweep negative lr",
+        ValueError,
+        "lrs must be",
+        lambda: fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1, -0.1]),
+    ),
+    ("sweep empty", ValueError, "lrs must be", lambda: fastgd.sweep_lr("bowl", [1.0, 1.0], [])),
+    (
+        "sweep instance",
+        TypeError,
+        "optimizer must be a name",
+        lambda: fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1], optimizer=fastgd.Adam()),
+    ),
+]:
+    case(_name, _error, _match)(lambda call=_call: (call, ()))
+
+# --- the registry --------------------------------------------------------------------------
+
+for _name, _error, _match, _call in [
+    (
+        "register bad name",
+        ValueError,
+        "name",
+        lambda: objectives.register("Bad Name!", lambda x: 0.0),
+    ),
+    (
+        "register dunder",
+        ValueError,
+        "name",
+        lambda: objectives.register("__class__", lambda x: 0.0),
+    ),
+    (
+        "register over a builtin",
+        ValueError,
+        "replace=True",
+        lambda: objectives.register("beale", lambda x: 0.0),
+    ),
+    (
+        "register value not callable",
+        TypeError,
+        "value",
+        lambda: objectives.register("cat_value", 3.0),
+    ),
+    (
+        "register bad bounds",
+        ValueError,
+        "bounds",
+        lambda: objectives.register("cat_bounds", lambda x: 0.0, bounds=((1, 0), (0, 1))),
+    ),
+    ("get a number", TypeError, "objective name must be a string", lambda: objectives.get(3)),
+    (
+        "values 1-D",
+        ValueError,
+        "points must be",
+        lambda: objectives.get("beale").values(np.ones(2)),
+    ),
+]:
+    case(_name, _error, _match)(lambda call=_call: (call, ()))
+
+# --- the rest ----------------------------------------------------------------------------------
+
+simple(
+    "normal_equations X 1-D",
+    ValueError,
+    "2-D array",
+    lambda: fastgd.normal_equations(np.ones(4), np.ones(4)),
+)
+simple(
+    "normal_equations nan",
+    ValueError,
+    "NaN",
+    lambda: fastgd.normal_equations(np.full((3, 1), np.nan), np.ones(3)),
+)
+simple("threads zero", ValueError, "k must be >= 1", lambda: fastgd.set_num_threads(0))
+simple("threads word", TypeError, "k must be an integer", lambda: fastgd.set_num_threads("two"))
+simple("threads million", ValueError, "k must be <=", lambda: fastgd.set_num_threads(10**6))
+
+
+def _estimator_case(
+    method: str, *args: Any, **params: Any
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    model = fastgd.GDRegressor(**params)
+    arrays = tuple(a for a in args if isinstance(a, np.ndarray))
+    return (lambda: getattr(model, method)(*args)), arrays
+
+
+def _fitted_then_predict(X: np.ndarray) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    Xf, yf = data()
+    model = fastgd.GDRegressor(max_iter=5, tol=None).fit(Xf, yf)
+    return (lambda: model.predict(X)), (X,)
+
+
+case("estimator predict before fit", ValueError, "not fitted")(
+    lambda: _estimator_case("predict", data()[0])
+)
+case("estimator y None", ValueError, "requires y")(lambda: _estimator_case("fit", data()[0], None))
+case("estimator features mismatch", ValueError, "X has 2 features, but GDRegressor is expecting 3")(
+    lambda: _fitted_then_predict(np.ones((5, 2)))
+)
+case("estimator validation_fraction", ValueError, "validation_fraction must be in")(
+    lambda: _estimator_case("fit", *data(), early_stopping=True, validation_fraction=2.0)
+)
+case("estimator optimizer_params type", TypeError, "optimizer_params must be a dict")(
+    lambda: _estimator_case("fit", *data(), optimizer="adam", lr=0.1, optimizer_params=[1])
+)
+
+
+def run(case_: Case) -> tuple[bool, str]:
+    """Run one case: (passed, what happened)."""
+    call, inputs = case_.build()
+    before = [np.array(a, copy=True) for a in inputs]
+    try:
+        call()
+    except case_.error as exc:
+        if not re.search(case_.match, str(exc)):
+            return False, f"{type(exc).__name__}: {exc} (wanted a message matching {case_.match!r})"
+        outcome = f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # noqa: BLE001 - any other exception is a failed case
+        return False, f"raised {type(exc).__name__}: {exc}, wanted {case_.error}"
+    else:
+        return False, f"no exception, wanted {case_.error}"
+    for a, b in zip(inputs, before):
+        if not np.array_equal(np.asarray(a), b, equal_nan=b.dtype.kind in "fc"):
+            return False, "an input array was changed"
+    return True, outcome
+
+
+def main() -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")  # the cases test exceptions, not warnings
+    for c in CASES:
+        print(
+            json.dumps({"name": c.name, "start": True}), flush=True
+        )  # the last line if it crashes
+        ok, detail = run(c)
+        print(json.dumps({"name": c.name, "ok": ok, "detail": detail[:300]}), flush=True)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
