@@ -55,7 +55,9 @@ ENTRY_POINTS: dict[str, Callable[[], Any]] = {
     "least_squares_loss_grad": lambda: fastgd.least_squares_loss_grad(X, Y, W),
     "least_squares_loss_grad rows": lambda: fastgd.least_squares_loss_grad(X, Y, W, rows=[0, 5, 9]),
     "least_squares_loss_grad fails": _swallow(lambda: fastgd.least_squares_loss_grad(X, Y[:3], W)),
-    "fit_least_squares gd": lambda: fastgd.fit_least_squares(X, Y, optimizer="gd", lr=0.05, max_iter=3),
+    "fit_least_squares gd": lambda: fastgd.fit_least_squares(
+        X, Y, optimizer="gd", lr=0.05, max_iter=3
+    ),
     "fit_least_squares sgd": lambda: fastgd.fit_least_squares(
         X, Y, optimizer="sgd", lr=0.01, batch_size=8, max_iter=1, random_state=0
     ),

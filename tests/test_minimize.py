@@ -30,7 +30,8 @@ def test_max_iter():
 
 @pytest.mark.parametrize("name", ["dome", "hill", "saddle", "monkey_saddle"])
 def test_unbounded_objectives_end_diverged_never_nan(name):
-    r = fastgd.minimize(name, [0.3, 0.2], lr=0.1, max_iter=100_000)
+    with pytest.warns(fastgd.DivergenceWarning, match=f"{name}, gd: diverged after"):
+        r = fastgd.minimize(name, [0.3, 0.2], lr=0.1, max_iter=100_000)
     assert r.status == "diverged"
     assert not r.success
     assert not np.isnan(r.fun)
@@ -179,3 +180,9 @@ def test_sweep_marks_where_runs_diverge():
     assert sweep.final[1] < sweep.final[0]
     with pytest.raises(ValueError, match="lrs must be a non-empty 1-D array"):
         fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1, -1.0])
+
+
+def test_a_race_warns_once_naming_the_runs_that_diverged():
+    with pytest.warns(fastgd.DivergenceWarning, match=r"2 of 3 runs diverged \(gd, momentum\)"):
+        runs = fastgd.race("dome", [0.3, 0.2], ["gd", "momentum", "adam"], lr=0.1, max_iter=10_000)
+    assert [r.status for r in runs][:2] == ["diverged", "diverged"]

@@ -92,9 +92,7 @@ def _chunk_epoch(
     X: np.ndarray, y: np.ndarray, settings: FitSettings, theta: np.ndarray, lr: float, seed: int
 ) -> np.ndarray:
     """One local epoch of mini-batch steps on a chunk, from theta, with a fresh state."""
-    fit, _ = run_fit(
-        v.contiguous(X), v.contiguous(y), settings, seed, theta0=theta, lr=lr
-    )
+    fit, _ = run_fit(v.contiguous(X), v.contiguous(y), settings, seed, theta0=theta, lr=lr)
     return _theta_of(fit, settings.fit_intercept, theta.dtype)
 
 
@@ -325,9 +323,7 @@ def _lipschitz(stats: _Stats, fit_intercept: bool, l2: float) -> float:
     G = stats.xtx
     if fit_intercept:
         G = np.block([[G, stats.colsum[:, None]], [stats.colsum[None, :], np.array([[stats.n]])]])
-    return _core.gram_lipschitz(
-        v.contiguous(G, np.float64), stats.xtx.shape[0], stats.n, l2
-    )
+    return _core.gram_lipschitz(v.contiguous(G, np.float64), stats.xtx.shape[0], stats.n, l2)
 
 
 def fit_chunked(

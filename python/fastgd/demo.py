@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any, Callable, TextIO
 import numpy as np
 
 from . import objectives
-from .linear_regression import FitResult, fit_least_squares, normal_equations
+from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
 from .minimize import MinimizeResult, minimize, race, sweep_lr
 from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 
@@ -438,7 +439,9 @@ def run(
     start = time.perf_counter()
     for k, (label, scene) in enumerate(steps, 1):
         before = len(scenes.files)
-        made, seconds = _timed(scene)
+        with warnings.catch_warnings():  # the demo shows divergence on purpose
+            warnings.simplefilter("ignore", DivergenceWarning)
+            made, seconds = _timed(scene)
         runs += [r for r in made if isinstance(r, Run)]
         wrote = ", ".join(p.name for p in scenes.files[before:]) or "no pictures"
         print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -12,7 +13,7 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
-from .linear_regression import resolve_optimizer
+from .linear_regression import DivergenceWarning, resolve_optimizer
 from .objectives import Objective, get
 from .optimizers import Optimizer
 
@@ -125,6 +126,11 @@ def minimize(
     -------
     MinimizeResult
         Unbounded objectives (dome, hill, saddle) end "diverged", never as NaN.
+
+    Warns
+    -----
+    DivergenceWarning
+        When the run diverged.
     """
     name, fn, dim, obj = _objective_function(objective)
     x = v.as_array(x0, "x0")
@@ -151,6 +157,8 @@ def minimize(
         out = _core.minimize_callable(fn, *args)
     xs, fun, nit, status, path, losses, grad_norms = out
     message = _message(status, nit, tol_, gtol, max_iter_)
+    if status == "diverged":
+        warnings.warn(f"{name}, {opt_name}: {message}", DivergenceWarning, stacklevel=2)
     return MinimizeResult(
         xs,
         float(fun) if math.isfinite(fun) else fun,
@@ -248,6 +256,14 @@ def _many(
         runs.append((s, rule.kind, rule._core_hyper()))
         names.append(opt_name)
     outs = _core.minimize_many(obj.name, runs, max_iter_, tol_, gtol_, record_)
+    diverged = [opt for opt, out in zip(names, outs) if out[3] == "diverged"]
+    if diverged:
+        warnings.warn(
+            f"{name}: {len(diverged)} of {len(outs)} runs diverged ({', '.join(diverged)}); "
+            "see each result's status and message",
+            DivergenceWarning,
+            stacklevel=3,
+        )
     return [
         MinimizeResult(
             xs,
@@ -297,6 +313,8 @@ def sweep_lr(
     if not isinstance(optimizer, str):
         raise TypeError("optimizer must be a name here (each run gets its own learning rate)")
     specs: list[tuple[Any, str | Optimizer, float]] = [(x0, optimizer, float(lr)) for lr in rates]
-    results = _many(objective, specs, momentum, max_iter, tol, None, True)
+    with warnings.catch_warnings():  # finding where runs diverge is the sweep's job
+        warnings.simplefilter("ignore", DivergenceWarning)
+        results = _many(objective, specs, momentum, max_iter, tol, None, True)
     final = np.array([np.inf if r.status == "diverged" else r.fun for r in results])
     return SweepResult(rates, final, [r.status for r in results], results)
