@@ -3,6 +3,7 @@ within 1 MiB of where it was and the inputs' reference counts unchanged."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import sys
 from collections.abc import Callable
@@ -37,10 +38,8 @@ G = np.ones(8)
 
 def _swallow(call: Callable[[], Any]) -> Callable[[], Any]:
     def run() -> None:
-        try:
+        with contextlib.suppress(ValueError, TypeError, KeyError):
             call()
-        except (ValueError, TypeError, KeyError):
-            pass
 
     return run
 
