@@ -197,3 +197,150 @@ def test_ctrl_c_stops_a_race():
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, (out, err)
     assert out.strip() == "interrupted"
+
+
+def _ticks_while(call) -> tuple[int, float]:
+    """How often this thread's loop ran while call() ran in another thread."""
+    done = threading.Event()
+
+    def work():
+        call()
+        done.set()
+
+    worker = threading.Thread(target=work)
+    ticks = 0
+    start = time.perf_counter()
+    worker.start()
+    while not done.is_set():
+        ticks += 1
+    worker.join()
+    return ticks, time.perf_counter() - start
+
+
+_BIG = make_regression(400_000, 32)
+_HUGE_P = np.ones(1 << 22)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda: fastgd.least_squares_loss_grad(_BIG[0], _BIG[1], np.zeros(32)), id="loss-grad"
+        ),
+        pytest.param(
+            lambda: [
+                fastgd.least_squares_loss_grad(_BIG[0], _BIG[1], np.zeros(32)) for _ in range(3)
+            ],
+            id="loss-grad-x3",
+        ),
+        pytest.param(
+            lambda: fastgd.fit_least_squares(
+                *_BIG[:2], lr=1e-3, max_iter=5, gradient="stream", tol=None
+            ),
+            id="fit-stream",
+        ),
+        pytest.param(
+            lambda: fastgd.fit_least_squares(
+                *_BIG[:2], lr="auto", max_iter=5, gradient="gram", tol=None
+            ),
+            id="fit-gram-auto",
+        ),
+        pytest.param(
+            lambda: fastgd.fit_least_squares(
+                *_BIG[:2], lr=1e-3, batch_size=64, max_iter=1, tol=None
+            ),
+            id="fit-sgd-64",
+        ),
+        pytest.param(
+            lambda: fastgd.minimize(
+                "rosenbrock", [-1.0, 1.0], "adam", lr=1e-3, max_iter=300_000, tol=None
+            ),
+            id="minimize",
+        ),
+        pytest.param(
+            lambda: fastgd.race(
+                "beale", [1.0, 1.0], ["adam", "momentum"], lr=1e-4, max_iter=300_000, tol=None
+            ),
+            id="race",
+        ),
+        pytest.param(
+            lambda: [fastgd.Adam(lr=0.1).step(_HUGE_P.copy(), _HUGE_P) for _ in range(5)],
+            id="step-4M",
+        ),
+        pytest.param(
+            lambda: fastgd.objectives.get("ackley").values(np.ones((1_000_000, 2))), id="values"
+        ),
+    ],
+)
+def test_gil_is_released_in_every_long_loop(call):
+    ticks, elapsed = _ticks_while(call)
+    assert elapsed > 0.02, "too short to observe"
+    # With the GIL held the loop could not run at all while the call did its work;
+    # released, it runs millions of times a second (a few percent of that suffices).
+    assert ticks / elapsed > 50_000, (ticks, elapsed)
+
+
+def test_eight_threads_mixing_the_api_agree_with_serial_runs():
+    """8 threads, 10 s, a mix of calls (each thread its own data and optimizer):
+    every result equal to the same call made alone, and no deadlock."""
+    X, y, _ = make_regression(5_000, 8, intercept=1.0)
+    grad_source = np.linspace(-1, 1, 1000)
+
+    def objective(x):
+        return float(x @ x), 2 * x
+
+    calls = {
+        "loss-grad": lambda: fastgd.least_squares_loss_grad(X, y, np.ones(8))[1],
+        "fit-gd": lambda: fastgd.fit_least_squares(X, y, optimizer="gd", lr=0.05, max_iter=20).coef,
+        "fit-sgd": lambda: (
+            fastgd.fit_least_squares(
+                X, y, optimizer="sgd", lr=0.01, batch_size=16, max_iter=2, random_state=3
+            ).coef
+        ),
+        "fit-adam": lambda: (
+            fastgd.fit_least_squares(
+                X, y, optimizer="adam", lr=0.05, batch_size=64, max_iter=2, random_state=4
+            ).coef
+        ),
+        "minimize": lambda: (
+            fastgd.minimize("rosenbrock", [-1.0, 1.0], "adam", lr=1e-3, max_iter=2000).x
+        ),
+        "minimize-callable": lambda: fastgd.minimize(objective, [1.0, -2.0], max_iter=200).x,
+        "race": lambda: np.concatenate(
+            [r.x for r in fastgd.race("beale", [1.0, 1.0], ["adam", "rmsprop"], max_iter=500)]
+        ),
+        "steps": lambda: _steps(grad_source),
+    }
+    expected = {name: call() for name, call in calls.items()}
+    names = list(calls)
+    mismatches: list[str] = []
+    counts = [0] * 8
+    stop_at = time.perf_counter() + 10.0
+
+    def worker(k: int) -> None:
+        i = k
+        while time.perf_counter() < stop_at:
+            name = names[i % len(names)]
+            got = calls[name]()
+            if not np.array_equal(got, expected[name]):
+                mismatches.append(name)
+            counts[k] += 1
+            i += 1
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads), "a thread is stuck: deadlock"
+    assert not mismatches, mismatches[:5]
+    assert min(counts) > 0
+    print(f"8 threads, 10 s: {sum(counts)} calls, all equal to the serial results")
+
+
+def _steps(grad: np.ndarray) -> np.ndarray:
+    opt = fastgd.RMSprop(lr=0.01, centered=True)
+    p = np.zeros_like(grad)
+    for _ in range(20):
+        opt.step(p, grad + p)
+    return p
