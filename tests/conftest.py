@@ -8,8 +8,15 @@ os.environ.setdefault("SCIPY_ARRAY_API", "1")
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 import fastgd
+
+# Property tests: on CI (CI=true) a fixed, derandomised run, so a failure reproduces;
+# elsewhere random examples. Per-test @settings(max_examples=...) keep these defaults.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("dev", deadline=None)
+settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 # Tolerances that fit each dtype: float32 sums of ~10^3 terms keep ~5 digits.
 RTOL = {np.dtype(np.float32): 2e-4, np.dtype(np.float64): 1e-10}
