@@ -501,6 +501,25 @@ for _name, _error, _match, _call in [
 ]:
     case(_name, _error, _match)(lambda call=_call: (call, ()))
 
+# --- huge sizes: zero-stride views that would need hundreds of GB once contiguous ----------------
+
+_HUGE = np.broadcast_to(np.float64(1.0), (10**9, 100))  # 745 GiB as a real array
+simple(
+    "lsq huge X",
+    MemoryError,
+    "Unable to allocate",
+    lambda: fastgd.least_squares_loss_grad(_HUGE, _HUGE[:, 0], np.ones(100)),
+)
+simple(
+    "fit huge X",
+    MemoryError,
+    "Unable to allocate",
+    lambda: fastgd.fit_least_squares(_HUGE, np.broadcast_to(1.0, (10**9,))),
+)
+simple(
+    "values huge", MemoryError, "Unable to allocate", lambda: objectives.get("sphere").values(_HUGE)
+)
+
 # --- the rest ----------------------------------------------------------------------------------
 
 simple(
