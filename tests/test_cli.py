@@ -110,3 +110,17 @@ def test_bench_quick_prints_a_row_per_case(monkeypatch, capsys):
     for line in lines[1:]:
         assert line.endswith("x")
         assert float(line.split()[-1].rstrip("x")) > 0
+
+
+def test_info_shows_the_build_and_the_chosen_simd_path(capsys, monkeypatch):
+    import fastgd
+
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert f"fastgd:         {fastgd.__version__}" in out
+    assert f"simd chosen:    {fastgd.simd_arch()}" in out
+    assert "c++ standard:   201703" in out
+    assert "scikit-learn:" in out
+    info = fastgd.show_config(stream=__import__("io").StringIO())
+    assert info["simd chosen"] in info["simd compiled"]
+    assert info["threads"] == fastgd.get_num_threads()

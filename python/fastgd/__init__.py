@@ -10,6 +10,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import _core, objectives, schedules
 from ._threads import get_num_threads, set_num_threads, simd_arch
+from .config import show_config
 from .least_squares import least_squares_loss_grad
 from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
 from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr
@@ -70,6 +71,7 @@ __all__ = [
     "race",
     "schedules",
     "set_num_threads",
+    "show_config",
     "simd_arch",
     "sweep_lr",
 ]

@@ -1,4 +1,4 @@
-"""Command line: python -m fastgd demo | race | list | bench."""
+"""Command line: python -m fastgd demo | race | list | info | bench."""
 
 from __future__ import annotations
 
@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     race_p.add_argument("--frames", type=int, default=60)
     sub.add_parser("list", help="list the objectives and optimizers")
+    sub.add_parser("info", help="version, compiler, SIMD paths, threads and extras found")
     bench = sub.add_parser("bench", help="time fastgd against its NumPy reference, as a table")
     bench.add_argument(
         "--quick", action="store_true", help="smaller problems, fewer rounds (about 15 s)"
@@ -90,6 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _race(args, parser)
     elif args.command == "list":
         _list()
+    elif args.command == "info":
+        from .config import show_config
+
+        show_config()
     elif args.command == "bench":
         from . import benchmarks
 
