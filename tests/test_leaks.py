@@ -14,6 +14,10 @@ import pytest
 
 import fastgd
 
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="reads resident memory from /proc (Linux)"
+)
+
 CALLS = 10_000
 GROWTH_LIMIT = 1 << 20  # bytes
 

@@ -106,3 +106,12 @@ def test_callback_seeing_nan_is_never_called_with_a_success():
     assert all(
         np.isfinite(statuses)
     )  # the diverged epoch is reported by the status, not the callback
+
+
+def test_a_tiny_first_loss_is_not_mistaken_for_a_blow_up():
+    # Found by hypothesis: y ~ 1e-58 makes the first loss 1e-116, and one ordinary
+    # Adam step of 1e-3 raised it past 10^12 times that.
+    fit = fastgd.fit_least_squares(
+        [[0.0]], [1.07e-58], optimizer="adam", lr=1e-3, max_iter=3, tol=None
+    )
+    assert fit.status == "max_iter"

@@ -394,10 +394,10 @@ def _rule_with_lr(rule: Optimizer, lr: float) -> Optimizer:
 
 class _Run:
     """The divergence rule of the in-memory fit: a loss or theta not finite, or a loss
-    above 10^12 times the first."""
+    above 10^12 times max(the first, 1)."""
 
     def __init__(self, loss0: float) -> None:
-        self.limit = 1e12 * (loss0 if loss0 > 0 else 1.0)
+        self.limit = 1e12 * max(loss0, 1.0)
 
     def blew_up(self, loss: float, theta: np.ndarray) -> bool:
         return not (np.isfinite(loss) and loss <= self.limit and np.isfinite(theta).all())

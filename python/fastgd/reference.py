@@ -128,7 +128,7 @@ def fit_least_squares(
 
     loss, grad = loss_and_grad(theta, None)
     loss0 = loss
-    explode_at = 1e12 * (loss0 if loss0 > 0 else 1.0)
+    explode_at = 1e12 * max(loss0, 1.0)
     losses = [loss] if record else []
     status, n_iter = "max_iter", 0
     for epoch in range(max_iter):

@@ -28,8 +28,8 @@ struct huge_page_allocator {
         const std::size_t bytes = n * sizeof(T);
         if (bytes < huge) return static_cast<T*>(::operator new(bytes));
         const std::size_t rounded = (bytes + huge - 1) / huge * huge;
-        void* p = std::aligned_alloc(huge, rounded);
-        if (!p) throw std::bad_alloc();
+        // C++17 aligned new: portable (std::aligned_alloc is missing on MSVC); throws bad_alloc.
+        void* p = ::operator new(rounded, std::align_val_t{huge});
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
         madvise(p, rounded, MADV_HUGEPAGE);  // a hint: failure only costs speed
 #endif
@@ -40,7 +40,7 @@ struct huge_page_allocator {
         if (n * sizeof(T) < huge)
             ::operator delete(p);
         else
-            std::free(p);
+            ::operator delete(p, std::align_val_t{huge});
     }
 
     template <typename U>

@@ -5,6 +5,7 @@
 /// Objective (reduction "mean"): J(w, b) = (1/n) sum (x_i.w + b - y_i)^2 + l2 ||w||^2.
 /// A mini-batch B uses (1/|B|) over its rows. Parameters are theta = [w, b].
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -50,7 +51,7 @@ struct fit_config {
     rule_params rule;      // its lr is ignored: the step size is fit_config::lr
     bool lr_auto = false;  // lr = 1/L instead, L by power iteration (over the Gram form when built)
     int n_threads = 1;
-    /// A loss above this many times the initial loss counts as diverged.
+    /// A loss above this many times max(initial loss, 1) counts as diverged.
     double explode_factor = 1e12;
 };
 
@@ -280,7 +281,9 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
     // over X for it (full-batch runs need the gradient anyway).
     double loss = full_batch || !from_zero ? full_loss_and_grad() : detail::mean_square(A.y, n);
     const double loss0 = loss;
-    const double explode_at = c.explode_factor * (loss0 > 0.0 ? loss0 : 1.0);
+    // Relative to the first loss, but never below 1: data with a tiny first loss
+    // (y ~ 1e-58) must not count an ordinary first step as a blow-up.
+    const double explode_at = c.explode_factor * std::max(loss0, 1.0);
     if (c.record) out.losses.push_back(loss);
     auto blew_up = [&](double l) {
         return !std::isfinite(l) || l > explode_at || !detail::all_finite(out.theta);
