@@ -14,7 +14,8 @@ rng = np.random.default_rng(0)
 X = rng.standard_normal((10_000, 8))
 y = X @ np.arange(1.0, 9.0) + 2.0
 fit = fastgd.fit_least_squares(X, y, optimizer="gd", lr="auto", tol=1e-10)
-assert fit.status == "converged" and np.allclose(fit.coef, np.arange(1.0, 9.0), atol=1e-6), fit
+assert fit.status == "converged", fit
+assert np.allclose(fit.coef, np.arange(1.0, 9.0), atol=1e-6), fit
 print("fit:", fit.status, fit.n_iter, "epochs, intercept", round(fit.intercept, 6))
 
 params = np.ones(1000, dtype=np.float32)

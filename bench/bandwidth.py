@@ -47,7 +47,7 @@ def main() -> None:
                 for _ in range(args.pairs):
                     sums.append(timed(_core.stream_sum, X))
                     grads.append(timed(fastgd.least_squares_loss_grad, X, y, w))
-                ratio = statistics.median(s / g for s, g in zip(sums, grads))
+                ratio = statistics.median(s / g for s, g in zip(sums, grads, strict=False))
                 gb = X.nbytes / 1e9
                 print(
                     f"| {n}x{d} | {np.dtype(dtype).name} | {k} | {gb / statistics.median(sums):.1f} "

@@ -12,7 +12,7 @@ import argparse
 import functools
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -69,7 +69,9 @@ def main() -> None:
             mine_t = statistics.median(times["fastgd"])
             cells = []
             for variant in ("default", "foreach", "fused"):
-                ratio = statistics.median(t / f for t, f in zip(times[variant], times["fastgd"]))
+                ratio = statistics.median(
+                    t / f for t, f in zip(times[variant], times["fastgd"], strict=False)
+                )
                 cells.append(f"{statistics.median(times[variant]) * 1e3:.2f} ms ({ratio:.2f}x)")
             print(
                 f"| {rule} | {np.dtype(dtype).name} | {mine_t * 1e3:.2f} | "

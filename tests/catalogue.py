@@ -582,7 +582,7 @@ def run(case_: Case) -> tuple[bool, str]:
         return False, f"raised {type(exc).__name__}: {exc}, wanted {case_.error}"
     else:
         return False, f"no exception, wanted {case_.error}"
-    for a, b in zip(inputs, before):
+    for a, b in zip(inputs, before, strict=False):
         if not np.array_equal(np.asarray(a), b, equal_nan=b.dtype.kind in "fc"):
             return False, "an input array was changed"
     return True, outcome

@@ -49,7 +49,7 @@ def test_four_fits_in_four_threads_at_once():
     ]
     expected = [
         fastgd.fit_least_squares(X, y, max_iter=20, random_state=1, **c)
-        for (X, y, _), c in zip(datasets, configs)
+        for (X, y, _), c in zip(datasets, configs, strict=False)
     ]
     results: list = [None] * 4
     barrier = threading.Barrier(4)
@@ -64,7 +64,7 @@ def test_four_fits_in_four_threads_at_once():
         t.start()
     for t in threads:
         t.join()
-    for got, want in zip(results, expected):
+    for got, want in zip(results, expected, strict=False):
         np.testing.assert_array_equal(got.coef, want.coef)
         np.testing.assert_array_equal(got.losses, want.losses)
 

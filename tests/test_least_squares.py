@@ -162,7 +162,7 @@ def test_inputs_are_not_modified():
     X, y, w = rng.standard_normal((50, 3)), rng.standard_normal(50), rng.standard_normal(3)
     copies = [a.copy() for a in (X, y, w)]
     fastgd.least_squares_loss_grad(X, y, w, l2=1.0)
-    for a, c in zip((X, y, w), copies):
+    for a, c in zip((X, y, w), copies, strict=False):
         np.testing.assert_array_equal(a, c)
 
 

@@ -145,7 +145,7 @@ def test_race_runs_every_optimizer_and_matches_single_runs():
     names = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
     results = fastgd.race("beale", [1.0, 1.0], optimizers=names, lr=0.01, max_iter=500)
     assert [r.optimizer for r in results] == names
-    for r, name in zip(results, names):
+    for r, name in zip(results, names, strict=False):
         single = fastgd.minimize("beale", [1.0, 1.0], optimizer=name, lr=0.01, max_iter=500)
         np.testing.assert_array_equal(r.path, single.path)
         assert r.status == single.status

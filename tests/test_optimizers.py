@@ -94,7 +94,9 @@ DESCENDING = [(name, kw) for name, kw in TABLE if not kw.get("maximize")]
 
 
 @pytest.mark.parametrize(
-    ("name", "kw"), DESCENDING, ids=[i for i, (_, kw) in zip(IDS, TABLE) if not kw.get("maximize")]
+    ("name", "kw"),
+    DESCENDING,
+    ids=[i for i, (_, kw) in zip(IDS, TABLE, strict=False) if not kw.get("maximize")],
 )
 def test_converges_on_a_convex_quadratic(name, kw):
     if name == "adagrad":

@@ -182,7 +182,7 @@ class DaskChunks(Chunks):
         call = dask.delayed(fn, pure=True)
         tasks = [
             call(xp, yp, *args, *([] if per_chunk is None else [per_chunk[k]]))
-            for k, (xp, yp) in enumerate(zip(self._x_parts, self._y_parts))
+            for k, (xp, yp) in enumerate(zip(self._x_parts, self._y_parts, strict=False))
         ]
         return list(dask.compute(*tasks))
 
@@ -193,7 +193,9 @@ class DaskChunks(Chunks):
         seeds = [_seed(seed, epoch, k) for k in range(len(self.chunk_sizes))]
         results = self.map(_chunk_epoch, settings, theta, lr, per_chunk=seeds)
         weights = np.array(self.chunk_sizes, dtype=np.float64) / self.n
-        average = np.sum([w * t.astype(np.float64) for w, t in zip(weights, results)], axis=0)
+        average = np.sum(
+            [w * t.astype(np.float64) for w, t in zip(weights, results, strict=False)], axis=0
+        )
         return average.astype(theta.dtype)
 
 

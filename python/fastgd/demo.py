@@ -10,10 +10,10 @@ from __future__ import annotations
 import functools
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -206,7 +206,7 @@ class Scenes:
             from . import plot
 
             fig, axes = _panels(3)
-            for ax, run, (_, _, _, title) in zip(axes, runs, cases):
+            for ax, run, (_, _, _, title) in zip(axes, runs, cases, strict=False):
                 plot.curve(run.result.objective, run.result, ax=ax, tangents=3)
                 ax.set_title(title, fontsize="medium")
             fig.suptitle("Gradient descent in one dimension: theta <- theta - lr J'(theta)")
@@ -242,7 +242,7 @@ class Scenes:
             minimize("narrow_valley", x0, name, lr=lr, momentum=0.9, max_iter=300, tol=1e-6)
             for name, lr in specs
         ]
-        runs = [Run("momentum.png", r, lr) for r, (_, lr) in zip(results, specs)]
+        runs = [Run("momentum.png", r, lr) for r, (_, lr) in zip(results, specs, strict=False)]
         if self.draw:
             from . import plot
 
@@ -268,7 +268,10 @@ class Scenes:
         fits = [
             fit_least_squares(X, y, lr="auto", tol=1e-8, random_state=seed, **kw) for _, kw in specs
         ]
-        labels = [f"{label} ({f.status}, {f.n_iter} epochs)" for (label, _), f in zip(specs, fits)]
+        labels = [
+            f"{label} ({f.status}, {f.n_iter} epochs)"
+            for (label, _), f in zip(specs, fits, strict=False)
+        ]
         if self.draw:
             from . import plot
 
@@ -297,7 +300,7 @@ class Scenes:
             from . import plot
 
             fig, axes = _panels(2)
-            for ax, (name, _, _) in zip(axes, cases):
+            for ax, (name, _, _) in zip(axes, cases, strict=False):
                 drawn = [r.result for r in runs if r.result.objective == name]
                 plot.contour(name, drawn, ax=ax)
                 ax.get_legend().remove()
@@ -320,7 +323,7 @@ class Scenes:
             axes[0].set_title("dome: unbounded below", fontsize="medium")
             plot.contour("bowl", bowl, ax=axes[1])
             axes[1].set_title("bowl, lr = 1.05 > 2/L = 1", fontsize="medium")
-            for run, label in zip(runs, ["dome", "bowl, lr = 1.05"]):
+            for run, label in zip(runs, ["dome", "bowl, lr = 1.05"], strict=False):
                 r = run.result
                 axes[2].semilogy(np.linalg.norm(r.path, axis=1), label=f"{label} ({r.status})")
             axes[2].set_xlabel("step")
@@ -341,7 +344,7 @@ class Scenes:
         """SGD, momentum, Nesterov, Adagrad, RMSprop and Adam from one start: a GIF of the
         race and a still of where each ended, with its values."""
         results = race(name, x0, opts, max_iter=max_iter, tol=1e-10)
-        runs = [Run(f"race_{name}.gif", r, o.lr) for r, o in zip(results, opts)]
+        runs = [Run(f"race_{name}.gif", r, o.lr) for r, o in zip(results, opts, strict=False)]
         if self.draw:
             from . import plot
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -221,7 +221,13 @@ def race(
     else:
         starts = [points] * len(opts)
     return _many(
-        objective, [(s, o, lr) for s, o in zip(starts, opts)], momentum, max_iter, tol, gtol, record
+        objective,
+        [(s, o, lr) for s, o in zip(starts, opts, strict=False)],
+        momentum,
+        max_iter,
+        tol,
+        gtol,
+        record,
     )
 
 
@@ -256,7 +262,7 @@ def _many(
         runs.append((s, rule.kind, rule._core_hyper()))
         names.append(opt_name)
     outs = _core.minimize_many(obj.name, runs, max_iter_, tol_, gtol_, record_)
-    diverged = [opt for opt, out in zip(names, outs) if out[3] == "diverged"]
+    diverged = [opt for opt, out in zip(names, outs, strict=False) if out[3] == "diverged"]
     if diverged:
         warnings.warn(
             f"{name}: {len(diverged)} of {len(outs)} runs diverged ({', '.join(diverged)}); "
@@ -277,7 +283,9 @@ def _many(
             name,
             opt_name,
         )
-        for opt_name, (xs, fun, nit, status, path, losses, grad_norms) in zip(names, outs)
+        for opt_name, (xs, fun, nit, status, path, losses, grad_norms) in zip(
+            names, outs, strict=False
+        )
     ]
 
 

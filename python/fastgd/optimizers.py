@@ -139,7 +139,7 @@ class Optimizer:
         if exported is not None:
             steps, mu_product, arrays, size = exported
             out["step"] = int(steps)
-            out["state"] = dict(zip(self.state_names(), arrays))
+            out["state"] = dict(zip(self.state_names(), arrays, strict=False))
             out["dtype"] = np.dtype(self._core.dtype).name
             out["size"] = int(size)
             if self.kind == "nadam":

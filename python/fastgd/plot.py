@@ -158,7 +158,7 @@ def losses(
     names = _labels(labels, len(items))
     ax = _axes(ax)
     positive = True
-    for r, name in zip(items, names):
+    for r, name in zip(items, names, strict=False):
         if isinstance(r, MinimizeResult):
             values, label, unit = r.losses, _label(r), "step"
         elif isinstance(r, FitResult):
@@ -219,7 +219,7 @@ def regression(
     every = max(1, Xa.size // max(1, max_points))
     ax.plot(Xa[::every], ya[::every], "o", markersize=3, alpha=0.35, color="gray", label="data")
     xs = np.array([Xa.min(), Xa.max()])
-    for r, name in zip(items, names):
+    for r, name in zip(items, names, strict=False):
         label = name or f"{r.optimizer} ({r.status}, {r.n_iter} epochs)"
         ax.plot(xs, r.coef[0] * xs + r.intercept, linewidth=1.8, label=label)
     if exact is not None:
@@ -260,7 +260,7 @@ def curve(
     pts = r.path[:, 0]
     ax.plot(pts, r.losses, "o-", markersize=4, linewidth=0.8, color="tab:blue", label=_label(r))
     half = (hi - lo) / 10
-    for x, fx in zip(pts[:tangents], r.losses[:tangents]):
+    for x, fx in zip(pts[:tangents], r.losses[:tangents], strict=False):
         slope = float(f.grad([x])[0])
         ax.plot(
             [x - half, x + half],
@@ -388,7 +388,7 @@ def _race_frames(
     images = []
     for k in np.unique(np.linspace(1, longest, frames).astype(int)):
         canvas.restore_region(background)
-        for r, line, head in zip(items, lines, heads):
+        for r, line, head in zip(items, lines, heads, strict=False):
             upto = min(int(k), len(r.path))
             line.set_data(r.path[:upto, 0], r.path[:upto, 1])
             head.set_data([r.path[upto - 1, 0]], [r.path[upto - 1, 1]])
