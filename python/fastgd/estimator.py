@@ -147,6 +147,10 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         When X had string column names (a pandas DataFrame).
     """
 
+    # Set by fit / partial_fit (annotated here for the type checker only).
+    _partial_calls: int
+    loss_curve_: np.ndarray
+
     def __init__(
         self,
         optimizer: Any = "gd",
@@ -216,10 +220,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if watcher.best_theta is not None:  # early stopping keeps the best epoch's, as MLP does
             fit.coef = watcher.best_theta[: Xa.shape[1]].copy()
             fit.intercept = float(watcher.best_theta[-1]) if settings.fit_intercept else 0.0
-        self._set_fitted(fit, state, Xa.shape[1])
-        self._partial_calls = 0  # a partial_fit after fit continues from this fit
-        self.n_iter_ = fit.n_iter
-        self.loss_curve_ = fit.losses
+        self._set_fit(fit, state)
         if watcher.early:
             self.validation_scores_ = np.array(watcher.scores)
             self.best_validation_score_ = max(watcher.scores, default=-np.inf)
@@ -249,10 +250,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         finally:
             watcher.close()
         self.n_features_in_ = int(X.shape[1])
-        self._set_fitted(fit, None, int(X.shape[1]))
-        self._partial_calls = 0
-        self.n_iter_ = fit.n_iter
-        self.loss_curve_ = fit.losses
+        self._set_fit(fit, None)
         self._warn(fit, settings, False)
         return self
 
@@ -280,7 +278,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             state=None if first else self._optimizer_state,
             lr=None if first else self.lr_,
         )
-        self._set_fitted(fit, state, Xa.shape[1])
+        self._set_fitted(fit, state)
         self._partial_calls = calls + 1
         self.n_iter_ = self._partial_calls
         previous = np.empty(0) if first else self.loss_curve_
@@ -329,7 +327,14 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         theta = self.coef_.astype(dtype)
         return np.append(theta, dtype.type(self.intercept_)) if fit_intercept else theta
 
-    def _set_fitted(self, fit: FitResult, state: OptimizerState | None, d: int) -> None:
+    def _set_fit(self, fit: FitResult, state: OptimizerState | None) -> None:
+        """What fit (in memory or over chunks) leaves: the result, its epochs and losses."""
+        self._set_fitted(fit, state)
+        self._partial_calls = 0  # a partial_fit after fit continues from this fit
+        self.n_iter_ = fit.n_iter
+        self.loss_curve_ = fit.losses
+
+    def _set_fitted(self, fit: FitResult, state: OptimizerState | None) -> None:
         self.coef_ = fit.coef
         self.intercept_ = fit.intercept
         self.lr_ = fit.lr
