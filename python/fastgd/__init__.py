@@ -10,9 +10,10 @@ from importlib.metadata import PackageNotFoundError, version
 
 from . import _core, objectives, schedules
 from ._threads import get_num_threads, set_num_threads, simd_arch
+from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
 from .least_squares import least_squares_loss_grad
-from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
+from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr
 from .optimizers import (
     SGD,
@@ -60,6 +61,7 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "StalledWarning",
     "SweepResult",
     "__version__",
     "fit_least_squares",

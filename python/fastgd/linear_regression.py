@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
+from ._warnings import DivergenceWarning
 from .optimizers import RULES, SGD, Optimizer
 from .schedules import Schedule
 
@@ -101,10 +102,6 @@ def _build(
 
 
 GRADIENT_MODES = ("auto", "stream", "gram")
-
-
-class DivergenceWarning(RuntimeWarning):
-    """A descent stopped because the loss or the parameters blew up."""
 
 
 @dataclass

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fastgd/fit_status.hpp"
 #include "fastgd/interrupt.hpp"
 #include "fastgd/least_squares.hpp"
 #include "fastgd/lipschitz.hpp"
@@ -21,22 +22,6 @@
 #include "fastgd/schedule.hpp"
 
 namespace fastgd {
-
-enum class fit_status { converged, max_iter, diverged, stopped };
-
-inline const char* to_string(fit_status s) {
-    switch (s) {
-        case fit_status::converged:
-            return "converged";
-        case fit_status::max_iter:
-            return "max_iter";
-        case fit_status::diverged:
-            return "diverged";
-        case fit_status::stopped:
-            return "stopped";
-    }
-    return "unknown";
-}
 
 struct fit_config {
     schedule lr;                  // the learning rate of each step (a constant by default)

@@ -11,7 +11,8 @@
 #include <cstddef>
 #include <vector>
 
-#include "fastgd/fit_least_squares.hpp"  // fit_status
+#include "fastgd/fit_least_squares.hpp"  // detail::all_finite, detail::distance
+#include "fastgd/fit_status.hpp"
 #include "fastgd/interrupt.hpp"
 #include "fastgd/optimizer.hpp"
 #include "fastgd/schedule.hpp"
