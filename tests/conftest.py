@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+import contextlib
 import os
+import subprocess
+import sys
+from collections.abc import Iterator
 
 # scikit-learn's check_array_api_input needs SciPy's array API mode, which is read
 # once, when SciPy is first imported: set it before any test imports SciPy.
@@ -43,3 +47,29 @@ def restore_threads():
     before = fastgd.get_num_threads()
     yield
     fastgd.set_num_threads(before)
+
+
+# Prepended to every child that a test interrupts: a shell's background job starts
+# its children with SIGINT ignored, and Python keeps an ignored SIGINT ignored, while
+# a user's terminal Ctrl-C reaches a handler. The child installs the handler itself.
+RESTORE_CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
+@contextlib.contextmanager
+def python_child(code: str, **popen_kwargs) -> Iterator[subprocess.Popen]:
+    """A Python child running ``code`` with Ctrl-C handled as in a terminal, its
+    stdout and stderr piped as text; killed and reaped when the block ends, whatever
+    happened, so a failing test never leaves it spinning."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", RESTORE_CTRL_C + code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen_kwargs,
+    )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()

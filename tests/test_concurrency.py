@@ -15,7 +15,7 @@ import pytest
 
 import fastgd
 
-from .conftest import make_regression
+from .conftest import make_regression, python_child
 
 
 def test_gil_is_released_during_a_long_fit():
@@ -106,18 +106,13 @@ CTRL_C_SCRIPT = textwrap.dedent(
     ids=["stream", "gram", "sgd-1", "sgd-256", "gram-build"],
 )
 def test_ctrl_c_stops_a_fit(shape, kwargs):
-    proc = subprocess.Popen(
-        [sys.executable, "-c", CTRL_C_SCRIPT % (shape, kwargs)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)  # let the loop start
-    sent = time.perf_counter()
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    latency = time.perf_counter() - sent
+    with python_child(CTRL_C_SCRIPT % (shape, kwargs)) as proc:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)  # let the loop start
+        sent = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        latency = time.perf_counter() - sent
     assert proc.returncode == 0, (out, err)
     assert out.startswith("interrupted")
     assert latency < 5.0  # generous: the loop checks every ~20 ms
@@ -140,7 +135,12 @@ def test_every_instruction_set_gives_the_same_answer():
     for arch in ("baseline", "avx2", "avx512"):
         env = dict(os.environ, FASTGD_ARCH=arch)
         out = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            [sys.executable, "-c", code],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
         ).stdout.split()
         rows[out[0]] = np.array([float(x) for x in out[1:]])
     assert "baseline" in rows
@@ -188,13 +188,11 @@ def test_ctrl_c_stops_a_race():
         sys.exit(1)
         """
     )
-    proc = subprocess.Popen(
-        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    with python_child(code) as proc:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, (out, err)
     assert out.strip() == "interrupted"
 

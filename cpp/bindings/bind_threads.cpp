@@ -1,7 +1,10 @@
+#include "common.hpp"
+
+#include <cstdlib>
 #include <string>
 #include <vector>
 
-#include "common.hpp"
+#include "fastgd/arch_request.hpp"
 #include "fastgd/dispatch.hpp"
 #include "fastgd/threads.hpp"
 
@@ -28,6 +31,14 @@ void register_threads(py::module_& m) {
     m.def(
         "simd_arch", [] { return std::string(fastgd::kernels().name); },
         "The instruction set the kernels were dispatched to: baseline, avx2 or avx512.");
+    m.def(
+        "arch_request",
+        [] {
+            const char* raw = std::getenv("FASTGD_ARCH");
+            return py::make_tuple(raw ? py::str(raw) : py::str(""),
+                                  to_string(parse_arch_request(raw).status));
+        },
+        "FASTGD_ARCH as read at import and how it was understood: unset, exact, normalized or invalid.");
     m.def(
         "build_info",
         [] {

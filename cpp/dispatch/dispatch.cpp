@@ -2,7 +2,8 @@
 #include "fastgd/dispatch.hpp"
 
 #include <cstdlib>
-#include <cstring>
+
+#include "fastgd/arch_request.hpp"
 
 namespace fastgd {
 
@@ -16,9 +17,9 @@ namespace {
 
 const kernel_table& select_kernels() {
 #if defined(FASTGD_HAVE_X86_DISPATCH)
-    const char* cap = std::getenv("FASTGD_ARCH");
-    const bool allow_avx512 = cap == nullptr || std::strcmp(cap, "avx512") == 0;
-    const bool allow_avx2 = allow_avx512 || std::strcmp(cap, "avx2") == 0;
+    const arch_cap cap = parse_arch_request(std::getenv("FASTGD_ARCH")).cap;
+    const bool allow_avx512 = cap == arch_cap::none || cap == arch_cap::avx512;
+    const bool allow_avx2 = allow_avx512 || cap == arch_cap::avx2;
     __builtin_cpu_init();
     const bool has_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (allow_avx512 && has_avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&

@@ -9,7 +9,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import _core, objectives, schedules
-from ._threads import get_num_threads, set_num_threads, simd_arch
+from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_arch_request
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
 from .least_squares import least_squares_loss_grad
@@ -40,6 +40,8 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(".estimator", __name__).GDRegressor
     raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
 
+
+warn_about_arch_request()
 
 try:
     __version__ = version("fastgd")

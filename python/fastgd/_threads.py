@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from . import _core
 from . import _validation as v
 
@@ -22,3 +24,27 @@ def get_num_threads() -> int:
 def simd_arch() -> str:
     """The instruction set the kernels dispatched to on this CPU: 'baseline', 'avx2' or 'avx512'."""
     return str(_core.simd_arch())
+
+
+ARCH_VALUES = ("baseline", "avx2", "avx512")
+
+
+def warn_about_arch_request() -> None:
+    """Warn, once at import, when FASTGD_ARCH was not a valid value as written: a
+    typo must not silently change which kernels run."""
+    raw, status = _core.arch_request()
+    valid = ", ".join(ARCH_VALUES)
+    if status == "normalized":
+        warnings.warn(
+            f"FASTGD_ARCH={raw!r} was read as {raw.strip().lower()!r}; "
+            f"write one of {valid} (lower case, no blanks)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    elif status == "invalid":
+        warnings.warn(
+            f"FASTGD_ARCH={raw!r} is not one of {valid} and is ignored: the kernels use the "
+            f"widest instruction set this CPU has ({simd_arch()}); unset it or use a valid value",
+            RuntimeWarning,
+            stacklevel=3,
+        )
