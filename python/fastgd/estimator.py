@@ -19,9 +19,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
+from ._warnings import DivergenceWarning
 from .chunked import chunks_of, fit_chunked, is_chunked
 from .linear_regression import (
-    DivergenceWarning,
     FitResult,
     FitSettings,
     OptimizerState,

@@ -13,7 +13,8 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
-from .linear_regression import DivergenceWarning, resolve_optimizer
+from ._warnings import DivergenceWarning
+from .linear_regression import resolve_optimizer
 from .objectives import Objective, get
 from .optimizers import Optimizer
 
