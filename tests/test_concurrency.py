@@ -153,6 +153,11 @@ def test_every_instruction_set_gives_the_same_answer():
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.skipif(
+    "thread" in fastgd._core.build_info()["sanitizers"],
+    reason="ThreadSanitizer does not support starting threads after a multi-threaded fork "
+    "(it exits 66); the normal and ASan builds run this test",
+)
 def test_threaded_kernels_work_in_a_forked_child():
     # The worker pool's threads do not survive fork(); the child must start its own.
     code = textwrap.dedent(
