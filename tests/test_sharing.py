@@ -1,0 +1,30 @@
+"""Objects shared between threads never crash, and what they report equals one
+serial order of the calls made (the checks are in tests/sharing_stress.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .conftest import python_child
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_eight_threads_share_an_optimizer_an_estimator_and_the_registry():
+    # FASTGD_STRESS_SECONDS shortens the run where every call is slow (ThreadSanitizer).
+    seconds = float(os.environ.get("FASTGD_STRESS_SECONDS", "10"))
+    code = f"import runpy, sys; sys.argv = ['', '{seconds}']; runpy.run_module('tests.sharing_stress', run_name='__main__')"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with python_child(code, cwd=ROOT, env=env) as proc:
+        out, err = proc.communicate(timeout=10 * seconds + 300)
+    assert proc.returncode == 0, f"exit {proc.returncode}: {err[-3000:]}"
+    counts = json.loads(out.strip().splitlines()[-1])
+    # Every kind of call happened, many times, while the others ran.
+    assert counts["sgd_steps"] > 100, counts
+    assert counts["snapshots_big"] > 10, counts
+    assert counts["snapshots_small"] > 10, counts
+    assert counts["fits"] > 5, counts
+    assert counts["predictions"] > 10, counts
+    assert counts["registered"] > 10, counts
