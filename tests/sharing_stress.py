@@ -192,7 +192,7 @@ def run(seconds: float) -> dict[str, int]:
                 else:
                     registry.act(tid, i, rng)
                 i += 1
-        except Exception as exc:  # reported after the join, in the main thread
+        except Exception as exc:  # noqa: BLE001 - re-raised after the join, in the main thread
             errors.append(exc)
         mine["sgd_steps_big"] = big_counts["sgd_steps"]
         mine["sgd_steps_small"] = small_counts["sgd_steps"]
