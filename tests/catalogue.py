@@ -352,7 +352,7 @@ def _raises(x: np.ndarray) -> Any:
 for _name, _error, _match, _call in [
     (
         "minimize unknown objective",
-        KeyError,
+        ValueError,
         "known: ackley",
         lambda: fastgd.minimize("nope", [0.0, 0.0]),
     ),

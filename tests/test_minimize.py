@@ -98,7 +98,7 @@ def test_wrong_objective_results_are_errors(fn, error, match):
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        (dict(objective="nope"), KeyError, "unknown objective 'nope'"),
+        (dict(objective="nope"), ValueError, "unknown objective 'nope'"),
         (dict(objective=3), TypeError, "objective must be a registered name"),
         (dict(x0=[1.0, 2.0, 3.0]), ValueError, "beale is 2-dimensional, but x0 has length 3"),
         (dict(x0=[[1.0, 2.0]]), ValueError, "x0 must be a non-empty 1-D point"),

@@ -105,9 +105,14 @@ def test_wrong_points_are_errors():
         objectives.get("rosenbrock").value([1.0])
 
 
-def test_lookup_failure_lists_the_names():
-    with pytest.raises(KeyError, match="unknown objective 'rosenbruck'; known: ackley, beale"):
+def test_lookup_failure_lists_the_close_names_and_every_name():
+    with pytest.raises(
+        ValueError,
+        match=r"unknown objective 'rosenbruck' \(did you mean 'rosenbrock'\?\); known: ackley, beale",
+    ):
         objectives.get("rosenbruck")
+    with pytest.raises(ValueError, match="unknown objective 'zzz'; known: ackley"):
+        objectives.get("zzz")
 
 
 @pytest.fixture(autouse=True)
