@@ -202,9 +202,7 @@ def test_a_race_warns_once_naming_the_runs_that_diverged():
             dict(optimizer=fastgd.SGD(lr=fastgd.schedules.exponential(0.001, 0.5))),
             id="schedule-decaying-to-0",
         ),
-        pytest.param(
-            dict(optimizer="momentum", lr=1e-13, tol=1e-10), id="momentum-lr-1e-13"
-        ),
+        pytest.param(dict(optimizer="momentum", lr=1e-13, tol=1e-10), id="momentum-lr-1e-13"),
     ],
 )
 def test_a_short_step_far_from_the_optimum_is_stalled_not_converged(kwargs):
@@ -215,7 +213,9 @@ def test_a_short_step_far_from_the_optimum_is_stalled_not_converged(kwargs):
     # The oracle: rosenbrock's only minimum is (1, 1), where the gradient is 0.
     assert np.linalg.norm(r.x - 1.0) > 1.0
     assert r.grad_norm > r.gradient_threshold
-    assert r.grad_norm == pytest.approx(np.linalg.norm(fastgd.objectives.get("rosenbrock").grad(r.x)))
+    assert r.grad_norm == pytest.approx(
+        np.linalg.norm(fastgd.objectives.get("rosenbrock").grad(r.x))
+    )
     text = str(w[0].message)
     for advice in ("raise lr", "momentum or Adam", "schedule does not decay to 0", "loosen gtol"):
         assert advice in text
@@ -314,9 +314,13 @@ def test_a_fixed_2d_kernel_refuses_other_lengths_in_every_entry(name, d):
         _core.test_function(name, x)
     with pytest.raises(ValueError, match=match):
         _core.evaluate_rows(name, np.ones((4, d)))
-    settings = dict(max_iter=5, tol=-1.0, gtol=0.0, grtol=0.0, stop_on_gradient=False, record_every=1)
+    settings = dict(
+        max_iter=5, tol=-1.0, gtol=0.0, grtol=0.0, stop_on_gradient=False, record_every=1
+    )
     with pytest.raises(ValueError, match=match):
-        _core.minimize_many(name, [(np.ones(2), "sgd", {"lr": 0.1}), (x, "sgd", {"lr": 0.1})], settings)
+        _core.minimize_many(
+            name, [(np.ones(2), "sgd", {"lr": 0.1}), (x, "sgd", {"lr": 0.1})], settings
+        )
 
 
 def test_rosenbrock_needs_two_coordinates_in_cpp():
@@ -327,9 +331,13 @@ def test_rosenbrock_needs_two_coordinates_in_cpp():
     liar = dataclasses.replace(
         fastgd.objectives.get("rosenbrock"), _value=lambda x: 0.0, _grad=lambda x: x
     )
-    with pytest.raises(ValueError, match="rosenbrock needs at least 2 coordinates, got a point of length 1"):
+    with pytest.raises(
+        ValueError, match="rosenbrock needs at least 2 coordinates, got a point of length 1"
+    ):
         fastgd.minimize(liar, [1.0])
-    with pytest.raises(ValueError, match="sphere needs at least 1 coordinate, got a point of length 0"):
+    with pytest.raises(
+        ValueError, match="sphere needs at least 1 coordinate, got a point of length 0"
+    ):
         _core.test_function("sphere", np.ones(0))
 
 
@@ -339,15 +347,27 @@ def test_rosenbrock_needs_two_coordinates_in_cpp():
 @pytest.mark.parametrize(
     ("fn", "error", "match"),
     [
-        (lambda x: (1.0, x * 1j), TypeError, "gradient is complex .* imaginary part would be dropped"),
-        (lambda x: (np.ones(1), 2 * x), TypeError, r"value must be a number, got an array of shape \(1,\)"),
+        (
+            lambda x: (1.0, x * 1j),
+            TypeError,
+            "gradient is complex .* imaginary part would be dropped",
+        ),
+        (
+            lambda x: (np.ones(1), 2 * x),
+            TypeError,
+            r"value must be a number, got an array of shape \(1,\)",
+        ),
         (lambda x: (None, 2 * x), TypeError, "value must be a real number, got NoneType"),
         (lambda x: (1j, 2 * x), TypeError, "value is complex"),
         (lambda x: (np.complex128(1), 2 * x), TypeError, "complex"),
         (lambda x: (10**400, 2 * x), ValueError, "int too large for a float64"),
         (lambda x: (True, 2 * x), TypeError, "got bool"),
         (lambda x: ("1.0", 2 * x), TypeError, "value must be a real number, got str"),
-        (lambda x: (1.0, 2 * x, 3), TypeError, r"must return \(value, grad\), got a tuple of length 3"),
+        (
+            lambda x: (1.0, 2 * x, 3),
+            TypeError,
+            r"must return \(value, grad\), got a tuple of length 3",
+        ),
         (lambda x: (1.0,), TypeError, r"must return \(value, grad\), got a tuple of length 1"),
         (lambda x: None, TypeError, r"must return \(value, grad\), got NoneType"),
         (lambda x: (1.0, None), TypeError, "gradient must hold real numbers, got NoneType"),
@@ -386,7 +406,7 @@ def test_real_values_of_any_numpy_kind_are_accepted(value):
 )
 def test_a_callback_returning_something_odd_is_a_type_error(answer):
     for objective in ("bowl", lambda x: (float(x @ x), 2 * x)):
-        with pytest.raises(TypeError, match="callback must return None, False .* or True .*, got"):
+        with pytest.raises(TypeError, match=r"callback must return None, False .* or True .*, got"):
             fastgd.minimize(objective, [1.0, 1.0], callback=lambda n, x, f: answer)
 
 
@@ -401,7 +421,13 @@ def test_a_callback_may_return_numpy_bools():
 
 @pytest.mark.parametrize(
     "x0",
-    [[1.0, 2.0], (1, 2), np.array([1, 2]), np.array([1.0, 2.0], np.float32), np.array([1, 2], np.uint8)],
+    [
+        [1.0, 2.0],
+        (1, 2),
+        np.array([1, 2]),
+        np.array([1.0, 2.0], np.float32),
+        np.array([1, 2], np.uint8),
+    ],
     ids=["list", "tuple", "int array", "float32", "uint8"],
 )
 def test_minimize_race_and_sweep_accept_the_same_starts(x0):

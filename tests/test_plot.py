@@ -139,7 +139,9 @@ def test_curve_draws_the_function_the_iterates_and_tangents():
 def test_curve_needs_a_1d_run(runs):
     with pytest.raises(ValueError, match="curve draws a 1-D objective; beale is 2-dimensional"):
         plot.curve("beale", runs[0])
-    with pytest.raises(ValueError, match="curve draws 1-D runs; the adam run on beale is 2-dimensional"):
+    with pytest.raises(
+        ValueError, match="curve draws 1-D runs; the adam run on beale is 2-dimensional"
+    ):
         plot.curve("sphere", runs[0])
 
 
@@ -239,14 +241,18 @@ def test_surface_pictures_refuse_runs_that_are_not_2d(d, tmp_path):
         lambda: plot.animate("sphere", r, str(tmp_path / "race.gif")),
         lambda: plot.contour("sphere", [_run(2), r]),
     ):
-        with pytest.raises(ValueError, match=f"draws 2-D runs; the gd run on sphere is {d}-dimensional"):
+        with pytest.raises(
+            ValueError, match=f"draws 2-D runs; the gd run on sphere is {d}-dimensional"
+        ):
             draw()
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("d", [2, 5])
 def test_curve_refuses_runs_that_are_not_1d(d):
-    with pytest.raises(ValueError, match=f"curve draws 1-D runs; the gd run on sphere is {d}-dimensional"):
+    with pytest.raises(
+        ValueError, match=f"curve draws 1-D runs; the gd run on sphere is {d}-dimensional"
+    ):
         plot.curve("sphere", _run(d))
 
 

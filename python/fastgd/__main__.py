@@ -133,7 +133,9 @@ def _output_folder(text: str) -> str:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise argparse.ArgumentTypeError(f"cannot create the folder {text!r}: {exc.strerror}") from None
+        raise argparse.ArgumentTypeError(
+            f"cannot create the folder {text!r}: {exc.strerror}"
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise argparse.ArgumentTypeError(f"the folder {text!r} is not writable")
     return text
@@ -150,7 +152,9 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
     if args.out and (f.dim not in (2, None) or len(x0) != 2):
         parser.error(f"--out draws a race on a 2-D surface; {args.name} is run in {len(x0)}-D")
     try:
-        results = race(args.name, x0, optimizers=args.optimizers, lr=args.lr, max_iter=args.max_iter)
+        results = race(
+            args.name, x0, optimizers=args.optimizers, lr=args.lr, max_iter=args.max_iter
+        )
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     for r in results:
@@ -183,7 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="number of samples, 2 .. 10^7 (default 200000)",
     )
     demo.add_argument(
-        "--d", type=_int_type(1, 1000), default=10, help="number of features, 1 .. 1000 (default 10)"
+        "--d",
+        type=_int_type(1, 1000),
+        default=10,
+        help="number of features, 1 .. 1000 (default 10)",
     )
     demo.add_argument("--seed", type=_int_type(0, 2**63 - 1), default=0)
     race_p = sub.add_parser("race", help="race optimizers on one objective; optionally write a GIF")

@@ -156,7 +156,9 @@ def is_dask_array(x: Any) -> bool:
 def _real_array(value: Any, name: str) -> np.ndarray:
     """as_array, refusing Python and NumPy complex numbers with the same words."""
     if isinstance(value, (complex, np.complexfloating)):
-        raise TypeError(f"{name} must hold real numbers (float, int or bool), got complex {value!r}")
+        raise TypeError(
+            f"{name} must hold real numbers (float, int or bool), got complex {value!r}"
+        )
     return as_array(value, name)
 
 

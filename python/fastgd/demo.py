@@ -18,7 +18,8 @@ from typing import Any, TextIO
 import numpy as np
 
 from . import objectives
-from .linear_regression import DivergenceWarning, FitResult, fit_least_squares, normal_equations
+from ._warnings import DivergenceWarning
+from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .minimize import MinimizeResult, minimize, race, sweep_lr
 from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
 

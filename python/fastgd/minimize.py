@@ -18,7 +18,6 @@ from .linear_regression import resolve_optimizer
 from .objectives import Objective, get
 from .optimizers import Optimizer
 
-
 GTOL = 1e-6
 """The optimality test's default absolute tolerance on ||grad||_2."""
 GRTOL = 1e-6
@@ -239,9 +238,11 @@ def _warn(results: list[MinimizeResult], name: str, stacklevel: int) -> None:
         (
             "stalled",
             StalledWarning,
-            "a short step ended them away from a minimum (the optimality test failed): raise "
-            "lr, use momentum or Adam, check that the schedule does not decay to 0, or loosen "
-            "gtol/grtol; see each result's message",
+            (
+                "a short step ended them away from a minimum (the optimality test failed): "
+                "raise lr, use momentum or Adam, check that the schedule does not decay to 0, "
+                "or loosen gtol/grtol; see each result's message"
+            ),
         ),
     ):
         hit = [r.optimizer for r in results if r.status == status]
@@ -320,7 +321,20 @@ def minimize(
     StalledWarning
         When the run stalled: a short step away from a minimum.
     """
-    result = _minimize(objective, x0, optimizer, lr, momentum, max_iter, tol, gtol, grtol, record, record_every, callback)
+    result = _minimize(
+        objective,
+        x0,
+        optimizer,
+        lr,
+        momentum,
+        max_iter,
+        tol,
+        gtol,
+        grtol,
+        record,
+        record_every,
+        callback,
+    )
     _warn([result], result.objective, stacklevel=2)
     return result
 

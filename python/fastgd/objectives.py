@@ -115,12 +115,11 @@ def _real_value(value: Any, name: str) -> float:
     pass: complex numbers, arrays of more than one element, None, strings."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)):
         raise TypeError(f"{name}: the value must be a real number, got {type(value).__name__}")
-    if isinstance(value, np.ndarray):
-        if value.ndim != 0 or value.dtype.kind not in "fiu":
-            raise TypeError(
-                f"{name}: the value must be a real number, got an array of shape "
-                f"{value.shape} and dtype {value.dtype}; return float(value)"
-            )
+    if isinstance(value, np.ndarray) and (value.ndim != 0 or value.dtype.kind not in "fiu"):
+        raise TypeError(
+            f"{name}: the value must be a real number, got an array of shape "
+            f"{value.shape} and dtype {value.dtype}; return float(value)"
+        )
     try:
         return float(value)
     except OverflowError:
@@ -213,9 +212,7 @@ def register(
     obj = Objective(name, value, grad, dim, bounds_t, minima_t, float(min_value), doc)
     with _LOCK:  # the check and the insert at once: two threads cannot both add a name
         if name in _REGISTRY and not replace:
-            raise ValueError(
-                f"an objective named {name!r} exists; pass replace=True to replace it"
-            )
+            raise ValueError(f"an objective named {name!r} exists; pass replace=True to replace it")
         _REGISTRY[name] = obj
     return obj
 
