@@ -1,6 +1,6 @@
 # Type stub for the compiled module (cpp/bindings/). Private: use the fastgd package.
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -66,8 +66,9 @@ class Optimizer:
 
 def schedule_at(hyper: dict[str, Any], t: int) -> float: ...
 def stream_axpy(a: NDArray[Any], b: NDArray[Any], q: float) -> None: ...
+
 # settings: max_iter, tol, gtol, grtol, stop_on_gradient, record_every (minimize._Settings)
-_MinimizeOutput = tuple[
+_MinimizeOutput: TypeAlias = tuple[
     NDArray[np.float64],  # x
     float,  # fun
     int,  # nit
