@@ -296,3 +296,23 @@ def test_animate_draws_no_more_frames_than_rows(runs, tmp_path):
     out = plot.animate("beale", short, str(tmp_path / "race.gif"), frames=10**9, resolution=30)
     with Image.open(out) as gif:
         assert gif.n_frames == 10  # x0 and 9 steps: a huge frames asks for nothing more
+
+
+def test_animate_titles_count_steps_of_a_strided_recording(tmp_path, monkeypatch):
+    titles: list[str] = []
+    from matplotlib.text import Text
+
+    original = Text.set_text
+
+    def spy(self, s):
+        titles.append(str(s))
+        return original(self, s)
+
+    monkeypatch.setattr(Text, "set_text", spy)
+    r = fastgd.minimize(
+        "beale", [1.0, 1.0], optimizer=fastgd.Adam(lr=0.05), max_iter=95, record_every=10
+    )
+    assert r.path.shape == (11, 2)  # x0, steps 10..90, step 95
+    plot.animate("beale", r, str(tmp_path / "race.gif"), frames=11, resolution=30)
+    steps = [t for t in titles if t.startswith("step ") and t != "step 0000000"]
+    assert steps == [f"step {k}" for k in (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95)]

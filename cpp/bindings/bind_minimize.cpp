@@ -55,8 +55,8 @@ std::string human_bytes(double bytes) {
 
 /// Sets a MemoryError that names what a recording of `runs` runs may need and the
 /// way out, for a std::bad_alloc while recording.
-[[noreturn]] void raise_recording_memory_error(std::size_t runs, std::size_t max_iter, std::size_t record_every,
-                                               std::size_t d) {
+[[noreturn]] void raise_recording_memory_error(std::size_t runs, std::size_t max_iter,
+                                               std::size_t record_every, std::size_t d) {
     const double rows = static_cast<double>(max_recorded_rows(max_iter, record_every));
     const double bytes = static_cast<double>(runs) * rows * (static_cast<double>(d) + 2.0) * 8.0;
     const std::string what = "out of memory while recording: " + std::to_string(runs) + " run(s) of up to " +
@@ -133,8 +133,8 @@ void objective_gradient(const py::handle& grad, double* g, std::size_t d) {
     py::array a = py::array::ensure(grad);
     if (!a) {
         PyErr_Clear();
-        throw py::type_error("the objective's gradient could not be read as an array (got " + type_name(grad) +
-                             "); return a 1-D float array of length " + std::to_string(d));
+        throw py::type_error("the objective's gradient could not be read as an array (got " +
+                             type_name(grad) + "); return a 1-D float array of length " + std::to_string(d));
     }
     const char kind = a.dtype().kind();
     if (kind == 'c')
@@ -190,12 +190,11 @@ py::tuple minimize_callable(const py::function& fn, const in_array<double>& x0, 
     auto value_and_grad = [&](const double* xp, double* g) -> double {
         try {
             const py::object result = fn(to_array(xp, d));
-            const bool pair = (PyTuple_Check(result.ptr()) || PyList_Check(result.ptr())) && py::len(result) == 2;
-            if (!pair) {
-                const std::string got = PyTuple_Check(result.ptr()) || PyList_Check(result.ptr())
-                                            ? "a " + type_name(result) + " of length " +
-                                                  std::to_string(py::len(result))
-                                            : type_name(result);
+            const bool sequence = PyTuple_Check(result.ptr()) || PyList_Check(result.ptr());
+            if (!sequence || py::len(result) != 2) {
+                const std::string got =
+                    sequence ? "a " + type_name(result) + " of length " + std::to_string(py::len(result))
+                             : type_name(result);
                 throw py::type_error("the objective must return (value, grad), got " + got);
             }
             const double f = objective_value(result[py::int_(0)]);

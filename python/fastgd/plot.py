@@ -414,7 +414,8 @@ def _race_frames(
     ax.title.set_animated(True)
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
-    longest = max(len(r.path) for r in items)
+    lead = max(items, key=lambda r: len(r.path))  # the run whose steps the title counts
+    longest = len(lead.path)
     images = []
     # No more frames than recorded rows: a huge `frames` asks for nothing extra.
     for k in np.unique(np.linspace(1, longest, min(frames, longest)).astype(int)):
@@ -425,11 +426,19 @@ def _race_frames(
             head.set_data([r.path[upto - 1, 0]], [r.path[upto - 1, 1]])
             ax.draw_artist(line)
             ax.draw_artist(head)
-        ax.set_title(f"step {k - 1}")
+        ax.set_title(f"step {_step(lead, int(k) - 1)}")
         ax.draw_artist(ax.title)
         canvas.blit(fig.bbox)
         images.append(np.asarray(canvas.buffer_rgba())[..., :3].copy())
     return images
+
+
+def _step(r: MinimizeResult, row: int) -> int:
+    """The step a recorded row shows: rows are x0, every record_every-th iterate and
+    the last."""
+    if row == len(r.path) - 1:
+        return r.nit
+    return row * max(1, r.record_every)
 
 
 def _write_gif(images: list[np.ndarray], path: str, fps: int) -> None:
