@@ -224,3 +224,17 @@ def test_info_shows_the_build_and_the_chosen_simd_path(capsys, monkeypatch):
     info = fastgd.show_config(stream=__import__("io").StringIO())
     assert info["simd chosen"] in info["simd compiled"]
     assert info["threads"] == fastgd.get_num_threads()
+
+
+def test_a_long_race_records_only_what_the_animation_needs(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    # 3 * 10^6 steps of 12 optimizers would record 1.1 GiB, above the budget; the
+    # CLI keeps every 150th iterate.
+    out = tmp_path / "race.gif"
+    names = ",".join(["gd", "adam"] * 6)
+    argv = ["race", "bowl", "--lr", "1e-9", "--max-iter", "3000000", "--optimizers", names]
+    assert main([*argv, "--frames", "3", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+    assert main(argv) == 0  # no --out: nothing recorded
+    text = capsys.readouterr().out
+    assert text.count("max_iter") == 24

@@ -151,9 +151,17 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         x0 = [lo + (hi - lo) / 3 for lo, hi in f.bounds]
     if args.out and (f.dim not in (2, None) or len(x0) != 2):
         parser.error(f"--out draws a race on a 2-D surface; {args.name} is run in {len(x0)}-D")
+    # The table needs no path; an animation needs a few thousand rows at most.
+    record_every = max(1, args.max_iter // 20_000)
     try:
         results = race(
-            args.name, x0, optimizers=args.optimizers, lr=args.lr, max_iter=args.max_iter
+            args.name,
+            x0,
+            optimizers=args.optimizers,
+            lr=args.lr,
+            max_iter=args.max_iter,
+            record=args.out is not None,
+            record_every=record_every,
         )
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))

@@ -100,7 +100,7 @@ class Objective:
         self.value(pts[0])  # the dimension checks, here and in the function itself
         if self.compiled:
             return _core.evaluate_rows(self.name, pts)
-        return np.array([float(self._value(p)) for p in pts])
+        return np.array([_real_value(self._value(p), self.name) for p in pts])
 
     def minima_at(self, d: int) -> list[Array]:
         """The known minimisers in ``d`` dimensions. Objectives of any dimension store
