@@ -352,7 +352,7 @@ def _raises(x: np.ndarray) -> Any:
 for _name, _error, _match, _call in [
     (
         "minimize unknown objective",
-        KeyError,
+        ValueError,
         "known: ackley",
         lambda: fastgd.minimize("nope", [0.0, 0.0]),
     ),
@@ -439,7 +439,7 @@ for _name, _error, _match, _call in [
     (
         "race start wrong length",
         ValueError,
-        "starting points of length 2",
+        "beale is 2-dimensional, but x0 has length 3",
         lambda: fastgd.race("beale", [1.0, 1.0, 1.0], ["gd"]),
     ),
     (
@@ -566,6 +566,418 @@ case("estimator validation_fraction", ValueError, "validation_fraction must be i
 case("estimator optimizer_params type", TypeError, "optimizer_params must be a dict")(
     lambda: _estimator_case("fit", *data(), optimizer="adam", lr=0.1, optimizer_params=[1])
 )
+
+
+# --- issue 11: minimize, objectives, plots, CLI ---------------------------------------------
+
+
+def _min11_liar(name: str) -> Any:
+    """A built-in that claims any dimension and skips the Python checks: only the
+    C++ check stands between a wrong length and an out-of-bounds read."""
+    import dataclasses
+
+    return dataclasses.replace(objectives.get(name), dim=None, _value=lambda x: 0.0)
+
+
+def _min11_returns(result: Any) -> Callable[[np.ndarray], Any]:
+    return lambda x: result
+
+
+def _min11_run(d: int) -> Any:
+    return fastgd.minimize("sphere", np.ones(d), lr=0.1, max_iter=3)
+
+
+def _min11_with(call: Callable[[np.ndarray], Any], arr: np.ndarray) -> Any:
+    return lambda: ((lambda: call(arr)), (arr,))
+
+
+_MIN11_X = [1.0, 2.0]
+for _name, _error, _match, _build in [
+    # x0 and lrs: one helper for minimize, race and sweep_lr
+    (
+        "min11 minimize x0 strings",
+        TypeError,
+        "x0 must hold real numbers",
+        _min11_with(lambda a: fastgd.minimize("bowl", a), np.array(["a", "b"])),
+    ),
+    (
+        "min11 minimize x0 complex",
+        TypeError,
+        "x0 must hold real numbers",
+        _min11_with(lambda a: fastgd.minimize("bowl", a), np.ones(2, complex)),
+    ),
+    (
+        "min11 minimize x0 complex scalar",
+        TypeError,
+        "x0 must hold real numbers",
+        lambda: ((lambda: fastgd.minimize("sphere", 1j)), ()),
+    ),
+    (
+        "min11 minimize x0 ragged",
+        TypeError,
+        "x0 could not be read",
+        lambda: ((lambda: fastgd.minimize("bowl", [[1.0], [1.0, 2.0]])), ()),
+    ),
+    (
+        "min11 minimize x0 empty",
+        ValueError,
+        "x0 must be a non-empty 1-D point",
+        _min11_with(lambda a: fastgd.minimize("sphere", a), np.ones(0)),
+    ),
+    (
+        "min11 race x0 strings",
+        TypeError,
+        "x0 must hold real numbers",
+        lambda: ((lambda: fastgd.race("bowl", ["a", "b"], ["gd"])), ()),
+    ),
+    (
+        "min11 race x0 no points",
+        ValueError,
+        "x0 must be one point",
+        _min11_with(lambda a: fastgd.race("bowl", a, ["gd"]), np.ones((0, 2))),
+    ),
+    (
+        "min11 race x0 3-D",
+        ValueError,
+        "x0 must be one point",
+        _min11_with(lambda a: fastgd.race("bowl", a, ["gd"]), np.ones((2, 2, 2))),
+    ),
+    (
+        "min11 race x0 inf",
+        ValueError,
+        "x0 contains 1 NaN or infinite",
+        _min11_with(lambda a: fastgd.race("bowl", a, ["gd"]), np.array([np.inf, 1.0])),
+    ),
+    (
+        "min11 sweep x0 complex",
+        TypeError,
+        "x0 must hold real numbers",
+        _min11_with(lambda a: fastgd.sweep_lr("bowl", a, [0.1]), np.ones(2, complex)),
+    ),
+    (
+        "min11 sweep lrs scalar",
+        ValueError,
+        "lrs must be a non-empty 1-D array",
+        lambda: ((lambda: fastgd.sweep_lr("bowl", _MIN11_X, 0.1)), ()),
+    ),
+    (
+        "min11 sweep lrs strings",
+        TypeError,
+        "lrs must hold real numbers",
+        lambda: ((lambda: fastgd.sweep_lr("bowl", _MIN11_X, ["fast"])), ()),
+    ),
+    (
+        "min11 sweep lrs nan",
+        ValueError,
+        "finite numbers > 0; 1 are not",
+        _min11_with(lambda a: fastgd.sweep_lr("bowl", _MIN11_X, a), np.array([0.1, np.nan])),
+    ),
+    # optimizers
+    (
+        "min11 race optimizers int",
+        TypeError,
+        "optimizers must be a name, an Optimizer, or a list",
+        lambda: ((lambda: fastgd.race("bowl", _MIN11_X, 3)), ()),
+    ),
+    (
+        "min11 race optimizers holds int",
+        TypeError,
+        "optimizers must hold names or Optimizer",
+        lambda: ((lambda: fastgd.race("bowl", _MIN11_X, ["gd", 3])), ()),
+    ),
+    (
+        "min11 race bare unknown name",
+        ValueError,
+        "unknown optimizer 'warp'",
+        lambda: ((lambda: fastgd.race("bowl", _MIN11_X, "warp")), ()),
+    ),
+    # unknown objectives
+    (
+        "min11 unknown objective close",
+        ValueError,
+        r"'rosenbruck' \(did you mean 'rosenbrock'\?\); known",
+        lambda: ((lambda: fastgd.minimize("rosenbruck", _MIN11_X)), ()),
+    ),
+    (
+        "min11 race unknown objective",
+        ValueError,
+        "unknown objective 'nope'; known: ackley",
+        lambda: ((lambda: fastgd.race("nope", _MIN11_X, ["gd"])), ()),
+    ),
+    (
+        "min11 sweep unknown objective",
+        ValueError,
+        "unknown objective 'bwol' \\(did you mean 'bowl'",
+        lambda: ((lambda: fastgd.sweep_lr("bwol", _MIN11_X, [0.1])), ()),
+    ),
+    # what a Python objective returns
+    (
+        "min11 objective complex gradient",
+        TypeError,
+        "gradient is complex .* imaginary part",
+        lambda: ((lambda: fastgd.minimize(lambda x: (1.0, x * 1j), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective value 1-element array",
+        TypeError,
+        r"array of shape \(1,\)",
+        lambda: ((lambda: fastgd.minimize(lambda x: (np.ones(1), 2 * x), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective value None",
+        TypeError,
+        "value must be a real number, got NoneType",
+        lambda: ((lambda: fastgd.minimize(lambda x: (None, 2 * x), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective value complex",
+        TypeError,
+        "value is complex",
+        lambda: ((lambda: fastgd.minimize(lambda x: (2j, 2 * x), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective value 10**400",
+        ValueError,
+        "int too large for a float64",
+        lambda: ((lambda: fastgd.minimize(lambda x: (10**400, 2 * x), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective tuple of 3",
+        TypeError,
+        r"must return \(value, grad\), got a tuple of length 3",
+        lambda: ((lambda: fastgd.minimize(_min11_returns((1.0, 1.0, 1.0)), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective returns a float",
+        TypeError,
+        r"must return \(value, grad\), got float",
+        lambda: ((lambda: fastgd.minimize(_min11_returns(1.0), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective gradient strings",
+        TypeError,
+        "gradient must hold real numbers",
+        lambda: ((lambda: fastgd.minimize(_min11_returns((1.0, ["a", "b"])), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective gradient objects",
+        TypeError,
+        "dtype object",
+        lambda: ((lambda: fastgd.minimize(_min11_returns((1.0, [{}, {}])), _MIN11_X)), ()),
+    ),
+    (
+        "min11 objective gradient 2-D",
+        ValueError,
+        r"length 2, got shape \(2, 1\)",
+        lambda: ((lambda: fastgd.minimize(_min11_returns((1.0, np.ones((2, 1)))), _MIN11_X)), ()),
+    ),
+    (
+        "min11 callback returns array",
+        TypeError,
+        "callback must return None, False .*, got numpy.ndarray",
+        lambda: ((lambda: fastgd.minimize("bowl", _MIN11_X, callback=lambda n, x, f: x)), ()),
+    ),
+    (
+        "min11 callable callback returns str",
+        TypeError,
+        "callback must return None, False .*, got str",
+        lambda: (
+            (
+                lambda: fastgd.minimize(
+                    lambda x: (float(x @ x), 2 * x), _MIN11_X, callback=lambda n, x, f: "stop"
+                )
+            ),
+            (),
+        ),
+    ),
+    (
+        "min11 registered complex gradient",
+        TypeError,
+        "gradient is complex",
+        lambda: (
+            (lambda: objectives.Objective("c", lambda x: 1.0, lambda x: x * 1j).grad(_MIN11_X)),
+            (),
+        ),
+    ),
+    # compiled objectives check the length in C++
+    (
+        "min11 compiled beale 1-D",
+        ValueError,
+        "beale is 2-dimensional, got a point of length 1",
+        _min11_with(lambda a: fastgd.minimize(_min11_liar("beale"), a), np.ones(1)),
+    ),
+    (
+        "min11 compiled beale 3-D race",
+        ValueError,
+        "beale is 2-dimensional, got a point of length 3",
+        _min11_with(lambda a: fastgd.race(_min11_liar("beale"), a, ["gd", "adam"]), np.ones(3)),
+    ),
+    (
+        "min11 compiled saddle values 5 columns",
+        ValueError,
+        "saddle is 2-dimensional, got a point of length 5",
+        _min11_with(lambda a: _min11_liar("saddle").values(a), np.ones((3, 5))),
+    ),
+    (
+        "min11 compiled bowl callback 4-D",
+        ValueError,
+        "bowl is 2-dimensional, got a point of length 4",
+        _min11_with(
+            lambda a: fastgd.minimize(_min11_liar("bowl"), a, callback=lambda n, x, f: None),
+            np.ones(4),
+        ),
+    ),
+    (
+        "min11 compiled rosenbrock 1-D",
+        ValueError,
+        "rosenbrock needs at least 2 coordinates",
+        _min11_with(
+            lambda a: fastgd.minimize(
+                dataclasses_replace(objectives.get("rosenbrock"), _value=lambda x: 0.0), a
+            ),
+            np.ones(1),
+        ),
+    ),
+    # recordings are budgeted
+    (
+        "min11 record max_iter 1e12",
+        ValueError,
+        "may need 29.1 TiB.*record=False, record_every=",
+        lambda: ((lambda: fastgd.minimize("bowl", _MIN11_X, max_iter=10**12, tol=None)), ()),
+    ),
+    (
+        "min11 record d 1e6",
+        ValueError,
+        "may need 7.5 GiB.*record_every=8",
+        _min11_with(lambda a: fastgd.minimize("sphere", a), np.ones(10**6)),
+    ),
+    (
+        "min11 race record budget",
+        ValueError,
+        "in each of 2 runs may need 149.0 GiB",
+        _min11_with(
+            lambda a: fastgd.race("sphere", a, ["gd", "adam"], max_iter=10**6), np.ones(10**4)
+        ),
+    ),
+    (
+        "min11 record_every 0",
+        ValueError,
+        "record_every must be >= 1",
+        lambda: ((lambda: fastgd.minimize("bowl", _MIN11_X, record_every=0)), ()),
+    ),
+    (
+        "min11 record_every float",
+        TypeError,
+        "record_every must be an integer",
+        lambda: ((lambda: fastgd.race("bowl", _MIN11_X, ["gd"], record_every=2.5)), ()),
+    ),
+    (
+        "min11 grtol negative",
+        ValueError,
+        "grtol must be a finite number >= 0",
+        lambda: ((lambda: fastgd.minimize("bowl", _MIN11_X, grtol=-1.0)), ()),
+    ),
+    (
+        "min11 gtol nan",
+        ValueError,
+        "gtol must be a finite number >= 0",
+        lambda: ((lambda: fastgd.race("bowl", _MIN11_X, ["gd"], gtol=float("nan"))), ()),
+    ),
+    # plots: runs of the wrong dimension, empty results
+    (
+        "min11 plot contour 1-D run",
+        ValueError,
+        "contour draws 2-D runs; the gd run on sphere is 1-dimensional",
+        lambda: ((lambda: __import__("fastgd.plot").plot.contour("sphere", _min11_run(1))), ()),
+    ),
+    (
+        "min11 plot contour 5-D run",
+        ValueError,
+        "contour draws 2-D runs; .* is 5-dimensional",
+        lambda: ((lambda: __import__("fastgd.plot").plot.contour("sphere", _min11_run(5))), ()),
+    ),
+    (
+        "min11 plot surface 1-D run",
+        ValueError,
+        "surface draws 2-D runs",
+        lambda: ((lambda: __import__("fastgd.plot").plot.surface("sphere", _min11_run(1))), ()),
+    ),
+    (
+        "min11 plot animate 5-D run",
+        ValueError,
+        "animate draws 2-D runs",
+        lambda: (
+            (lambda: __import__("fastgd.plot").plot.animate("sphere", _min11_run(5), "x.gif")),
+            (),
+        ),
+    ),
+    (
+        "min11 plot animate empty",
+        ValueError,
+        "results is empty",
+        lambda: ((lambda: __import__("fastgd.plot").plot.animate("beale", [], "x.gif")), ()),
+    ),
+    (
+        "min11 plot curve 2-D run",
+        ValueError,
+        "curve draws 1-D runs; the gd run on sphere is 2-dimensional",
+        lambda: ((lambda: __import__("fastgd.plot").plot.curve("sphere", _min11_run(2))), ()),
+    ),
+    (
+        "min11 plot losses empty",
+        ValueError,
+        "results is empty",
+        lambda: ((lambda: __import__("fastgd.plot").plot.losses([])), ()),
+    ),
+    (
+        "min11 plot regression empty X",
+        ValueError,
+        "X is empty",
+        _min11_with(
+            lambda a: __import__("fastgd.plot").plot.regression(a, np.ones(0)), np.ones((0, 1))
+        ),
+    ),
+    # the CLI: usage errors (SystemExit 2), never a traceback
+    (
+        "min11 cli frames huge",
+        SystemExit,
+        "^2$",
+        lambda: (
+            (
+                lambda: __import__("fastgd.__main__").__main__.main(
+                    ["race", "beale", "--frames", "1000000000"]
+                )
+            ),
+            (),
+        ),
+    ),
+    (
+        "min11 cli unknown objective",
+        SystemExit,
+        "^2$",
+        lambda: ((lambda: __import__("fastgd.__main__").__main__.main(["race", "nope"])), ()),
+    ),
+    (
+        "min11 cli demo out on a file",
+        SystemExit,
+        "^2$",
+        lambda: (
+            (
+                lambda: __import__("fastgd.__main__").__main__.main(
+                    ["demo", "--out", "/proc/self/status"]
+                )
+            ),
+            (),
+        ),
+    ),
+]:
+    case(_name, _error, _match)(_build)
+
+
+def dataclasses_replace(obj: Any, **changes: Any) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
 
 
 def run(case_: Case) -> tuple[bool, str]:

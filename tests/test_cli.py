@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from fastgd import objectives
@@ -87,16 +89,114 @@ def test_race_writes_a_gif(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "match"),
     [
-        (["race", "nope"], "unknown objective 'nope'"),
+        (["race", "nope"], "argument name: unknown objective 'nope'; known: ackley"),
+        (["race", "rosenbruck"], r"did you mean 'rosenbrock'\?"),
         (["race", "beale", "--optimizers", "warp"], "unknown optimizer 'warp'"),
-        (["demo", "--n", "1"], "--n must be >= 2"),
+        (
+            ["race", "beale", "--optimizers", "gd,adm"],
+            r"unknown optimizer 'adm' \(did you mean adam",
+        ),
+        (["race", "beale", "--optimizers", ","], "give at least one optimizer"),
+        (["race", "beale", "--lr", "fast"], "argument --lr: 'fast' is not a number"),
+        (["race", "beale", "--lr", "nan"], "argument --lr: must be a finite number in"),
+        (["race", "beale", "--lr", "-0.1"], "argument --lr: must be a finite number in"),
+        (["race", "beale", "--lr", "inf"], "argument --lr: must be a finite number in"),
+        (
+            ["race", "beale", "--frames", "1000000000"],
+            r"--frames: must be an integer in \[2, 500\]",
+        ),
+        (["race", "beale", "--frames", "0"], r"--frames: must be an integer in \[2, 500\]"),
+        (["race", "beale", "--frames", "-5"], "--frames: must be an integer in"),
+        (["race", "beale", "--frames", "2.5"], "--frames: '2.5' is not an integer"),
+        (["race", "beale", "--max-iter", "0"], "--max-iter: must be an integer in"),
+        (["race", "beale", "--max-iter", "1e3"], "--max-iter: '1e3' is not an integer"),
+        (["race", "beale", "--max-iter", "100000000000"], "--max-iter: must be an integer in"),
+        (["race", "beale", "--x0", "1,a"], "--x0: '1,a' is not a point"),
+        (["race", "beale", "--x0", "1,nan"], "NaN or infinite coordinate"),
+        (["race", "beale", "--x0", "1,2,3"], "beale is 2-dimensional, but x0 has length 3"),
+        (["race", "beale", "--out", "race.png"], "--out: 'race.png' must end in .gif or .mp4"),
+        (
+            ["race", "beale", "--out", "/nonexistent-dir/race.gif"],
+            "the folder '/nonexistent-dir' does not exist",
+        ),
+        (
+            ["race", "sphere", "--x0", "1,2,3", "--out", "r.gif"],
+            "--out draws a race on a 2-D surface",
+        ),
+        (["demo", "--n", "1"], r"argument --n: must be an integer in \[2, 10000000\], got 1"),
+        (["demo", "--n", "many"], "argument --n: 'many' is not an integer"),
+        (["demo", "--d", "0"], "argument --d: must be an integer in"),
+        (["demo", "--seed", "-1"], "argument --seed: must be an integer in"),
+        (["demo", "--n", "10000000", "--d", "1000"], "--n times --d must be at most 5e7"),
+        (["demo", "--out", "/proc/fastgd-demo"], "argument --out: cannot create the folder"),
+        (
+            ["demo", "--out", "/proc/self/status"],
+            "argument --out: '/proc/self/status' exists and is not a folder",
+        ),
     ],
 )
-def test_bad_arguments_exit_with_a_message(argv, match, capsys):
+def test_bad_arguments_exit_with_a_usage_error(argv, match, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 2
-    assert match in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert re.search(match, err), err
+    assert "Traceback" not in err
+    assert err.startswith("usage:")
+
+
+def test_race_out_is_checked_before_any_work(tmp_path, capsys, monkeypatch):
+    import fastgd
+
+    def no_race(*args, **kwargs):
+        raise AssertionError("the race ran before --out was checked")
+
+    monkeypatch.setattr(fastgd, "race", no_race)
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    for out in (str(tmp_path / "race.png"), str(a_file / "race.gif"), str(tmp_path)):
+        with pytest.raises(SystemExit) as exc:
+            main(["race", "beale", "--out", out])
+        assert exc.value.code == 2
+    assert not (tmp_path / "race.png").exists()
+
+
+def test_demo_out_on_a_file_or_unwritable_path_is_a_usage_error(tmp_path, capsys, monkeypatch):
+    from fastgd import demo
+
+    monkeypatch.setattr(demo, "run", lambda *a, **k: pytest.fail("the demo ran"))
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    for out in (str(a_file), str(a_file / "sub"), "/proc/fastgd-demo"):
+        with pytest.raises(SystemExit) as exc:
+            main(["demo", "--out", out])
+        assert exc.value.code == 2
+        assert "argument --out" in capsys.readouterr().err
+    # A missing folder is made.
+    made = tmp_path / "a" / "b"
+    monkeypatch.setattr(demo, "run", lambda *a, **k: [])
+    assert main(["demo", "--out", str(made), "--n", "10", "--d", "1"]) == 0
+    assert made.is_dir()
+
+
+def test_the_cli_runs_in_a_child_with_exit_2_and_no_traceback():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "fastgd", "race", "beale", "--frames", "1000000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 2
+    assert "Traceback" not in err
+    assert "--frames: must be an integer in [2, 500]" in err
 
 
 def test_bench_quick_prints_a_row_per_case(monkeypatch, capsys):
@@ -124,3 +224,17 @@ def test_info_shows_the_build_and_the_chosen_simd_path(capsys, monkeypatch):
     info = fastgd.show_config(stream=__import__("io").StringIO())
     assert info["simd chosen"] in info["simd compiled"]
     assert info["threads"] == fastgd.get_num_threads()
+
+
+def test_a_long_race_records_only_what_the_animation_needs(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    # 3 * 10^6 steps of 12 optimizers would record 1.1 GiB, above the budget; the
+    # CLI keeps every 150th iterate.
+    out = tmp_path / "race.gif"
+    names = ",".join(["gd", "adam"] * 6)
+    argv = ["race", "bowl", "--lr", "1e-9", "--max-iter", "3000000", "--optimizers", names]
+    assert main([*argv, "--frames", "3", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+    assert main(argv) == 0  # no --out: nothing recorded
+    text = capsys.readouterr().out
+    assert text.count("max_iter") == 24

@@ -115,3 +115,25 @@ def test_a_tiny_first_loss_is_not_mistaken_for_a_blow_up():
         [[0.0]], [1.07e-58], optimizer="adam", lr=1e-3, max_iter=3, tol=None
     )
     assert fit.status == "max_iter"
+
+
+@pytest.mark.parametrize("lr", [1e-300, 5e-324])
+@pytest.mark.parametrize("optimizer", ["gd", "momentum", "adam"])
+def test_minimize_with_a_vanishing_learning_rate_stalls_with_finite_values(lr, optimizer):
+    # The lecture's stopping rule fires at once (the step is ~0), far from the
+    # minimum at (1, 1): the result says "stalled", never "converged".
+    with pytest.warns(fastgd.StalledWarning, match="stalled after 1 steps"):
+        r = fastgd.minimize("rosenbrock", [-1.0, 1.0], optimizer, lr=lr, max_iter=100)
+    assert r.status == "stalled"
+    assert not r.success
+    assert np.isfinite(r.x).all()
+    assert np.isfinite(r.fun)
+    assert r.fun == pytest.approx(4.0)  # f(-1, 1) = 4: nothing moved
+
+
+def test_a_subnormal_gradient_at_a_minimum_still_converges():
+    # Near the bowl's minimum the gradient is subnormal and the test passes: a true
+    # convergence is not mistaken for a stall.
+    r = fastgd.minimize("bowl", [1e-310, -1e-310], lr=0.1, max_iter=10)
+    assert r.status == "converged"
+    assert r.grad_norm <= r.gradient_threshold

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 
+import fastgd
 from fastgd import objectives
 
 REQUIRED = [
@@ -105,9 +106,14 @@ def test_wrong_points_are_errors():
         objectives.get("rosenbrock").value([1.0])
 
 
-def test_lookup_failure_lists_the_names():
-    with pytest.raises(KeyError, match="unknown objective 'rosenbruck'; known: ackley, beale"):
+def test_lookup_failure_lists_the_close_names_and_every_name():
+    with pytest.raises(
+        ValueError,
+        match=r"unknown objective 'rosenbruck' \(did you mean 'rosenbrock'\?\); known: ackley, beale",
+    ):
         objectives.get("rosenbruck")
+    with pytest.raises(ValueError, match="unknown objective 'zzz'; known: ackley"):
+        objectives.get("zzz")
 
 
 @pytest.fixture(autouse=True)
@@ -202,3 +208,66 @@ def test_minima_at_a_dimension():
     (m,) = objectives.get("styblinski_tang").minima_at(1)
     st = objectives.get("styblinski_tang")
     assert st.value(m) == pytest.approx(st.min_value / 2, rel=1e-6)  # min_value is for d = 2
+
+
+# --- issue 11: what a registered objective's functions return ----------------------
+
+
+@pytest.fixture
+def forget_issue11_objectives():
+    yield
+    with objectives._LOCK:
+        for name in [n for n in objectives._REGISTRY if n.startswith("issue11_")]:
+            del objectives._REGISTRY[name]
+
+
+@pytest.mark.parametrize(
+    ("value", "grad", "error", "match"),
+    [
+        (lambda x: 1.0, lambda x: x * 1j, TypeError, "gradient is complex .* imaginary part"),
+        (
+            lambda x: 1.0,
+            lambda x: x[:1],
+            ValueError,
+            r"gradient must have shape \(2,\), got \(1,\)",
+        ),
+        (
+            lambda x: 1.0,
+            lambda x: np.array(["a", "b"]),
+            TypeError,
+            "gradient must hold real numbers",
+        ),
+        (
+            lambda x: 1.0,
+            lambda x: None,
+            TypeError,
+            "gradient must hold real numbers, got dtype object",
+        ),
+        (lambda x: 1j, lambda x: x, TypeError, "value must be a real number, got complex"),
+        (lambda x: np.ones(1), lambda x: x, TypeError, r"an array of shape \(1,\)"),
+        (lambda x: None, lambda x: x, TypeError, "value must be a real number, got NoneType"),
+        (lambda x: 10**400, lambda x: x, ValueError, "int too large for a float64"),
+        (lambda x: "1", lambda x: x, TypeError, "got str"),
+    ],
+)
+def test_a_registered_objective_refuses_odd_results(
+    value, grad, error, match, forget_issue11_objectives
+):
+    f = objectives.register("issue11_odd", value, grad, dim=2)
+    with pytest.raises(error, match="issue11_odd: .*" + match):
+        f.value_and_grad([1.0, 2.0])
+    # minimize calls the same functions through the registry name.
+    with pytest.raises(error, match=match):
+        fastgd.minimize("issue11_odd", [1.0, 2.0], max_iter=3)
+
+
+def test_finite_differences_refuse_a_complex_value(forget_issue11_objectives):
+    f = objectives.register("issue11_fd", lambda x: complex(x @ x), dim=2)
+    with pytest.raises(TypeError, match="value must be a real number, got complex"):
+        f.grad([1.0, 2.0])
+
+
+def test_register_refuses_a_complex_minimum_value(forget_issue11_objectives):
+    with pytest.raises(TypeError, match="value must be a real number, got complex"):
+        objectives.register("issue11_min", lambda x: 1j, minima=[(0.0, 0.0)])
+    assert "issue11_min" not in objectives.names()

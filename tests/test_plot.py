@@ -137,8 +137,12 @@ def test_curve_draws_the_function_the_iterates_and_tangents():
 
 
 def test_curve_needs_a_1d_run(runs):
-    with pytest.raises(ValueError, match="1-D runs"):
+    with pytest.raises(ValueError, match="curve draws a 1-D objective; beale is 2-dimensional"):
         plot.curve("beale", runs[0])
+    with pytest.raises(
+        ValueError, match="curve draws 1-D runs; the adam run on beale is 2-dimensional"
+    ):
+        plot.curve("sphere", runs[0])
 
 
 def test_no_pyplot_state_leaks(runs):
@@ -219,3 +223,96 @@ def test_sweep_marks_the_diverged_rates():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["final value", "diverged"]
     with pytest.raises(TypeError, match="SweepResult"):
         plot.sweep([1, 2])
+
+
+# --- issue 11: runs of the wrong dimension, empty results -------------------------
+
+
+def _run(d: int) -> fastgd.MinimizeResult:
+    return fastgd.minimize("sphere", np.ones(d), lr=0.1, max_iter=5)
+
+
+@pytest.mark.parametrize("d", [1, 3, 5])
+def test_surface_pictures_refuse_runs_that_are_not_2d(d, tmp_path):
+    r = _run(d)
+    for draw in (
+        lambda: plot.contour("sphere", r),
+        lambda: plot.surface("sphere", r),
+        lambda: plot.animate("sphere", r, str(tmp_path / "race.gif")),
+        lambda: plot.contour("sphere", [_run(2), r]),
+    ):
+        with pytest.raises(
+            ValueError, match=f"draws 2-D runs; the gd run on sphere is {d}-dimensional"
+        ):
+            draw()
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("d", [2, 5])
+def test_curve_refuses_runs_that_are_not_1d(d):
+    with pytest.raises(
+        ValueError, match=f"curve draws 1-D runs; the gd run on sphere is {d}-dimensional"
+    ):
+        plot.curve("sphere", _run(d))
+
+
+def test_empty_results_are_value_errors(tmp_path):
+    with pytest.raises(ValueError, match="results is empty"):
+        plot.losses([])
+    with pytest.raises(ValueError, match="results is empty"):
+        plot.animate("beale", [], str(tmp_path / "race.gif"))
+    with pytest.raises(ValueError, match="curve draws one run, got 0"):
+        plot.curve("sphere", [])
+    unrecorded = fastgd.minimize("beale", [1.0, 1.0], max_iter=5, record=False)
+    for draw in (
+        lambda: plot.contour("beale", unrecorded),
+        lambda: plot.surface("beale", unrecorded),
+        lambda: plot.losses(unrecorded),
+    ):
+        with pytest.raises(ValueError, match="record=True"):
+            draw()
+    with pytest.raises(ValueError, match="X is empty"):
+        plot.regression(np.ones((0, 1)), np.ones(0))
+    with pytest.raises(ValueError, match="one feature; X has shape"):
+        plot.regression(np.ones((5, 5)), np.ones(5))
+    # Contour with no runs is the surface alone, as before.
+    assert plot.contour("beale").collections
+
+
+def test_results_of_a_strange_shape_are_value_errors(runs):
+    import dataclasses
+
+    flat = dataclasses.replace(runs[0], path=runs[0].path.ravel())
+    with pytest.raises(ValueError, match=r"path must be 2-D \(steps, d\)"):
+        plot.contour("beale", flat)
+    with pytest.raises(TypeError, match="results must be a MinimizeResult"):
+        plot.contour("beale", 3)
+
+
+def test_animate_draws_no_more_frames_than_rows(runs, tmp_path):
+    from PIL import Image
+
+    short = fastgd.minimize("beale", [1.0, 1.0], optimizer=fastgd.Adam(lr=0.05), max_iter=9)
+    out = plot.animate("beale", short, str(tmp_path / "race.gif"), frames=10**9, resolution=30)
+    with Image.open(out) as gif:
+        assert gif.n_frames == 10  # x0 and 9 steps: a huge frames asks for nothing more
+
+
+def test_animate_titles_count_steps_of_a_strided_recording(tmp_path, monkeypatch):
+    titles: list[str] = []
+    from matplotlib.text import Text
+
+    original = Text.set_text
+
+    def spy(self, s):
+        titles.append(str(s))
+        return original(self, s)
+
+    monkeypatch.setattr(Text, "set_text", spy)
+    r = fastgd.minimize(
+        "beale", [1.0, 1.0], optimizer=fastgd.Adam(lr=0.05), max_iter=95, record_every=10
+    )
+    assert r.path.shape == (11, 2)  # x0, steps 10..90, step 95
+    plot.animate("beale", r, str(tmp_path / "race.gif"), frames=11, resolution=30)
+    steps = [t for t in titles if t.startswith("step ") and t != "step 0000000"]
+    assert steps == [f"step {k}" for k in (0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95)]

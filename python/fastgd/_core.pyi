@@ -1,6 +1,6 @@
 # Type stub for the compiled module (cpp/bindings/). Private: use the fastgd package.
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,61 +67,40 @@ class Optimizer:
 
 def schedule_at(hyper: dict[str, Any], t: int) -> float: ...
 def stream_axpy(a: NDArray[Any], b: NDArray[Any], q: float) -> None: ...
+
+# settings: max_iter, tol, gtol, grtol, stop_on_gradient, record_every (minimize._Settings)
+_MinimizeOutput: TypeAlias = tuple[
+    NDArray[np.float64],  # x
+    float,  # fun
+    int,  # nit
+    str,  # status
+    NDArray[np.float64],  # path (rows, d)
+    NDArray[np.float64],  # losses
+    NDArray[np.float64],  # grad_norms
+    float,  # grad_norm at x
+    float,  # gradient_threshold
+]
+
 def minimize_callable(
     fn: Any,
     x0: NDArray[np.float64],
     kind: str,
     hyper: dict[str, Any],
-    max_iter: int,
-    tol: float,
-    gtol: float,
-    record: bool,
+    settings: dict[str, Any],
     callback: Any,
-) -> tuple[
-    NDArray[np.float64],
-    float,
-    int,
-    str,
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-]: ...
+) -> _MinimizeOutput: ...
 def minimize_builtin(
     name: str,
     x0: NDArray[np.float64],
     kind: str,
     hyper: dict[str, Any],
-    max_iter: int,
-    tol: float,
-    gtol: float,
-    record: bool,
+    settings: dict[str, Any],
     callback: Any,
-) -> tuple[
-    NDArray[np.float64],
-    float,
-    int,
-    str,
-    NDArray[np.float64],
-    NDArray[np.float64],
-    NDArray[np.float64],
-]: ...
+) -> _MinimizeOutput: ...
 def test_function(name: str, x: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]: ...
 def evaluate_rows(name: str, points: NDArray[np.float64]) -> NDArray[np.float64]: ...
 def minimize_many(
     name: str,
     runs: list[tuple[NDArray[np.float64], str, dict[str, Any]]],
-    max_iter: int,
-    tol: float,
-    gtol: float,
-    record: bool,
-) -> list[
-    tuple[
-        NDArray[np.float64],
-        float,
-        int,
-        str,
-        NDArray[np.float64],
-        NDArray[np.float64],
-        NDArray[np.float64],
-    ]
-]: ...
+    settings: dict[str, Any],
+) -> list[_MinimizeOutput]: ...

@@ -151,3 +151,62 @@ def seed_from(random_state: Any) -> int:
 def is_dask_array(x: Any) -> bool:
     """True for a dask.array.Array, without importing Dask."""
     return type(x).__module__.startswith("dask.array") and hasattr(x, "chunks")
+
+
+def _real_array(value: Any, name: str) -> np.ndarray:
+    """as_array, refusing Python and NumPy complex numbers with the same words."""
+    if isinstance(value, (complex, np.complexfloating)):
+        raise TypeError(
+            f"{name} must hold real numbers (float, int or bool), got complex {value!r}"
+        )
+    return as_array(value, name)
+
+
+def point(x0: Any, name: str = "x0") -> np.ndarray:
+    """A starting point as a private float64 copy: a list, tuple or array of real
+    numbers (ints included), or one number for a 1-D problem. minimize, race and
+    sweep_lr share it, so they accept and refuse the same things."""
+    arr = _real_array(x0, name)
+    if arr.ndim == 0:
+        arr = arr.reshape(1)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D point (a list or array of numbers), "
+            f"got shape {arr.shape}"
+        )
+    out = np.array(arr, dtype=np.float64, order="C", copy=True)
+    require_finite(out, name)
+    return out
+
+
+def points(x0: Any, name: str = "x0") -> np.ndarray:
+    """One starting point (1-D, as :func:`point`) or several, one per row (2-D),
+    as a private float64 copy."""
+    arr = _real_array(x0, name)
+    if arr.ndim < 2:
+        return point(arr, name)
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
+        raise ValueError(
+            f"{name} must be one point (1-D) or a non-empty list of points of equal "
+            f"length (2-D), got shape {arr.shape}"
+        )
+    out = np.array(arr, dtype=np.float64, order="C", copy=True)
+    require_finite(out, name)
+    return out
+
+
+def learning_rates(lrs: Any, name: str = "lrs") -> np.ndarray:
+    """A non-empty 1-D float64 copy of finite numbers > 0 (any 1-D array-like)."""
+    arr = _real_array(lrs, name)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of learning rates, got shape {arr.shape}"
+        )
+    out = np.array(arr, dtype=np.float64, copy=True)
+    bad = ~(np.isfinite(out) & (out > 0))
+    if bad.any():
+        raise ValueError(
+            f"{name} must be a non-empty 1-D array of finite numbers > 0; "
+            f"{int(bad.sum())} are not (the first: {out[bad][0]!r})"
+        )
+    return out

@@ -239,8 +239,13 @@ class Scenes:
         # GD's step is near its limit 2/L = 0.02, so it zig-zags across the valley;
         # momentum's smaller step gathers speed along it.
         specs = [("gd", 0.019), ("momentum", 0.005), ("nesterov", 0.005)]
+        # Stop when the gradient test passes (grtol): momentum's velocity turns around
+        # at the end of each swing, so a short step alone (tol) can end it far from the
+        # bottom, as "stalled".
         results = [
-            minimize("narrow_valley", x0, name, lr=lr, momentum=0.9, max_iter=300, tol=1e-6)
+            minimize(
+                "narrow_valley", x0, name, lr=lr, momentum=0.9, max_iter=300, tol=1e-6, grtol=1e-6
+            )
             for name, lr in specs
         ]
         runs = [Run("momentum.png", r, lr) for r, (_, lr) in zip(results, specs, strict=False)]

@@ -13,10 +13,18 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
-from ._warnings import DivergenceWarning
+from ._warnings import DivergenceWarning, StalledWarning
 from .linear_regression import resolve_optimizer
 from .objectives import Objective, get
 from .optimizers import Optimizer
+
+GTOL = 1e-6
+"""The optimality test's default absolute tolerance on ||grad||_2."""
+GRTOL = 1e-6
+"""Its default relative tolerance, times ||grad(x0)||_2."""
+RECORD_BUDGET = 1 << 30
+"""The most memory (bytes) a call may set aside for recorded paths: 1 GiB. A call
+whose max_iter could record more is refused before it starts (see ``record_every``)."""
 
 
 @dataclass
@@ -31,13 +39,24 @@ class MinimizeResult:
         The objective there.
     nit : int
         Steps taken.
-    status : {"converged", "max_iter", "diverged", "stopped"}
+    status : {"converged", "stalled", "max_iter", "diverged", "stopped"}
+        "converged" only when the first-order optimality test passed:
+        ``grad_norm <= gradient_threshold``. "stalled": a step moved x by less
+        than ``tol`` while the test failed (x is not a minimum).
     message : str
-    path : ndarray (nit + 1, d)
-        Every iterate, x0 first (empty when ``record=False``).
-    losses, grad_norms : ndarray (nit + 1,)
-        The objective and the gradient's norm at each iterate.
+        What happened, and for "stalled" or "diverged" what to do.
+    path : ndarray (rows, d)
+        The recorded iterates: x0, every ``record_every``-th one and the last
+        (empty when ``record=False``). With ``record_every=1``, rows = nit + 1.
+    losses, grad_norms : ndarray (rows,)
+        The objective and the gradient's norm at each recorded iterate.
     objective, optimizer : str
+    grad_norm : float
+        ||grad(x)||_2 at the last iterate.
+    gradient_threshold : float
+        The optimality test's bound, ``max(gtol, grtol * ||grad(x0)||_2)``.
+    record_every : int
+        The recording stride (0: nothing recorded).
     """
 
     x: np.ndarray
@@ -50,9 +69,13 @@ class MinimizeResult:
     grad_norms: np.ndarray
     objective: str
     optimizer: str
+    grad_norm: float = math.nan
+    gradient_threshold: float = math.nan
+    record_every: int = 1
 
     @property
     def success(self) -> bool:
+        """True only when the first-order optimality test passed."""
         return self.status == "converged"
 
 
@@ -70,20 +93,165 @@ def _objective_function(
     )
 
 
-def _message(status: str, nit: int, tol: float, gtol: float | None, max_iter: int) -> str:
+@dataclass(frozen=True)
+class _Settings:
+    """The loop's settings, checked once: what crosses into C++ (``core()``) and
+    what the messages quote."""
+
+    max_iter: int
+    tol: float  # < 0: no short-step rule
+    gtol: float
+    grtol: float
+    stop_on_gradient: bool
+    record_every: int  # 0: record nothing
+
+    def core(self) -> dict[str, Any]:
+        return dict(
+            max_iter=self.max_iter,
+            tol=self.tol,
+            gtol=self.gtol,
+            grtol=self.grtol,
+            stop_on_gradient=self.stop_on_gradient,
+            record_every=self.record_every,
+        )
+
+
+def _settings(
+    max_iter: Any,
+    tol: Any,
+    gtol: Any,
+    grtol: Any,
+    record: Any,
+    record_every: Any,
+) -> _Settings:
+    max_iter_ = v.integer(max_iter, "max_iter", 0)
+    tol_ = -1.0 if tol is None else v.nonnegative(tol, "tol")
+    stop_on_gradient = gtol is not None or grtol is not None
+    if stop_on_gradient:  # the one not given counts as 0
+        gtol_ = 0.0 if gtol is None else v.nonnegative(gtol, "gtol")
+        grtol_ = 0.0 if grtol is None else v.nonnegative(grtol, "grtol")
+    else:
+        gtol_, grtol_ = GTOL, GRTOL
+    every = v.integer(record_every, "record_every", 1)
+    return _Settings(
+        max_iter_,
+        tol_,
+        gtol_,
+        grtol_,
+        stop_on_gradient,
+        every if v.boolean(record, "record") else 0,
+    )
+
+
+def _human(nbytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.1f} {unit}"
+        nbytes /= 1024
+    raise AssertionError("unreachable")
+
+
+def _check_recording(s: _Settings, d: int, runs: int = 1) -> None:
+    """Refuse, before any work, a recording that could outgrow RECORD_BUDGET: up to
+    max_iter // record_every + 2 rows of d coordinates, a value and a gradient norm."""
+    if s.record_every == 0:
+        return
+    row = 8 * (d + 2) * runs
+
+    def need(every: int) -> int:
+        return (s.max_iter // every + 2) * row
+
+    if need(s.record_every) <= RECORD_BUDGET:
+        return
+    runs_text = f" in each of {runs} runs" if runs > 1 else ""
+    what = (
+        f"recording up to {s.max_iter // s.record_every + 2:,} iterates of {d} coordinates"
+        f"{runs_text} may need {_human(need(s.record_every))}, above the "
+        f"{_human(RECORD_BUDGET)} fastgd allows recorded paths (fastgd.minimize.RECORD_BUDGET)"
+    )
+    if need(s.max_iter + 1) > RECORD_BUDGET:  # even x0 and the last iterate do not fit
+        raise ValueError(f"{what}; pass record=False")
+    k = s.record_every
+    while need(k) > RECORD_BUDGET:
+        k *= 2
+    raise ValueError(
+        f"{what}; pass record=False, record_every={k} (keep every {k}-th iterate and the last), "
+        "or a smaller max_iter"
+    )
+
+
+def _message(status: str, nit: int, s: _Settings, grad_norm: float, threshold: float) -> str:
+    test = (
+        f"||grad|| = {grad_norm:.3g}, the optimality test needs <= {threshold:.3g} "
+        f"= max(gtol={s.gtol:g}, grtol={s.grtol:g} * ||grad(x0)||)"
+    )
     if status == "converged":
-        crit = f"a step moved x by less than tol={tol:g}"
-        if gtol is not None:
-            crit += f" or the gradient norm fell below gtol={gtol:g}"
-        return f"converged after {nit} steps: {crit}"
+        return f"converged after {nit} steps: the optimality test passed ({test})"
+    if status == "stalled":
+        return (
+            f"stalled after {nit} steps: a step moved x by less than tol={s.tol:g} but x is not "
+            f"a minimum ({test}). The steps are too small to make progress: raise lr, use "
+            "momentum or Adam, check that the learning-rate schedule does not decay to 0, or "
+            "loosen gtol/grtol"
+        )
     if status == "max_iter":
-        return f"reached max_iter={max_iter} steps"
+        return f"reached max_iter={s.max_iter} steps ({test})"
     if status == "diverged":
         return (
             f"diverged after {nit} steps: the value or x became infinite or ran away "
             "(an objective unbounded below, or a learning rate too large)"
         )
     return f"stopped by the callback after {nit} steps"
+
+
+def _result(out: Any, s: _Settings, name: str, opt_name: str) -> MinimizeResult:
+    xs, fun, nit, status, path, losses, grad_norms, grad_norm, threshold = out
+    return MinimizeResult(
+        xs,
+        float(fun),
+        int(nit),
+        status,
+        _message(status, nit, s, grad_norm, threshold),
+        path,
+        losses,
+        grad_norms,
+        name,
+        opt_name,
+        float(grad_norm),
+        float(threshold),
+        s.record_every,
+    )
+
+
+def _warn(results: list[MinimizeResult], name: str, stacklevel: int) -> None:
+    """One DivergenceWarning and one StalledWarning per call, naming the runs."""
+    stacklevel += 1
+    if len(results) == 1:
+        r = results[0]
+        if r.status == "diverged":
+            warnings.warn(f"{name}, {r.optimizer}: {r.message}", DivergenceWarning, stacklevel)
+        elif r.status == "stalled":
+            warnings.warn(f"{name}, {r.optimizer}: {r.message}", StalledWarning, stacklevel)
+        return
+    for status, category, advice in (
+        ("diverged", DivergenceWarning, "see each result's status and message"),
+        (
+            "stalled",
+            StalledWarning,
+            (
+                "a short step ended them away from a minimum (the optimality test failed): "
+                "raise lr, use momentum or Adam, check that the schedule does not decay to 0, "
+                "or loosen gtol/grtol; see each result's message"
+            ),
+        ),
+    ):
+        hit = [r.optimizer for r in results if r.status == status]
+        if hit:
+            warnings.warn(
+                f"{name}: {len(hit)} of {len(results)} runs {status} ({', '.join(hit)}); {advice}",
+                category,
+                stacklevel,
+            )
 
 
 def minimize(
@@ -97,6 +265,9 @@ def minimize(
     gtol: float | None = None,
     record: bool = True,
     callback: Callable[[int, np.ndarray, float], Any] | None = None,
+    *,
+    grtol: float | None = None,
+    record_every: int = 1,
 ) -> MinimizeResult:
     r"""Minimise ``objective`` from ``x0`` by gradient descent with any update rule.
 
@@ -104,8 +275,10 @@ def minimize(
     ----------
     objective : str, Objective or callable
         A registered name (``fastgd.objectives.names()``), an Objective, or a
-        function ``x -> (value, grad)``; its exceptions propagate.
+        function ``x -> (value, grad)`` returning a real number and a real 1-D
+        array of x's length; its exceptions propagate.
     x0 : array_like (d,)
+        The start: a list, tuple or array of real numbers (a scalar is a 1-D point).
     optimizer : str or Optimizer
         As in :func:`fastgd.fit_least_squares`: "gd", "momentum", "nesterov", "adam",
         ..., or an instance such as ``fastgd.Adam(lr=0.01)``.
@@ -114,14 +287,27 @@ def minimize(
     max_iter : int
         Maximum number of steps.
     tol : float or None
-        Stop ("converged") when a step moves x by less than ``tol``.
-    gtol : float or None
-        Stop ("converged") when the gradient's norm falls below ``gtol``.
+        The stopping rule: stop when a step moves x by less than ``tol`` (None:
+        never). The run then ends "converged" if the optimality test passes, else
+        "stalled" (success False, with a StalledWarning): a tiny learning rate, a
+        schedule decaying to 0, or Adam with lr=1e-12 also make short steps.
+    gtol, grtol : float or None
+        The first-order optimality test is ``||grad(x)||_2 <= max(gtol, grtol *
+        ||grad(x0)||_2)``: an absolute and a relative tolerance. Left both None,
+        the test uses gtol = grtol = 1e-6 (``GTOL``, ``GRTOL``) to judge a short
+        step and does not stop the run by itself. Given (either or both; the one
+        not given counts as 0), the run also stops ("converged") as soon as the
+        test passes.
     record : bool
         Keep the path, values and gradient norms.
     callback : callable, optional
         ``callback(nit, x, fun)`` after every step; returning True stops the run
-        ("stopped").
+        ("stopped"), None or False goes on.
+    record_every : int
+        Keep x0, every k-th iterate and the last (default 1: every one). A
+        recording that could exceed ``RECORD_BUDGET`` (1 GiB: max_iter // k + 2
+        rows of d + 2 float64) is refused before the run; a larger k or
+        ``record=False`` is the way out.
 
     Returns
     -------
@@ -132,63 +318,89 @@ def minimize(
     -----
     DivergenceWarning
         When the run diverged.
+    StalledWarning
+        When the run stalled: a short step away from a minimum.
     """
+    result = _minimize(
+        objective,
+        x0,
+        optimizer,
+        lr,
+        momentum,
+        max_iter,
+        tol,
+        gtol,
+        grtol,
+        record,
+        record_every,
+        callback,
+    )
+    _warn([result], result.objective, stacklevel=2)
+    return result
+
+
+def _minimize(
+    objective: Any,
+    x0: Any,
+    optimizer: Any,
+    lr: Any,
+    momentum: Any,
+    max_iter: Any,
+    tol: Any,
+    gtol: Any,
+    grtol: Any,
+    record: Any,
+    record_every: Any,
+    callback: Any,
+) -> MinimizeResult:
     name, fn, dim, obj = _objective_function(objective)
-    x = v.as_array(x0, "x0")
-    if x.ndim != 1 or x.size == 0:
-        raise ValueError(f"x0 must be a non-empty 1-D point, got shape {x.shape}")
+    x = v.point(x0, "x0")
     if dim is not None and x.size != dim:
         raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {x.size}")
-    x = v.contiguous(x, np.float64)
-    v.require_finite(x, "x0")
     if obj is not None:
         obj.value(x)  # the objective's own checks (rosenbrock needs 2 coordinates, ...)
     opt_name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
     if lr_auto:
         raise ValueError("lr='auto' is for least squares; pass lr as a number")
-    max_iter_, tol_, gtol_, record_ = _check_common(max_iter, tol, gtol, record)
+    s = _settings(max_iter, tol, gtol, grtol, record, record_every)
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    _check_recording(s, x.size)
     # Built-ins run on their C++ kernels (the loop without the GIL unless there is a
     # callback); anything else is called back in Python at every step.
-    args = (x, rule.kind, rule._core_hyper(), max_iter_, tol_, gtol_, record_, callback)
+    args = (x, rule.kind, rule._core_hyper(), s.core(), callback)
     if obj is not None and obj.compiled:
         out = _core.minimize_builtin(obj.name, *args)
     else:
         out = _core.minimize_callable(fn, *args)
-    xs, fun, nit, status, path, losses, grad_norms = out
-    message = _message(status, nit, tol_, gtol, max_iter_)
-    if status == "diverged":
-        warnings.warn(f"{name}, {opt_name}: {message}", DivergenceWarning, stacklevel=2)
-    return MinimizeResult(
-        xs,
-        float(fun) if math.isfinite(fun) else fun,
-        int(nit),
-        status,
-        message,
-        path,
-        losses,
-        grad_norms,
-        name,
-        opt_name,
-    )
+    return _result(out, s, name, opt_name)
 
 
-def _check_common(
-    max_iter: int, tol: float | None, gtol: float | None, record: bool
-) -> tuple[int, float, float, bool]:
-    return (
-        v.integer(max_iter, "max_iter", 0),
-        -1.0 if tol is None else v.nonnegative(tol, "tol"),
-        -1.0 if gtol is None else v.nonnegative(gtol, "gtol"),
-        v.boolean(record, "record"),
-    )
+def _optimizer_list(optimizers: Any) -> list[str | Optimizer]:
+    """A bare name or Optimizer is one optimizer (not its letters)."""
+    if isinstance(optimizers, (str, Optimizer)):
+        return [optimizers]
+    try:
+        opts = list(optimizers)
+    except TypeError:
+        raise TypeError(
+            "optimizers must be a name, an Optimizer, or a list of them, "
+            f"got {type(optimizers).__name__}"
+        ) from None
+    for o in opts:
+        if not isinstance(o, (str, Optimizer)):
+            raise TypeError(
+                f"optimizers must hold names or Optimizer instances, got {type(o).__name__} {o!r}"
+            )
+    if not opts:
+        raise ValueError("optimizers is empty; give at least one name or Optimizer")
+    return opts
 
 
 def race(
     objective: str | Objective | Callable[[np.ndarray], tuple[float, ArrayLike]],
     x0: ArrayLike | Sequence[ArrayLike],
-    optimizers: Sequence[str | Optimizer] = (
+    optimizers: str | Optimizer | Sequence[str | Optimizer] = (
         "gd",
         "momentum",
         "nesterov",
@@ -202,15 +414,19 @@ def race(
     tol: float | None = 1e-10,
     gtol: float | None = None,
     record: bool = True,
+    *,
+    grtol: float | None = None,
+    record_every: int = 1,
 ) -> list[MinimizeResult]:
     """Several runs on one objective at once: each optimizer from x0, or, when x0 is
     a list of points and one optimizer is given, that optimizer from each point.
+    ``optimizers`` is a list of names or Optimizers (a bare one is one optimizer).
     Built-in objectives run in parallel C++ threads (the GIL released); Python
-    callables run one after the other."""
-    points = np.asarray(x0, dtype=np.float64)
-    opts = list(optimizers)
-    if not opts:
-        raise ValueError("optimizers is empty")
+    callables run one after the other. The other arguments are as in
+    :func:`minimize`; the recording budget covers all runs together. One
+    DivergenceWarning and one StalledWarning per call name the runs concerned."""
+    points = v.points(x0, "x0")
+    opts = _optimizer_list(optimizers)
     if points.ndim == 2:
         if len(opts) == 1:
             opts = opts * points.shape[0]
@@ -221,73 +437,52 @@ def race(
         starts = list(points)
     else:
         starts = [points] * len(opts)
-    return _many(
+    s = _settings(max_iter, tol, gtol, grtol, record, record_every)
+    results = _many(
         objective,
-        [(s, o, lr) for s, o in zip(starts, opts, strict=False)],
+        [(st, o, lr) for st, o in zip(starts, opts, strict=True)],
         momentum,
-        max_iter,
-        tol,
-        gtol,
-        record,
+        s,
     )
+    _warn(results, results[0].objective, stacklevel=2)
+    return results
 
 
 def _many(
     objective: Any,
-    specs: list[tuple[Any, str | Optimizer, float]],
-    momentum: float,
-    max_iter: int,
-    tol: float | None,
-    gtol: float | None,
-    record: bool,
+    specs: list[tuple[np.ndarray, str | Optimizer, Any]],
+    momentum: Any,
+    s: _Settings,
 ) -> list[MinimizeResult]:
-    """Runs (start, optimizer, lr): together on C++ threads for a compiled objective,
-    one after the other through minimize otherwise."""
-    name, _, dim, obj = _objective_function(objective)
-    if obj is None or not obj.compiled:
-        return [
-            minimize(objective, s, o, lr, momentum, max_iter, tol, gtol, record)
-            for s, o, lr in specs
-        ]
-    max_iter_, tol_, gtol_, record_ = _check_common(max_iter, tol, gtol, record)
+    """Runs (start, optimizer, lr), without warnings: together on C++ threads for a
+    compiled objective, one after the other otherwise."""
+    name, fn, dim, obj = _objective_function(objective)
     runs, names = [], []
     for start, opt, lr in specs:
-        s = v.contiguous(start, np.float64)
-        if s.ndim != 1 or (dim is not None and s.size != dim):
-            raise ValueError(f"{name} needs starting points of length {dim}, got shape {s.shape}")
-        v.require_finite(s, "x0")
-        obj.value(s)
+        if dim is not None and start.size != dim:
+            raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {start.size}")
+        if obj is not None:
+            obj.value(start)
         opt_name, rule, lr_auto = resolve_optimizer(opt, lr, momentum)
         if lr_auto:
             raise ValueError("lr='auto' is for least squares; pass lr as a number")
-        runs.append((s, rule.kind, rule._core_hyper()))
+        runs.append((start, rule))
         names.append(opt_name)
-    outs = _core.minimize_many(obj.name, runs, max_iter_, tol_, gtol_, record_)
-    diverged = [opt for opt, out in zip(names, outs, strict=False) if out[3] == "diverged"]
-    if diverged:
-        warnings.warn(
-            f"{name}: {len(diverged)} of {len(outs)} runs diverged ({', '.join(diverged)}); "
-            "see each result's status and message",
-            DivergenceWarning,
-            stacklevel=3,
-        )
-    return [
-        MinimizeResult(
-            xs,
-            fun,
-            int(nit),
-            status,
-            _message(status, nit, tol_, gtol, max_iter_),
-            path,
-            losses,
-            grad_norms,
-            name,
-            opt_name,
-        )
-        for opt_name, (xs, fun, nit, status, path, losses, grad_norms) in zip(
-            names, outs, strict=False
-        )
-    ]
+    _check_recording(s, specs[0][0].size, len(specs))
+    if obj is None or not obj.compiled:
+        return [
+            _result(
+                _core.minimize_callable(fn, start, rule.kind, rule._core_hyper(), s.core(), None),
+                s,
+                name,
+                opt_name,
+            )
+            for (start, rule), opt_name in zip(runs, names, strict=True)
+        ]
+    outs = _core.minimize_many(
+        obj.name, [(start, rule.kind, rule._core_hyper()) for start, rule in runs], s.core()
+    )
+    return [_result(out, s, name, opt_name) for out, opt_name in zip(outs, names, strict=True)]
 
 
 @dataclass
@@ -314,16 +509,18 @@ def sweep_lr(
     tol: float | None = None,
     momentum: float = 0.9,
 ) -> SweepResult:
-    """Run ``optimizer`` from x0 once per learning rate (all at once on C++ threads
-    for built-ins) and return the final value per rate, marking the runs that diverged."""
-    rates = np.asarray(lrs, dtype=np.float64)
-    if rates.ndim != 1 or rates.size == 0 or not np.all(np.isfinite(rates) & (rates > 0)):
-        raise ValueError("lrs must be a non-empty 1-D array of finite numbers > 0")
+    """Run ``optimizer`` from x0 once per learning rate in ``lrs`` (any 1-D
+    array-like of numbers > 0; all at once on C++ threads for built-ins) and return
+    the final value per rate, marking the runs that diverged. Finding where runs
+    diverge or stall is the sweep's job: it raises no warning for them."""
+    rates = v.learning_rates(lrs, "lrs")
     if not isinstance(optimizer, str):
-        raise TypeError("optimizer must be a name here (each run gets its own learning rate)")
-    specs: list[tuple[Any, str | Optimizer, float]] = [(x0, optimizer, float(lr)) for lr in rates]
-    with warnings.catch_warnings():  # finding where runs diverge is the sweep's job
-        warnings.simplefilter("ignore", DivergenceWarning)
-        results = _many(objective, specs, momentum, max_iter, tol, None, True)
+        raise TypeError(
+            "optimizer must be a name here (each run gets its own learning rate), "
+            f"got {type(optimizer).__name__}"
+        )
+    start = v.point(x0, "x0")
+    s = _settings(max_iter, tol, None, None, True, 1)
+    results = _many(objective, [(start, optimizer, float(lr)) for lr in rates], momentum, s)
     final = np.array([np.inf if r.status == "diverged" else r.fun for r in results])
     return SweepResult(rates, final, [r.status for r in results], results)

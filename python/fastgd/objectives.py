@@ -14,8 +14,11 @@ and ``doc`` (the formula).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
+import numbers
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,17 +68,19 @@ class Objective:
         return a
 
     def value(self, x: ArrayLike) -> float:
-        return float(self._value(self._point(x)))
+        return _real_value(self._value(self._point(x)), self.name)
 
     def grad(self, x: ArrayLike) -> Array:
         p = self._point(x)
         if self._grad is not None:
-            return np.asarray(self._grad(p), dtype=np.float64)
+            return _real_gradient(self._grad(p), p.size, self.name)
         g = np.empty_like(p)
         for i in range(p.size):
             e = np.zeros_like(p)
             e[i] = self.fd_step
-            g[i] = (self._value(p + e) - self._value(p - e)) / (2 * self.fd_step)
+            up = _real_value(self._value(p + e), self.name)
+            down = _real_value(self._value(p - e), self.name)
+            g[i] = (up - down) / (2 * self.fd_step)
         return g
 
     def value_and_grad(self, x: ArrayLike) -> tuple[float, Array]:
@@ -95,7 +100,7 @@ class Objective:
         self.value(pts[0])  # the dimension checks, here and in the function itself
         if self.compiled:
             return _core.evaluate_rows(self.name, pts)
-        return np.array([float(self._value(p)) for p in pts])
+        return np.array([_real_value(self._value(p), self.name) for p in pts])
 
     def minima_at(self, d: int) -> list[Array]:
         """The known minimisers in ``d`` dimensions. Objectives of any dimension store
@@ -105,24 +110,71 @@ class Objective:
         return [np.full(d, m[0]) for m in self.minima if len(set(m)) == 1]
 
 
+def _real_value(value: Any, name: str) -> float:
+    """A user function's value as a float, refusing what float() would mangle or
+    pass: complex numbers, arrays of more than one element, None, strings."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.ndarray)):
+        raise TypeError(f"{name}: the value must be a real number, got {type(value).__name__}")
+    if isinstance(value, np.ndarray) and (value.ndim != 0 or value.dtype.kind not in "fiu"):
+        raise TypeError(
+            f"{name}: the value must be a real number, got an array of shape "
+            f"{value.shape} and dtype {value.dtype}; return float(value)"
+        )
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(
+            f"{name}: the value is an int too large for a float64; return a float"
+        ) from None
+
+
+def _real_gradient(grad: Any, d: int, name: str) -> Array:
+    """A user function's gradient as a float64 array of length d; a complex one
+    is refused (converting it would drop the imaginary part)."""
+    try:
+        g = np.asarray(grad)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name}: the gradient could not be read as an array: {exc}") from None
+    if g.dtype.kind == "c":
+        raise TypeError(
+            f"{name}: the gradient is complex (dtype {g.dtype}); its imaginary part would "
+            "be dropped: return a real gradient"
+        )
+    if g.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: the gradient must hold real numbers, got dtype {g.dtype}")
+    if g.shape != (d,):
+        raise ValueError(f"{name}: the gradient must have shape ({d},), got {g.shape}")
+    return np.asarray(g, dtype=np.float64)
+
+
 _REGISTRY: dict[str, Objective] = {}
+# register/get/names may run on several threads at once (free-threaded builds and
+# GIL switches between bytecodes alike): the lock makes a check-then-insert atomic
+# and readers see a whole dict.
+_LOCK = threading.RLock()
 
 
 def names() -> list[str]:
     """Every registered name, sorted."""
-    return sorted(_REGISTRY)
+    with _LOCK:
+        return sorted(_REGISTRY)
 
 
 def get(name: str | Objective) -> Objective:
-    """The objective registered under ``name``; a failed lookup lists the known names."""
+    """The objective registered under ``name``; a failed lookup raises ValueError
+    naming the closest names and every known one."""
     if isinstance(name, Objective):
         return name
     if not isinstance(name, str):
         raise TypeError(f"objective name must be a string, got {type(name).__name__}")
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown objective {name!r}; known: {', '.join(names())}") from None
+    with _LOCK:
+        found = _REGISTRY.get(name)
+        known = sorted(_REGISTRY)
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(name, known, n=3)
+    hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+    raise ValueError(f"unknown objective {name!r}{hint}; known: {', '.join(known)}")
 
 
 def register(
@@ -144,8 +196,6 @@ def register(
         raise ValueError(
             f"objective name must be a lower-case identifier like 'my_bowl', got {name!r}"
         )
-    if name in _REGISTRY and not replace:
-        raise ValueError(f"an objective named {name!r} exists; pass replace=True to replace it")
     if not callable(value) or (grad is not None and not callable(grad)):
         raise TypeError("value (and grad, when given) must be callables of a 1-D array")
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, int) or dim < 1):
@@ -158,14 +208,18 @@ def register(
         raise ValueError(f"bounds must be (low, high) pairs with low < high, got {bounds!r}")
     minima_t = tuple(tuple(float(c) for c in m) for m in minima)
     if min_value is None:
-        min_value = float(value(np.asarray(minima_t[0]))) if minima_t else -math.inf
+        min_value = _real_value(value(np.asarray(minima_t[0])), name) if minima_t else -math.inf
     obj = Objective(name, value, grad, dim, bounds_t, minima_t, float(min_value), doc)
-    _REGISTRY[name] = obj
+    with _LOCK:  # the check and the insert at once: two threads cannot both add a name
+        if name in _REGISTRY and not replace:
+            raise ValueError(f"an objective named {name!r} exists; pass replace=True to replace it")
+        _REGISTRY[name] = obj
     return obj
 
 
 def _register_compiled(obj: Objective) -> None:
-    _REGISTRY[obj.name] = dataclasses.replace(obj, compiled=True)
+    with _LOCK:
+        _REGISTRY[obj.name] = dataclasses.replace(obj, compiled=True)
 
 
 def _builtin(

@@ -29,13 +29,32 @@ def _axes(ax: Any, projection: str | None = None) -> Any:
     return fig.add_subplot(projection=projection)
 
 
-def _results(results: MinimizeResult | Sequence[MinimizeResult]) -> list[MinimizeResult]:
-    items = [results] if isinstance(results, MinimizeResult) else list(results)
+def _results(
+    results: MinimizeResult | Sequence[MinimizeResult], dim: int | None = None, what: str = ""
+) -> list[MinimizeResult]:
+    """The results as a list, each with a recorded path of ``dim`` coordinates."""
+    if isinstance(results, MinimizeResult):
+        items = [results]
+    else:
+        try:
+            items = list(results)
+        except TypeError:
+            raise TypeError(
+                f"results must be a MinimizeResult or a sequence of them, got {type(results).__name__}"
+            ) from None
     if not all(isinstance(r, MinimizeResult) for r in items):
         raise TypeError("results must be a MinimizeResult or a sequence of them")
     for r in items:
-        if r.path.size == 0:
+        path = np.asarray(r.path)
+        if path.size == 0:
             raise ValueError("a result has no path: run minimize with record=True")
+        if path.ndim != 2:
+            raise ValueError(f"a result's path must be 2-D (steps, d), got shape {path.shape}")
+        if dim is not None and path.shape[1] != dim:
+            raise ValueError(
+                f"{what} draws {dim}-D runs; the {r.optimizer} run on {r.objective} is "
+                f"{path.shape[1]}-dimensional"
+            )
     return items
 
 
@@ -88,6 +107,7 @@ def contour(
     marker (o), an end marker (x) and the known minima (*). ``bounds`` ((x0, x1),
     (y0, y1)) overrides the objective's plot window. Returns the Axes."""
     f = get(objective)
+    runs = _results(results, 2, "contour")
     X, Y, Z = _grid(f, resolution, bounds)
     ax = _axes(ax)
     finite = np.isfinite(Z) & (-np.inf < Z)
@@ -106,7 +126,7 @@ def contour(
         )
     else:
         ax.contour(X, Y, Z, levels=levels, cmap="viridis", linewidths=0.8)
-    for r in _results(results):
+    for r in runs:
         path = r.path
         line = ax.plot(path[:, 0], path[:, 1], ".-", markersize=2, linewidth=1.2, label=_label(r))[
             0
@@ -155,6 +175,8 @@ def losses(
     ``labels`` replaces the legend entries.
     Returns the Axes."""
     items = [results] if isinstance(results, (MinimizeResult, FitResult)) else list(results)
+    if not items:
+        raise ValueError("results is empty: give one or more MinimizeResult or FitResult")
     names = _labels(labels, len(items))
     ax = _axes(ax)
     positive = True
@@ -208,6 +230,8 @@ def regression(
         Xa = Xa[:, 0]
     if Xa.ndim != 1:
         raise ValueError(f"regression draws data with one feature; X has shape {np.shape(X)}")
+    if Xa.size == 0:
+        raise ValueError("X is empty: regression draws at least one data point")
     ya = np.asarray(y, dtype=np.float64)
     if ya.shape != Xa.shape:
         raise ValueError(f"y must have one value per row of X ({Xa.size}), got shape {ya.shape}")
@@ -249,9 +273,12 @@ def curve(
     """A 1-D objective with the iterates of one run on it and the tangent lines at
     the first few, as the lecture's 1-D visualiser shows them. Returns the Axes."""
     f = get(objective)
-    r = _results(result)[0]
-    if r.path.shape[1] != 1:
-        raise ValueError(f"curve draws 1-D runs; this path has {r.path.shape[1]} coordinates")
+    if f.dim not in (1, None):
+        raise ValueError(f"curve draws a 1-D objective; {f.name} is {f.dim}-dimensional")
+    runs = _results(result, 1, "curve")
+    if len(runs) != 1:
+        raise ValueError(f"curve draws one run, got {len(runs)}")
+    r = runs[0]
     lo, hi = f.bounds[0]
     lo, hi = min(lo, float(r.path.min())), max(hi, float(r.path.max()))
     xs = np.linspace(lo, hi, resolution)
@@ -283,13 +310,14 @@ def surface(
     """The 2-D objective as a 3-D surface with each run's path drawn on it.
     Returns the (3-D) Axes."""
     f = get(objective)
+    runs = _results(results, 2, "surface")
     X, Y, Z = _grid(f, resolution)
     ax = _axes(ax, projection="3d")
     ax.plot_surface(X, Y, Z, cmap="viridis", alpha=0.55, linewidth=0, antialiased=True, zorder=1)
     # mplot3d sorts artists by depth and would hide the paths under the surface:
     # draw in the order given instead, paths last.
     ax.computed_zorder = False
-    for k, r in enumerate(_results(results)):
+    for k, r in enumerate(runs):
         color = f"C{(k + 3) % 10}"  # red first: it stands out on viridis
         ax.plot(
             r.path[:, 0],
@@ -326,7 +354,9 @@ def animate(
     an MP4 when ``path`` ends in .mp4 and ffmpeg is available (on PATH, or from the
     imageio-ffmpeg package). Each frame shows every run up to the same step;
     ``bounds`` as in :func:`contour`. Returns the path written."""
-    items = _results(results)
+    items = _results(results, 2, "animate")
+    if not items:
+        raise ValueError("results is empty: animate draws at least one run")
     if not isinstance(path, str) or not path.lower().endswith((".gif", ".mp4")):
         raise ValueError(f"path must end in .gif or .mp4, got {path!r}")
     frames = _positive_int(frames, "frames", 2)
@@ -384,9 +414,11 @@ def _race_frames(
     ax.title.set_animated(True)
     canvas.draw()
     background = canvas.copy_from_bbox(fig.bbox)
-    longest = max(len(r.path) for r in items)
+    lead = max(items, key=lambda r: len(r.path))  # the run whose steps the title counts
+    longest = len(lead.path)
     images = []
-    for k in np.unique(np.linspace(1, longest, frames).astype(int)):
+    # No more frames than recorded rows: a huge `frames` asks for nothing extra.
+    for k in np.unique(np.linspace(1, longest, min(frames, longest)).astype(int)):
         canvas.restore_region(background)
         for r, line, head in zip(items, lines, heads, strict=False):
             upto = min(int(k), len(r.path))
@@ -394,11 +426,19 @@ def _race_frames(
             head.set_data([r.path[upto - 1, 0]], [r.path[upto - 1, 1]])
             ax.draw_artist(line)
             ax.draw_artist(head)
-        ax.set_title(f"step {k - 1}")
+        ax.set_title(f"step {_step(lead, int(k) - 1)}")
         ax.draw_artist(ax.title)
         canvas.blit(fig.bbox)
         images.append(np.asarray(canvas.buffer_rgba())[..., :3].copy())
     return images
+
+
+def _step(r: MinimizeResult, row: int) -> int:
+    """The step a recorded row shows: rows are x0, every record_every-th iterate and
+    the last."""
+    if row == len(r.path) - 1:
+        return r.nit
+    return row * max(1, r.record_every)
 
 
 def _write_gif(images: list[np.ndarray], path: str, fps: int) -> None:

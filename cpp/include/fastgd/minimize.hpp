@@ -1,10 +1,16 @@
 #pragma once
 /// One descent loop for any objective: step, record, stop.
 ///
-/// Stops when a step moves x by less than tol ("converged"), the gradient norm
-/// falls below gtol ("converged"), max_iter steps are taken, the value or x is not
-/// finite or runs away ("diverged": dome and hill end here, never as NaN), or the
-/// objective or the poller asks ("stopped").
+/// Stops when a step moves x by less than tol (the lecture's stopping rule), when
+/// the first-order optimality test passes and the caller asked to stop on it,
+/// after max_iter steps, when the value or x is not finite or runs away
+/// ("diverged": dome and hill end here, never as NaN), or when the objective or
+/// the poller asks ("stopped").
+///
+/// The optimality test is ||g||_2 <= max(gtol, grtol * ||g(x0)||_2). A short step
+/// ends "converged" only when it passes; otherwise "stalled" (a tiny learning rate,
+/// a schedule decayed to 0 or an Adam step of 1e-12 also make short steps, far
+/// from any minimum).
 
 #include <algorithm>
 #include <cmath>
@@ -21,9 +27,12 @@ namespace fastgd {
 
 struct minimize_config {
     std::size_t max_iter = 1000;
-    double tol = 1e-10;  // on ||x_{k+1} - x_k||_2; negative: never
-    double gtol = -1.0;  // on ||grad||_2; negative: never
-    bool record = true;  // keep the path, the values and the gradient norms
+    double tol = 1e-10;    // the stopping rule, on ||x_{k+1} - x_k||_2; negative: never
+    double gtol = 1e-6;    // the optimality test's absolute tolerance on ||grad||_2
+    double grtol = 1e-6;   // ... and its relative one, times ||grad(x0)||_2
+    bool stop_on_gradient = false;  // stop ("converged") as soon as the test passes
+    /// Keep x0, every k-th iterate and the last (path, values, gradient norms); 0: none.
+    std::size_t record_every = 1;
     schedule lr;
     /// A value this far from the starting one (relative to max(1, |f0|)) counts as diverged.
     double explode_factor = 1e12;
@@ -34,10 +43,19 @@ struct minimize_output {
     double fun = 0.0;
     std::size_t nit = 0;
     fit_status status = fit_status::max_iter;
-    std::vector<double> path;        // (nit + 1) x d, row-major
-    std::vector<double> losses;      // nit + 1
-    std::vector<double> grad_norms;  // nit + 1
+    double grad_norm = 0.0;          // ||grad|| at x
+    double gradient_threshold = 0.0;  // max(gtol, grtol * ||grad(x0)||)
+    std::vector<double> path;        // rows x d, row-major (rows: see record_every)
+    std::vector<double> losses;      // one per row of path
+    std::vector<double> grad_norms;  // one per row of path
 };
+
+/// The rows a recording of at most max_iter steps can hold: x0, every k-th
+/// iterate and the last (0 when nothing is recorded).
+inline std::size_t max_recorded_rows(std::size_t max_iter, std::size_t record_every) {
+    if (record_every == 0) return 0;
+    return max_iter / record_every + 2;
+}
 
 /// value_and_grad(x, g) returns f(x) and writes the gradient into g; it sets
 /// `stop` to ask the loop to stop (for example, on a Python exception).
@@ -55,18 +73,22 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         for (const double a : v) s += a * a;
         return std::sqrt(s);
     };
-    auto record = [&](double f) {
-        if (!c.record) return;
+    // No reservation up front: the vectors grow geometrically, so a run that stops
+    // early holds what it used, not max_iter rows (the caller bounds max_iter rows
+    // by a memory budget before it starts).
+    std::size_t last_recorded = 0;
+    auto record = [&](std::size_t nit, double f) {
         out.path.insert(out.path.end(), out.x.begin(), out.x.end());
         out.losses.push_back(f);
-        out.grad_norms.push_back(norm(g));
+        out.grad_norms.push_back(out.grad_norm);
+        last_recorded = nit;
     };
-    if (c.record) {  // room for 2^20 steps (for d = 2, 16 MB of path): no regrowth in most runs
-        const std::size_t rows = std::min<std::size_t>(c.max_iter, std::size_t{1} << 20) + 1;
-        out.path.reserve(rows * d);
-        out.losses.reserve(rows);
-        out.grad_norms.reserve(rows);
-    }
+    // Sets the status and keeps the last iterate, whatever the stride. (It returns
+    // nothing: the callers `return out;`, which moves the recording, never copies it.)
+    auto finish = [&](fit_status s) {
+        out.status = s;
+        if (c.record_every != 0 && last_recorded != out.nit) record(out.nit, out.fun);
+    };
     double f = value_and_grad(out.x.data(), g.data());
     if (stop) {
         out.status = fit_status::stopped;
@@ -75,43 +97,54 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     const double f0 = f;
     const double runaway = c.explode_factor * std::max(1.0, std::fabs(f0));
     out.fun = f;
-    record(f);
+    out.grad_norm = norm(g);
+    out.gradient_threshold = std::max(c.gtol, c.grtol * out.grad_norm);
+    if (c.record_every != 0) record(0, f);
     auto diverged = [&](double v) {
         return !std::isfinite(v) || std::fabs(v - f0) > runaway || !detail::all_finite(out.x);
     };
     if (diverged(f) || !detail::all_finite(g)) {
-        out.status = fit_status::diverged;
+        finish(fit_status::diverged);
         return out;
     }
-    if (c.gtol >= 0.0 && norm(g) < c.gtol) {
-        out.status = fit_status::converged;
+    // A NaN threshold (an infinite ||g0|| is caught above) cannot pass: <= is false.
+    auto optimal = [&] { return out.grad_norm <= out.gradient_threshold; };
+    if (c.stop_on_gradient && optimal()) {
+        finish(fit_status::converged);
         return out;
     }
     for (std::size_t it = 0; it < c.max_iter; ++it) {
         previous = out.x;
         rule.step(out.x.data(), g.data(), d, c.lr.at(rule.steps()));
         f = value_and_grad(out.x.data(), g.data());
-        if (stop) {
+        if (stop) {  // the objective failed: x has moved but f is stale, record nothing more
             out.status = fit_status::stopped;
             return out;
         }
         out.nit = it + 1;
         out.fun = f;
-        record(f);
+        out.grad_norm = norm(g);
+        if (c.record_every != 0 && out.nit % c.record_every == 0) record(out.nit, f);
         if (diverged(f) || !detail::all_finite(g)) {
-            out.status = fit_status::diverged;
+            finish(fit_status::diverged);
             return out;
         }
-        if (detail::distance(out.x, previous) < c.tol || (c.gtol >= 0.0 && norm(g) < c.gtol)) {
-            out.status = fit_status::converged;
+        if (c.stop_on_gradient && optimal()) {
+            finish(fit_status::converged);
+            return out;
+        }
+        // The stopping rule: a short step ends the run, but only a passing
+        // optimality test makes it a convergence.
+        if (detail::distance(out.x, previous) < c.tol) {
+            finish(optimal() ? fit_status::converged : fit_status::stalled);
             return out;
         }
         if (on_step(out.nit, out.x.data(), f) || stop || poller.tick(64 * (d + 1))) {
-            out.status = fit_status::stopped;
+            finish(fit_status::stopped);
             return out;
         }
     }
-    out.status = fit_status::max_iter;
+    finish(fit_status::max_iter);
     return out;
 }
 

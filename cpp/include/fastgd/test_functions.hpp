@@ -3,8 +3,10 @@
 /// them without Python: 10^5 steps in milliseconds. Formulas as in
 /// python/fastgd/objectives.py (the tests compare the two at random points).
 
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <string>
 
 namespace fastgd {
@@ -32,39 +34,76 @@ enum class test_function {
     narrow_valley
 };
 
+namespace detail {
+struct test_function_entry {
+    const char* name;
+    test_function fn;
+    /// The dimension the kernel reads: 2 for the fixed 2-D functions, 0 for any.
+    std::size_t dim;
+    /// The fewest coordinates it needs (rosenbrock couples neighbours: 2).
+    std::size_t min_dim;
+};
+
+inline const std::array<test_function_entry, 20>& test_function_table() {
+    static const std::array<test_function_entry, 20> table = {{
+        {"bowl", test_function::bowl, 2, 2},
+        {"dome", test_function::dome, 2, 2},
+        {"cos_valley", test_function::cos_valley, 2, 2},
+        {"egg_crate", test_function::egg_crate, 2, 2},
+        {"hill", test_function::hill, 2, 2},
+        {"sphere", test_function::sphere, 0, 1},
+        {"rosenbrock", test_function::rosenbrock, 0, 2},
+        {"beale", test_function::beale, 2, 2},
+        {"booth", test_function::booth, 2, 2},
+        {"himmelblau", test_function::himmelblau, 2, 2},
+        {"matyas", test_function::matyas, 2, 2},
+        {"three_hump_camel", test_function::three_hump_camel, 2, 2},
+        {"goldstein_price", test_function::goldstein_price, 2, 2},
+        {"mccormick", test_function::mccormick, 2, 2},
+        {"rastrigin", test_function::rastrigin, 0, 1},
+        {"ackley", test_function::ackley, 0, 1},
+        {"styblinski_tang", test_function::styblinski_tang, 0, 1},
+        {"saddle", test_function::saddle, 2, 2},
+        {"monkey_saddle", test_function::monkey_saddle, 2, 2},
+        {"narrow_valley", test_function::narrow_valley, 2, 2},
+    }};
+    return table;
+}
+
+inline const test_function_entry& entry_of(test_function fn) {
+    for (const auto& e : test_function_table())
+        if (e.fn == fn) return e;
+    return test_function_table()[0];  // unreachable: every enumerator is in the table
+}
+}  // namespace detail
+
 /// The built-in named `name`; false when there is none.
 inline bool find_test_function(const std::string& name, test_function& out) {
-    static const std::pair<const char*, test_function> table[] = {
-        {"bowl", test_function::bowl},
-        {"dome", test_function::dome},
-        {"cos_valley", test_function::cos_valley},
-        {"egg_crate", test_function::egg_crate},
-        {"hill", test_function::hill},
-        {"sphere", test_function::sphere},
-        {"rosenbrock", test_function::rosenbrock},
-        {"beale", test_function::beale},
-        {"booth", test_function::booth},
-        {"himmelblau", test_function::himmelblau},
-        {"matyas", test_function::matyas},
-        {"three_hump_camel", test_function::three_hump_camel},
-        {"goldstein_price", test_function::goldstein_price},
-        {"mccormick", test_function::mccormick},
-        {"rastrigin", test_function::rastrigin},
-        {"ackley", test_function::ackley},
-        {"styblinski_tang", test_function::styblinski_tang},
-        {"saddle", test_function::saddle},
-        {"monkey_saddle", test_function::monkey_saddle},
-        {"narrow_valley", test_function::narrow_valley},
-    };
-    for (const auto& [n, f] : table)
-        if (name == n) {
-            out = f;
+    for (const auto& e : detail::test_function_table())
+        if (name == e.name) {
+            out = e.fn;
             return true;
         }
     return false;
 }
 
+/// Throws std::invalid_argument unless `evaluate(fn, x, g, d)` reads and writes
+/// exactly d coordinates: the 2-D kernels read x[0] and x[1] whatever d says, so a
+/// point of another length would be read (and its gradient written) out of bounds.
+/// Every entry that takes a length from its caller checks it here first.
+inline void check_dimension(test_function fn, std::size_t d) {
+    const auto& e = detail::entry_of(fn);
+    if (e.dim != 0 && d != e.dim)
+        throw std::invalid_argument(std::string(e.name) + " is " + std::to_string(e.dim) +
+                                    "-dimensional, got a point of length " + std::to_string(d));
+    if (d < e.min_dim)
+        throw std::invalid_argument(std::string(e.name) + " needs at least " + std::to_string(e.min_dim) +
+                                    " coordinate" + (e.min_dim == 1 ? "" : "s") + ", got a point of length " +
+                                    std::to_string(d));
+}
+
 /// f(x) with its gradient written to g (both length d; 2-D functions read x[0], x[1]).
+/// The caller has checked d with check_dimension (the hot loop does not re-check).
 inline double evaluate(test_function fn, const double* x, double* g, std::size_t d) {
     constexpr double pi = 3.14159265358979323846;
     const double e = 2.71828182845904523536;
