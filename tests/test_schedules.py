@@ -93,8 +93,8 @@ def test_lecture_momentum_differs_from_torch_momentum_once_the_rate_changes():
 @pytest.mark.parametrize(
     ("make", "error", "match"),
     [
-        (lambda: sch.constant(-1.0), ValueError, "lr must be a finite number >= 0"),
-        (lambda: sch.exponential(0.1, gamma=0.0), ValueError, "gamma must be a finite number > 0"),
+        (lambda: sch.constant(-1.0), ValueError, "lr must be a finite number > 0"),
+        (lambda: sch.exponential(0.1, gamma=0.0), ValueError, r"gamma must be in \(0, 1\]"),
         (lambda: sch.step(0.1, step_size=0), ValueError, "step_size must be a finite number > 0"),
         (lambda: sch.cosine(0.1, t_max=10, eta_min=0.2), ValueError, "must not exceed lr0"),
         (lambda: sch.inverse_scaling("a"), TypeError, "lr0 must be a real number"),
