@@ -241,8 +241,9 @@ public:
     /// locked call so that its parts agree; None before the first step.
     py::object state() {
         const auto guard = lock();
-        if (f32_) return with_dtype(export_optimizer_state(*f32_), "float32");
-        if (f64_) return with_dtype(export_optimizer_state(*f64_), "float64");
+        // An optimizer object exists from the first step on (or a loaded state): steps > 0.
+        if (f32_ && f32_->steps() > 0) return with_dtype(export_optimizer_state(*f32_), "float32");
+        if (f64_ && f64_->steps() > 0) return with_dtype(export_optimizer_state(*f64_), "float64");
         return py::none();
     }
 
@@ -253,6 +254,11 @@ public:
     void load_state(std::uint64_t steps, double mu_product, const py::list& arrays, const std::string& dtype,
                     std::size_t size) {
         const auto guard = lock();
+        if (steps == 0) {  // a state never stepped: as after reset() (checked like any other)
+            import_optimizer_state<double>(params_, steps, mu_product, arrays, size);
+            forget();
+            return;
+        }
         if (dtype == "float32") {
             auto loaded = import_optimizer_state<float>(params_, steps, mu_product, arrays, size);
             forget();

@@ -137,9 +137,7 @@ def positive(value: Any, name: str) -> float:
 
 def integer(value: Any, name: str, minimum: int, maximum: int = 2**63 - 1) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer, got {type(value).__name__} {describe(value)}"
-        )
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {describe(value)}")
     x = int(value)
     if x < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {describe(x)}")

@@ -237,9 +237,7 @@ class Optimizer:
         steps = int(step)
         arrays = state["state"]
         if not isinstance(arrays, dict):
-            raise ValueError(
-                f"state['state'] must be a dict of arrays, got {type(arrays).__name__}"
-            )
+            raise TypeError(f"state['state'] must be a dict of arrays, got {type(arrays).__name__}")
         has_mu = "mu_product" in state
         if has_mu and self.kind != "nadam":
             raise ValueError(f"state['mu_product'] is NAdam's; this optimizer is {self.kind!r}")
@@ -247,9 +245,7 @@ class Optimizer:
             if arrays:
                 raise ValueError("state has arrays but step 0")
             if state.get("dtype") is not None or state.get("size", 0) != 0:
-                raise ValueError(
-                    "state at step 0 (never stepped) must have dtype None and size 0"
-                )
+                raise ValueError("state at step 0 (never stepped) must have dtype None and size 0")
             if has_mu and state["mu_product"] != 1.0:
                 raise ValueError("state['mu_product'] must be 1.0 at step 0")
             return 0, 1.0, [], "float64", 0
@@ -268,9 +264,7 @@ class Optimizer:
             if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
                 raise ValueError(f"{where} must be a float32 or float64 array, got dtype {a.dtype}")
             if a.ndim != 1:
-                raise ValueError(
-                    f"{where} must be 1-D (the parameters' size), got shape {a.shape}"
-                )
+                raise ValueError(f"{where} must be 1-D (the parameters' size), got shape {a.shape}")
             values.append(v.contiguous(a, a.dtype.newbyteorder("=")))
         dtypes = {a.dtype for a in values}
         if state.get("dtype") is not None:
@@ -314,7 +308,9 @@ class Optimizer:
         mu_product = 1.0
         if self.kind == "nadam":
             if not has_mu:
-                raise ValueError("state['mu_product'] (NAdam's product of momentum factors) is missing")
+                raise ValueError(
+                    "state['mu_product'] (NAdam's product of momentum factors) is missing"
+                )
             mu = state["mu_product"]
             if isinstance(mu, (bool, np.bool_)) or not isinstance(mu, numbers.Real):
                 raise ValueError(f"state['mu_product'] must be a real number, got {v.describe(mu)}")

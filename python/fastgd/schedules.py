@@ -26,7 +26,6 @@ from typing import Any
 from . import _core
 from . import _validation as v
 
-
 KINDS = ("constant", "inverse_scaling", "step", "exponential", "cosine")
 
 
@@ -61,9 +60,7 @@ class Schedule:
                 f"{type(self.kind).__name__} {v.describe(self.kind)}"
             )
         if self.kind not in KINDS:
-            raise ValueError(
-                f"unknown schedule kind {self.kind!r}; known: {', '.join(KINDS)}"
-            )
+            raise ValueError(f"unknown schedule kind {self.kind!r}; known: {', '.join(KINDS)}")
         checked = {
             "lr0": v.positive(self.lr0, "schedule lr0"),
             "gamma": _in_range(self.gamma, "gamma", 0.0, 1.0, low_open=True),
