@@ -99,13 +99,13 @@ rule_params rule_params_from(const std::string& kind, const py::dict& h) {
 
 schedule schedule_from(const py::dict& hyper) {
     schedule sc;
-    if (hyper.contains("lr")) {
-        sc.lr0 = number_at(hyper, "lr", "");
+    if (!hyper.contains("schedule") || hyper["schedule"].is_none()) {
+        if (hyper.contains("lr")) sc.lr0 = number_at(hyper, "lr", "");
         // The plain learning rate may be 0 (torch allows it; the fits refuse it).
         if (!(std::isfinite(sc.lr0) && sc.lr0 >= 0.0))
             throw py::value_error("lr must be a finite number >= 0, got " + std::string(py::repr(hyper["lr"])));
+        return sc;
     }
-    if (!hyper.contains("schedule") || hyper["schedule"].is_none()) return sc;
     if (!py::isinstance<py::dict>(hyper["schedule"]))
         throw py::type_error("schedule must be a dict (Schedule.as_dict()), got " + type_name(hyper["schedule"]));
     const auto d = py::reinterpret_borrow<py::dict>(hyper["schedule"]);

@@ -106,7 +106,7 @@ def describe(value: Any, limit: int = 80) -> str:
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - any failing repr is replaced by the type's name
-        return f"a {type(value).__name__}"
+        return f"<{type(value).__name__} too large to print>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

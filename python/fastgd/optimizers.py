@@ -211,7 +211,9 @@ class Optimizer:
             raise ValueError(f"state is missing {missing}")
         unknown = [v.describe(k) for k in state if k not in _STATE_KEYS]
         if unknown:
-            raise ValueError(f"state has unknown keys {unknown}; known: {list(_STATE_KEYS)}")
+            raise ValueError(
+                f"state has unknown keys {', '.join(unknown)}; known: {', '.join(_STATE_KEYS)}"
+            )
         kind = state["kind"]
         if not isinstance(kind, str) or kind != self.kind:
             raise ValueError(f"state is for {v.describe(kind)}, this optimizer is {self.kind!r}")

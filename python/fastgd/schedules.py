@@ -84,7 +84,7 @@ class Schedule:
         """The learning rate of step t (t >= 0)."""
         if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < 2**63:
             raise ValueError(f"t must be an integer >= 0 (and < 2**63), got {v.describe(t)}")
-        return float(_core.schedule_at({"lr": self.lr0, "schedule": self.as_dict()}, t))
+        return float(_core.schedule_at({"schedule": self.as_dict()}, t))
 
 
 def constant(lr: float) -> Schedule:
