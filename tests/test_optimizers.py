@@ -345,6 +345,32 @@ def test_the_state_belongs_to_the_array_it_was_made_for():
         clone.step(b, np.ones(4))
 
 
+def test_a_new_array_at_a_freed_arrays_address_is_another_array():
+    # NumPy reuses a freed block for the next array of that size (here, nearly every
+    # time): matched by address alone, such an array would pass some of the time.
+    opt = fastgd.Adam(lr=0.1)
+    a = np.ones(4)
+    address = a.ctypes.data
+    opt.step(a, np.ones(4))
+    del a
+    reused = 0
+    for _ in range(200):
+        b = np.ones(4)
+        reused += b.ctypes.data == address
+        with pytest.raises(ValueError, match="one optimizer per array"):
+            opt.step(b, np.ones(4))
+        np.testing.assert_array_equal(b, 1.0)
+        del b
+    assert opt.state_dict()["step"] == 1
+    # Memory owned by something other than an ndarray is matched by address.
+    raw = np.frombuffer(bytearray(32))
+    sgd = fastgd.SGD(lr=0.5, momentum=0.5)
+    sgd.step(raw, np.ones(4))
+    sgd.step(raw[:], np.ones(4))
+    np.testing.assert_array_equal(raw, -0.5 - 0.75)
+    print(f"address reused {reused} times out of 200")  # what the check above covered
+
+
 def test_two_arrays_with_two_optimizers_match_the_reference():
     # The case that once updated b with a's moments: now each array has its own.
     rng = np.random.default_rng(3)

@@ -210,19 +210,14 @@ public:
             throw grad_needs_conversion();
         std::size_t n = 1;
         for (int k = 0; k < p->nd; ++k) n *= static_cast<std::size_t>(p->dimensions[k]);
-        const bool same_params = !bound_ || (bound_->data == p->data && bound_->type == type &&
-                                             bound_->shape.size() == static_cast<std::size_t>(p->nd) &&
-                                             std::equal(p->dimensions, p->dimensions + p->nd, bound_->shape.begin()));
+        const bool same_params = !bound_ || bound_->matches(params_obj.ptr(), type);
         if (type == api::NPY_FLOAT_)
             run<float>(f32_, reinterpret_cast<float*>(p->data), reinterpret_cast<const float*>(g->data), n,
                        params_obj, same_params);
         else
             run<double>(f64_, reinterpret_cast<double*>(p->data), reinterpret_cast<const double*>(g->data), n,
                         params_obj, same_params);
-        if (!bound_) {  // the first step (after a reset or a load) binds the state to its params
-            const auto* q = py::detail::array_proxy(params_obj.ptr());
-            bound_ = binding{q->data, std::vector<py::ssize_t>(q->dimensions, q->dimensions + q->nd), type};
-        }
+        if (!bound_) bound_ = binding::of(params_obj.ptr(), type);  // the first step (after a reset or a load)
     }
 
     void reset() {
@@ -275,10 +270,51 @@ public:
 private:
     // The array the state belongs to: its memory, shape and dtype. Views of the same
     // memory with the same shape are the same params; anything else is another array.
+    // The address alone is not enough: once the array is freed, a new one often gets
+    // the same address (NumPy caches small blocks), and would pass some of the time.
+    // So when the memory belongs to an ndarray (the usual case), the binding also
+    // holds a weak reference to that owner, and a step must come from a view of it.
+    // Memory owned by something else (an mmap, a bytearray) is matched by address.
     struct binding {
         const void* data = nullptr;
         std::vector<py::ssize_t> shape;
         int type = 0;
+        py::object owner;  // a weakref to the owning ndarray, or None
+
+        // The ndarray that owns arr's memory, or nullptr when a non-array owns it.
+        static PyObject* owning_array(PyObject* arr) {
+            PyObject* o = arr;
+            for (PyObject* base = py::detail::array_proxy(o)->base; base; base = py::detail::array_proxy(o)->base) {
+                if (!py::array::check_(base)) return nullptr;
+                o = base;
+            }
+            return o;
+        }
+
+        static binding of(PyObject* arr, int type) {
+            const auto* q = py::detail::array_proxy(arr);
+            binding b{q->data, std::vector<py::ssize_t>(q->dimensions, q->dimensions + q->nd), type, py::none()};
+            if (PyObject* owner = owning_array(arr)) b.owner = py::weakref(py::handle(owner));
+            return b;
+        }
+
+        bool matches(PyObject* arr, int t) const {
+            const auto* q = py::detail::array_proxy(arr);
+            if (q->data != data || t != type || shape.size() != static_cast<std::size_t>(q->nd) ||
+                !std::equal(q->dimensions, q->dimensions + q->nd, shape.begin()))
+                return false;
+            if (owner.is_none()) return true;
+            // The owner must still be alive and be this array's owner.
+#if PY_VERSION_HEX >= 0x030D0000
+            PyObject* alive = nullptr;  // PyWeakref_GetObject is deprecated from 3.13
+            if (PyWeakref_GetRef(owner.ptr(), &alive) < 0) PyErr_Clear();
+            const bool same = alive != nullptr && alive == owning_array(arr);
+            Py_XDECREF(alive);
+            return same;
+#else
+            return PyWeakref_GetObject(owner.ptr()) == owning_array(arr);
+#endif
+        }
     };
 
     std::unique_lock<std::mutex> lock() {
