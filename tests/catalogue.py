@@ -838,10 +838,10 @@ for _name, _error, _match, _args in [
         lambda: _state(dtype="float32"),
     ),
     (
-        "opt state size 0",
+        "opt state size negative",
         ValueError,
-        r"state\['size'\] must be an integer >= 1",
-        lambda: _state(size=0),
+        r"state\['size'\] must be an integer >= 0",
+        lambda: _state(size=-1),
     ),
     ("opt state size huge", ValueError, "equal length", lambda: _state(size=2**70)),
     ("opt state size string", ValueError, r"state\['size'\]", lambda: _state(size="4")),

@@ -578,7 +578,8 @@ HOSTILE = [
     (fastgd.Adam, lambda: _adam_state(dtype="float32"), "share one float32 or float64 dtype"),
     (fastgd.Adam, lambda: _adam_state(dtype=object()), r"state\['dtype'\]"),
     (fastgd.Adam, lambda: _adam_state(size=5), "equal length"),
-    (fastgd.Adam, lambda: _adam_state(size=0), r"state\['size'\] must be an integer >= 1"),
+    (fastgd.Adam, lambda: _adam_state(size=0), "equal length"),
+    (fastgd.Adam, lambda: _adam_state(size=-1), r"state\['size'\] must be an integer >= 0"),
     (fastgd.Adam, lambda: _adam_state(size=2**70), "equal length"),
     (fastgd.Adam, lambda: _adam_state(size="4"), r"state\['size'\]"),
     (
@@ -659,6 +660,18 @@ def test_hostile_state_dicts_are_refused_and_change_nothing(cls, make, match):
     assert opt.state_dict()["step"] == 3
 
 
+@pytest.mark.parametrize("cls", [fastgd.Adam, fastgd.SGD, fastgd.NAdam])
+def test_empty_params_step_and_their_state_round_trips(cls):
+    opt, p = cls(), np.ones(0)
+    opt.step(p, np.ones(0))
+    opt.step(p, np.ones(0))
+    saved = opt.state_dict()
+    assert (saved["step"], saved["size"]) == (2, 0)
+    clone = cls()
+    clone.load_state_dict(saved)
+    _state_equal(clone.state_dict(), saved)
+
+
 def test_state_arrays_not_in_a_dict_are_a_type_error():
     opt = fastgd.Adam(lr=0.1)
     with pytest.raises(TypeError, match=r"state\['state'\] must be a dict of arrays"):
@@ -735,6 +748,11 @@ def test_the_core_refuses_hostile_states_too():
             "lr must be a finite number >= 0",
         ),
         (lambda: fastgd._core.Optimizer("lbfgs", {}), ValueError, "unknown update rule"),
+        (
+            lambda: fastgd._core.Optimizer("adam", {"lr": 10**5000}),
+            ValueError,
+            "lr must be a finite real number, got <int too large to print>",
+        ),
     ],
 )
 def test_no_pybind11_text_from_hyperparameters(make, error, match):

@@ -38,7 +38,17 @@ bool numpy_bool_or_complex(const py::handle& v) {
     return t.rfind("numpy.bool", 0) == 0 || t.rfind("numpy.complex", 0) == 0;
 }
 
-}  // namespace
+// repr(v) for a message: shortened, and never an error itself (the repr of an int
+// of more than 4300 digits raises).
+std::string short_repr(const py::handle& v) {
+    std::string text;
+    try {
+        text = py::repr(v);
+    } catch (const py::error_already_set&) {
+        return "<" + type_name(v) + " too large to print>";
+    }
+    return text.size() <= 80 ? text : text.substr(0, 77) + "...";
+}
 
 // A real number from a dict of hyperparameters, or a TypeError/ValueError naming the
 // key: never pybind11's "Unable to cast" (the dict may come from outside the Python
@@ -48,12 +58,11 @@ double number_at(const py::dict& d, const char* key, const std::string& where) {
     PyObject* o = v.ptr();
     if (PyBool_Check(o) || PyComplex_Check(o) || PyUnicode_Check(o) || PyBytes_Check(o) || !PyNumber_Check(o) ||
         numpy_bool_or_complex(v))
-        throw py::type_error(where + key + " must be a real number, got " + type_name(v) + " " +
-                             std::string(py::repr(v)));
+        throw py::type_error(where + key + " must be a real number, got " + type_name(v) + " " + short_repr(v));
     const double x = PyFloat_AsDouble(o);
     if (x == -1.0 && PyErr_Occurred()) {
         PyErr_Clear();  // e.g. an int beyond the range of a double
-        throw py::value_error(where + key + " must be a finite real number, got " + std::string(py::repr(v)));
+        throw py::value_error(where + key + " must be a finite real number, got " + short_repr(v));
     }
     return x;
 }
@@ -63,9 +72,10 @@ bool flag_at(const py::dict& d, const char* key) {
     if (PyBool_Check(v.ptr())) return v.ptr() == Py_True;
     const std::string t = Py_TYPE(v.ptr())->tp_name;
     if (t.rfind("numpy.bool", 0) == 0) return PyObject_IsTrue(v.ptr()) == 1;
-    throw py::type_error(std::string(key) + " must be True or False, got " + type_name(v) + " " +
-                         std::string(py::repr(v)));
+    throw py::type_error(std::string(key) + " must be True or False, got " + type_name(v) + " " + short_repr(v));
 }
+
+}  // namespace
 
 rule_params rule_params_from(const std::string& kind, const py::dict& h) {
     rule_params p;
@@ -103,7 +113,7 @@ schedule schedule_from(const py::dict& hyper) {
         if (hyper.contains("lr")) sc.lr0 = number_at(hyper, "lr", "");
         // The plain learning rate may be 0 (torch allows it; the fits refuse it).
         if (!(std::isfinite(sc.lr0) && sc.lr0 >= 0.0))
-            throw py::value_error("lr must be a finite number >= 0, got " + std::string(py::repr(hyper["lr"])));
+            throw py::value_error("lr must be a finite number >= 0, got " + short_repr(hyper["lr"]));
         return sc;
     }
     if (!py::isinstance<py::dict>(hyper["schedule"]))
@@ -343,7 +353,8 @@ private:
         if ((std::is_same_v<T, float> && f64_) || (std::is_same_v<T, double> && f32_))
             throw py::type_error("params dtype " + std::string(py::str(params.attr("dtype"))) +
                                  " differs from the optimizer state's; call reset() to start over");
-        if (opt && opt->size() != 0 && opt->size() != n)
+        // opt exists once stepped or loaded (steps > 0), its size fixed (0 for empty params).
+        if (opt && opt->size() != n)
             throw py::value_error("params has " + std::to_string(n) + " elements but the optimizer state has " +
                                   std::to_string(opt->size()) +
                                   " (it belongs to the array it was made for); make one optimizer per array, "

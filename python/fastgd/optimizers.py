@@ -286,11 +286,9 @@ class Optimizer:
             if (
                 isinstance(size, (bool, np.bool_))
                 or not isinstance(size, numbers.Integral)
-                or int(size) < 1
+                or int(size) < 0
             ):
-                raise ValueError(
-                    f"state['size'] must be an integer >= 1 at step {steps}, got {v.describe(size)}"
-                )
+                raise ValueError(f"state['size'] must be an integer >= 0, got {v.describe(size)}")
             sizes.add(int(size))
         elif not values:
             raise ValueError("state['size'] is needed: this rule has no state arrays")
