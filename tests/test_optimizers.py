@@ -784,3 +784,20 @@ def test_no_pybind11_text_from_grads(grad):
     assert "Unable to cast" not in text
     assert "incompatible function arguments" not in text
     np.testing.assert_array_equal(p, 1.0)
+
+
+@pytest.mark.parametrize(("betas", "steps"), [((0.9, 0.999), 3000), ((0.0, 0.9), 1)])
+def test_nadam_mu_product_of_zero_is_a_valid_state(betas, steps):
+    # The product of momentum factors underflows to 0 (after ~3000 steps with the
+    # defaults, at once with beta1 = 0): [0, 1] is the valid range, not (0, 1].
+    opt, p = fastgd.NAdam(betas=betas), np.linspace(-1, 1, 5)
+    for _ in range(steps):
+        opt.step(p, p.copy())
+    saved = opt.state_dict()
+    assert 0.0 <= saved["mu_product"] < 1e-300
+    clone, q = fastgd.NAdam(betas=betas), p.copy()
+    clone.load_state_dict(saved)
+    for _ in range(3):
+        opt.step(p, p.copy())
+        clone.step(q, q.copy())
+    np.testing.assert_array_equal(p, q)
