@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import itertools
 import json
 import os
 import random
@@ -36,6 +37,9 @@ import numpy as np
 import fastgd
 
 THREADS = 8
+# Each thread runs for the given time and at least this many calls, so that a loaded
+# machine (threads scheduled late) still interleaves every kind of call.
+MIN_CALLS = 24
 # Short arrays step with the GIL held; long ones (> 2**18 elements) release it in
 # step(), which is where two first steps once allocated the state twice.
 SIZES = (1000, 2**18 + 5)
@@ -74,6 +78,10 @@ class _Replay:
         if k == 0:
             return self.p, _fingerprint({"step": 0, "state": {}})
         return self.p, _fingerprint(self.opt.state_dict())
+
+
+def _going(start: float, seconds: float, calls: int) -> bool:
+    return calls < MIN_CALLS or time.monotonic() < start + seconds
 
 
 def _run_threads(work: Callable[[int], None]) -> None:
@@ -119,11 +127,12 @@ def steps_only(rule: str, dtype: Any, n: int, seconds: float) -> int:
     opt, p = RULES[rule](), p0.copy()
     counts = [0] * THREADS
     snapshots: list[tuple[int, str]] = []
-    deadline = time.monotonic() + seconds
 
     def work(i: int) -> None:
-        rng = random.Random(i)
-        while time.monotonic() < deadline:
+        rng, start = random.Random(i), time.monotonic()
+        for calls in itertools.count():
+            if not _going(start, seconds, calls):
+                break
             if rng.random() < 0.15:
                 snapshots.append(_fingerprint(opt.state_dict()))
             else:
@@ -149,13 +158,14 @@ def everything(rule: str, dtype: Any, n: int, seconds: float) -> int:
     p0, g = _arrays(n, dtype)
     opt, p = RULES[rule](), p0.copy()
     seen: list[tuple[int, str]] = []
-    deadline = time.monotonic() + seconds
     steps = [0] * THREADS
 
     def work(i: int) -> None:
-        rng = random.Random(100 + i)
+        rng, start = random.Random(100 + i), time.monotonic()
         saved = opt.state_dict()
-        while time.monotonic() < deadline:
+        for calls in itertools.count():
+            if not _going(start, seconds, calls):
+                break
             r = rng.random()
             if r < 0.6:
                 opt.step(p, g)
@@ -188,11 +198,12 @@ def plain_sgd(dtype: Any, n: int, seconds: float) -> None:
     opt, p = fastgd.SGD(lr=0.5), np.zeros(n, dtype)
     g = np.ones(n, dtype)
     counts = [0] * THREADS
-    deadline = time.monotonic() + seconds
 
     def work(i: int) -> None:
-        rng = random.Random(200 + i)
-        while time.monotonic() < deadline:
+        rng, start = random.Random(200 + i), time.monotonic()
+        for calls in itertools.count():
+            if not _going(start, seconds, calls):
+                break
             r = rng.random()
             if r < 0.7:
                 opt.step(p, g)
