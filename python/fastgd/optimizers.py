@@ -142,7 +142,11 @@ class Optimizer:
         raise NotImplementedError
 
     def step(self, params: np.ndarray, grad: Any) -> np.ndarray:
-        """Update ``params`` in place by one step along ``grad``; returns ``params``."""
+        """Update ``params`` in place by one step along ``grad``; returns ``params``.
+
+        The first step (after construction, ``reset()`` or ``load_state_dict``) binds
+        the state to ``params``: later steps must pass the same array (or a view of
+        its memory with the same shape). A refused step changes nothing."""
         # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
         # asks for grad to be converted only when it is not ready as it is.
         try:
