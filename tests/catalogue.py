@@ -1013,5 +1013,436 @@ def main() -> None:
     sys.exit(0)
 
 
+# --- issue 11: optimizers and schedules ---
+# (the `if __name__ == "__main__": main()` guard stays the file's last lines, after
+# every section, so that `python -m tests.catalogue` registers every case first)
+
+
+def _bound(dtype: Any = np.float64) -> tuple[Any, np.ndarray]:
+    """An Adam stepped once on an array: its state belongs to that array."""
+    opt, a = fastgd.Adam(lr=0.1), np.ones(4, dtype)
+    opt.step(a, np.ones(4, dtype))
+    return opt, a
+
+
+def _other_array() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, _ = _bound()
+    b, g = np.ones(4), np.full(4, 2.0)
+    return (lambda: opt.step(b, g)), (b, g)
+
+
+def _reshaped_view() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, a = _bound()
+    view, g = a.reshape(2, 2), np.ones((2, 2))
+    return (lambda: opt.step(view, g)), (a, g)
+
+
+def _swapped(code: str) -> np.ndarray:
+    return np.ones(4, np.dtype(code).newbyteorder("S"))
+
+
+for _name, _error, _match, _args in [
+    ("opt step another array", ValueError, "one optimizer per array", _other_array),
+    ("opt step reshaped view", ValueError, "one optimizer per array", _reshaped_view),
+    (
+        "opt step params >f8",
+        TypeError,
+        r"non-native byte order.*newbyteorder\('='\)",
+        lambda: _step(_swapped("f8"), _swapped("f8"), fastgd.SGD(lr=0.1)),
+    ),
+    (
+        "opt step params >f4",
+        TypeError,
+        r"newbyteorder\('='\)",
+        lambda: _step(_swapped("f4"), np.ones(4, np.float32)),
+    ),
+    (
+        "opt step grad complex",
+        TypeError,
+        "grad must hold real numbers",
+        lambda: _step(np.ones(3), np.ones(3, complex)),
+    ),
+    (
+        "opt step grad objects",
+        TypeError,
+        "grad must hold real numbers",
+        lambda: _step(np.ones(3), np.array([1.0, None, 2.0], dtype=object)),
+    ),
+    (
+        "opt step grad huge ints",
+        TypeError,
+        "grad must hold real numbers",
+        lambda: _step(np.ones(2), [1, 10**400]),
+    ),
+    (
+        "opt step grad ragged",
+        TypeError,
+        "grad could not be read as an array",
+        lambda: _step(np.ones(2), [[1.0], [2.0, 3.0]]),
+    ),
+    (
+        "opt step grad 2-D for 1-D params",
+        ValueError,
+        r"grad has shape \(2, 2\) but params has shape \(4,\)",
+        lambda: _step(np.ones(4), np.ones((2, 2))),
+    ),
+    (
+        "opt step params float16",
+        TypeError,
+        "float32 or float64",
+        lambda: _step(np.ones(4, np.float16), np.ones(4)),
+    ),
+    (
+        "opt step params complex",
+        TypeError,
+        "float32 or float64",
+        lambda: _step(np.ones(4, complex), np.ones(4)),
+    ),
+    (
+        "opt step size switch on a bound state",
+        ValueError,
+        "params has 5 elements but the optimizer state has 4",
+        lambda: _step(np.ones(5), np.ones(5), _bound()[0]),
+    ),
+]:
+    case(_name, _error, _match)(_args)
+
+for _name, _error, _match, _make in [
+    ("opt base class", TypeError, "abstract base class", lambda: fastgd.Optimizer()),
+    (
+        "opt base class with lr",
+        TypeError,
+        r"abstract base class.*SGD",
+        lambda: fastgd.Optimizer(lr=0.1),
+    ),
+    ("opt lr huge int", ValueError, "lr must be a finite number", lambda: fastgd.SGD(lr=10**400)),
+    ("opt lr complex", TypeError, "lr must be a real number", lambda: fastgd.Adam(lr=1j)),
+    ("opt lr None", TypeError, "lr must be a real number", lambda: fastgd.RMSprop(lr=None)),
+    (
+        "opt amsgrad string",
+        TypeError,
+        "amsgrad must be True or False",
+        lambda: fastgd.Adam(amsgrad="no"),
+    ),
+    ("opt betas None", TypeError, "betas must be a pair", lambda: fastgd.NAdam(betas=None)),
+    (
+        "opt eps giant int",
+        ValueError,
+        "eps must be a finite number",
+        lambda: fastgd.Adagrad(eps=10**5000),
+    ),
+]:
+    simple(_name, _error, _match, _make)
+
+
+def _nadam_state(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt = fastgd.NAdam()
+    opt.step(np.ones(4), np.ones(4))
+    saved = opt.state_dict()
+    saved.update(over)
+    return (lambda: fastgd.NAdam().load_state_dict(saved)), ()
+
+
+def _without(key: str) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt = fastgd.NAdam()
+    opt.step(np.ones(4), np.ones(4))
+    saved = {k: val for k, val in opt.state_dict().items() if k != key}
+    return (lambda: fastgd.NAdam().load_state_dict(saved)), ()
+
+
+def _adagrad_negative_sum() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt = fastgd.Adagrad()
+    opt.step(np.ones(3), np.ones(3))
+    saved = opt.state_dict()
+    saved["state"] = {"sum": -np.ones(3)}
+    return (lambda: fastgd.Adagrad().load_state_dict(saved)), (saved["state"]["sum"],)
+
+
+def _sgd_no_arrays(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    saved = {"kind": "sgd", "hyperparameters": fastgd.SGD().hyperparameters, "step": 3, "state": {}}
+    saved.update(over)
+    return (lambda: fastgd.SGD().load_state_dict(saved)), ()
+
+
+_STEP = r"state\['step'\] must be an integer in \[0, 2\*\*53\]"
+for _name, _error, _match, _args in [
+    ("opt state step 2**64-1", ValueError, _STEP, lambda: _state(step=2**64 - 1)),
+    ("opt state step 2**70", ValueError, _STEP, lambda: _state(step=2**70)),
+    ("opt state step uint64 max", ValueError, _STEP, lambda: _state(step=np.uint64(2**64 - 1))),
+    ("opt state step float", ValueError, _STEP, lambda: _state(step=2.0)),
+    ("opt state step bool", ValueError, _STEP, lambda: _state(step=True)),
+    (
+        "opt state nadam mu_product nan",
+        ValueError,
+        r"state\['mu_product'\] must be a finite number in \[0, 1\]",
+        lambda: _nadam_state(mu_product=float("nan")),
+    ),
+    (
+        "opt state nadam mu_product inf",
+        ValueError,
+        r"state\['mu_product'\] must be a finite number",
+        lambda: _nadam_state(mu_product=float("inf")),
+    ),
+    (
+        "opt state nadam mu_product 1.5",
+        ValueError,
+        r"state\['mu_product'\] must be",
+        lambda: _nadam_state(mu_product=1.5),
+    ),
+    (
+        "opt state nadam mu_product string",
+        ValueError,
+        r"state\['mu_product'\] must be a real number",
+        lambda: _nadam_state(mu_product="0.5"),
+    ),
+    (
+        "opt state nadam mu_product missing",
+        ValueError,
+        r"state\['mu_product'\].*is missing",
+        lambda: _without("mu_product"),
+    ),
+    (
+        "opt state exp_avg_sq negative",
+        ValueError,
+        r"state\['state'\]\['exp_avg_sq'\] must be >= 0",
+        lambda: _state(state={"exp_avg": np.zeros(4), "exp_avg_sq": -np.ones(4)}),
+    ),
+    (
+        "opt state exp_avg nan",
+        ValueError,
+        r"state\['state'\]\['exp_avg'\] must be finite",
+        lambda: _state(state={"exp_avg": np.full(4, np.nan), "exp_avg_sq": np.ones(4)}),
+    ),
+    (
+        "opt state exp_avg_sq inf",
+        ValueError,
+        r"\['exp_avg_sq'\] must be finite",
+        lambda: _state(state={"exp_avg": np.zeros(4), "exp_avg_sq": np.full(4, np.inf)}),
+    ),
+    (
+        "opt state complex array",
+        ValueError,
+        "must be a float32 or float64 array",
+        lambda: _state(state={"exp_avg": np.zeros(4, complex), "exp_avg_sq": np.ones(4)}),
+    ),
+    (
+        "opt state 0-d array",
+        ValueError,
+        "must be 1-D",
+        lambda: _state(state={"exp_avg": np.zeros(()), "exp_avg_sq": np.ones(4)}),
+    ),
+    (
+        "opt state dtype int32",
+        ValueError,
+        r"state\['dtype'\] must be 'float32' or 'float64'",
+        lambda: _state(dtype="int32"),
+    ),
+    (
+        "opt state dtype junk",
+        ValueError,
+        r"state\['dtype'\] must be 'float32' or 'float64'",
+        lambda: _state(dtype="no such dtype"),
+    ),
+    (
+        "opt state dtype differs from arrays",
+        ValueError,
+        "share one float32 or float64 dtype",
+        lambda: _state(dtype="float32"),
+    ),
+    (
+        "opt state size negative",
+        ValueError,
+        r"state\['size'\] must be an integer >= 0",
+        lambda: _state(size=-1),
+    ),
+    ("opt state size huge", ValueError, "equal length", lambda: _state(size=2**70)),
+    ("opt state size string", ValueError, r"state\['size'\]", lambda: _state(size="4")),
+    ("opt state unknown key", ValueError, "unknown keys", lambda: _state(extra=1)),
+    (
+        "opt state mu_product on adam",
+        ValueError,
+        r"state\['mu_product'\] is NAdam's",
+        lambda: _state(mu_product=0.5),
+    ),
+    ("opt state kind list", ValueError, "state is for", lambda: _state(kind=["adam"])),
+    (
+        "opt state hyperparameters array",
+        ValueError,
+        "hyperparameters",
+        lambda: _state(hyperparameters=np.ones(3)),
+    ),
+    (
+        "opt state arrays not a dict",
+        TypeError,
+        r"state\['state'\] must be a dict of arrays",
+        lambda: _state(state=[np.zeros(4), np.ones(4)]),
+    ),
+    (
+        "opt state adagrad sum negative",
+        ValueError,
+        r"\['sum'\] must be >= 0",
+        _adagrad_negative_sum,
+    ),
+    (
+        "opt state sgd without arrays or dtype",
+        ValueError,
+        r"state\['dtype'\].*is needed",
+        _sgd_no_arrays,
+    ),
+    (
+        "opt state sgd without arrays or size",
+        ValueError,
+        r"state\['size'\] is needed",
+        lambda: _sgd_no_arrays(dtype="float64"),
+    ),
+]:
+    case(_name, _error, _match)(_args)
+
+
+def _mutated(field_: str, value: Any) -> Any:
+    """A schedule changed after its checks (frozen dataclasses can be forced): the
+    core must refuse it by itself."""
+    s = schedules.exponential(0.1, gamma=0.9)
+    object.__setattr__(s, field_, value)
+    return s
+
+
+for _name, _error, _match, _make in [
+    (
+        "schedule direct step_size 0",
+        ValueError,
+        "schedule step_size must be a finite number > 0",
+        lambda: schedules.Schedule("step", 0.1, step_size=0),
+    ),
+    (
+        "schedule direct lr0 nan",
+        ValueError,
+        "schedule lr0 must be a finite number > 0",
+        lambda: schedules.Schedule("constant", float("nan")),
+    ),
+    (
+        "schedule direct t_max 0",
+        ValueError,
+        "schedule t_max must be",
+        lambda: schedules.Schedule("cosine", 0.1, t_max=0),
+    ),
+    (
+        "schedule direct gamma negative",
+        ValueError,
+        r"schedule gamma must be in \(0, 1\]",
+        lambda: schedules.Schedule("exponential", 0.1, gamma=-0.5),
+    ),
+    (
+        "schedule direct gamma above 1",
+        ValueError,
+        r"schedule gamma must be in \(0, 1\]",
+        lambda: schedules.Schedule("step", 0.1, gamma=1.5),
+    ),
+    (
+        "schedule direct power negative",
+        ValueError,
+        "schedule power must be",
+        lambda: schedules.Schedule("inverse_scaling", 0.1, power=-0.5),
+    ),
+    (
+        "schedule direct eta_min negative",
+        ValueError,
+        "schedule eta_min must be",
+        lambda: schedules.Schedule("cosine", 0.1, t_max=5, eta_min=-1.0),
+    ),
+    (
+        "schedule direct start_factor 2",
+        ValueError,
+        r"schedule start_factor must be in \[0, 1\]",
+        lambda: schedules.Schedule("constant", 0.1, warmup_steps=3, start_factor=2.0),
+    ),
+    (
+        "schedule direct warmup_steps nan",
+        ValueError,
+        "schedule warmup_steps must be",
+        lambda: schedules.Schedule("constant", 0.1, warmup_steps=float("nan")),
+    ),
+    (
+        "schedule direct kind huge int",
+        TypeError,
+        "schedule kind must be one of",
+        lambda: schedules.Schedule(10**30, 0.1),
+    ),
+    (
+        "schedule direct kind unknown",
+        ValueError,
+        "unknown schedule kind 'linear'",
+        lambda: schedules.Schedule("linear", 0.1),
+    ),
+    (
+        "schedule direct lr0 giant int",
+        ValueError,
+        "schedule lr0 must be a finite number",
+        lambda: schedules.Schedule("constant", 10**400),
+    ),
+    (
+        "schedule constant 0",
+        ValueError,
+        "lr must be a finite number > 0",
+        lambda: schedules.constant(0.0),
+    ),
+    (
+        "schedule exponential gamma 1.5",
+        ValueError,
+        r"gamma must be in \(0, 1\]",
+        lambda: schedules.exponential(0.1, gamma=1.5),
+    ),
+    (
+        "schedule step gamma 0",
+        ValueError,
+        r"gamma must be in \(0, 1\]",
+        lambda: schedules.step(0.1, step_size=2, gamma=0.0),
+    ),
+    (
+        "schedule t 10**30",
+        ValueError,
+        "t must be an integer >= 0",
+        lambda: schedules.constant(0.1)(10**30),
+    ),
+    (
+        "schedule mutated gamma in an optimizer",
+        ValueError,
+        r"schedule gamma must be in \(0, 1\]",
+        lambda: fastgd.SGD(lr=_mutated("gamma", -0.5)),
+    ),
+    (
+        "schedule mutated lr0 nan in a call",
+        ValueError,
+        "schedule lr0 must be a finite number > 0",
+        lambda: _mutated("lr0", float("nan"))(3),
+    ),
+    (
+        "schedule mutated lr0 string in a call",
+        TypeError,
+        "schedule lr0 must be a real number",
+        lambda: _mutated("lr0", "0.1")(0),
+    ),
+]:
+    simple(_name, _error, _match, _make)
+
+
+def _mutated_fit() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    opt = fastgd.SGD(lr=schedules.step(0.1, step_size=2))
+    object.__setattr__(opt._hyper["lr"], "step_size", 0.0)
+    return (lambda: fastgd.fit_least_squares(X, y, optimizer=opt, max_iter=3)), (X, y)
+
+
+def _mutated_minimize() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    x0 = np.array([1.0, 2.0])
+    opt = fastgd.Adam(lr=schedules.cosine(0.1, t_max=5))
+    object.__setattr__(opt._hyper["lr"], "t_max", -1.0)
+    return (lambda: fastgd.minimize("sphere", x0, opt, max_iter=3)), (x0,)
+
+
+case("schedule mutated step_size in a fit", ValueError, "schedule step_size must be")(_mutated_fit)
+case("schedule mutated t_max in minimize", ValueError, "schedule t_max must be")(_mutated_minimize)
+
+
 if __name__ == "__main__":
     main()

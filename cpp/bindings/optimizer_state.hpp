@@ -2,7 +2,10 @@
 // An update rule's state as Python values, (steps, mu_product, [arrays], size): what
 // Optimizer.state_dict() holds, and what a fit hands back to continue from later
 // (partial_fit, warm starts).
+#include <cmath>
+#include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -11,6 +14,11 @@
 
 namespace fastgd::bindings {
 
+/// The largest step count a state may carry: every count below it is exact in a
+/// double (the bias corrections compute with double(t)), and no run gets near it.
+/// A larger one is a corrupted or hostile state (2**64 - 1 would wrap to 0).
+constexpr std::uint64_t max_state_steps = std::uint64_t{1} << 53;
+
 template <typename T>
 py::tuple export_optimizer_state(const optimizer<T>& opt) {
     py::list arrays;
@@ -18,20 +26,52 @@ py::tuple export_optimizer_state(const optimizer<T>& opt) {
     return py::make_tuple(opt.steps(), opt.mu_product(), arrays, opt.size());
 }
 
-/// The inverse of export_optimizer_state; the arrays' count and sizes are checked.
+/// The inverse of export_optimizer_state. Every field is checked here too, whatever
+/// the Python layer checked (a state can reach C++ from a pickle or a hand-made
+/// tuple): the step count, NAdam's mu_product in [0, 1], and each array 1-D, of
+/// dtype T (compared by value), `size` long, finite, and >= 0 where the rule takes
+/// its square root. Nothing is changed when a check fails: the caller swaps the
+/// returned optimizer in only once it is complete.
 template <typename T>
 std::unique_ptr<optimizer<T>> import_optimizer_state(const rule_params& params, std::size_t steps,
                                                      double mu_product, const py::list& arrays,
                                                      std::size_t size) {
-    if (steps == 0 && arrays.empty()) return std::make_unique<optimizer<T>>(params);  // never stepped
+    if (steps > max_state_steps)
+        throw py::value_error("state['step'] must be an integer in [0, 2**53], got " + std::to_string(steps));
+    if (!(mu_product >= 0.0 && mu_product <= 1.0))
+        throw py::value_error("state['mu_product'] must be a finite number in [0, 1] (NAdam's product of "
+                              "momentum factors), got " +
+                              std::string(py::str(py::float_(mu_product))));
+    if (steps == 0) {
+        if (!arrays.empty()) throw py::value_error("state has arrays but step 0");
+        return std::make_unique<optimizer<T>>(params);  // never stepped
+    }
     if (static_cast<int>(arrays.size()) != state_arrays(params))
         throw py::value_error("the optimizer state has the wrong number of arrays for this rule");
     std::vector<state_vector<T>> state;
+    int index = 0;
     for (const auto& a : arrays) {
-        const auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
-        if (!arr || static_cast<std::size_t>(arr.size()) != size)
-            throw py::value_error("state arrays must match the parameters' size");
-        state.emplace_back(arr.data(), arr.data() + arr.size());
+        const std::string name = "state array " + std::to_string(index);
+        if (!py::isinstance<py::array>(a))
+            throw py::type_error(name + " must be a numpy.ndarray");
+        const auto raw = py::reinterpret_borrow<py::array>(a);
+        if (!raw.dtype().equal(py::dtype::of<T>()))
+            throw py::value_error(name + " must have the optimizer's dtype " +
+                                  std::string(py::str(py::dtype::of<T>())) + ", got " +
+                                  std::string(py::str(raw.dtype())));
+        if (raw.ndim() != 1 || static_cast<std::size_t>(raw.size()) != size)
+            throw py::value_error("state arrays must be 1-D and match the parameters' size " + std::to_string(size));
+        const auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(raw);
+        if (!arr) throw py::error_already_set();
+        const bool nonnegative = state_is_nonnegative(params, index);
+        const T* d = arr.data();
+        for (std::size_t i = 0; i < size; ++i)
+            if (!std::isfinite(d[i]) || (nonnegative && d[i] < T(0)))
+                throw py::value_error(name + (nonnegative ? " must hold finite values >= 0" : " must be finite") +
+                                      ", got " + std::string(py::str(py::float_(static_cast<double>(d[i])))) +
+                                      " at index " + std::to_string(i));
+        state.emplace_back(d, d + size);
+        ++index;
     }
     auto opt = std::make_unique<optimizer<T>>(params);
     opt->restore(steps, mu_product, std::move(state), size);

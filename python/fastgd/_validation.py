@@ -71,8 +71,14 @@ def contiguous(arr: ArrayLike, dtype: Any = None) -> np.ndarray:
     """arr as a C-contiguous, aligned array of dtype, copied only when it is not one
     already. Aligned matters: arrays rebuilt from bytes (pickled over a network,
     np.frombuffer at an odd offset) can be misaligned, and the C++ core reads
-    them as typed pointers."""
-    return np.require(arr, dtype=dtype, requirements=["C", "A"])
+    them as typed pointers. A byte-swapped array ('>f8' on this machine) is
+    converted to the native byte order, with or without a dtype: the core reads
+    native numbers, and dtypes are compared by value, never by type number."""
+    if dtype is None:
+        a = np.asanyarray(arr)
+        dtype = a.dtype if a.dtype.isnative else a.dtype.newbyteorder("=")
+        arr = a
+    return np.require(arr, dtype=np.dtype(dtype).newbyteorder("="), requirements=["C", "A"])
 
 
 def require_finite(arr: np.ndarray, name: str) -> None:
@@ -94,40 +100,57 @@ def require_finite(arr: np.ndarray, name: str) -> None:
         )
 
 
+def describe(value: Any, limit: int = 80) -> str:
+    """repr(value) for an error message: shortened, and never an error itself (the
+    repr of an int of more than 4300 digits raises ValueError)."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - any failing repr is replaced by the type's name
+        return f"<{type(value).__name__} too large to print>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def real_number(value: Any, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
-    return float(value)
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__} {describe(value)}"
+        )
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond the range of a double
+        raise ValueError(f"{name} must be a finite number, got {describe(value)}") from None
 
 
 def nonnegative(value: Any, name: str) -> float:
     x = real_number(value, name)
     if not (x >= 0.0 and math.isfinite(x)):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        raise ValueError(f"{name} must be a finite number >= 0, got {describe(value)}")
     return x
 
 
 def positive(value: Any, name: str) -> float:
     x = real_number(value, name)
     if not (x > 0.0 and math.isfinite(x)):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+        raise ValueError(f"{name} must be a finite number > 0, got {describe(value)}")
     return x
 
 
 def integer(value: Any, name: str, minimum: int, maximum: int = 2**63 - 1) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {describe(value)}")
     x = int(value)
     if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {x}")
+        raise ValueError(f"{name} must be >= {minimum}, got {describe(x)}")
     if x > maximum:
-        raise ValueError(f"{name} must be <= {maximum}, got {x}")
+        raise ValueError(f"{name} must be <= {maximum}, got {describe(x)}")
     return x
 
 
 def boolean(value: Any, name: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+        raise TypeError(
+            f"{name} must be True or False, got {type(value).__name__} {describe(value)}"
+        )
     return bool(value)
 
 
@@ -144,7 +167,7 @@ def seed_from(random_state: Any) -> int:
         )
     seed = int(random_state)
     if not 0 <= seed < 2**64:
-        raise ValueError(f"random_state must be in [0, 2**64), got {seed}")
+        raise ValueError(f"random_state must be in [0, 2**64), got {describe(seed)}")
     return seed
 
 

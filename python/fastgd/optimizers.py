@@ -3,14 +3,22 @@ arrays in place. The rules run in C++ (vectorised for this CPU, threaded for lon
 arrays); the same rules drive :func:`fastgd.fit_least_squares`.
 
 Each ``step(params, grad)`` updates ``params`` in place and returns it. ``params``
-must be a writeable, C-contiguous float32 or float64 array: fastgd never updates a
-silent copy. ``grad`` is converted to params' dtype if needed. State (moments,
-buffers) is allocated on the first step; ``reset()`` forgets it.
+must be a writeable, C-contiguous float32 or float64 array in the machine's byte
+order: fastgd never updates a silent copy. ``grad`` is converted to params' dtype
+(and byte order) if needed. State (moments, buffers) is allocated on the first step
+and belongs to that array (its memory, shape and dtype): stepping another array is
+an error; make one optimizer per array, or ``reset()`` to start over.
+
+An optimizer may be shared between threads: each call (step, reset, state_dict,
+load_state_dict) runs as a whole under a lock in the core, so the result of
+concurrent calls is that of one serial order of them. A refused call (bad params,
+grad or state) changes nothing: neither the arrays nor the optimizer's state.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any, ClassVar
 
 import numpy as np
@@ -29,10 +37,36 @@ def _check(
     if not (x >= low and upper_ok and math.isfinite(x)):
         bound = f"< {high:g}" if high_open else f"<= {high:g}"
         raise ValueError(
-            f"Invalid {name}: {value!r} (expected {low:g} <= {name} {bound if math.isfinite(high) else ''}".rstrip()
+            f"Invalid {name}: {v.describe(value)} (expected {low:g} <= {name} {bound if math.isfinite(high) else ''}".rstrip()
             + ")"
         )
     return x
+
+
+#: The largest step count a state_dict may carry (every count up to it is exact in
+#: a double, as the bias corrections use it); the core checks the same.
+MAX_STEPS = 2**53
+
+#: State arrays that are sums or averages of squares (or Adamax's running maximum
+#: of |g|): the rules take their square root, so a negative value would give NaN.
+_NONNEGATIVE_STATE = frozenset(
+    {"exp_avg_sq", "max_exp_avg_sq", "sum", "square_avg", "acc_delta", "exp_inf"}
+)
+_STATE_KEYS = ("kind", "hyperparameters", "step", "state", "dtype", "size", "mu_product")
+
+
+def _state_dtype(value: Any, where: str) -> np.dtype[Any]:
+    """float32 or float64 (in the native byte order) from a dtype, a name or an array's dtype."""
+    try:
+        dt = np.dtype(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{where} must be 'float32' or 'float64', got {v.describe(value)}"
+        ) from None
+    dt = dt.newbyteorder("=")
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"{where} must be 'float32' or 'float64', got {dt}")
+    return dt
 
 
 def _lr(value: Any) -> Any:
@@ -69,6 +103,11 @@ class Optimizer:
     kind: ClassVar[str]
 
     def __init__(self, **hyper: Any) -> None:
+        if not isinstance(getattr(type(self), "kind", None), str):
+            raise TypeError(
+                f"{type(self).__name__} is an abstract base class and cannot be created; use one "
+                f"of the update rules: {', '.join(sorted({c.__name__ for c in RULES.values()}))}"
+            )
         self._hyper = hyper
         self._core = _core.Optimizer(self.kind, self._core_hyper())
 
@@ -103,7 +142,11 @@ class Optimizer:
         raise NotImplementedError
 
     def step(self, params: np.ndarray, grad: Any) -> np.ndarray:
-        """Update ``params`` in place by one step along ``grad``; returns ``params``."""
+        """Update ``params`` in place by one step along ``grad``; returns ``params``.
+
+        The first step (after construction, ``reset()`` or ``load_state_dict``) binds
+        the state to ``params``: later steps must pass the same array (or a view of
+        its memory with the same shape). A refused step changes nothing."""
         # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
         # asks for grad to be converted only when it is not ready as it is.
         try:
@@ -114,19 +157,25 @@ class Optimizer:
 
     @staticmethod
     def _convert_grad(grad: Any, params: np.ndarray) -> np.ndarray:
-        g = np.asarray(grad)
+        try:
+            g = np.asarray(grad)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise TypeError(f"grad could not be read as an array of numbers: {exc}") from None
         if g.dtype.kind not in "fiub":
             raise TypeError(f"grad must hold real numbers, got dtype {g.dtype}")
         if g.shape != params.shape:
             raise ValueError(f"grad has shape {g.shape} but params has shape {params.shape}")
+        # NaN or inf in grad is the caller's data: stepped as torch steps it.
         return v.contiguous(g, params.dtype)
 
     def reset(self) -> None:
-        """Forget the state: the next step is a first step."""
+        """Forget the state (and the array it belongs to): the next step is a first step."""
         self._core.reset()
 
     def state_dict(self) -> dict[str, Any]:
         """Copies of everything needed to continue: hyperparameters, step count, state."""
+        # One core call: its parts (steps, arrays, dtype) agree even while another
+        # thread steps or resets this optimizer.
         exported = self._core.state()
         out: dict[str, Any] = {
             "kind": self.kind,
@@ -137,55 +186,147 @@ class Optimizer:
             "size": 0,
         }
         if exported is not None:
-            steps, mu_product, arrays, size = exported
+            steps, mu_product, arrays, size, dtype = exported
             out["step"] = int(steps)
-            out["state"] = dict(zip(self.state_names(), arrays, strict=False))
-            out["dtype"] = np.dtype(self._core.dtype).name
+            out["state"] = dict(zip(self.state_names(), arrays, strict=True))
+            out["dtype"] = str(dtype)
             out["size"] = int(size)
             if self.kind == "nadam":
                 out["mu_product"] = float(mu_product)
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore from :meth:`state_dict`. Keys, shapes and dtypes are checked; arrays are copied."""
+        """Restore from :meth:`state_dict`. Every field is checked (kind, hyperparameters,
+        step, dtype, size, NAdam's mu_product, and each array: 1-D, the right length and
+        dtype, finite, >= 0 where the rule takes its square root); arrays are copied. A
+        refused state changes nothing. The loaded state is bound to the params of the
+        next step."""
+        steps, mu_product, values, dtype, size = self._checked_state(state)
+        # One core call, checked again there: the whole state is replaced at once.
+        self._core.load_state(steps, mu_product, values, dtype, size)
+
+    def _checked_state(self, state: Any) -> tuple[int, float, list[np.ndarray], str, int]:
+        """(steps, mu_product, arrays, dtype name, size) from a state_dict, or an error
+        naming the key that is wrong."""
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
-        missing = {"kind", "hyperparameters", "step", "state"} - set(state)
+        missing = [k for k in ("kind", "hyperparameters", "step", "state") if k not in state]
         if missing:
-            raise ValueError(f"state is missing {sorted(missing)}")
-        if state["kind"] != self.kind:
-            raise ValueError(f"state is for {state['kind']!r}, this optimizer is {self.kind!r}")
-        if state["hyperparameters"] != self.hyperparameters:
+            raise ValueError(f"state is missing {missing}")
+        unknown = [v.describe(k) for k in state if k not in _STATE_KEYS]
+        if unknown:
             raise ValueError(
-                f"state's hyperparameters {state['hyperparameters']} differ from this optimizer's "
+                f"state has unknown keys {', '.join(unknown)}; known: {', '.join(_STATE_KEYS)}"
+            )
+        kind = state["kind"]
+        if not isinstance(kind, str) or kind != self.kind:
+            raise ValueError(f"state is for {v.describe(kind)}, this optimizer is {self.kind!r}")
+        hyper = state["hyperparameters"]
+        try:
+            same = isinstance(hyper, dict) and bool(hyper == self.hyperparameters)
+        except Exception:  # noqa: BLE001 - values whose == fails (arrays) are not equal
+            same = False
+        if not same:
+            raise ValueError(
+                f"state's hyperparameters {v.describe(hyper, 200)} differ from this optimizer's "
                 f"{self.hyperparameters}"
             )
         step = state["step"]
-        if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or step < 0:
-            raise ValueError(f"state['step'] must be an integer >= 0, got {step!r}")
+        if (
+            isinstance(step, (bool, np.bool_))
+            or not isinstance(step, numbers.Integral)
+            or not 0 <= int(step) <= MAX_STEPS
+        ):
+            raise ValueError(
+                f"state['step'] must be an integer in [0, 2**53], got {v.describe(step)}"
+            )
+        steps = int(step)
         arrays = state["state"]
-        if step == 0:
+        if not isinstance(arrays, dict):
+            raise TypeError(f"state['state'] must be a dict of arrays, got {type(arrays).__name__}")
+        has_mu = "mu_product" in state
+        if has_mu and self.kind != "nadam":
+            raise ValueError(f"state['mu_product'] is NAdam's; this optimizer is {self.kind!r}")
+        if steps == 0:
             if arrays:
                 raise ValueError("state has arrays but step 0")
-            self.reset()
-            return
+            if state.get("dtype") is not None or state.get("size", 0) != 0:
+                raise ValueError("state at step 0 (never stepped) must have dtype None and size 0")
+            if has_mu and state["mu_product"] != 1.0:
+                raise ValueError("state['mu_product'] must be 1.0 at step 0")
+            return 0, 1.0, [], "float64", 0
         names = self.state_names()
-        if not isinstance(arrays, dict) or sorted(arrays) != sorted(names):
-            got = sorted(arrays) if isinstance(arrays, dict) else arrays
-            raise ValueError(f"state['state'] must have the arrays {names}, got {got}")
-        values = [np.asarray(arrays[name]) for name in names]
-        dtypes = {a.dtype for a in values} | (
-            {np.dtype(state["dtype"])} if state.get("dtype") else set()
-        )
-        if len(dtypes) != 1 or next(iter(dtypes)) not in (np.float32, np.float64):
+        if sorted(map(str, arrays)) != sorted(names) or len(arrays) != len(names):
             raise ValueError(
-                f"state arrays must share one float32 or float64 dtype, got {sorted(map(str, dtypes))}"
+                f"state['state'] must have the arrays {names}, got {[v.describe(k) for k in arrays]}"
             )
-        sizes = {a.size for a in values} | ({int(state["size"])} if state.get("size") else set())
-        if len(sizes) != 1 or any(a.ndim != 1 for a in values):
-            raise ValueError("state arrays must be 1-D and of equal length (the parameters' size)")
-        mu_product = float(state.get("mu_product", 1.0))
-        self._core.load_state(int(step), mu_product, values, next(iter(dtypes)), next(iter(sizes)))
+        values = []
+        for name in names:
+            where = f"state['state'][{name!r}]"
+            try:
+                a = np.asarray(arrays[name])
+            except Exception as exc:  # noqa: BLE001 - anything that is not an array
+                raise ValueError(f"{where} could not be read as an array: {exc}") from None
+            if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+                raise ValueError(f"{where} must be a float32 or float64 array, got dtype {a.dtype}")
+            if a.ndim != 1:
+                raise ValueError(f"{where} must be 1-D (the parameters' size), got shape {a.shape}")
+            values.append(v.contiguous(a, a.dtype.newbyteorder("=")))
+        dtypes = {a.dtype for a in values}
+        if state.get("dtype") is not None:
+            dtypes.add(_state_dtype(state["dtype"], "state['dtype']"))
+        elif not values:
+            raise ValueError(
+                "state['dtype'] ('float32' or 'float64') is needed: this rule has no state arrays"
+            )
+        if len(dtypes) != 1:
+            raise ValueError(
+                "state arrays must share one float32 or float64 dtype (state['dtype']), got "
+                f"{sorted(map(str, dtypes))}"
+            )
+        sizes = {a.size for a in values}
+        if "size" in state:
+            size = state["size"]
+            if (
+                isinstance(size, (bool, np.bool_))
+                or not isinstance(size, numbers.Integral)
+                or int(size) < 0
+            ):
+                raise ValueError(f"state['size'] must be an integer >= 0, got {v.describe(size)}")
+            sizes.add(int(size))
+        elif not values:
+            raise ValueError("state['size'] is needed: this rule has no state arrays")
+        if len(sizes) != 1:
+            raise ValueError(
+                "state arrays must be 1-D and of equal length (the parameters' size, "
+                f"state['size']), got lengths {sorted(sizes)}"
+            )
+        for name, a in zip(names, values, strict=True):
+            where = f"state['state'][{name!r}]"
+            if not np.isfinite(a).all():
+                raise ValueError(f"{where} must be finite, got NaN or infinite values")
+            if name in _NONNEGATIVE_STATE and (a < 0).any():
+                raise ValueError(
+                    f"{where} must be >= 0 (a sum or average of squares), got {a.min()}"
+                )
+        mu_product = 1.0
+        if self.kind == "nadam":
+            if not has_mu:
+                raise ValueError(
+                    "state['mu_product'] (NAdam's product of momentum factors) is missing"
+                )
+            mu = state["mu_product"]
+            if isinstance(mu, (bool, np.bool_)) or not isinstance(mu, numbers.Real):
+                raise ValueError(f"state['mu_product'] must be a real number, got {v.describe(mu)}")
+            try:
+                mu_product = float(mu)
+            except OverflowError:
+                mu_product = math.inf
+            if not 0.0 <= mu_product <= 1.0:
+                raise ValueError(
+                    f"state['mu_product'] must be a finite number in [0, 1], got {v.describe(mu)}"
+                )
+        return steps, mu_product, values, next(iter(dtypes)).name, next(iter(sizes))
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())

@@ -2,6 +2,15 @@
 C++ at every step (t = 0 for the first step), in ``step()`` and inside the fits,
 where t counts optimizer steps (mini-batches), not epochs.
 
+Every schedule is checked when it is built (also ``Schedule(...)`` directly, and
+again in C++ for a dict that reaches the core another way): ``lr0 > 0`` (a rate of
+0 never moves; a plain ``lr=0`` stays allowed, as in torch, and the fits refuse it),
+``gamma`` in (0, 1] (a growing rate overflows), ``power >= 0``, ``step_size > 0``,
+``t_max > 0``, ``0 <= eta_min`` (``<= lr0`` for cosine), ``warmup_steps >= 0`` and
+``start_factor`` in [0, 1]. A schedule may still decay towards 0 (exponential,
+cosine to ``eta_min=0``): a fit that stops moving for that reason ends "stalled",
+not "converged".
+
 >>> import fastgd
 >>> opt = fastgd.SGD(lr=fastgd.schedules.exponential(0.1, gamma=0.99), momentum=0.9)
 >>> round(fastgd.schedules.cosine(1.0, t_max=10)(5), 6)
@@ -11,15 +20,28 @@ where t counts optimizer steps (mini-batches), not epochs.
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 from . import _core
 from . import _validation as v
 
+KINDS = ("constant", "inverse_scaling", "step", "exponential", "cosine")
+
+
+def _in_range(value: Any, name: str, low: float, high: float, low_open: bool) -> float:
+    """A finite real number in (low, high] or [low, high], or an error naming the field."""
+    x = v.real_number(value, f"schedule {name}")
+    if not (math.isfinite(x) and (x > low if low_open else x >= low) and x <= high):
+        interval = f"{'(' if low_open else '['}{low:g}, {high:g}]"
+        raise ValueError(f"schedule {name} must be in {interval}, got {v.describe(value)}")
+    return x
+
 
 @dataclasses.dataclass(frozen=True)
 class Schedule:
-    """A learning rate as a function of the step t. Build one with the functions below."""
+    """A learning rate as a function of the step t. Build one with the functions below;
+    built directly, every field is checked the same way (see the module's docstring)."""
 
     kind: str
     lr0: float
@@ -31,19 +53,43 @@ class Schedule:
     warmup_steps: float = 0.0
     start_factor: float = 0.0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.kind, str):
+            raise TypeError(
+                f"schedule kind must be one of {', '.join(KINDS)}, got "
+                f"{type(self.kind).__name__} {v.describe(self.kind)}"
+            )
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown schedule kind {self.kind!r}; known: {', '.join(KINDS)}")
+        checked = {
+            "lr0": v.positive(self.lr0, "schedule lr0"),
+            "gamma": _in_range(self.gamma, "gamma", 0.0, 1.0, low_open=True),
+            "power": v.nonnegative(self.power, "schedule power"),
+            "step_size": v.positive(self.step_size, "schedule step_size"),
+            "t_max": v.positive(self.t_max, "schedule t_max"),
+            "eta_min": v.nonnegative(self.eta_min, "schedule eta_min"),
+            "warmup_steps": v.nonnegative(self.warmup_steps, "schedule warmup_steps"),
+            "start_factor": _in_range(self.start_factor, "start_factor", 0.0, 1.0, low_open=False),
+        }
+        if self.kind == "cosine" and checked["eta_min"] > checked["lr0"]:
+            raise ValueError(f"eta_min={self.eta_min!r} must not exceed lr0={self.lr0!r}")
+        # Stored as floats, so that equal schedules compare equal and print alike.
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     def __call__(self, t: int) -> float:
         """The learning rate of step t (t >= 0)."""
-        if isinstance(t, bool) or not isinstance(t, int) or t < 0:
-            raise ValueError(f"t must be an integer >= 0, got {t!r}")
-        return float(_core.schedule_at({"lr": self.lr0, "schedule": self.as_dict()}, t))
+        if isinstance(t, bool) or not isinstance(t, int) or not 0 <= t < 2**63:
+            raise ValueError(f"t must be an integer >= 0 (and < 2**63), got {v.describe(t)}")
+        return float(_core.schedule_at({"schedule": self.as_dict()}, t))
 
 
 def constant(lr: float) -> Schedule:
-    """lr at every step."""
-    return Schedule("constant", v.nonnegative(lr, "lr"))
+    """lr (> 0) at every step."""
+    return Schedule("constant", v.positive(lr, "lr"))
 
 
 def inverse_scaling(lr0: float, power: float = 0.25) -> Schedule:
@@ -56,14 +102,18 @@ def step(lr0: float, step_size: int, gamma: float = 0.1) -> Schedule:
     return Schedule(
         "step",
         v.positive(lr0, "lr0"),
-        gamma=v.positive(gamma, "gamma"),
+        gamma=_in_range(gamma, "gamma", 0.0, 1.0, low_open=True),
         step_size=v.positive(step_size, "step_size"),
     )
 
 
 def exponential(lr0: float, gamma: float) -> Schedule:
     """lr0 * gamma^t: torch.optim.lr_scheduler.ExponentialLR."""
-    return Schedule("exponential", v.positive(lr0, "lr0"), gamma=v.positive(gamma, "gamma"))
+    return Schedule(
+        "exponential",
+        v.positive(lr0, "lr0"),
+        gamma=_in_range(gamma, "gamma", 0.0, 1.0, low_open=True),
+    )
 
 
 def cosine(lr0: float, t_max: int, eta_min: float = 0.0) -> Schedule:

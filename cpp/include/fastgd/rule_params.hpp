@@ -2,7 +2,11 @@
 /// Hyperparameters and per-step scalars of the update rules (torch.optim's names).
 /// Plain data: shared by the per-instruction-set kernels and the optimizer objects.
 
+#include <cmath>
 #include <cstddef>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 
 namespace fastgd {
 
@@ -34,6 +38,65 @@ struct rule_params {
     // NAdam
     double momentum_decay = 4e-3;
 };
+
+namespace detail {
+
+/// "name must be ..., got x": the wording of every hyperparameter refusal.
+inline void require(bool ok, const char* name, const char* expected, double got) {
+    if (ok) return;
+    std::ostringstream os;
+    os << name << " must be " << expected << ", got " << got;
+    throw std::invalid_argument(os.str());
+}
+
+}  // namespace detail
+
+/// Refuse hyperparameters that would give NaN or a step the wrong way. The Python
+/// classes check the same with torch's wording; this check is for whatever reaches
+/// C++ another way (a hand-made dict, a subclass), so that no such value is used.
+inline void validate(const rule_params& p) {
+    using detail::require;
+    auto nonnegative = [](double x, const char* name) {
+        require(std::isfinite(x) && x >= 0.0, name, "a finite number >= 0", x);
+    };
+    nonnegative(p.lr, "lr");
+    nonnegative(p.weight_decay, "weight_decay");
+    nonnegative(p.momentum, "momentum");
+    nonnegative(p.dampening, "dampening");
+    nonnegative(p.eps, "eps");
+    nonnegative(p.lr_decay, "lr_decay");
+    nonnegative(p.initial_accumulator_value, "initial_accumulator_value");
+    nonnegative(p.alpha, "alpha");
+    nonnegative(p.momentum_decay, "momentum_decay");
+    require(p.beta1 >= 0.0 && p.beta1 < 1.0, "beta1", "in [0, 1)", p.beta1);
+    require(p.beta2 >= 0.0 && p.beta2 < 1.0, "beta2", "in [0, 1)", p.beta2);
+    require(p.rho >= 0.0 && p.rho <= 1.0, "rho", "in [0, 1]", p.rho);
+    if (p.nesterov && (p.momentum <= 0.0 || p.dampening != 0.0))
+        throw std::invalid_argument("Nesterov momentum requires a momentum > 0 and zero dampening");
+}
+
+/// Which state arrays (by index, in the order of state_arrays) can never be negative:
+/// sums and averages of squares, and Adamax's running maximum of |g|. A loaded state
+/// with a negative one would take the square root of it (NaN).
+inline bool state_is_nonnegative(const rule_params& p, int index) {
+    switch (p.kind) {
+        case rule_kind::sgd:
+            return false;
+        case rule_kind::adam:
+            return index >= 1;  // exp_avg_sq, max_exp_avg_sq
+        case rule_kind::adagrad:
+            return index == 0;  // sum
+        case rule_kind::rmsprop:
+            return index == 0;  // square_avg (grad_avg and momentum_buffer are signed)
+        case rule_kind::adadelta:
+            return true;  // square_avg, acc_delta
+        case rule_kind::adamax:
+        case rule_kind::nadam:
+        case rule_kind::radam:
+            return index == 1;  // exp_inf / exp_avg_sq
+    }
+    return false;
+}
 
 /// What a step needs besides the arrays: worked out once per step in double.
 struct step_scalars {

@@ -3,6 +3,9 @@
 
 #include <cmath>
 #include <cstddef>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 
 namespace fastgd {
 
@@ -19,6 +22,27 @@ struct schedule {
     double warmup_steps = 0;  // linear warmup from start_factor * lr(0) to lr(0), then lr(t - warmup)
     double start_factor = 0.0;
 
+    /// Refuse a schedule that could give a NaN, negative, growing or zero rate from the
+    /// start: lr0 > 0 (a rate of 0 never moves; the plain, unscheduled lr may be 0, as
+    /// in torch), gamma in (0, 1], power >= 0, step_size and t_max > 0, 0 <= eta_min
+    /// (<= lr0 for cosine), warmup_steps >= 0, start_factor in [0, 1]. Every field is
+    /// checked whatever the kind, so that a field is never silently out of range.
+    /// A schedule may still decay towards 0 (exponential, cosine to eta_min = 0): the
+    /// fits report a run that stops moving as "stalled", not "converged".
+    void validate() const {
+        check(std::isfinite(lr0) && lr0 > 0.0, "lr0", "a finite number > 0", lr0);
+        check(gamma > 0.0 && gamma <= 1.0, "gamma", "in (0, 1]", gamma);
+        check(std::isfinite(power) && power >= 0.0, "power", "a finite number >= 0", power);
+        check(std::isfinite(step_size) && step_size > 0.0, "step_size", "a finite number > 0", step_size);
+        check(std::isfinite(t_max) && t_max > 0.0, "t_max", "a finite number > 0", t_max);
+        check(std::isfinite(eta_min) && eta_min >= 0.0, "eta_min", "a finite number >= 0", eta_min);
+        if (kind == schedule_kind::cosine)
+            check(eta_min <= lr0, "eta_min", "<= lr0 (the cosine decays from lr0 to eta_min)", eta_min);
+        check(std::isfinite(warmup_steps) && warmup_steps >= 0.0, "warmup_steps", "a finite number >= 0",
+              warmup_steps);
+        check(start_factor >= 0.0 && start_factor <= 1.0, "start_factor", "in [0, 1]", start_factor);
+    }
+
     /// The learning rate of step t.
     double at(std::size_t step) const {
         const double t = static_cast<double>(step);
@@ -27,6 +51,13 @@ struct schedule {
     }
 
 private:
+    static void check(bool ok, const char* name, const char* expected, double got) {
+        if (ok) return;
+        std::ostringstream os;
+        os << "schedule " << name << " must be " << expected << ", got " << got;
+        throw std::invalid_argument(os.str());
+    }
+
     double base(double t) const {
         switch (kind) {
             case schedule_kind::constant:
