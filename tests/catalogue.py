@@ -980,42 +980,7 @@ def dataclasses_replace(obj: Any, **changes: Any) -> Any:
     return dataclasses.replace(obj, **changes)
 
 
-def run(case_: Case) -> tuple[bool, str]:
-    """Run one case: (passed, what happened)."""
-    call, inputs = case_.build()
-    before = [np.array(a, copy=True) for a in inputs]
-    try:
-        call()
-    except case_.error as exc:
-        if not re.search(case_.match, str(exc)):
-            return False, f"{type(exc).__name__}: {exc} (wanted a message matching {case_.match!r})"
-        outcome = f"{type(exc).__name__}: {exc}"
-    except BaseException as exc:  # noqa: BLE001 - any other exception is a failed case
-        return False, f"raised {type(exc).__name__}: {exc}, wanted {case_.error}"
-    else:
-        return False, f"no exception, wanted {case_.error}"
-    for a, b in zip(inputs, before, strict=False):
-        if not np.array_equal(np.asarray(a), b, equal_nan=b.dtype.kind in "fc"):
-            return False, "an input array was changed"
-    return True, outcome
-
-
-def main() -> None:
-    import warnings
-
-    warnings.simplefilter("ignore")  # the cases test exceptions, not warnings
-    for c in CASES:
-        print(
-            json.dumps({"name": c.name, "start": True}), flush=True
-        )  # the last line if it crashes
-        ok, detail = run(c)
-        print(json.dumps({"name": c.name, "ok": ok, "detail": detail[:300]}), flush=True)
-    sys.exit(0)
-
-
 # --- issue 11: optimizers and schedules ---
-# (the `if __name__ == "__main__": main()` guard stays the file's last lines, after
-# every section, so that `python -m tests.catalogue` registers every case first)
 
 
 def _bound(dtype: Any = np.float64) -> tuple[Any, np.ndarray]:
@@ -1442,6 +1407,42 @@ def _mutated_minimize() -> tuple[Callable[[], Any], tuple[Any, ...]]:
 
 case("schedule mutated step_size in a fit", ValueError, "schedule step_size must be")(_mutated_fit)
 case("schedule mutated t_max in minimize", ValueError, "schedule t_max must be")(_mutated_minimize)
+
+
+# --- the runner: every case above is registered before main() runs them ---------------------
+
+
+def run(case_: Case) -> tuple[bool, str]:
+    """Run one case: (passed, what happened)."""
+    call, inputs = case_.build()
+    before = [np.array(a, copy=True) for a in inputs]
+    try:
+        call()
+    except case_.error as exc:
+        if not re.search(case_.match, str(exc)):
+            return False, f"{type(exc).__name__}: {exc} (wanted a message matching {case_.match!r})"
+        outcome = f"{type(exc).__name__}: {exc}"
+    except BaseException as exc:  # noqa: BLE001 - any other exception is a failed case
+        return False, f"raised {type(exc).__name__}: {exc}, wanted {case_.error}"
+    else:
+        return False, f"no exception, wanted {case_.error}"
+    for a, b in zip(inputs, before, strict=False):
+        if not np.array_equal(np.asarray(a), b, equal_nan=b.dtype.kind in "fc"):
+            return False, "an input array was changed"
+    return True, outcome
+
+
+def main() -> None:
+    import warnings
+
+    warnings.simplefilter("ignore")  # the cases test exceptions, not warnings
+    for c in CASES:
+        print(
+            json.dumps({"name": c.name, "start": True}), flush=True
+        )  # the last line if it crashes
+        ok, detail = run(c)
+        print(json.dumps({"name": c.name, "ok": ok, "detail": detail[:300]}), flush=True)
+    sys.exit(0)
 
 
 if __name__ == "__main__":
