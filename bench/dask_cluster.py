@@ -43,8 +43,12 @@ def main() -> None:
     args = parser.parse_args()
     n, d, steps = args.rows, 32, args.iters
 
-    cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    cluster = LocalCluster(  # loopback, free ports: the scheduler's HTTP server would take :8787
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     )
     client = Client(cluster)
     rng = da.random.RandomState(0)

@@ -17,8 +17,14 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
+    # Loopback and free ports only: the scheduler's HTTP server binds :8787 even with
+    # the dashboard off, and a second cluster on the machine then fails to start.
     cluster = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address="127.0.0.1:0",
     )
     with distributed.Client(cluster) as c:
         yield c
