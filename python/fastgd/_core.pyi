@@ -42,9 +42,27 @@ def fit_least_squares(
     theta0: NDArray[Any] | None = ...,
     state: tuple[int, float, list[NDArray[Any]], int] | None = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
+    gtol: float = ...,
 ) -> tuple[
-    NDArray[Any], NDArray[np.float64], int, str, float, tuple[int, float, list[NDArray[Any]], int]
+    NDArray[Any],
+    NDArray[np.float64],
+    int,
+    str,
+    float,
+    tuple[int, float, list[NDArray[Any]], int],
+    float,
 ]: ...
+def gram_bytes(p: int, n: int) -> float: ...
+def least_squares_optimality(
+    g: NDArray[np.float64],
+    col_sq: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    d: int,
+    l2: float,
+    n: int,
+    r_sq: float,
+    y_c_sq: float,
+) -> float: ...
 
 class GradNeedsConversion(ValueError): ...
 

@@ -151,3 +151,18 @@ def seed_from(random_state: Any) -> int:
 def is_dask_array(x: Any) -> bool:
     """True for a dask.array.Array, without importing Dask."""
     return type(x).__module__.startswith("dask.array") and hasattr(x, "chunks")
+
+
+def is_sparse(x: Any) -> bool:
+    """True for a scipy.sparse matrix or array (or anything sparse-like), without
+    importing SciPy."""
+    return type(x).__module__.startswith("scipy.sparse") or hasattr(x, "tocsr")
+
+
+def refuse_sparse(x: Any, name: str, where: str) -> None:
+    """The one refusal of sparse input, until sparse support lands."""
+    if is_sparse(x):
+        raise TypeError(
+            f"{where}: {name} is a sparse matrix ({type(x).__name__}); sparse matrices are not "
+            f"supported yet; pass {name}.toarray() (dense) instead"
+        )
