@@ -490,14 +490,14 @@ def fit_chunked(
     gtol = f.gtol_for(chunks.dtype)
     # As in memory: the test runs every epoch where the in-memory fit has the full
     # gradient at hand (here it is summed from the chunks every epoch anyway).
-    at_hand = full_batch or f.record
+    at_hand = f.tol >= 0 and (full_batch or f.record)  # tol=None: exactly max_iter epochs
 
     loss, grad = objective(theta)
     losses = [loss]
     run = _Run(loss)
     optimality = math.nan
     status, n_iter = ("diverged" if run.blew_up(loss, theta) else "max_iter"), 0
-    if status == "max_iter" and full_batch:
+    if status == "max_iter" and at_hand and full_batch:
         optimality = objective.optimality(theta, grad)
         if optimality <= gtol:  # already optimal (a warm start)
             status = "converged"

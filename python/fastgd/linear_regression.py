@@ -291,9 +291,10 @@ def fit_least_squares(
         Maximum number of epochs (full passes over the data).
     tol : float >= 0 or None
         The lecture's stopping rule: stop when an epoch changes theta = [w, b] by
-        less than ``tol`` in Euclidean norm. None never stops by it. A stop by
-        ``tol`` is "converged" only when the optimality test (``gtol``) passes
-        there, else "stalled" (with a StalledWarning).
+        less than ``tol`` in Euclidean norm. A stop by ``tol`` is "converged" only
+        when the optimality test (``gtol``) passes there, else "stalled" (with a
+        StalledWarning). None: no early stop at all, by either test (exactly
+        ``max_iter`` epochs).
     fit_intercept : bool
         Learn the bias b (otherwise b = 0).
     l2 : float >= 0
@@ -327,10 +328,12 @@ def fit_least_squares(
         columns skipped. Without l2 this says the residual is orthogonal to every
         column of X up to ``gtol`` relative to the spread of y: it does not change
         when a column of X or y is rescaled (or y shifted), so an ill-conditioned X
-        cannot fool it. The fit also stops ("converged") as soon as the test passes
-        where the full gradient is at hand: every full-batch step, every recorded
-        epoch; a mini-batch fit that records nothing runs it once, with one pass
-        over X, when it stops by ``tol``. None: 1e-4 for float64 and 1e-3 for
+        cannot fool it. Unless ``tol`` is None, the fit also stops ("converged") as
+        soon as the test passes where the full gradient is at hand: every
+        full-batch step, every recorded epoch; a mini-batch fit that records
+        nothing runs it once, with one pass over X, when it stops by ``tol``. The
+        answer is then about as exact as ``gtol`` says: pass a smaller ``gtol``
+        (with a small ``tol``) for more digits. None: 1e-4 for float64 and 1e-3 for
         float32 (``fastgd.linear_regression.DEFAULT_GTOL``); smaller asks for a
         more exact answer.
 

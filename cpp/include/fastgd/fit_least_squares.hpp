@@ -27,7 +27,7 @@ struct fit_config {
     schedule lr;                  // the learning rate of each step (a constant by default)
     std::size_t batch_size = 0;   // 0: full batch
     std::size_t max_iter = 1000;  // epochs
-    double tol = 1e-6;            // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol
+    double tol = 1e-6;  // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol; < 0: never stop early
     /// "converged" needs optimality_measure (least_squares.hpp) <= gtol; a fit also
     /// stops there as soon as the full gradient is at hand and passes it.
     double gtol = 1e-4;
@@ -311,7 +311,9 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
         out.status = fit_status::diverged;
         return out;
     }
-    if (full_batch && measure(sums)) {  // already optimal (a warm start): no step to take
+    // tol < 0 (None in Python) runs exactly max_iter epochs: no stopping rule at all.
+    const bool may_stop = c.tol >= 0.0;
+    if (may_stop && full_batch && measure(sums)) {  // already optimal (a warm start): no step to take
         out.status = fit_status::converged;
         return out;
     }
@@ -373,7 +375,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
         }
         // Where the full gradient is at hand (full batch, or recorded), a passing
         // optimality test ends the fit; a short step alone is "stalled".
-        const bool at_hand = full_batch || c.record;
+        const bool at_hand = may_stop && (full_batch || c.record);
         if (at_hand && measure(sums)) {
             out.status = fit_status::converged;
             return out;
