@@ -115,11 +115,15 @@ def _combined_m2(parts: list[dict[str, Any]]) -> float:
     return m2
 
 
-def _chunk_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> tuple[float, np.ndarray]:
-    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk: one fused C++ pass."""
+def _chunk_sums(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
+) -> tuple[float, np.ndarray, float]:
+    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk (one fused C++ pass),
+    and sum(b - y) (a pass over y only): with colsum @ w it is the residual sum, which
+    n b - sum(y) would cancel when y ~ 1e7."""
     target = y - y.dtype.type(b) if b != 0.0 else y
     loss, grad = least_squares_loss_grad(X, target, w, reduction="sum")
-    return loss, grad.astype(np.float64)
+    return loss, grad.astype(np.float64), -float(target.sum(dtype=np.float64))
 
 
 def _chunk_epoch(
@@ -250,6 +254,16 @@ def _known_chunks(a: Any, name: str) -> Any:
             f"and computing them failed ({type(exc).__name__}: {exc}); call "
             f"{name}.compute_chunk_sizes() first"
         ) from None
+
+
+def with_known_chunks(X: Any, y: Any) -> tuple[Any, Any]:
+    """X and y with their Dask chunk sizes known (others as given): what reads
+    X.shape before the fit must call first."""
+    if v.is_dask_array(X):
+        X = _known_chunks(X, "X")
+    if v.is_dask_array(y):
+        y = _known_chunks(y, "y")
+    return X, y
 
 
 def _vector(y: Any) -> np.ndarray:
@@ -388,13 +402,13 @@ class _Objective:
 
     def _streamed(self, t: np.ndarray) -> tuple[float, np.ndarray]:
         """||r||^2 and A^T r (unscaled) at t, read from the chunks."""
-        d, n, f = self.d, self.s.n, self.f
+        d, f = self.d, self.f
         w, b = t[:d], (float(t[d]) if f.fit_intercept else 0.0)
         parts = self.data.map(_chunk_sums, w.astype(self.data.dtype), b)
         sq = float(sum(p[0] for p in parts))
         atr = np.sum([p[1] for p in parts], axis=0) / 2.0  # the parts hold 2 X^T r
         if f.fit_intercept:
-            atr = np.append(atr, self.s.colsum @ w + n * b - self.s.ysum)
+            atr = np.append(atr, self.s.colsum @ w + sum(p[2] for p in parts))
         return sq, atr
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
-from .chunked import chunks_of, fit_chunked, is_chunked
+from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 from .linear_regression import (
     DivergenceWarning,
     FitResult,
@@ -279,6 +279,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def _fit_chunked(self, X: Any, y: Any) -> GDRegressor:
         """fit on a Dask array or a memmap: over row chunks (fastgd.chunked)."""
+        X, y = with_known_chunks(X, y)  # boolean indexing leaves NaN sizes
         if not hasattr(X, "ndim") or X.ndim != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
         if v.boolean(self.early_stopping, "early_stopping"):

@@ -349,12 +349,13 @@ def fit_least_squares(
         When the run stalled (a short step without a passing optimality test),
         with what to do.
     """
-    from .chunked import chunks_of, fit_chunked, is_chunked
+    from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 
     v.refuse_sparse(X, "X", "fit_least_squares")
     v.refuse_sparse(y, "y", "fit_least_squares")
     chunked = is_chunked(X, y)
-    if chunked:  # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked
+    if chunked:
+        X, y = with_known_chunks(X, y)  # boolean indexing leaves NaN sizes  # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked
         Xc: Any = X
         if not hasattr(Xc, "shape") or len(Xc.shape) != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
@@ -597,9 +598,21 @@ def _available_memory() -> float:
         return math.inf
 
 
+#: A Gram form above this size is refused when it is also larger than X itself.
+GRAM_LIMIT_BYTES = 1 << 30
+
+
 def check_gram_memory(p: int, n: int) -> None:
-    """Refuse a Gram form that cannot fit in memory before asking for it."""
+    """Refuse a Gram form before asking for it when it cannot fit in memory, or when
+    it is over 1 GiB and larger than X itself (fewer rows than parameters: each
+    Gram step would cost more than streaming X, and the memory buys nothing)."""
     need = float(_core.gram_bytes(p, n))
+    if need > GRAM_LIMIT_BYTES and need > 8.0 * n * p:
+        raise MemoryError(
+            f"gradient='gram' needs the Gram form X^T X of {p} parameters, about "
+            f"{_human_bytes(need)}: more than X itself ({n} rows), so every step would "
+            "cost more than reading X; pass gradient='stream' (it needs no extra memory)"
+        )
     have = _available_memory()
     if need > have:
         raise MemoryError(
