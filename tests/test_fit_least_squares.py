@@ -338,7 +338,8 @@ def test_fit_property_against_reference(
     got = fastgd.fit_least_squares(X, y, gradient="stream", gtol=0.0, **kw)
     if got.status == "converged":
         assert got.optimality == 0.0
-        assert np.all(got.coef == 0) and got.intercept == 0.0
+        assert np.all(got.coef == 0)
+        assert got.intercept == 0.0
         return
     want = ref.fit_least_squares(np.ascontiguousarray(X), y, **kw)
     tol = 1e-4 if dtype == np.float32 else 1e-10

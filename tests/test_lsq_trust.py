@@ -7,7 +7,6 @@ shared between threads."""
 from __future__ import annotations
 
 import copy
-import os
 import pickle
 import subprocess
 import sys
@@ -360,6 +359,7 @@ def test_gram_form_losses_for_large_y_match_a_float64_mse(optimizer):
     assert fit.status == "converged"
     coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
     np.testing.assert_allclose(fit.coef, coef, atol=1e-6)
+    assert fit.intercept == pytest.approx(intercept, rel=1e-12)
 
 
 def test_chunked_gram_form_losses_for_large_y_match_a_float64_mse(tmp_path):
@@ -457,7 +457,9 @@ def test_a_memmap_is_bitwise_unchanged_by_fits(tmp_path, mode, offset):
         np.testing.assert_array_equal(np.asarray(X_map), before)
     # Small blocks, so that pages are handed back between blocks, then checked.
     chunks = MemmapChunks(X_map, y, block_bytes=4096 * 4)
-    settings = fit_settings(3000, "gd", "auto", 0.9, None, 10, None, True, 0.0, True, True, "stream")
+    settings = fit_settings(
+        3000, "gd", "auto", 0.9, None, 10, None, True, 0.0, True, True, "stream"
+    )
     blocked = fit_chunked(chunks, settings, 0)
     np.testing.assert_array_equal(np.asarray(X_map), before)
     # The fits used the edited values: equal to the in-memory fit of `before`.
@@ -465,9 +467,13 @@ def test_a_memmap_is_bitwise_unchanged_by_fits(tmp_path, mode, offset):
         before, y, optimizer="gd", lr="auto", gradient="stream", max_iter=20, tol=None
     )
     np.testing.assert_allclose(fits[0].coef, here.coef, rtol=1e-9)
-    np.testing.assert_allclose(blocked.coef, fastgd.fit_least_squares(
-        before, y, optimizer="gd", lr="auto", gradient="stream", max_iter=10, tol=None
-    ).coef, rtol=1e-9)
+    np.testing.assert_allclose(
+        blocked.coef,
+        fastgd.fit_least_squares(
+            before, y, optimizer="gd", lr="auto", gradient="stream", max_iter=10, tol=None
+        ).coef,
+        rtol=1e-9,
+    )
     # The file itself is untouched for r and c.
     if mode in ("r", "c"):
         on_disk = np.fromfile(tmp_path / "X.bin", dtype=np.float64, offset=offset).reshape(X.shape)
@@ -537,7 +543,9 @@ def test_a_failed_allocation_in_the_core_is_a_memory_error_naming_the_size():
             proc.communicate()
     assert proc.returncode == 0, err[-2000:]
     assert out.startswith("MemoryError"), (out, err[-2000:])
-    assert "Gram form" in out and "MiB" in out and "gradient='stream'" in out
+    assert "Gram form" in out
+    assert "MiB" in out
+    assert "gradient='stream'" in out
 
 
 # --- 6. clear errors ---------------------------------------------------------------
@@ -578,7 +586,9 @@ def test_sparse_x_is_refused_clearly_at_every_entry_point():
     ]
     for S in sparse:
         for call in calls:
-            with pytest.raises(TypeError, match=r"sparse matrices are not supported yet; pass X\.toarray\(\)"):
+            with pytest.raises(
+                TypeError, match=r"sparse matrices are not supported yet; pass X\.toarray\(\)"
+            ):
                 call(S)
 
 
@@ -611,8 +621,13 @@ def test_lr_auto_on_an_all_zero_x_is_the_same_error_everywhere(tmp_path):
     da = pytest.importorskip("dask.array")
     import dask
 
-    with dask.config.set(scheduler="synchronous"), pytest.raises(ValueError) as there:
-        fastgd.fit_least_squares(da.from_array(X, chunks=(10, 3)), y, lr="auto", fit_intercept=False)
+    with (
+        dask.config.set(scheduler="synchronous"),
+        pytest.raises(ValueError, match="non-zero X") as there,
+    ):
+        fastgd.fit_least_squares(
+            da.from_array(X, chunks=(10, 3)), y, lr="auto", fit_intercept=False
+        )
     assert str(there.value) == str(here.value)
 
 

@@ -32,6 +32,7 @@ The schemes:
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -365,10 +366,9 @@ def _page_releaser(X: np.ndarray) -> Callable[[int, int], None]:
         lo = (first + start * row) // page * page
         hi = first + end * row
         if hi > lo:
-            try:
+            # An older kernel without this advice: the pages are simply kept.
+            with contextlib.suppress(OSError):
                 mm.madvise(advice, lo, hi - lo)
-            except OSError:  # an older kernel without this advice: keep the pages
-                pass
 
     return release
 

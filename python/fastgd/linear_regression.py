@@ -17,6 +17,19 @@ from ._warnings import DivergenceWarning, StalledWarning
 from .optimizers import RULES, SGD, Optimizer
 from .schedules import Schedule
 
+__all__ = [  # DivergenceWarning is re-exported: minimize, estimator and demo import it here
+    "DEFAULT_GTOL",
+    "DivergenceWarning",
+    "FitResult",
+    "FitSettings",
+    "StalledWarning",
+    "default_gtol",
+    "fit_least_squares",
+    "fit_settings",
+    "normal_equations",
+    "run_fit",
+]
+
 #: The lecture's descent methods, by name: (momentum used?, nesterov?).
 LECTURE_METHODS: dict[str, tuple[bool, bool]] = {
     "gd": (False, False),
@@ -355,7 +368,9 @@ def fit_least_squares(
     v.refuse_sparse(y, "y", "fit_least_squares")
     chunked = is_chunked(X, y)
     if chunked:
-        X, y = with_known_chunks(X, y)  # boolean indexing leaves NaN sizes  # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked
+        # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked. Boolean
+        # indexing leaves NaN chunk sizes, computed first.
+        X, y = with_known_chunks(X, y)
         Xc: Any = X
         if not hasattr(Xc, "shape") or len(Xc.shape) != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
