@@ -344,14 +344,14 @@ def _mse(X, y, coef, intercept):
 def test_gram_form_losses_for_large_y_match_a_float64_mse(optimizer):
     X, y = _large_y()
     fit = fastgd.fit_least_squares(
-        X, y, optimizer=optimizer, lr="auto", gradient="gram", max_iter=3000, tol=1e-12
+        X, y, optimizer=optimizer, lr="auto", gradient="gram", max_iter=3000, tol=1e-7
     )
     true = _mse(X, y, fit.coef, fit.intercept)
     assert 1e-7 < true < 1e-5  # the noise: far below y^2 = 1e14
     assert fit.losses[-1] == pytest.approx(true, rel=1e-6)
     # Every recorded loss is right, not only the last.
     stream = fastgd.fit_least_squares(
-        X, y, optimizer=optimizer, lr="auto", gradient="stream", max_iter=3000, tol=1e-12
+        X, y, optimizer=optimizer, lr="auto", gradient="stream", max_iter=3000, tol=1e-7
     )
     n = min(len(stream.losses), len(fit.losses))
     # Both carry the rounding of r = x.w + b - y at y ~ 1e7 (2e-9 on r ~ 2e-3): 1e-5.
@@ -731,3 +731,25 @@ def test_a_callback_may_use_the_estimator_it_runs_in():
     model.set_params(callback=lambda epoch, loss, coef: seen.append(model.predict(X[:2]).shape))
     model.fit(X, y)
     assert seen[-1] == (2,)
+
+
+def test_with_the_default_gtol_a_small_tol_still_buys_its_digits():
+    X, y, _ = make_regression(400, 5, intercept=1.5)
+    coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
+    fit = fastgd.fit_least_squares(X, y, optimizer="gd", lr="auto", tol=1e-10)
+    assert fit.status == "converged"
+    # It did not stop at the default gtol (1e-4) but ran on to the short step.
+    assert fit.optimality < 1e-8
+    np.testing.assert_allclose(fit.coef, coef, atol=1e-8)
+    assert fit.intercept == pytest.approx(intercept, abs=1e-8)
+
+
+def test_a_tol_too_small_for_float32_ends_at_the_rounding_floor_not_at_max_iter():
+    X, y, _ = make_regression(400, 3, dtype=np.float32, intercept=1.0)
+    fit = fastgd.fit_least_squares(
+        X, y, optimizer="gd", lr="auto", tol=1e-30, max_iter=100_000, gradient="stream"
+    )
+    assert fit.status == "converged"
+    assert fit.n_iter < 100_000
+    assert fit.optimality <= fastgd.linear_regression.DEFAULT_GTOL_STOP["float32"]
+    assert optimality_oracle(X, y, fit.coef, fit.intercept) < 1e-5

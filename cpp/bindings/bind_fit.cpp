@@ -48,7 +48,8 @@ template <typename T>
 py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, std::size_t max_iter,
               double tol, bool intercept, double l2, bool shuffle, std::uint64_t seed, bool record,
               bool use_gram, const std::string& kind, const py::dict& hyper, bool lr_auto,
-              const py::object& theta0, const py::object& state, const py::object& callback, double gtol) {
+              const py::object& theta0, const py::object& state, const py::object& callback, double gtol,
+              double gtol_stop) {
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), intercept};
     fit_config c;
@@ -58,8 +59,9 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
     c.batch_size = batch_size;
     c.max_iter = max_iter;
     c.tol = tol;
-    if (!(gtol >= 0.0)) throw std::invalid_argument("gtol must be a number >= 0");
+    if (!(gtol >= 0.0) || !(gtol_stop >= 0.0)) throw std::invalid_argument("gtol must be a number >= 0");
     c.gtol = gtol;
+    c.gtol_stop = gtol_stop;
     c.l2 = l2;
     c.shuffle = shuffle;
     c.seed = seed;
@@ -121,7 +123,8 @@ void define_for(py::module_& m) {
           py::arg("batch_size"), py::arg("max_iter"), py::arg("tol"), py::arg("intercept"), py::arg("l2"),
           py::arg("shuffle"), py::arg("seed"), py::arg("record"), py::arg("use_gram"), py::arg("kind"),
           py::arg("hyper"), py::arg("lr_auto") = false, py::arg("theta0") = py::none(),
-          py::arg("state") = py::none(), py::arg("callback") = py::none(), py::arg("gtol") = 1e-4);
+          py::arg("state") = py::none(), py::arg("callback") = py::none(), py::arg("gtol") = 1e-4,
+          py::arg("gtol_stop") = 1e-4);
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ def fit_least_squares(
     state: tuple[int, float, list[NDArray[Any]], int] | None = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
     gtol: float = ...,
+    gtol_stop: float = ...,
 ) -> tuple[
     NDArray[Any],
     NDArray[np.float64],

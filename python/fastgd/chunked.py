@@ -501,7 +501,7 @@ def fit_chunked(
     # One epoch exactly: no stopping rule, and no optimality test (gtol=0) that could
     # skip a block's step when the block alone is at its optimum.
     one_epoch = replace(f, max_iter=1, tol=-1.0, record=False, gtol=0.0)
-    gtol = f.gtol_for(chunks.dtype)
+    gtol, gtol_stop = f.gtol_for(chunks.dtype), f.gtol_stop_for(chunks.dtype)
     # As in memory: the test runs every epoch where the in-memory fit has the full
     # gradient at hand (here it is summed from the chunks every epoch anyway).
     at_hand = f.tol >= 0 and (full_batch or f.record)  # tol=None: exactly max_iter epochs
@@ -513,7 +513,7 @@ def fit_chunked(
     status, n_iter = ("diverged" if run.blew_up(loss, theta) else "max_iter"), 0
     if status == "max_iter" and at_hand and full_batch:
         optimality = objective.optimality(theta, grad)
-        if optimality <= gtol:  # already optimal (a warm start)
+        if optimality <= gtol_stop:  # already optimal (a warm start)
             status = "converged"
     for epoch in range(1, f.max_iter + 1 if status == "max_iter" else 1):
         previous = theta.copy()
@@ -534,7 +534,7 @@ def fit_chunked(
         short_step = np.linalg.norm((theta - previous).astype(np.float64)) < f.tol
         if at_hand or short_step:
             optimality = objective.optimality(theta, grad)
-            if optimality <= gtol:
+            if optimality <= (gtol if short_step else gtol_stop):
                 status = "converged"
                 break
         if short_step:

@@ -19,6 +19,7 @@ from .schedules import Schedule
 
 __all__ = [  # DivergenceWarning is re-exported: minimize, estimator and demo import it here
     "DEFAULT_GTOL",
+    "DEFAULT_GTOL_STOP",
     "DivergenceWarning",
     "FitResult",
     "FitSettings",
@@ -120,11 +121,20 @@ GRADIENT_MODES = ("auto", "stream", "gram")
 #: computation. float32 gradients carry ~1e-7 relative rounding per term and a
 #: float32 step stops moving theta near |theta| * 6e-8, so float32 gets a looser one.
 DEFAULT_GTOL: dict[str, float] = {"float64": 1e-4, "float32": 1e-3}
+#: With gtol=None the fit stops by the test alone (before tol fires) only at about
+#: the rounding floor of the measure, so that a small tol still buys its digits
+#: (stopping at DEFAULT_GTOL would leave coefficients ~1e-4 off where tol=1e-10 was
+#: asked). A gtol given by the user is both thresholds.
+DEFAULT_GTOL_STOP: dict[str, float] = {"float64": 1e-12, "float32": 1e-6}
+
+
+def _dtype_key(dtype: np.dtype[Any]) -> str:
+    return "float32" if np.dtype(dtype) == np.float32 else "float64"
 
 
 def default_gtol(dtype: np.dtype[Any]) -> float:
     """The gtol used when gtol=None, for a fit computed in this dtype."""
-    return DEFAULT_GTOL["float32" if np.dtype(dtype) == np.float32 else "float64"]
+    return DEFAULT_GTOL[_dtype_key(dtype)]
 
 
 @dataclass
@@ -341,14 +351,15 @@ def fit_least_squares(
         columns skipped. Without l2 this says the residual is orthogonal to every
         column of X up to ``gtol`` relative to the spread of y: it does not change
         when a column of X or y is rescaled (or y shifted), so an ill-conditioned X
-        cannot fool it. Unless ``tol`` is None, the fit also stops ("converged") as
-        soon as the test passes where the full gradient is at hand: every
+        cannot fool it. The test runs where the full gradient is at hand (every
         full-batch step, every recorded epoch; a mini-batch fit that records
-        nothing runs it once, with one pass over X, when it stops by ``tol``. The
-        answer is then about as exact as ``gtol`` says: pass a smaller ``gtol``
-        (with a small ``tol``) for more digits. None: 1e-4 for float64 and 1e-3 for
-        float32 (``fastgd.linear_regression.DEFAULT_GTOL``); smaller asks for a
-        more exact answer.
+        nothing runs it once, with one pass over X, when it stops by ``tol``).
+        None: "converged" needs 1e-4 for float64 and 1e-3 for float32
+        (``DEFAULT_GTOL``), and the fit stops by the test alone, before ``tol``
+        fires, only at 1e-12 / 1e-6 (``DEFAULT_GTOL_STOP``, about the rounding
+        floor), so ``tol`` still decides how many digits you get. A number: both;
+        the fit stops ("converged") as soon as the test passes. Unless ``tol`` is
+        None, which runs exactly ``max_iter`` epochs.
 
     Returns
     -------
@@ -465,8 +476,12 @@ class FitSettings:
     gtol: float | None = None  # None: default_gtol(dtype)
 
     def gtol_for(self, dtype: np.dtype[Any]) -> float:
-        """The gtol of a fit computed in dtype."""
+        """The gtol of a fit computed in dtype: what "converged" needs at a stop by tol."""
         return default_gtol(dtype) if self.gtol is None else self.gtol
+
+    def gtol_stop_for(self, dtype: np.dtype[Any]) -> float:
+        """The measure at which the fit stops by the test alone, before tol fires."""
+        return DEFAULT_GTOL_STOP[_dtype_key(dtype)] if self.gtol is None else self.gtol
 
 
 def fit_settings(
@@ -577,6 +592,7 @@ def run_fit(
         state,
         on_epoch,
         gtol,
+        f.gtol_stop_for(Xa.dtype),
     )
     if status == "diverged" and n_iter == 0 and theta0 is None:
         raise ValueError(

@@ -28,9 +28,12 @@ struct fit_config {
     std::size_t batch_size = 0;   // 0: full batch
     std::size_t max_iter = 1000;  // epochs
     double tol = 1e-6;  // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol; < 0: never stop early
-    /// "converged" needs optimality_measure (least_squares.hpp) <= gtol; a fit also
-    /// stops there as soon as the full gradient is at hand and passes it.
+    /// "converged" at a stop by tol needs optimality_measure (least_squares.hpp) <= gtol.
     double gtol = 1e-4;
+    /// Where the full gradient is at hand, the fit stops ("converged") as soon as the
+    /// measure is <= gtol_stop. Equal to gtol when the user set gtol; by default far
+    /// below it (the rounding floor), so that a small tol still buys its digits.
+    double gtol_stop = 1e-4;
     double l2 = 0.0;
     bool shuffle = true;
     std::uint64_t seed = 0;
@@ -286,14 +289,14 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
         }
         out.optimality =
             optimality_measure(s.grad.data(), col_sq.data(), p, d, out.theta.data(), c.l2, n, s.sum_sq, y_c_sq);
-        return out.optimality <= c.gtol;
+        return out.optimality;
     };
     // At the end of a mini-batch fit: one pass for the gradient and the column norms.
     auto measure_with_a_pass = [&]() {
         residual_sums<T> s;
         column_residual_sums(A, out.theta.data(), c.n_threads, s, col_sq);
         detail::scale_to_mean(s, n, out.theta, d, c.l2);
-        return measure(s);
+        return measure(s) <= c.gtol;
     };
 
     // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
@@ -313,7 +316,7 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
     }
     // tol < 0 (None in Python) runs exactly max_iter epochs: no stopping rule at all.
     const bool may_stop = c.tol >= 0.0;
-    if (may_stop && full_batch && measure(sums)) {  // already optimal (a warm start): no step to take
+    if (may_stop && full_batch && measure(sums) <= c.gtol_stop) {  // already optimal (a warm start): no step to take
         out.status = fit_status::converged;
         return out;
     }
@@ -376,12 +379,13 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
         // Where the full gradient is at hand (full batch, or recorded), a passing
         // optimality test ends the fit; a short step alone is "stalled".
         const bool at_hand = may_stop && (full_batch || c.record);
-        if (at_hand && measure(sums)) {
+        if (at_hand && measure(sums) <= c.gtol_stop) {
             out.status = fit_status::converged;
             return out;
         }
         if (detail::distance(out.theta, previous) < c.tol) {
-            out.status = !at_hand && measure_with_a_pass() ? fit_status::converged : fit_status::stalled;
+            const bool optimal = at_hand ? out.optimality <= c.gtol : measure_with_a_pass();
+            out.status = optimal ? fit_status::converged : fit_status::stalled;
             return out;
         }
         if (poller.tick(work_per_epoch)) {
