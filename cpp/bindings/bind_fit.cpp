@@ -1,6 +1,7 @@
 #include <cstdio>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -134,7 +135,16 @@ void register_fit(py::module_& m) {
         "permutation",
         [](std::uint64_t seed, std::uint64_t epoch, std::size_t n) {
             std::vector<std::size_t> order;
-            shuffled_order(seed, epoch, n, order);
+            try {
+                shuffled_order(seed, epoch, n, order);
+            } catch (const std::bad_alloc&) {
+                const std::string msg = "permutation of n=" + std::to_string(n) + " rows needs " +
+                                        human_bytes(16.0 * static_cast<double>(n)) + "; pass a smaller n";
+                PyErr_SetString(PyExc_MemoryError, msg.c_str());
+                throw py::error_already_set();
+            } catch (const std::length_error&) {
+                throw std::invalid_argument("n=" + std::to_string(n) + " rows is more than memory can hold");
+            }
             py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
             std::copy(order.begin(), order.end(), out.mutable_data());
             return out;
@@ -143,7 +153,8 @@ void register_fit(py::module_& m) {
     define_for<float>(m);
     define_for<double>(m);
     m.def(
-        "gram_bytes", [](std::size_t p, std::size_t n) { return gram_bytes(p, n); }, py::arg("p"), py::arg("n"),
+        "gram_bytes", [](std::size_t p, std::size_t n) { return gram_bytes(p, n); }, py::arg("p"),
+        py::arg("n"),
         "Bytes the Gram form of p parameters over n rows allocates (checked before a fit asks for them).");
 }
 

@@ -22,8 +22,8 @@ namespace {
 
 // Sum-of-squares loss and gradient; rows (optional) selects a mini-batch.
 template <typename T>
-py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w, std::optional<in_array<std::int64_t>> rows,
-                    bool mean, double l2) {
+py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w,
+                         std::optional<in_array<std::int64_t>> rows, bool mean, double l2) {
     const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
     std::vector<std::size_t> idx;
     if (rows) {
@@ -69,8 +69,8 @@ py::tuple loss_grad(in_array<T> X, in_array<T> y, in_array<T> w, std::optional<i
         return loss_grad_impl<T>(X, y, w, rows, mean, l2);
     } catch (const std::bad_alloc&) {
         const double m = rows ? static_cast<double>(rows->size()) : 0.0;
-        out_of_memory("least_squares_loss_grad",
-                      8.0 * (m + 64.0 * static_cast<double>(X.shape(1) + 1)) + 8.0 * static_cast<double>(X.shape(1)));
+        const double d = static_cast<double>(X.shape(1));
+        out_of_memory("least_squares_loss_grad", 8.0 * (m + 64.0 * (d + 1.0)) + 8.0 * d);
     }
 }
 
@@ -97,8 +97,9 @@ double lipschitz(in_array<T> X, bool intercept, double l2) {
 double optimality(const in_array<double>& g, const in_array<double>& col_sq, const in_array<double>& theta,
                   std::size_t d, double l2, std::size_t n, double r_sq, double y_c_sq) {
     const std::size_t p = static_cast<std::size_t>(g.size());
-    if (g.ndim() != 1 || col_sq.ndim() != 1 || theta.ndim() != 1 || static_cast<std::size_t>(col_sq.size()) != p ||
-        static_cast<std::size_t>(theta.size()) != p || d > p || n == 0)
+    if (g.ndim() != 1 || col_sq.ndim() != 1 || theta.ndim() != 1 ||
+        static_cast<std::size_t>(col_sq.size()) != p || static_cast<std::size_t>(theta.size()) != p || d > p ||
+        n == 0)
         throw std::invalid_argument("g, col_sq and theta must be 1-D of one length p >= d, and n > 0");
     return optimality_measure(g.data(), col_sq.data(), p, d, theta.data(), l2, n, r_sq, y_c_sq);
 }

@@ -224,6 +224,9 @@ struct no_epoch_callback {
 /// state carries over from earlier fits (partial_fit, warm starts) and on to later
 /// ones. on_epoch(epoch, loss, theta) runs after every epoch and returns true to
 /// stop ("stopped"). A.idx must be nullptr. poller is ticked with the work done.
+/// The status is "converged" only where the optimality test passed (see
+/// fit_config::gtol and optimality_measure); a step shorter than tol without it is
+/// "stalled"; tol < 0 runs max_iter epochs.
 template <typename T, typename OnEpoch = no_epoch_callback>
 fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller,
                                 optimizer<T>& rule, std::vector<T> theta0 = {},
@@ -287,8 +290,8 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
                 column_residual_sums(A, out.theta.data(), c.n_threads, unused, col_sq);
             }
         }
-        out.optimality =
-            optimality_measure(s.grad.data(), col_sq.data(), p, d, out.theta.data(), c.l2, n, s.sum_sq, y_c_sq);
+        out.optimality = optimality_measure(s.grad.data(), col_sq.data(), p, d, out.theta.data(), c.l2, n,
+                                            s.sum_sq, y_c_sq);
         return out.optimality;
     };
     // At the end of a mini-batch fit: one pass for the gradient and the column norms.
@@ -316,7 +319,8 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
     }
     // tol < 0 (None in Python) runs exactly max_iter epochs: no stopping rule at all.
     const bool may_stop = c.tol >= 0.0;
-    if (may_stop && full_batch && measure(sums) <= c.gtol_stop) {  // already optimal (a warm start): no step to take
+    // Already optimal (a warm start): no step to take.
+    if (may_stop && full_batch && measure(sums) <= c.gtol_stop) {
         out.status = fit_status::converged;
         return out;
     }

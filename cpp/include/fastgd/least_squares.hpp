@@ -280,7 +280,8 @@ void column_residual_sums(const design<T>& A, const T* w, int n_threads, residua
                 const std::size_t row = A.idx ? A.idx[i] : i;
                 const T* x = A.X + row * d;
                 double r = b - (A.y ? static_cast<double>(A.y[row]) : 0.0);
-                for (std::size_t j = 0; j < d; ++j) r += static_cast<double>(x[j]) * static_cast<double>(w[j]);
+                for (std::size_t j = 0; j < d; ++j)
+                    r += static_cast<double>(x[j]) * static_cast<double>(w[j]);
                 for (std::size_t j = 0; j < d; ++j) {
                     const double xj = static_cast<double>(x[j]);
                     acc[j] += r * xj;
@@ -319,8 +320,8 @@ void column_residual_sums(const design<T>& A, const T* w, int n_threads, residua
 /// when y is shifted, and it is at most 1. y_c_sq = ||y_c||^2, r_sq = ||r||^2,
 /// col_sq the p squared column norms.
 template <typename Theta>
-double optimality_measure(const double* g, const double* col_sq, std::size_t p, std::size_t d, const Theta* theta,
-                          double l2, std::size_t n, double r_sq, double y_c_sq) {
+double optimality_measure(const double* g, const double* col_sq, std::size_t p, std::size_t d,
+                          const Theta* theta, double l2, std::size_t n, double r_sq, double y_c_sq) {
     const double Y = std::max({std::sqrt(std::max(y_c_sq, 0.0)), std::sqrt(std::max(r_sq, 0.0)),
                                std::numeric_limits<double>::min()});
     const double scale = 2.0 / static_cast<double>(n);
