@@ -97,11 +97,34 @@ double lipschitz(in_array<T> X, bool intercept, double l2) {
 double optimality(const in_array<double>& g, const in_array<double>& col_sq, const in_array<double>& theta,
                   std::size_t d, double l2, std::size_t n, double r_sq, double y_c_sq) {
     const std::size_t p = static_cast<std::size_t>(g.size());
-    if (g.ndim() != 1 || col_sq.ndim() != 1 || theta.ndim() != 1 ||
-        static_cast<std::size_t>(col_sq.size()) != p || static_cast<std::size_t>(theta.size()) != p || d > p ||
-        n == 0)
+    const bool same_length =
+        static_cast<std::size_t>(col_sq.size()) == p && static_cast<std::size_t>(theta.size()) == p;
+    if (g.ndim() != 1 || col_sq.ndim() != 1 || theta.ndim() != 1 || !same_length || d > p || n == 0)
         throw std::invalid_argument("g, col_sq and theta must be 1-D of one length p >= d, and n > 0");
     return optimality_measure(g.data(), col_sq.data(), p, d, theta.data(), l2, n, r_sq, y_c_sq);
+}
+
+// X^T X, X^T y and y^T y in one threaded pass, in double, bitwise the same for any
+// thread count (fixed slices): the chunked fits add these up from their chunks.
+// BLAS (X.T @ X) splits its sums by the threads it happens to use, so a Dask fit
+// run twice could differ in the last bit.
+template <typename T>
+py::tuple gram_of(in_array<T> X, in_array<T> y) {
+    if (X.ndim() != 2 || y.ndim() != 1 || y.shape(0) != X.shape(0))
+        throw std::invalid_argument("X must be 2-D and y 1-D with one value per row of X");
+    design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)), static_cast<std::size_t>(X.shape(1)),
+                false};
+    gram_form F;
+    try {
+        // Safe without the GIL: X and y are held alive by this frame and only read.
+        py::gil_scoped_release release;
+        F = compute_gram(A, get_num_threads());
+    } catch (const std::bad_alloc&) {
+        out_of_memory("the Gram form X^T X", gram_bytes(A.d, A.n));
+    }
+    py::array_t<double> G({static_cast<py::ssize_t>(A.d), static_cast<py::ssize_t>(A.d)});
+    std::copy(F.G.begin(), F.G.end(), G.mutable_data());
+    return py::make_tuple(G, to_numpy(F.Xty.data(), F.Xty.size()), F.yy);
 }
 
 template <typename T>
@@ -121,6 +144,8 @@ void define_for(py::module_& m) {
           py::arg("w").noconvert(), py::arg("rows").noconvert(), py::arg("mean"), py::arg("l2"));
     m.def("least_squares_lipschitz", &lipschitz<T>, py::arg("X").noconvert(), py::arg("intercept"),
           py::arg("l2"));
+    m.def("least_squares_gram", &gram_of<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
+          "(X^T X, X^T y, y^T y) in double, the same bits for any thread count.");
 }
 
 }  // namespace

@@ -84,6 +84,11 @@ def _chunk_stats(X: np.ndarray, y: np.ndarray, gram: bool) -> dict[str, Any]:
     X64 = X.astype(np.float64, copy=False)
     y64 = y.astype(np.float64, copy=False)
     y_mean = float(y64.mean()) if y64.size else 0.0
+    # The C++ pass, not BLAS: BLAS splits its sums by the threads it happens to get,
+    # so the same fit run twice on a cluster could differ in the last bit.
+    xtx, xty, _ = (
+        _core.least_squares_gram(v.contiguous(X), v.contiguous(y, X.dtype)) if gram else (None,) * 3
+    )
     return dict(
         n=X.shape[0],
         finite_x=bool(np.isfinite(X).all()),
@@ -91,12 +96,12 @@ def _chunk_stats(X: np.ndarray, y: np.ndarray, gram: bool) -> dict[str, Any]:
         colsum=X64.sum(axis=0),
         col_sq=np.einsum("ij,ij->j", X64, X64),
         ysum=float(y64.sum()),
-        yy=float(y64 @ y64),
+        yy=float(np.sum(y64 * y64)),
         y_mean=y_mean,
         y_m2=float(np.sum((y64 - y_mean) ** 2)),
         max_row_sq=float(np.einsum("ij,ij->i", X64, X64).max(initial=0.0)),
-        xtx=X64.T @ X64 if gram else None,
-        xty=X64.T @ y64 if gram else None,
+        xtx=xtx,
+        xty=xty,
     )
 
 
