@@ -28,6 +28,7 @@ struct residual_sums {
     double sum_sq = 0.0;
     std::vector<double> grad;  // length d + intercept
     std::vector<T> scratch;    // length d: one chunk's float accumulator
+    std::vector<double> delta;  // length p: theta - theta_ref of the Gram form's expansion
 };
 
 /// A (n x d) row-major matrix with targets; rows optionally selected by idx (n of them).
@@ -229,12 +230,15 @@ template <typename T>
 bool residual_sums_from_gram(const gram_form& F, const T* w, residual_sums<T>& out) {
     const std::size_t p = F.p;
     out.grad.assign(p, 0.0);
+    out.delta.resize(p);
+    const double* delta = out.delta.data();
+    for (std::size_t j = 0; j < p; ++j) out.delta[j] = static_cast<double>(w[j]) - F.ref_theta[j];
     double dGd = 0.0, db = 0.0, terms = 0.0;
     for (std::size_t i = 0; i < p; ++i) {
         double s = 0.0;
         const double* Gi = &F.G[i * p];
-        for (std::size_t j = 0; j < p; ++j) s += Gi[j] * (static_cast<double>(w[j]) - F.ref_theta[j]);
-        const double di = static_cast<double>(w[i]) - F.ref_theta[i];
+        for (std::size_t j = 0; j < p; ++j) s += Gi[j] * delta[j];
+        const double di = delta[i];
         dGd += di * s;
         db += di * F.ref_grad[i];
         terms += std::fabs(di * F.ref_grad[i]);
