@@ -1409,6 +1409,315 @@ case("schedule mutated step_size in a fit", ValueError, "schedule step_size must
 case("schedule mutated t_max in minimize", ValueError, "schedule t_max must be")(_mutated_minimize)
 
 
+# --- issue 11: least squares ---
+
+
+class _SparseLike:
+    """Anything with tocsr() counts as sparse (no SciPy import needed)."""
+
+    shape = (40, 3)
+    ndim = 2
+
+    def tocsr(self) -> Any:
+        return self
+
+
+def _scipy_sparse(kind: str = "csr_matrix") -> Any:
+    import scipy.sparse as sp
+
+    return getattr(sp, kind)(data()[0])
+
+
+_SPARSE = "sparse matrices are not supported yet; pass X.toarray"
+
+
+def _lsq11_fit(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    args: dict[str, Any] = dict(X=X, y=y)
+    args.update(over)
+    arrays = tuple(a for a in args.values() if isinstance(a, np.ndarray))
+    return (lambda: fastgd.fit_least_squares(**args)), arrays
+
+
+for _name, _error, _match, _over in [
+    ("lsq11 fit gtol negative", ValueError, "gtol must be a finite number >= 0", dict(gtol=-1e-3)),
+    (
+        "lsq11 fit gtol nan",
+        ValueError,
+        "gtol must be a finite number >= 0",
+        dict(gtol=float("nan")),
+    ),
+    (
+        "lsq11 fit gtol inf",
+        ValueError,
+        "gtol must be a finite number >= 0",
+        dict(gtol=float("inf")),
+    ),
+    ("lsq11 fit gtol string", TypeError, "gtol must be a real number", dict(gtol="1e-4")),
+    ("lsq11 fit gtol bool", TypeError, "gtol must be a real number", dict(gtol=True)),
+    ("lsq11 fit gtol list", TypeError, "gtol must be a real number", dict(gtol=[1e-4])),
+    ("lsq11 fit gtol complex", TypeError, "gtol must be a real number", dict(gtol=1e-4 + 0j)),
+    ("lsq11 fit X sparse-like", TypeError, _SPARSE, dict(X=_SparseLike())),
+    ("lsq11 fit y sparse-like", TypeError, "y is a sparse matrix", dict(y=_SparseLike())),
+    (
+        "lsq11 fit gram bigger than X",
+        MemoryError,
+        r"GiB.*gradient='stream'",
+        dict(X=np.ones((2, 20000)), y=np.ones(2), gradient="gram", lr=0.1),
+    ),
+    (
+        "lsq11 fit gram float32 bigger than X",
+        MemoryError,
+        "gradient='stream'",
+        dict(X=np.ones((1, 40000), np.float32), y=np.ones(1, np.float32), gradient="gram"),
+    ),
+    (
+        "lsq11 fit gram far beyond memory",
+        MemoryError,
+        "gradient='stream'",
+        dict(X=np.ones((2, 2_000_000), np.float32), y=np.ones(2, np.float32), gradient="gram"),
+    ),
+]:
+    case(_name, _error, _match)(lambda _over=_over: _lsq11_fit(**_over))
+
+
+def _lsq11_grad(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    args: dict[str, Any] = dict(X=X, y=y, w=np.zeros(3))
+    args.update(over)
+    arrays = tuple(a for a in args.values() if isinstance(a, np.ndarray))
+    return (lambda: fastgd.least_squares_loss_grad(**args)), arrays
+
+
+for _name, _match, _over in [
+    ("lsq11 loss_grad X sparse-like", _SPARSE, dict(X=_SparseLike())),
+    ("lsq11 loss_grad y sparse-like", "y is a sparse matrix", dict(y=_SparseLike())),
+    ("lsq11 loss_grad w sparse-like", "w is a sparse matrix", dict(w=_SparseLike())),
+]:
+    case(_name, TypeError, _match)(lambda _over=_over: _lsq11_grad(**_over))
+
+
+def _lsq11_core_rows(rows: list[int]) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    w = np.zeros(3)
+    r = np.array(rows, np.int64)
+    return (lambda: fastgd._core.least_squares_loss_grad(X, y, w, r, True, 0.0)), (X, y, w, r)
+
+
+# The core checks its own copy of rows (another thread may rewrite them after Python's check).
+case("lsq11 core rows past the end", ValueError, r"rows must be in \[0, 40\)")(
+    lambda: _lsq11_core_rows([0, 40])
+)
+case("lsq11 core rows negative", ValueError, r"rows must be in \[0, 40\)")(
+    lambda: _lsq11_core_rows([-1])
+)
+case("lsq11 core rows huge", ValueError, r"rows must be in \[0, 40\)")(
+    lambda: _lsq11_core_rows([2**62, 0])
+)
+
+
+def _lsq11_optimality(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    args: dict[str, Any] = dict(
+        g=np.zeros(4), col_sq=np.ones(4), theta=np.zeros(4), d=3, l2=0.0, n=10, r_sq=1.0, y_c_sq=1.0
+    )
+    args.update(over)
+    arrays = tuple(a for a in args.values() if isinstance(a, np.ndarray))
+    return (lambda: fastgd._core.least_squares_optimality(**args)), arrays
+
+
+case("lsq11 core optimality lengths", ValueError, "one length p >= d")(
+    lambda: _lsq11_optimality(col_sq=np.ones(3))
+)
+case("lsq11 core optimality d > p", ValueError, "one length p >= d")(lambda: _lsq11_optimality(d=5))
+case("lsq11 core optimality n = 0", ValueError, "n > 0")(lambda: _lsq11_optimality(n=0))
+case("lsq11 core fit gtol negative", ValueError, "gtol must be a number >= 0")(
+    lambda: (
+        lambda: fastgd._core.fit_least_squares(
+            *data(),
+            0.1,
+            0,
+            5,
+            1e-6,
+            True,
+            0.0,
+            True,
+            0,
+            True,
+            False,
+            "sgd",
+            {"lr": 0.1},
+            False,
+            None,
+            None,
+            None,
+            -1.0,
+            0.0,
+        ),
+        (),
+    )
+)
+
+
+def _lsq11_normal(X: Any, y: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    arrays = tuple(a for a in (X, y) if isinstance(a, np.ndarray))
+    return (lambda: fastgd.normal_equations(X, y)), arrays
+
+
+case("lsq11 normal_equations X sparse-like", TypeError, _SPARSE)(
+    lambda: _lsq11_normal(_SparseLike(), data()[1])
+)
+case("lsq11 normal_equations y sparse-like", TypeError, "y is a sparse matrix")(
+    lambda: _lsq11_normal(data()[0], _SparseLike())
+)
+
+
+def _lsq11_fitted(method: str, *args: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    model = fastgd.GDRegressor(max_iter=3, tol=None).fit(*data())
+    arrays = tuple(a for a in args if isinstance(a, np.ndarray))
+    return (lambda: getattr(model, method)(*args)), arrays
+
+
+case("lsq11 estimator fit X sparse-like", TypeError, _SPARSE)(
+    lambda: _estimator_case("fit", _SparseLike(), data()[1])
+)
+case("lsq11 estimator fit y sparse-like", TypeError, "y is a sparse matrix")(
+    lambda: _estimator_case("fit", data()[0], _SparseLike())
+)
+case("lsq11 estimator partial_fit X sparse-like", TypeError, _SPARSE)(
+    lambda: _estimator_case("partial_fit", _SparseLike(), data()[1])
+)
+case("lsq11 estimator predict X sparse-like", TypeError, _SPARSE)(
+    lambda: _lsq11_fitted("predict", _SparseLike())
+)
+case("lsq11 estimator score X sparse-like", TypeError, _SPARSE)(
+    lambda: _lsq11_fitted("score", _SparseLike(), data()[1])
+)
+case("lsq11 estimator gtol negative", ValueError, "gtol must be a finite number >= 0")(
+    lambda: _estimator_case("fit", *data(), gtol=-1.0)
+)
+case("lsq11 estimator gtol string", TypeError, "gtol must be a real number")(
+    lambda: _estimator_case("fit", *data(), gtol="small")
+)
+case("lsq11 estimator partial_fit gtol nan", ValueError, "gtol must be a finite number >= 0")(
+    lambda: _estimator_case("partial_fit", *data(), gtol=float("nan"))
+)
+case("lsq11 estimator gram bigger than X", MemoryError, "gradient='stream'")(
+    lambda: _estimator_case("fit", np.ones((2, 20000)), np.ones(2), gradient="gram", lr=0.1)
+)
+
+try:  # real SciPy matrices and arrays, where SciPy is installed
+    import scipy.sparse  # noqa: F401
+
+    _HAVE_SCIPY = True
+except ImportError:  # pragma: no cover - the SparseLike cases above cover the rule
+    _HAVE_SCIPY = False
+
+if _HAVE_SCIPY:
+    for _kind in ("csr_matrix", "csc_array", "coo_matrix"):
+        case(f"lsq11 fit X scipy {_kind}", TypeError, _SPARSE)(
+            lambda _kind=_kind: (
+                lambda: fastgd.fit_least_squares(_scipy_sparse(_kind), data()[1]),
+                (),
+            )
+        )
+    case("lsq11 loss_grad X scipy csr", TypeError, _SPARSE)(
+        lambda: (
+            lambda: fastgd.least_squares_loss_grad(_scipy_sparse(), data()[1], np.zeros(3)),
+            (),
+        )
+    )
+    case("lsq11 normal_equations X scipy csr", TypeError, _SPARSE)(
+        lambda: _lsq11_normal(_scipy_sparse(), data()[1])
+    )
+    case("lsq11 estimator fit X scipy csr", TypeError, _SPARSE)(
+        lambda: _estimator_case("fit", _scipy_sparse(), data()[1])
+    )
+    case("lsq11 estimator predict X scipy csr", TypeError, _SPARSE)(
+        lambda: _lsq11_fitted("predict", _scipy_sparse())
+    )
+
+
+def _lsq11_memmap(X: np.ndarray) -> np.memmap[Any, Any]:
+    import os
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".bin", delete=False) as fh:
+        fh.write(np.ascontiguousarray(X).tobytes())
+    mapped = np.memmap(fh.name, dtype=X.dtype, mode="r", shape=X.shape)
+    os.unlink(fh.name)  # the mapping keeps the pages; no file is left behind
+    return mapped
+
+
+case("lsq11 memmap lr auto all-zero X", ValueError, "lr='auto' needs a non-zero X")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(
+            _lsq11_memmap(np.zeros((40, 3))), np.ones(40), lr="auto", fit_intercept=False
+        ),
+        (),
+    )
+)
+case("lsq11 memmap gram bigger than X", MemoryError, "gradient='stream'")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(
+            _lsq11_memmap(np.ones((2, 20000))), np.ones(2), gradient="gram", lr=0.1
+        ),
+        (),
+    )
+)
+case("lsq11 memmap gtol negative", ValueError, "gtol must be a finite number >= 0")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(_lsq11_memmap(data()[0]), data()[1], gtol=-1.0),
+        (),
+    )
+)
+
+
+def _lsq11_dask(
+    X: np.ndarray, y: np.ndarray, **kw: Any
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    def call() -> Any:
+        import dask
+        import dask.array as da
+
+        dX, dy = da.from_array(X, chunks=(10, X.shape[1])), da.from_array(y, chunks=10)
+        with dask.config.set(scheduler="synchronous"):
+            return fastgd.fit_least_squares(dX, dy, **kw)
+
+    return call, (X, y)
+
+
+try:
+    import dask.array  # noqa: F401
+
+    _HAVE_DASK = True
+except ImportError:  # pragma: no cover
+    _HAVE_DASK = False
+
+if _HAVE_DASK:
+    case("lsq11 dask lr auto all-zero X", ValueError, "lr='auto' needs a non-zero X")(
+        lambda: _lsq11_dask(np.zeros((40, 3)), np.ones(40), lr="auto", fit_intercept=False)
+    )
+    case("lsq11 dask gtol negative", ValueError, "gtol must be a finite number >= 0")(
+        lambda: _lsq11_dask(*data(), gtol=-1.0)
+    )
+
+    def _lsq11_dask_unknown_mismatch() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        X, y = data()
+
+        def call() -> Any:
+            import dask
+            import dask.array as da
+
+            dX = da.from_array(X, chunks=(10, 3))
+            dX = dX[dX[:, 0] > 0]  # unknown chunk sizes
+            with dask.config.set(scheduler="synchronous"):
+                return fastgd.fit_least_squares(dX, da.from_array(y, chunks=10))
+
+        return call, (X, y)
+
+    case("lsq11 dask unknown chunks y mismatch", ValueError, "n_samples")(
+        _lsq11_dask_unknown_mismatch
+    )
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

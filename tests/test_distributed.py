@@ -71,7 +71,9 @@ def test_float32_stays_float32_and_agrees(client):
 def test_converges_to_the_analytic_solution_and_stops_by_tol(client):
     X, y, _ = make_regression(5000, 5, intercept=-2.0)
     dX, dy = _dask(X, y)
-    fit = fastgd.fit_least_squares(dX, dy, optimizer="gd", lr="auto", tol=1e-9, gradient="stream")
+    fit = fastgd.fit_least_squares(
+        dX, dy, optimizer="gd", lr="auto", tol=1e-9, gtol=1e-10, gradient="stream"
+    )
     coef, intercept = fastgd.normal_equations(X, y, fit_intercept=True)
     assert fit.status == "converged"
     np.testing.assert_allclose(fit.coef, coef, atol=1e-7)

@@ -23,6 +23,9 @@ def least_squares_loss_grad(
 def least_squares_lipschitz(X: NDArray[Any], intercept: bool, l2: float) -> float: ...
 def gram_lipschitz(G: NDArray[np.float64], d: int, n: int, l2: float) -> float: ...
 def stream_sum(X: NDArray[Any]) -> float: ...
+def least_squares_gram(
+    X: NDArray[Any], y: NDArray[Any]
+) -> tuple[NDArray[np.float64], NDArray[np.float64], float]: ...
 def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]: ...
 def fit_least_squares(
     X: NDArray[Any],
@@ -43,9 +46,28 @@ def fit_least_squares(
     theta0: NDArray[Any] | None = ...,
     state: tuple[int, float, list[NDArray[Any]], int] | None = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
+    gtol: float = ...,
+    gtol_stop: float = ...,
 ) -> tuple[
-    NDArray[Any], NDArray[np.float64], int, str, float, tuple[int, float, list[NDArray[Any]], int]
+    NDArray[Any],
+    NDArray[np.float64],
+    int,
+    str,
+    float,
+    tuple[int, float, list[NDArray[Any]], int],
+    float,
 ]: ...
+def gram_bytes(p: int, n: int) -> float: ...
+def least_squares_optimality(
+    g: NDArray[np.float64],
+    col_sq: NDArray[np.float64],
+    theta: NDArray[np.float64],
+    d: int,
+    l2: float,
+    n: int,
+    r_sq: float,
+    y_c_sq: float,
+) -> float: ...
 
 class GradNeedsConversion(ValueError): ...
 

@@ -233,3 +233,18 @@ def learning_rates(lrs: Any, name: str = "lrs") -> np.ndarray:
             f"{int(bad.sum())} are not (the first: {out[bad][0]!r})"
         )
     return out
+
+
+def is_sparse(x: Any) -> bool:
+    """True for a scipy.sparse matrix or array (or anything sparse-like), without
+    importing SciPy."""
+    return type(x).__module__.startswith("scipy.sparse") or hasattr(x, "tocsr")
+
+
+def refuse_sparse(x: Any, name: str, where: str) -> None:
+    """The one refusal of sparse input, until sparse support lands."""
+    if is_sparse(x):
+        raise TypeError(
+            f"{where}: {name} is a sparse matrix ({type(x).__name__}); sparse matrices are not "
+            f"supported yet; pass {name}.toarray() (dense) instead"
+        )

@@ -9,7 +9,9 @@ array in memory:
   ``dask.distributed.Client`` when one exists, else Dask's default (threads).
 - a ``numpy.memmap`` (a file bigger than memory): row blocks of about 64 MB are read
   through the fused kernel one after the other, and each block's pages are handed
-  back to the OS once used, so resident memory stays near one block.
+  back to the OS once used where no data can be lost (a read-only mapping, mode "r"),
+  so resident memory stays near one block; other modes only mark them for reclaim
+  (an edited copy-on-write page is never thrown away).
 
 The schemes:
 
@@ -30,6 +32,8 @@ The schemes:
 
 from __future__ import annotations
 
+import contextlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -45,6 +49,7 @@ from .linear_regression import (
     OptimizerState,
     _gram_is_faster,
     _message,
+    check_gram_memory,
     expected_smoothness,
     run_fit,
 )
@@ -53,8 +58,8 @@ from .optimizers import Optimizer
 
 @dataclass
 class _Stats:
-    """Sums over all rows, added up from the chunks: what the Gram form, lr="auto"
-    and the intercept's gradient need."""
+    """Sums over all rows, added up from the chunks: what the Gram form, lr="auto",
+    the intercept's gradient and the optimality test need."""
 
     n: int
     colsum: np.ndarray  # sum of the rows of X
@@ -63,29 +68,68 @@ class _Stats:
     max_row_sq: float  # max ||x_i||^2
     xtx: np.ndarray | None  # X^T X (when asked for)
     xty: np.ndarray | None
+    col_sq: np.ndarray  # squared column norms of X
+    y_m2: float  # sum (y - mean y)^2, combined stably from the chunks
+
+    def col_sq_of_a(self, fit_intercept: bool) -> np.ndarray:
+        """Squared column norms of A = [X, 1] (or X)."""
+        return np.append(self.col_sq, float(self.n)) if fit_intercept else self.col_sq
+
+    def y_c_sq(self, fit_intercept: bool) -> float:
+        """||y_c||^2 of the optimality test: y centred with an intercept, else y."""
+        return self.y_m2 if fit_intercept else self.yy
 
 
 def _chunk_stats(X: np.ndarray, y: np.ndarray, gram: bool) -> dict[str, Any]:
     X64 = X.astype(np.float64, copy=False)
     y64 = y.astype(np.float64, copy=False)
+    y_mean = float(y64.mean()) if y64.size else 0.0
+    # The C++ pass, not BLAS: BLAS splits its sums by the threads it happens to get,
+    # so the same fit run twice on a cluster could differ in the last bit.
+    xtx, xty, _ = (
+        _core.least_squares_gram(v.contiguous(X), v.contiguous(y, X.dtype)) if gram else (None,) * 3
+    )
     return dict(
         n=X.shape[0],
         finite_x=bool(np.isfinite(X).all()),
         finite_y=bool(np.isfinite(y).all()),
         colsum=X64.sum(axis=0),
+        col_sq=np.einsum("ij,ij->j", X64, X64),
         ysum=float(y64.sum()),
-        yy=float(y64 @ y64),
+        yy=float(np.sum(y64 * y64)),
+        y_mean=y_mean,
+        y_m2=float(np.sum((y64 - y_mean) ** 2)),
         max_row_sq=float(np.einsum("ij,ij->i", X64, X64).max(initial=0.0)),
-        xtx=X64.T @ X64 if gram else None,
-        xty=X64.T @ y64 if gram else None,
+        xtx=xtx,
+        xty=xty,
     )
 
 
-def _chunk_sums(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float) -> tuple[float, np.ndarray]:
-    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk: one fused C++ pass."""
+def _combined_m2(parts: list[dict[str, Any]]) -> float:
+    """sum (y - mean)^2 over all chunks from each chunk's count, mean and M2 (Chan
+    et al.): no sum(y^2) - n mean^2, which cancels when y ~ 1e7."""
+    n, mean, m2 = 0, 0.0, 0.0
+    for part in parts:
+        k = part["n"]
+        if k == 0:
+            continue
+        delta = part["y_mean"] - mean
+        total = n + k
+        m2 += part["y_m2"] + delta * delta * n * k / total
+        mean += delta * k / total
+        n = total
+    return m2
+
+
+def _chunk_sums(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
+) -> tuple[float, np.ndarray, float]:
+    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk (one fused C++ pass),
+    and sum(b - y) (a pass over y only): with colsum @ w it is the residual sum, which
+    n b - sum(y) would cancel when y ~ 1e7."""
     target = y - y.dtype.type(b) if b != 0.0 else y
     loss, grad = least_squares_loss_grad(X, target, w, reduction="sum")
-    return loss, grad.astype(np.float64)
+    return loss, grad.astype(np.float64), -float(target.sum(dtype=np.float64))
 
 
 def _chunk_epoch(
@@ -140,6 +184,8 @@ class Chunks:
             max_row_sq=max(p["max_row_sq"] for p in parts),
             xtx=np.sum([p["xtx"] for p in parts], axis=0) if gram else None,
             xty=np.sum([p["xty"] for p in parts], axis=0) if gram else None,
+            col_sq=np.sum([p["col_sq"] for p in parts], axis=0),
+            y_m2=_combined_m2(parts),
         )
 
 
@@ -156,10 +202,12 @@ class DaskChunks(Chunks):
             if X.dtype.kind not in "fiub":
                 raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
             X = X.astype(np.float64)
+        X = _known_chunks(X, "X")
         X = X.rechunk({1: -1})  # whole rows in every chunk
         if v.is_dask_array(y):
             if y.ndim != 1:
                 raise ValueError(f"y must be 1-D, got {y.ndim} dimensions")
+            y = _known_chunks(y, "y")
         else:
             y = da.from_array(_vector(y))
         if y.shape[0] != X.shape[0]:
@@ -199,6 +247,31 @@ class DaskChunks(Chunks):
         return average.astype(theta.dtype)
 
 
+def _known_chunks(a: Any, name: str) -> Any:
+    """a with known chunk sizes: boolean indexing (X[X[:, 0] > 0]) leaves NaN sizes,
+    which rechunking and the row split cannot use; they are computed (one pass)."""
+    if not any(math.isnan(c) for sizes in a.chunks for c in sizes):
+        return a
+    try:
+        return a.compute_chunk_sizes()
+    except Exception as exc:  # noqa: BLE001 - any failure of the user's graph
+        raise ValueError(
+            f"{name} is a Dask array with unknown chunk sizes (e.g. after boolean indexing), "
+            f"and computing them failed ({type(exc).__name__}: {exc}); call "
+            f"{name}.compute_chunk_sizes() first"
+        ) from None
+
+
+def with_known_chunks(X: Any, y: Any) -> tuple[Any, Any]:
+    """X and y with their Dask chunk sizes known (others as given): what reads
+    X.shape before the fit must call first."""
+    if v.is_dask_array(X):
+        X = _known_chunks(X, "X")
+    if v.is_dask_array(y):
+        y = _known_chunks(y, "y")
+    return X, y
+
+
 def _vector(y: Any) -> np.ndarray:
     a = np.asarray(y)
     return a.ravel() if a.ndim == 2 and a.shape[1] == 1 else a
@@ -206,8 +279,9 @@ def _vector(y: Any) -> np.ndarray:
 
 class MemmapChunks(Chunks):
     """A numpy.memmap read in row blocks of about ``block_bytes``, one at a time; each
-    block's pages are released once used (madvise MADV_DONTNEED), so the process
-    holds about one block of X however large the file."""
+    block's pages are released once used where that loses nothing (see
+    _page_releaser), so the process holds about one block of X however large the
+    file."""
 
     def __init__(self, X: np.memmap[Any, Any], y: Any, block_bytes: int = 64 << 20) -> None:
         if X.ndim != 2:
@@ -259,13 +333,34 @@ class MemmapChunks(Chunks):
         return theta
 
 
+def _page_advice(mode: Any) -> int | None:
+    """The madvise for pages of X already used, by the memmap's mode, or None.
+
+    MADV_DONTNEED drops the pages: a shared mapping re-reads them from the file, but
+    a private (copy-on-write, mode "c") mapping silently loses the caller's edits
+    and reads the file again. So it is used only for mode "r" (read-only, shared,
+    nothing to lose). Other modes get MADV_PAGEOUT or MADV_COLD, which only ask the
+    kernel to reclaim the pages first (dirty ones are written back or swapped, never
+    discarded), or nothing where neither exists."""
+    import mmap
+
+    if mode == "r":
+        return getattr(mmap, "MADV_DONTNEED", None)
+    for name in ("MADV_PAGEOUT", "MADV_COLD"):
+        if hasattr(mmap, name):
+            return int(getattr(mmap, name))
+    return None
+
+
 def _page_releaser(X: np.ndarray) -> Callable[[int, int], None]:
-    """release(start, end): give the pages of rows [start, end) of X back to the OS
-    (they stay in the page cache; only this process's resident set shrinks)."""
+    """release(start, end): hand the pages of rows [start, end) of X back to the OS
+    where no data can be lost (_page_advice); only this process's resident set
+    shrinks."""
     import mmap
 
     mm = getattr(X, "_mmap", None)
-    if not isinstance(mm, mmap.mmap) or not hasattr(mmap, "MADV_DONTNEED"):
+    advice = _page_advice(getattr(X, "mode", None))
+    if not isinstance(mm, mmap.mmap) or advice is None:
         return lambda start, end: None
     base = np.frombuffer(mm, dtype=np.uint8).__array_interface__["data"][0]
     first = X.__array_interface__["data"][0] - base
@@ -276,46 +371,89 @@ def _page_releaser(X: np.ndarray) -> Callable[[int, int], None]:
         lo = (first + start * row) // page * page
         hi = first + end * row
         if hi > lo:
-            mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+            # An older kernel without this advice: the pages are simply kept.
+            with contextlib.suppress(OSError):
+                mm.madvise(advice, lo, hi - lo)
 
     return release
 
 
 class _Objective:
-    """Loss and gradient of the mean squared error (+ l2 on w) over all chunks."""
+    """Loss and gradient of the mean squared error (+ l2 on w) over all chunks.
+
+    The Gram mode expands ||A theta - y||^2 about an anchor theta_ref where the
+    residual was streamed (as the in-memory fit does, least_squares.hpp gram_form):
+    sq = delta^T G delta + 2 delta^T A^T r_ref + ||r_ref||^2. When that cancels (below
+    1e-8 of its terms: y ~ 1e7 fitted to a tiny MSE), one streamed pass moves the
+    anchor to theta."""
 
     def __init__(self, data: Chunks, stats: _Stats, settings: FitSettings, mode: str) -> None:
         self.data, self.s, self.f, self.mode = data, stats, settings, mode
         self.d = data.d
+        self.sq = 0.0  # ||A theta - y||^2 at the last call (the optimality test's ||r||^2)
+        if mode == "gram":
+            assert stats.xtx is not None
+            assert stats.xty is not None
+            G, Aty = stats.xtx, stats.xty
+            if settings.fit_intercept:
+                G = np.block(
+                    [[G, stats.colsum[:, None]], [stats.colsum[None, :], np.array([[stats.n]])]]
+                )
+                Aty = np.append(Aty, stats.ysum)
+            self.G = G.astype(np.float64)
+            self.ref_theta = np.zeros(G.shape[0])
+            self.ref_grad = -Aty.astype(np.float64)  # A^T r_ref at theta = 0
+            self.ref_sq = float(stats.yy)
+
+    def _streamed(self, t: np.ndarray) -> tuple[float, np.ndarray]:
+        """||r||^2 and A^T r (unscaled) at t, read from the chunks."""
+        d, f = self.d, self.f
+        w, b = t[:d], (float(t[d]) if f.fit_intercept else 0.0)
+        parts = self.data.map(_chunk_sums, w.astype(self.data.dtype), b)
+        sq = float(sum(p[0] for p in parts))
+        atr = np.sum([p[1] for p in parts], axis=0) / 2.0  # the parts hold 2 X^T r
+        if f.fit_intercept:
+            atr = np.append(atr, self.s.colsum @ w + sum(p[2] for p in parts))
+        return sq, atr
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         d, n, f = self.d, self.s.n, self.f
         t = theta.astype(np.float64)
-        w, b = t[:d], (t[d] if f.fit_intercept else 0.0)
+        w = t[:d]
         if self.mode == "gram":
-            assert self.s.xtx is not None
-            assert self.s.xty is not None
-            xtx_w = self.s.xtx @ w
-            # ||Xw + b - y||^2 expanded over the sums.
-            sq = (
-                w @ xtx_w
-                + 2 * b * (self.s.colsum @ w)
-                + n * b * b
-                - 2 * (w @ self.s.xty)
-                - 2 * b * self.s.ysum
-                + self.s.yy
-            )
-            grad_w = 2 * (xtx_w + b * self.s.colsum - self.s.xty)
+            delta = t - self.ref_theta
+            g_delta = self.G @ delta
+            dGd = float(delta @ g_delta)
+            cross = delta * self.ref_grad
+            sq = dGd + 2.0 * float(cross.sum()) + self.ref_sq
+            atr = g_delta + self.ref_grad
+            if sq < 1e-8 * (abs(dGd) + 2.0 * float(np.abs(cross).sum()) + self.ref_sq):
+                sq, atr = self._streamed(t)  # it cancelled: anchor at theta
+                self.ref_theta, self.ref_grad, self.ref_sq = t.copy(), atr.copy(), sq
+            sq = max(sq, 0.0)
         else:
-            parts = self.data.map(_chunk_sums, theta[:d], float(b))
-            sq = sum(p[0] for p in parts)
-            grad_w = np.sum([p[1] for p in parts], axis=0)
-        residual_sum = self.s.colsum @ w + n * b - self.s.ysum
+            sq, atr = self._streamed(t)
+        self.sq = sq
         loss = sq / n + f.l2 * float(w @ w)
-        grad = grad_w / n + 2 * f.l2 * w
-        if f.fit_intercept:
-            grad = np.append(grad, 2 * residual_sum / n)
+        grad = 2.0 * atr / n
+        grad[:d] += 2 * f.l2 * w
         return float(loss), grad
+
+    def optimality(self, theta: np.ndarray, grad: np.ndarray) -> float:
+        """The in-memory fit's optimality measure (one rule, in C++) from the sums."""
+        f, s = self.f, self.s
+        return float(
+            _core.least_squares_optimality(
+                v.contiguous(grad, np.float64),
+                v.contiguous(s.col_sq_of_a(f.fit_intercept), np.float64),
+                v.contiguous(theta, np.float64),
+                self.d,
+                f.l2,
+                s.n,
+                self.sq,
+                s.y_c_sq(f.fit_intercept),
+            )
+        )
 
 
 def _lipschitz(stats: _Stats, fit_intercept: bool, l2: float) -> float:
@@ -335,7 +473,10 @@ def fit_chunked(
     theta0: np.ndarray | None = None,
     on_epoch: Callable[[int, float, np.ndarray], Any] | None = None,
 ) -> FitResult:
-    """fit_least_squares over row chunks (see the module's notes for the schemes)."""
+    """fit_least_squares over row chunks (see the module's notes for the schemes).
+    The stopping rules are the in-memory fit's: "converged" when the optimality
+    test passes where the full gradient is at hand (full batch, or recorded), and
+    "stalled" when a step shorter than tol comes without it."""
     f = settings
     n, d = chunks.n, chunks.d
     full_batch = f.batch is None or f.batch >= n
@@ -346,10 +487,14 @@ def fit_chunked(
         mode = "gram" if _gram_is_faster(n, p, f.max_iter) else "stream"
     else:
         mode = f.gradient
+    if mode == "gram" or f.lr_auto:
+        check_gram_memory(p, n)
     stats = chunks.stats(gram=mode == "gram" or f.lr_auto)
     lr = f.rule.lr
     if f.lr_auto:
         L = _lipschitz(stats, f.fit_intercept, f.l2)
+        if not (L > 0.0 and math.isfinite(L)):
+            raise ValueError("lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly")
         if full_batch:
             lr = 1.0 / L
         else:
@@ -358,12 +503,23 @@ def fit_chunked(
     theta = np.zeros(p, dtype=chunks.dtype) if theta0 is None else theta0.astype(chunks.dtype)
     objective = _Objective(chunks, stats, f, "gram" if mode == "gram" else "stream")
     rule = _rule_with_lr(f.rule, lr)
-    one_epoch = replace(f, max_iter=1, tol=-1.0, record=False)
+    # One epoch exactly: no stopping rule, and no optimality test (gtol=0) that could
+    # skip a block's step when the block alone is at its optimum.
+    one_epoch = replace(f, max_iter=1, tol=-1.0, record=False, gtol=0.0)
+    gtol, gtol_stop = f.gtol_for(chunks.dtype), f.gtol_stop_for(chunks.dtype)
+    # As in memory: the test runs every epoch where the in-memory fit has the full
+    # gradient at hand (here it is summed from the chunks every epoch anyway).
+    at_hand = f.tol >= 0 and (full_batch or f.record)  # tol=None: exactly max_iter epochs
 
     loss, grad = objective(theta)
     losses = [loss]
     run = _Run(loss)
+    optimality = math.nan
     status, n_iter = ("diverged" if run.blew_up(loss, theta) else "max_iter"), 0
+    if status == "max_iter" and at_hand and full_batch:
+        optimality = objective.optimality(theta, grad)
+        if optimality <= gtol_stop:  # already optimal (a warm start)
+            status = "converged"
     for epoch in range(1, f.max_iter + 1 if status == "max_iter" else 1):
         previous = theta.copy()
         if mode == "batch":
@@ -380,10 +536,18 @@ def fit_chunked(
         if on_epoch is not None and on_epoch(epoch, loss, theta.copy()):
             status = "stopped"
             break
-        if np.linalg.norm((theta - previous).astype(np.float64)) < f.tol:
-            status = "converged"
+        short_step = np.linalg.norm((theta - previous).astype(np.float64)) < f.tol
+        if at_hand or short_step:
+            optimality = objective.optimality(theta, grad)
+            if optimality <= (gtol if short_step else gtol_stop):
+                status = "converged"
+                break
+        if short_step:
+            status = "stalled"
             break
-    return _result(theta, losses if f.record else [], n_iter, status, f, lr, mode, d)
+    return _result(
+        theta, losses if f.record else [], n_iter, status, f, lr, mode, d, optimality, gtol
+    )
 
 
 def _rule_with_lr(rule: Optimizer, lr: float) -> Optimizer:
@@ -414,11 +578,22 @@ def _result(
     lr: float,
     mode: str,
     d: int,
+    optimality: float,
+    gtol: float,
 ) -> FitResult:
-    message = _message(status, n_iter, f.tol, f.max_iter, lr)
+    message = _message(status, n_iter, f.tol, f.max_iter, lr, optimality, gtol)
     intercept = float(theta[d]) if f.fit_intercept else 0.0
     return FitResult(
-        theta[:d].copy(), intercept, np.array(losses), n_iter, status, message, lr, f.name, mode
+        theta[:d].copy(),
+        intercept,
+        np.array(losses),
+        n_iter,
+        status,
+        message,
+        lr,
+        f.name,
+        mode,
+        optimality,
     )
 
 

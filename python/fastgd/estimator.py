@@ -11,6 +11,7 @@ import dataclasses
 import inspect
 import math
 import sys
+import threading
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -20,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from . import _validation as v
 from ._warnings import DivergenceWarning
-from .chunked import chunks_of, fit_chunked, is_chunked
+from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 from .linear_regression import (
     FitResult,
     FitSettings,
@@ -127,6 +128,11 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Full batch only: how the gradient is computed (see fit_least_squares).
     callback : callable or None
         ``callback(epoch, loss, coef)`` after every epoch; returning True stops.
+    gtol : float or None, default None
+        The first-order optimality test behind status_ "converged" (see
+        fit_least_squares): None is 1e-4 for float64 and 1e-3 for float32. A fit
+        whose steps became shorter than tol without passing it is "stalled" and
+        warns a ConvergenceWarning.
 
     Attributes
     ----------
@@ -139,12 +145,19 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     lr_ : float
         The learning rate used ("auto" resolved).
     status_ : str
-        "converged", "max_iter", "diverged" or "stopped" (early stopping, callback).
+        "converged" (the optimality test passed), "stalled" (steps shorter than tol
+        without it), "max_iter", "diverged" or "stopped" (early stopping, callback).
     validation_scores_ : ndarray
         R^2 on the held-out rows per epoch (early_stopping only).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         When X had string column names (a pandas DataFrame).
+
+    Notes
+    -----
+    One instance may be shared between threads: fit, partial_fit, predict and
+    score hold a per-instance lock, so concurrent calls run one after the other,
+    as in some serial order. The lock is neither a parameter nor pickled.
     """
 
     # Set by fit / partial_fit (annotated here for the type checker only).
@@ -171,6 +184,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         optimizer_params: dict[str, Any] | None = None,
         gradient: str = "auto",
         callback: Callable[[int, float, np.ndarray], Any] | None = None,
+        gtol: float | None = None,
     ) -> None:
         self.optimizer = optimizer
         self.lr = lr
@@ -190,6 +204,36 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.optimizer_params = optimizer_params
         self.gradient = gradient
         self.callback = callback
+        self.gtol = gtol
+
+    # --- sharing between threads ------------------------------------------------------
+
+    def _lock(self) -> threading.RLock:
+        """This instance's lock, made on first use (never in __init__, which may set
+        only parameters). Reentrant: score calls predict, a callback may predict."""
+        lock = self.__dict__.get("_call_lock")
+        if lock is None:
+            with _LOCK_MAKER:
+                lock = self.__dict__.get("_call_lock")
+                if lock is None:
+                    lock = threading.RLock()
+                    self.__dict__["_call_lock"] = lock
+        return lock
+
+    def __getstate__(self) -> dict[str, Any]:
+        parent = getattr(super(), "__getstate__", None)
+        state = dict(parent() if parent is not None else self.__dict__)
+        state.pop("_call_lock", None)  # a lock cannot be pickled; a copy makes its own
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        state.pop("_call_lock", None)
+        parent = getattr(super(), "__setstate__", None)
+        if parent is not None:
+            parent(state)
+        else:
+            self.__dict__.update(state)
 
     # --- fitting -------------------------------------------------------------------
 
@@ -197,6 +241,12 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         """Fit on all of X and y, max_iter epochs at most. Returns self. Dask arrays
         are fitted where their chunks live, a memmap streamed in row blocks
         (fastgd.chunked)."""
+        with self._lock():
+            return self._fit(X, y)
+
+    def _fit(self, X: ArrayLike, y: ArrayLike) -> GDRegressor:
+        v.refuse_sparse(X, "X", "GDRegressor.fit")
+        v.refuse_sparse(y, "y", "GDRegressor.fit")
         # Early stopping needs rows held out: a memmap is then read into memory.
         if is_chunked(X, y) and not (isinstance(X, np.memmap) and self.early_stopping):
             return self._fit_chunked(X, y)
@@ -229,6 +279,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def _fit_chunked(self, X: Any, y: Any) -> GDRegressor:
         """fit on a Dask array or a memmap: over row chunks (fastgd.chunked)."""
+        X, y = with_known_chunks(X, y)  # boolean indexing leaves NaN sizes
         if not hasattr(X, "ndim") or X.ndim != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
         if v.boolean(self.early_stopping, "early_stopping"):
@@ -258,6 +309,12 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         """One epoch over this batch of rows, continuing from the coefficients and the
         optimizer state of earlier calls: for data that arrive in pieces or do not fit
         in memory. lr="auto" is found on the first batch and kept. Returns self."""
+        with self._lock():
+            return self._partial_fit(X, y)
+
+    def _partial_fit(self, X: ArrayLike, y: ArrayLike) -> GDRegressor:
+        v.refuse_sparse(X, "X", "GDRegressor.partial_fit")
+        v.refuse_sparse(y, "y", "GDRegressor.partial_fit")
         if v.is_dask_array(X) or v.is_dask_array(y):
             raise TypeError(
                 "partial_fit takes in-memory batches; for a Dask array use fit, or pass its "
@@ -265,7 +322,9 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             )
         first = not hasattr(self, "coef_")
         Xa, ya = self._check_data(X, y, reset=first)
-        settings = dataclasses.replace(self._settings(Xa.shape[0]), max_iter=1, tol=-1.0)
+        # Exactly one epoch: no stopping rule, and gtol=0 so that no optimality test
+        # skips the step (a test needs the whole data set, which partial_fit never sees).
+        settings = dataclasses.replace(self._settings(Xa.shape[0]), max_iter=1, tol=-1.0, gtol=0.0)
         calls = 0 if first else self._partial_calls
         # A different shuffle per call: the seed advanced by the golden ratio per call.
         seed = (v.seed_from(self.random_state) + calls * 0x9E3779B97F4A7C15) % 2**64
@@ -289,7 +348,19 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def predict(self, X: ArrayLike) -> np.ndarray:
         """X @ coef_ + intercept_."""
+        with self._lock():
+            return self._predict(X)
+
+    def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        """The coefficient of determination R^2 of predict(X) against y."""
+        with self._lock():
+            if sample_weight is None:
+                return float(super().score(X, y))
+            return float(super().score(X, y, sample_weight=sample_weight))
+
+    def _predict(self, X: ArrayLike) -> np.ndarray:
         self._require_fitted()
+        v.refuse_sparse(X, "X", "GDRegressor.predict")
         if v.is_dask_array(X):  # lazily, chunk by chunk
             Xd: Any = X
             if Xd.ndim != 2 or Xd.shape[1] != self.n_features_in_:
@@ -321,6 +392,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             True,
             self.gradient,
             self.optimizer_params,
+            gtol=self.gtol,
         )
 
     def _theta(self, fit_intercept: bool, dtype: np.dtype[Any]) -> np.ndarray:
@@ -344,6 +416,8 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def _warn(self, fit: FitResult, settings: FitSettings, stopped_early: bool) -> None:
         if fit.status == "diverged":
             warnings.warn(fit.message, DivergenceWarning, stacklevel=3)
+        elif fit.status == "stalled":
+            warnings.warn(f"GDRegressor: {fit.message}", ConvergenceWarning, stacklevel=3)
         elif fit.status == "max_iter" and settings.tol >= 0 and not stopped_early:
             warnings.warn(
                 f"GDRegressor: {fit.message}; increase max_iter or lr, or scale the features",
@@ -363,10 +437,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     def _check_data(self, X: ArrayLike, y: ArrayLike | None, reset: bool) -> tuple[Any, Any]:
         """(X, y) as C-contiguous float32 (kept) or float64 arrays, y in X's dtype;
         n_features_in_ (and feature_names_in_) set when reset, checked otherwise."""
-        if _is_sparse(X):
-            raise TypeError(
-                "GDRegressor takes dense data; sparse input is not supported (X.toarray())"
-            )
+        v.refuse_sparse(X, "X", "GDRegressor")
         if y is None and reset:
             raise ValueError("GDRegressor requires y to be passed, but the target y is None")
         if HAVE_SKLEARN:
@@ -413,9 +484,8 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         return hasattr(self, "coef_")
 
 
-def _is_sparse(X: Any) -> bool:
-    module = type(X).__module__
-    return module.startswith("scipy.sparse") or hasattr(X, "tocsr")
+#: Guards the lazy creation of each instance's lock (GDRegressor._lock).
+_LOCK_MAKER = threading.Lock()
 
 
 class _EpochWatcher:

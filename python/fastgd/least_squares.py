@@ -56,6 +56,8 @@ def least_squares_loss_grad(
     -----
     NaN or infinity in the inputs propagate to the result; the fits reject them.
     """
+    for value, name in ((X, "X"), (y, "y"), (w, "w")):
+        v.refuse_sparse(value, name, "least_squares_loss_grad")
     Xa = v.design_matrix(X)
     n, d = Xa.shape
     ya = v.vector(y, "y", n, Xa.dtype, "X has n_samples =")

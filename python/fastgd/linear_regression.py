@@ -13,9 +13,23 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
-from ._warnings import DivergenceWarning
+from ._warnings import DivergenceWarning, StalledWarning
 from .optimizers import RULES, SGD, Optimizer
 from .schedules import Schedule
+
+__all__ = [  # DivergenceWarning is re-exported: minimize, estimator and demo import it here
+    "DEFAULT_GTOL",
+    "DEFAULT_GTOL_STOP",
+    "DivergenceWarning",
+    "FitResult",
+    "FitSettings",
+    "StalledWarning",
+    "default_gtol",
+    "fit_least_squares",
+    "fit_settings",
+    "normal_equations",
+    "run_fit",
+]
 
 #: The lecture's descent methods, by name: (momentum used?, nesterov?).
 LECTURE_METHODS: dict[str, tuple[bool, bool]] = {
@@ -103,10 +117,29 @@ def _build(
 
 GRADIENT_MODES = ("auto", "stream", "gram")
 
+#: The default gtol of the optimality test behind "converged", by the dtype of the
+#: computation. float32 gradients carry ~1e-7 relative rounding per term and a
+#: float32 step stops moving theta near |theta| * 6e-8, so float32 gets a looser one.
+DEFAULT_GTOL: dict[str, float] = {"float64": 1e-4, "float32": 1e-3}
+#: With gtol=None the fit stops by the test alone (before tol fires) only at about
+#: the rounding floor of the measure, so that a small tol still buys its digits
+#: (stopping at DEFAULT_GTOL would leave coefficients ~1e-4 off where tol=1e-10 was
+#: asked). A gtol given by the user is both thresholds.
+DEFAULT_GTOL_STOP: dict[str, float] = {"float64": 1e-12, "float32": 1e-6}
+
+
+def _dtype_key(dtype: np.dtype[Any]) -> str:
+    return "float32" if np.dtype(dtype) == np.float32 else "float64"
+
+
+def default_gtol(dtype: np.dtype[Any]) -> float:
+    """The gtol used when gtol=None, for a fit computed in this dtype."""
+    return DEFAULT_GTOL[_dtype_key(dtype)]
+
 
 @dataclass
 class FitResult:
-    """The outcome of :func:`fit_least_squares`.
+    r"""The outcome of :func:`fit_least_squares`.
 
     Attributes
     ----------
@@ -119,13 +152,21 @@ class FitResult:
         loss, then one after every epoch. Empty when ``record=False``.
     n_iter : int
         Epochs run (for full-batch methods, steps).
-    status : {"converged", "max_iter", "diverged", "stopped"}
+    status : {"converged", "stalled", "max_iter", "diverged", "stopped"}
+        "converged": the first-order optimality test passed (see ``optimality``);
+        "stalled": theta stopped moving (an epoch changed it by less than ``tol``)
+        but the test did not pass, so the answer is not a minimum.
     message : str
     lr : float
         The learning rate used (the one ``lr="auto"`` picked, if so).
     optimizer : str
     gradient : {"stream", "gram", "batch"}
         How gradients were computed: streaming X, from the Gram form, or per mini-batch.
+    optimality : float
+        The optimality measure at the returned coefficients,
+        :math:`\max_j |g_j| / (\tfrac2n \|a_j\| \max(\|y_c\|, \|r\|) + 2 l_2 |\theta_j|)`
+        (see :func:`fit_least_squares`), or NaN where it was not computed (a
+        mini-batch fit that recorded nothing and did not stop by ``tol``).
     """
 
     coef: np.ndarray
@@ -137,10 +178,11 @@ class FitResult:
     lr: float
     optimizer: str
     gradient: str
+    optimality: float = math.nan
 
     @property
     def success(self) -> bool:
-        """True when the run converged by the tolerance."""
+        """True when the run converged: the first-order optimality test passed."""
         return self.status == "converged"
 
     def predict(self, X: ArrayLike) -> np.ndarray:
@@ -189,9 +231,28 @@ def _auto_lr(Xa: np.ndarray, fit_intercept: bool, l2: float, batch: int | None) 
     return 1.0 / L
 
 
-def _message(status: str, n_iter: int, tol: float, max_iter: int, lr: float) -> str:
+def _message(
+    status: str,
+    n_iter: int,
+    tol: float,
+    max_iter: int,
+    lr: float,
+    optimality: float = math.nan,
+    gtol: float = math.nan,
+) -> str:
     if status == "converged":
-        return f"converged: theta changed by less than tol={tol:g} in epoch {n_iter}"
+        return (
+            f"converged after {n_iter} epochs: the optimality test passed "
+            f"(scaled gradient {optimality:.3g} <= gtol={gtol:g})"
+        )
+    if status == "stalled":
+        return (
+            f"stalled in epoch {n_iter}: theta changed by less than tol={tol:g}, but the "
+            f"optimality test did not pass (scaled gradient {optimality:.3g} > gtol={gtol:g}), "
+            "so this is not a minimum. The steps are too small for this data: standardize X "
+            "(e.g. sklearn's StandardScaler), use optimizer='momentum' or 'adam', solve it "
+            "exactly with fastgd.normal_equations, or raise lr (lr='auto' picks 1/L)"
+        )
     if status == "max_iter":
         return f"reached max_iter={max_iter} epochs before theta changed by less than tol={tol:g}"
     if status == "stopped":
@@ -217,6 +278,7 @@ def fit_least_squares(
     coef_init: ArrayLike | None = None,
     intercept_init: float | None = None,
     callback: Callable[[int, float, np.ndarray], Any] | None = None,
+    gtol: float | None = None,
 ) -> FitResult:
     r"""Fit linear regression by gradient descent, the whole loop in C++.
 
@@ -251,8 +313,11 @@ def fit_least_squares(
     max_iter : int >= 0
         Maximum number of epochs (full passes over the data).
     tol : float >= 0 or None
-        Stop ("converged") when an epoch changes theta = [w, b] by less than ``tol``
-        in Euclidean norm. None never stops early.
+        The lecture's stopping rule: stop when an epoch changes theta = [w, b] by
+        less than ``tol`` in Euclidean norm. A stop by ``tol`` is "converged" only
+        when the optimality test (``gtol``) passes there, else "stalled" (with a
+        StalledWarning). None: no early stop at all, by either test (exactly
+        ``max_iter`` epochs).
     fit_intercept : bool
         Learn the bias b (otherwise b = 0).
     l2 : float >= 0
@@ -275,6 +340,26 @@ def fit_least_squares(
     callback : callable, optional
         ``callback(epoch, loss, coef)`` after every epoch (``coef`` a copy of w);
         returning True stops the fit (status "stopped"); its exceptions propagate.
+    gtol : float >= 0 or None
+        The first-order optimality test behind "converged". With A = [X, 1] (columns
+        :math:`a_j`), the residual :math:`r = A\theta - y` and g the gradient of J,
+        it passes when
+
+        .. math:: \max_j \frac{|g_j|}{\frac2n \|a_j\| \max(\|y_c\|, \|r\|) + 2 l_2 |\theta_j|} \le gtol,
+
+        :math:`y_c` being y centred when the intercept is fitted (else y), zero
+        columns skipped. Without l2 this says the residual is orthogonal to every
+        column of X up to ``gtol`` relative to the spread of y: it does not change
+        when a column of X or y is rescaled (or y shifted), so an ill-conditioned X
+        cannot fool it. The test runs where the full gradient is at hand (every
+        full-batch step, every recorded epoch; a mini-batch fit that records
+        nothing runs it once, with one pass over X, when it stops by ``tol``).
+        None: "converged" needs 1e-4 for float64 and 1e-3 for float32
+        (``DEFAULT_GTOL``), and the fit stops by the test alone, before ``tol``
+        fires, only at 1e-12 / 1e-6 (``DEFAULT_GTOL_STOP``, about the rounding
+        floor), so ``tol`` still decides how many digits you get. A number: both;
+        the fit stops ("converged") as soon as the test passes. Unless ``tol`` is
+        None, which runs exactly ``max_iter`` epochs.
 
     Returns
     -------
@@ -284,11 +369,19 @@ def fit_least_squares(
     -----
     DivergenceWarning
         When the run diverged, with the learning rate that would be safe.
+    StalledWarning
+        When the run stalled (a short step without a passing optimality test),
+        with what to do.
     """
-    from .chunked import chunks_of, fit_chunked, is_chunked
+    from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 
+    v.refuse_sparse(X, "X", "fit_least_squares")
+    v.refuse_sparse(y, "y", "fit_least_squares")
     chunked = is_chunked(X, y)
-    if chunked:  # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked
+    if chunked:
+        # Dask arrays stay on the cluster, a memmap is streamed: fastgd.chunked. Boolean
+        # indexing leaves NaN chunk sizes, computed first.
+        X, y = with_known_chunks(X, y)
         Xc: Any = X
         if not hasattr(Xc, "shape") or len(Xc.shape) != 2:
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
@@ -317,6 +410,7 @@ def fit_least_squares(
         shuffle,
         record,
         gradient,
+        gtol=gtol,
     )
     seed = v.seed_from(random_state)
     if callback is not None and not callable(callback):
@@ -335,6 +429,8 @@ def fit_least_squares(
         fit, _ = run_fit(Xa, ya, settings, seed, theta0=theta0, on_epoch=on_epoch)
     if fit.status == "diverged":
         warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
+    elif fit.status == "stalled":
+        warnings.warn(fit.message, StalledWarning, stacklevel=2)
     return fit
 
 
@@ -377,6 +473,15 @@ class FitSettings:
     shuffle: bool
     record: bool
     gradient: str
+    gtol: float | None = None  # None: default_gtol(dtype)
+
+    def gtol_for(self, dtype: np.dtype[Any]) -> float:
+        """The gtol of a fit computed in dtype: what "converged" needs at a stop by tol."""
+        return default_gtol(dtype) if self.gtol is None else self.gtol
+
+    def gtol_stop_for(self, dtype: np.dtype[Any]) -> float:
+        """The measure at which the fit stops by the test alone, before tol fires."""
+        return DEFAULT_GTOL_STOP[_dtype_key(dtype)] if self.gtol is None else self.gtol
 
 
 def fit_settings(
@@ -393,6 +498,7 @@ def fit_settings(
     record: Any,
     gradient: Any,
     optimizer_params: dict[str, Any] | None = None,
+    gtol: Any = None,
 ) -> FitSettings:
     """Check fit_least_squares' arguments (for n rows), each error naming its argument."""
     name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum, optimizer_params)
@@ -417,6 +523,7 @@ def fit_settings(
         v.boolean(shuffle, "shuffle"),
         v.boolean(record, "record"),
         gradient,
+        None if gtol is None else v.nonnegative(gtol, "gtol"),
     )
 
 
@@ -462,7 +569,10 @@ def run_fit(
     else:
         mode = f.gradient
 
-    theta, losses, n_iter, status, lr_, state_out = _core.fit_least_squares(
+    if mode == "gram":
+        check_gram_memory(p, n)
+    gtol = f.gtol_for(Xa.dtype)
+    theta, losses, n_iter, status, lr_, state_out, optimality = _core.fit_least_squares(
         Xa,
         ya,
         lr_,
@@ -481,20 +591,74 @@ def run_fit(
         theta0,
         state,
         on_epoch,
+        gtol,
+        f.gtol_stop_for(Xa.dtype),
     )
     if status == "diverged" and n_iter == 0 and theta0 is None:
         raise ValueError(
             f"the initial loss mean(y^2) is not finite in {Xa.dtype}: y is too large to square; rescale X and y"
         )
-    message = _message(status, n_iter, tol, max_iter, lr_)
+    message = _message(status, n_iter, tol, max_iter, lr_, optimality, gtol)
     if status == "diverged":
         L = _lipschitz(Xa, fit_intercept, l2)
         safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.3g}" if L > 0 else ""
         message += f"; the learning rate is likely too large: {safe} (lr='auto' picks a safe one)"
     coef = theta[:d].copy()
     intercept = float(theta[d]) if fit_intercept else 0.0
-    fit = FitResult(coef, intercept, losses, int(n_iter), status, message, lr_, f.name, mode)
+    fit = FitResult(
+        coef, intercept, losses, int(n_iter), status, message, lr_, f.name, mode, float(optimality)
+    )
     return fit, state_out
+
+
+def _available_memory() -> float:
+    """Bytes this process could still get: MemAvailable (Linux), else the physical
+    memory (sysconf), else unknown (inf)."""
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return float(line.split()[1]) * 1024.0
+    except OSError:
+        pass
+    try:
+        import os
+
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return math.inf
+
+
+#: A Gram form above this size is refused when it is also larger than X itself.
+GRAM_LIMIT_BYTES = 1 << 30
+
+
+def check_gram_memory(p: int, n: int) -> None:
+    """Refuse a Gram form before asking for it when it cannot fit in memory, or when
+    it is over 1 GiB and larger than X itself (fewer rows than parameters: each
+    Gram step would cost more than streaming X, and the memory buys nothing)."""
+    need = float(_core.gram_bytes(p, n))
+    if need > GRAM_LIMIT_BYTES and need > 8.0 * n * p:
+        raise MemoryError(
+            f"gradient='gram' needs the Gram form X^T X of {p} parameters, about "
+            f"{_human_bytes(need)}: more than X itself ({n} rows), so every step would "
+            "cost more than reading X; pass gradient='stream' (it needs no extra memory)"
+        )
+    have = _available_memory()
+    if need > have:
+        raise MemoryError(
+            f"gradient='gram' needs the Gram form X^T X of {p} parameters, about "
+            f"{_human_bytes(need)}, but only {_human_bytes(have)} of memory is available; "
+            "pass gradient='stream' (it reads X every step and needs no extra memory)"
+        )
+
+
+def _human_bytes(b: float) -> str:
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
+        if b < 1024.0 or unit == "TiB":
+            return f"{b:.0f} {unit}" if unit == "bytes" else f"{b:.1f} {unit}"
+        b /= 1024.0
+    return f"{b:.1f} TiB"
 
 
 @overload
@@ -521,6 +685,8 @@ def normal_equations(
     (coef, intercept) : tuple
         when ``fit_intercept=True`` (X and y are centred, the intercept recovered).
     """
+    v.refuse_sparse(X, "X", "normal_equations")
+    v.refuse_sparse(y, "y", "normal_equations")
     Xa = v.design_matrix(X)
     n = Xa.shape[0]
     ya = v.vector(y, "y", n, np.dtype(np.float64), "X has n_samples =")

@@ -27,7 +27,13 @@ struct fit_config {
     schedule lr;                  // the learning rate of each step (a constant by default)
     std::size_t batch_size = 0;   // 0: full batch
     std::size_t max_iter = 1000;  // epochs
-    double tol = 1e-6;            // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol
+    double tol = 1e-6;  // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol; < 0: never stop early
+    /// "converged" at a stop by tol needs optimality_measure (least_squares.hpp) <= gtol.
+    double gtol = 1e-4;
+    /// Where the full gradient is at hand, the fit stops ("converged") as soon as the
+    /// measure is <= gtol_stop. Equal to gtol when the user set gtol; by default far
+    /// below it (the rounding floor), so that a small tol still buys its digits.
+    double gtol_stop = 1e-4;
     double l2 = 0.0;
     bool shuffle = true;
     std::uint64_t seed = 0;
@@ -47,6 +53,8 @@ struct fit_output {
     std::vector<double> losses;  // initial loss, then one per epoch (when record)
     std::size_t n_iter = 0;
     fit_status status = fit_status::max_iter;
+    /// The optimality measure at the returned theta when it was computed (NaN when not).
+    double optimality = std::nan("");
 };
 
 namespace detail {
@@ -216,6 +224,9 @@ struct no_epoch_callback {
 /// state carries over from earlier fits (partial_fit, warm starts) and on to later
 /// ones. on_epoch(epoch, loss, theta) runs after every epoch and returns true to
 /// stop ("stopped"). A.idx must be nullptr. poller is ticked with the work done.
+/// The status is "converged" only where the optimality test passed (see
+/// fit_config::gtol and optimality_measure); a step shorter than tol without it is
+/// "stalled"; tol < 0 runs max_iter epochs.
 template <typename T, typename OnEpoch = no_epoch_callback>
 fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller,
                                 optimizer<T>& rule, std::vector<T> theta0 = {},
@@ -255,11 +266,40 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
     }
 
     auto full_loss_and_grad = [&]() {
-        if (full_batch && c.use_gram)
-            residual_sums_from_gram(F, out.theta.data(), sums);
-        else
+        if (!(full_batch && c.use_gram))
             residual_sums_into(A, out.theta.data(), c.n_threads, sums);
+        else if (!residual_sums_from_gram(F, out.theta.data(), sums))
+            reanchor_gram(F, A, out.theta.data(), c.n_threads, sums);  // it cancelled: stream once
         return detail::scale_to_mean(sums, n, out.theta, d, c.l2);
+    };
+
+    // The optimality test (optimality_measure): ||y_c|| once (a pass over y only),
+    // the column norms once per fit (free from the Gram form; one pass over X
+    // otherwise, fused with the final gradient of a mini-batch fit that records
+    // nothing), and the gradient wherever it is at hand: every full-batch step,
+    // every recorded epoch, and one full pass when a mini-batch fit stops by tol.
+    const double y_c_sq = centred_square_sum(A.y, n, A.intercept);
+    std::vector<double> col_sq;
+    auto measure = [&](const residual_sums<T>& s) {  // s: the mean gradient, unscaled sum_sq
+        if (col_sq.empty()) {
+            if (full_batch && c.use_gram) {
+                col_sq.resize(p);
+                for (std::size_t j = 0; j < p; ++j) col_sq[j] = F.G[j * p + j];
+            } else {
+                residual_sums<T> unused;
+                column_residual_sums(A, out.theta.data(), c.n_threads, unused, col_sq);
+            }
+        }
+        out.optimality = optimality_measure(s.grad.data(), col_sq.data(), p, d, out.theta.data(), c.l2, n,
+                                            s.sum_sq, y_c_sq);
+        return out.optimality;
+    };
+    // At the end of a mini-batch fit: one pass for the gradient and the column norms.
+    auto measure_with_a_pass = [&]() {
+        residual_sums<T> s;
+        column_residual_sums(A, out.theta.data(), c.n_threads, s, col_sq);
+        detail::scale_to_mean(s, n, out.theta, d, c.l2);
+        return measure(s) <= c.gtol;
     };
 
     // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
@@ -275,6 +315,13 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
     };
     if (blew_up(loss)) {
         out.status = fit_status::diverged;
+        return out;
+    }
+    // tol < 0 (None in Python) runs exactly max_iter epochs: no stopping rule at all.
+    const bool may_stop = c.tol >= 0.0;
+    // Already optimal (a warm start): no step to take.
+    if (may_stop && full_batch && measure(sums) <= c.gtol_stop) {
+        out.status = fit_status::converged;
         return out;
     }
 
@@ -333,8 +380,16 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
             out.status = fit_status::stopped;
             return out;
         }
-        if (detail::distance(out.theta, previous) < c.tol) {
+        // Where the full gradient is at hand (full batch, or recorded), a passing
+        // optimality test ends the fit; a short step alone is "stalled".
+        const bool at_hand = may_stop && (full_batch || c.record);
+        if (at_hand && measure(sums) <= c.gtol_stop) {
             out.status = fit_status::converged;
+            return out;
+        }
+        if (detail::distance(out.theta, previous) < c.tol) {
+            const bool optimal = at_hand ? out.optimality <= c.gtol : measure_with_a_pass();
+            out.status = optimal ? fit_status::converged : fit_status::stalled;
             return out;
         }
         if (poller.tick(work_per_epoch)) {
