@@ -1656,6 +1656,14 @@ case("lsq11 memmap lr auto all-zero X", ValueError, "lr='auto' needs a non-zero 
         (),
     )
 )
+case("lsq11 memmap byte-swapped", TypeError, r"newbyteorder\('='\)")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(
+            _lsq11_memmap(np.ones((40, 3), dtype=">f8")), np.ones(40), lr=0.1
+        ),
+        (),
+    )
+)
 case("lsq11 memmap gram bigger than X", MemoryError, "gradient='stream'")(
     lambda: (
         lambda: fastgd.fit_least_squares(

@@ -56,6 +56,23 @@ def test_float32_stays_float32():
     assert model.predict(X).dtype == np.float32
 
 
+def test_byte_swapped_input_fits_as_its_native_twin():
+    # scikit-learn compares dtypes by value: '>f4' must not be promoted to float64.
+    X, y, _ = make_regression(300, 4, dtype=np.float32)
+    native = GDRegressor(max_iter=50, tol=None, random_state=0).fit(X, y)
+    swapped_X, swapped_y = X.astype(">f4"), y.astype(">f4")
+    swapped = GDRegressor(max_iter=50, tol=None, random_state=0).fit(swapped_X, swapped_y)
+    assert swapped.coef_.dtype == np.float32
+    np.testing.assert_array_equal(swapped.coef_, native.coef_)
+    assert swapped.intercept_ == native.intercept_
+    np.testing.assert_array_equal(swapped.predict(swapped_X), native.predict(X))
+    partial = GDRegressor(random_state=0).partial_fit(swapped_X, swapped_y)
+    np.testing.assert_array_equal(
+        partial.coef_, GDRegressor(random_state=0).partial_fit(X, y).coef_
+    )
+    assert swapped_X.dtype == np.dtype(">f4")  # the caller's arrays are untouched
+
+
 def test_pipeline_and_grid_search():
     from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import make_pipeline

@@ -81,6 +81,15 @@ def contiguous(arr: ArrayLike, dtype: Any = None) -> np.ndarray:
     return np.require(arr, dtype=np.dtype(dtype).newbyteorder("="), requirements=["C", "A"])
 
 
+def native_byte_order(x: Any) -> Any:
+    """x itself, or a copy in the native byte order when x is a byte-swapped NumPy
+    array: libraries that compare dtypes by value (scikit-learn's checks among them)
+    would otherwise read '>f4' as "not float32" and promote it."""
+    if isinstance(x, np.ndarray) and not x.dtype.isnative:
+        return x.astype(x.dtype.newbyteorder("="))
+    return x
+
+
 def require_finite(arr: np.ndarray, name: str) -> None:
     """Raise if arr holds NaN or inf. A threaded sum in the core decides in one
     read of the data (NaN and inf propagate through it); only a non-finite sum,

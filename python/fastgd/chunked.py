@@ -288,7 +288,9 @@ class MemmapChunks(Chunks):
             raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim} dimensions")
         if X.dtype not in (np.float32, np.float64):
             raise TypeError(
-                f"a memmap X is read as it is stored: float32 or float64, got {X.dtype}"
+                f"a memmap X is read as it is stored: float32 or float64 in this machine's "
+                f"byte order, got {X.dtype}; load it with np.asarray(X, dtype=X.dtype."
+                f"newbyteorder('=')) or write the file as float32/float64"
             )
         if not X.flags.c_contiguous:
             raise ValueError("a memmap X must be stored row by row (C order) to stream its rows")

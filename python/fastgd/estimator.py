@@ -440,6 +440,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         v.refuse_sparse(X, "X", "GDRegressor")
         if y is None and reset:
             raise ValueError("GDRegressor requires y to be passed, but the target y is None")
+        X, y = v.native_byte_order(X), v.native_byte_order(y)
         if HAVE_SKLEARN:
             if y is None:
                 Xa = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
