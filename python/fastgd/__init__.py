@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError, version
 
 from . import _core, objectives, schedules
+from ._callbacks import IntermediateResult
 from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_arch_request
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
@@ -58,6 +59,7 @@ __all__ = [
     "DivergenceWarning",
     "FitResult",
     "GDRegressor",
+    "IntermediateResult",
     "MinimizeResult",
     "NAdam",
     "Optimizer",
