@@ -17,11 +17,22 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import objectives
-from ._warnings import DivergenceWarning
-from .linear_regression import FitResult, fit_least_squares, normal_equations
-from .minimize import MinimizeResult, minimize, race, sweep_lr
-from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
+from . import (
+    SGD,
+    Adagrad,
+    Adam,
+    DivergenceWarning,
+    FitResult,
+    MinimizeResult,
+    Optimizer,
+    RMSprop,
+    fit_least_squares,
+    minimize,
+    normal_equations,
+    objectives,
+    race,
+    sweep_lr,
+)
 
 DPI = 80  # small files: the README shows the committed copies
 
@@ -48,7 +59,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def regression_table(
-    n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO | None = None
+    *, n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO | None = None
 ) -> list[dict[str, Any]]:
     """Fit one synthetic data set by every descent method and print how each compares
     with the analytic least-squares solution. Returns the table's rows."""
@@ -126,6 +137,12 @@ class Run:
     picture: str
     result: MinimizeResult
     lr: float
+
+    def __post_init__(self) -> None:
+        # The legends give each run's lr (fastgd.plot reads result.lr); until
+        # MinimizeResult carries it, note the rate the scene used on the result.
+        if getattr(self.result, "lr", None) is None:
+            setattr(self.result, "lr", self.lr)  # noqa: B010 - no such field yet
 
     def row(self) -> str:
         r = self.result
@@ -261,7 +278,8 @@ class Scenes:
 
     def regression(self, seed: int) -> list[FitResult]:
         """Linear regression of one feature by GD, SGD and momentum beside the normal
-        equations: the fitted lines over the data, and the loss per epoch."""
+        equations: the fitted lines over the data, the lecture's J(w, b) contour with
+        each fit's (coef, intercept) path, and the loss per epoch."""
         rng = np.random.default_rng(seed)
         x = rng.uniform(0.0, 10.0, 100)
         y = 2.5 * x + 4.0 + 2.0 * rng.standard_normal(100)
@@ -275,19 +293,11 @@ class Scenes:
             fit_least_squares(X, y, lr="auto", tol=1e-8, random_state=seed, **kw) for _, kw in specs
         ]
         labels = [
-            f"{label} ({f.status}, {f.n_iter} epochs)"
+            f"{label} lr={f.lr:.3g} ({f.status}, {f.n_iter} epochs)"
             for (label, _), f in zip(specs, fits, strict=False)
         ]
         if self.draw:
-            from . import plot
-
-            fig, axes = _panels(2)
-            exact = normal_equations(X, y, fit_intercept=True)
-            plot.regression(X, y, fits, exact=exact, ax=axes[0], labels=labels)
-            axes[0].set_title("least squares: y = w x + b")
-            plot.losses(fits, ax=axes[1], labels=labels)
-            axes[1].set_ylabel("mean squared error")
-            self._keep(fig, "regression.png")
+            self._keep(regression_picture(X, y, fits, labels), "regression.png")
         return fits
 
     def local_minima(self) -> list[Run]:
@@ -393,6 +403,29 @@ class Scenes:
         return [Run("lr_sweep.png", result.results[k], float(lrs[k])) for k in picks]
 
 
+def regression_picture(X: Any, y: Any, fits: Sequence[FitResult], labels: Sequence[str]) -> Any:
+    """The regression scene's figure: the data with each fit's line and the analytic
+    one; the J(w, b) contour with each fit's (coef, intercept) path when the fits
+    carry one (``FitResult.path``, recorded with ``record=True``); the loss per
+    epoch. Returns the Figure (drawn without pyplot)."""
+    from . import plot
+
+    with_paths = all(getattr(f, "path", None) is not None for f in fits)
+    fig, axes = _panels(3 if with_paths else 2)
+    exact = normal_equations(X, y, fit_intercept=True)
+    plot.regression(X, y, fits, exact=exact, ax=axes[0], labels=labels)
+    axes[0].set_title("least squares: y = w x + b")
+    if with_paths:
+        plot.regression_contour(X, y, fits, ax=axes[1], labels=labels)
+        axes[1].get_legend().remove()  # the same entries as the other two legends
+        axes[1].set_title(
+            "J(w, b) and each fit's path (o start, x end, * minimum)", fontsize="medium"
+        )
+    plot.losses(fits, ax=axes[-1], labels=labels)
+    axes[-1].set_ylabel("mean squared error")
+    return fig
+
+
 def _racers(scale: float) -> list[Optimizer]:
     return [
         SGD(lr=scale),
@@ -406,6 +439,7 @@ def _racers(scale: float) -> list[Optimizer]:
 
 def run(
     out_dir: str | Path = "fastgd-demo",
+    *,
     n: int = 200_000,
     d: int = 10,
     seed: int = 0,
