@@ -49,7 +49,7 @@ def test_the_regression_picture_draws_the_cost_contour_when_fits_carry_their_pat
     ]
     paths = [_gd_path(X[:, 0], y, f.lr, f.n_iter) for f in fits]
     fits = [_with_path(f, p) for f, p in zip(fits, paths, strict=True)]
-    fig = demo.regression_picture(X, y, fits, ["GD", "momentum"])
+    fig = demo.regression_picture(X, y, fits, labels=["GD", "momentum"])
     data_ax, cost_ax, loss_ax = fig.axes
     # The middle panel: J(w, b) with each fit's (coef, intercept) path.
     assert cost_ax.get_xlabel().startswith("w")
@@ -67,7 +67,7 @@ def test_the_regression_picture_without_paths_has_the_data_and_the_losses():
     fit = fastgd.fit_least_squares(X, y, optimizer="gd", lr="auto", max_iter=20)
     if getattr(fit, "path", None) is not None:
         fit = dataclasses.replace(fit, path=None)
-    fig = demo.regression_picture(X, y, [fit], ["GD"])
+    fig = demo.regression_picture(X, y, [fit], labels=["GD"])
     assert len(fig.axes) == 2
 
 

@@ -297,7 +297,7 @@ class Scenes:
             for (label, _), f in zip(specs, fits, strict=False)
         ]
         if self.draw:
-            self._keep(regression_picture(X, y, fits, labels), "regression.png")
+            self._keep(regression_picture(X, y, fits, labels=labels), "regression.png")
         return fits
 
     def local_minima(self) -> list[Run]:
@@ -403,7 +403,7 @@ class Scenes:
         return [Run("lr_sweep.png", result.results[k], float(lrs[k])) for k in picks]
 
 
-def regression_picture(X: Any, y: Any, fits: Sequence[FitResult], labels: Sequence[str]) -> Any:
+def regression_picture(X: Any, y: Any, fits: Sequence[FitResult], *, labels: Sequence[str]) -> Any:
     """The regression scene's figure: the data with each fit's line and the analytic
     one; the J(w, b) contour with each fit's (coef, intercept) path when the fits
     carry one (``FitResult.path``, recorded with ``record=True``); the loss per

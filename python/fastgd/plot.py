@@ -249,8 +249,9 @@ def contour(
     ``objective`` is a name, an Objective or a callable (see the module's notes);
     ``bounds`` ((x0, x1), (y0, y1)) is the plot window (required for a callable,
     else it overrides the objective's). ``log_levels`` (default: when the values
-    span more than 1e3 and the objective is bounded below) spaces the levels
-    logarithmically above the minimum. Returns the Axes."""
+    span more than 1e3 and the objective is known to be bounded below; a callable
+    is not known to be, so pass ``log_levels=True`` for a steep one) spaces the
+    levels logarithmically above the minimum. Returns the Axes."""
     f, window = _objective(objective, bounds, 2, "contour")
     runs = _results(results, 2, "contour")
     _check_axes(ax)
