@@ -336,7 +336,7 @@ def test_every_optimizer_at_its_default_rate_stays_bounded_on_beale(capsys):
 def fastgd_minimize(name, x0, optimizer, lr):
     import fastgd
 
-    return fastgd.minimize(name, x0, optimizer, lr=lr, max_iter=1000, record=False)
+    return fastgd.minimize(name, x0, optimizer=optimizer, lr=lr, max_iter=1000, record=False)
 
 
 def test_lr_takes_one_rate_per_optimizer(capsys):

@@ -749,3 +749,11 @@ def test_options_are_keyword_only_after_the_data(name, data):
     assert all(p.kind is p.POSITIONAL_OR_KEYWORD for p in params[: len(data)])
     assert params[len(data) :]
     assert all(p.kind is p.KEYWORD_ONLY for p in params[len(data) :])
+
+
+def test_dir_of_plot_shows_the_pictures_only():
+    assert dir(plot) == sorted(plot.__all__)
+    assert "regression_contour" in plot.__all__
+    for name in plot.__all__:
+        assert callable(getattr(plot, name))
+    assert plot.np is np  # the helpers stay importable, out of dir()

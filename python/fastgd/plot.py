@@ -32,6 +32,24 @@ import numpy as np
 from . import FitResult, MinimizeResult, SweepResult
 from .objectives import Objective, get
 
+__all__ = [
+    "animate",
+    "contour",
+    "curve",
+    "losses",
+    "regression",
+    "regression_contour",
+    "surface",
+    "sweep",
+]
+
+
+def __dir__() -> list[str]:
+    # The pictures only: the imports plot works with (np, re, Any, ...) stay
+    # importable but out of dir() and tab completion.
+    return sorted(__all__)
+
+
 ObjectiveLike = str | Objective | Callable[[np.ndarray], Any]
 """What the pictures of an objective take: a registered name, an Objective, or a
 callable ``x -> (value, grad)`` or ``x -> value`` (with ``bounds=``)."""
