@@ -1726,6 +1726,155 @@ if _HAVE_DASK:
     case("lsq11 dask unknown chunks y mismatch", ValueError, "n_samples")(
         _lsq11_dask_unknown_mismatch
     )
+# --- issue 12: plots and the CLI ---
+
+
+def _plot12() -> Any:
+    import fastgd.plot
+
+    return fastgd.plot
+
+
+def _plot12_bowl(x: np.ndarray) -> tuple[float, np.ndarray]:
+    return float(x @ x), 2 * x
+
+
+def _plot12_xy() -> tuple[np.ndarray, np.ndarray]:
+    x = np.linspace(0.0, 10.0, 30)
+    return x, 2.0 * x + 1.0
+
+
+def _plot12_fit_like(path: Any) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(path=path, optimizer="gd", status="max_iter", n_iter=1, lr=0.1)
+
+
+def _plot12_regression_contour(
+    X: np.ndarray, y: np.ndarray, fits: Any = ()
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    return (lambda: _plot12().regression_contour(X, y, fits)), (X, y)
+
+
+def _plot12_run2() -> Any:
+    return fastgd.minimize(_plot12_bowl, [1.0, 1.0], lr=0.1, max_iter=3)
+
+
+def _plot12_cli(argv: list[str]) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    return (lambda: __import__("fastgd.__main__").__main__.main(argv)), ()
+
+
+simple(
+    "plot12 contour callable without bounds",
+    ValueError,
+    r"bounds is required with a callable objective.*bounds=",
+    lambda: _plot12().contour(_plot12_bowl, _plot12_run2()),
+)
+simple(
+    "plot12 surface callable without bounds",
+    ValueError,
+    "bounds is required with a callable objective",
+    lambda: _plot12().surface(_plot12_bowl),
+)
+simple(
+    "plot12 curve callable without bounds",
+    ValueError,
+    r"bounds is required.*bounds=\(\(-2, 2\),\)",
+    lambda: _plot12().curve(_plot12_bowl, fastgd.minimize(_plot12_bowl, [1.0], lr=0.1, max_iter=3)),
+)
+simple(
+    "plot12 animate callable without bounds",
+    ValueError,
+    "bounds is required with a callable objective",
+    lambda: _plot12().animate(_plot12_bowl, _plot12_run2(), "plot12-never-written.gif"),
+)
+simple(
+    "plot12 contour callable reversed bounds",
+    ValueError,
+    r"bounds must be \(\(x0, x1\), \(y0, y1\)\) with x0 < x1",
+    lambda: _plot12().contour(_plot12_bowl, bounds=((1, 0), (0, 1))),
+)
+simple(
+    "plot12 contour callable bounds text",
+    ValueError,
+    "bounds must be",
+    lambda: _plot12().contour(_plot12_bowl, bounds="wide"),
+)
+simple(
+    "plot12 curve callable nan bounds",
+    ValueError,
+    r"bounds must be \(low, high\)",
+    lambda: _plot12().curve(
+        _plot12_bowl,
+        fastgd.minimize(_plot12_bowl, [1.0], lr=0.1, max_iter=3),
+        bounds=(0.0, float("nan")),
+    ),
+)
+simple(
+    "plot12 contour callable 3-tuple",
+    TypeError,
+    r"returns a value or a tuple \(value, grad\), got a tuple of 3",
+    lambda: _plot12().contour(lambda x: (1.0, x, x), bounds=((0, 1), (0, 1))),
+)
+simple(
+    "plot12 contour objective a number",
+    TypeError,
+    "objective must be a registered name, an Objective, or a callable",
+    lambda: _plot12().contour(3, bounds=((0, 1), (0, 1))),
+)
+simple(
+    "plot12 contour ax a string",
+    TypeError,
+    "ax must be a matplotlib Axes or None",
+    lambda: _plot12().contour("beale", ax="left"),
+)
+simple(
+    "plot12 surface flat axes",
+    ValueError,
+    "ax must be a 3-D Axes for a surface",
+    lambda: _plot12().surface(
+        "beale", ax=__import__("matplotlib.figure").figure.Figure().add_subplot()
+    ),
+)
+simple(
+    "plot12 contour resolution 1",
+    ValueError,
+    "resolution must be an integer >= 2",
+    lambda: _plot12().contour("beale", resolution=1),
+)
+case("plot12 regression_contour nan X", ValueError, "X and y must be finite")(
+    lambda: _plot12_regression_contour(np.array([1.0, np.nan, 3.0]), np.ones(3))
+)
+case("plot12 regression_contour 2 features", ValueError, "one feature; X has shape")(
+    lambda: _plot12_regression_contour(np.ones((5, 2)), np.ones(5))
+)
+case(
+    "plot12 regression_contour unrecorded fit",
+    ValueError,
+    r"no \(coef, intercept\) path: fit with record=True",
+)(
+    lambda: _plot12_regression_contour(
+        *_plot12_xy(),
+        fastgd.fit_least_squares(
+            _plot12_xy()[0][:, None], _plot12_xy()[1], lr="auto", max_iter=3, record=False
+        ),
+    )
+)
+case("plot12 regression_contour 2-feature path", ValueError, r"shape \(rows, 2\)")(
+    lambda: _plot12_regression_contour(*_plot12_xy(), _plot12_fit_like(np.zeros((3, 3))))
+)
+case("plot12 regression_contour not fits", TypeError, "fits must be FitResults")(
+    lambda: _plot12_regression_contour(*_plot12_xy(), [1, 2])
+)
+case("plot12 cli lr count", SystemExit, "^2$")(
+    lambda: _plot12_cli(["race", "beale", "--optimizers", "gd,adam", "--lr", "0.1,0.2,0.3"])
+)
+case("plot12 cli lr empty entry", SystemExit, "^2$")(
+    lambda: _plot12_cli(["race", "beale", "--lr", "0.1,,0.2"])
+)
+case("plot12 cli lr not a number", SystemExit, "^2$")(
+    lambda: _plot12_cli(["race", "beale", "--lr", "0.1,fast"])
+)
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

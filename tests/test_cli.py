@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from fastgd import objectives
@@ -238,3 +239,213 @@ def test_a_long_race_records_only_what_the_animation_needs(tmp_path, capsys):
     assert main(argv) == 0  # no --out: nothing recorded
     text = capsys.readouterr().out
     assert text.count("max_iter") == 24
+
+
+# --- issue 12: help everywhere, per-optimizer rates, --lr lists, --version -----------
+
+
+def _every_action(parser):
+    """(parser prog, action) for every action of the parser and its subparsers,
+    the subcommands' own entries included."""
+    import argparse
+
+    for action in parser._actions:
+        yield parser.prog, action
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:  # the subcommands as listed in --help
+                yield parser.prog, choice
+            for sub in action.choices.values():
+                yield from _every_action(sub)
+
+
+def test_every_option_and_subcommand_has_help():
+    import argparse
+
+    from fastgd.__main__ import build_parser
+
+    seen = list(_every_action(build_parser()))
+    assert len(seen) > 20
+    missing = [
+        (prog, action.dest)
+        for prog, action in seen
+        if not action.help or action.help == argparse.SUPPRESS or not action.help.strip()
+    ]
+    assert missing == []
+    commands = {c.dest for prog, c in seen if prog == "python -m fastgd" and c.dest != "help"}
+    assert {"demo", "race", "list", "info", "bench", "version", "command"} <= commands
+
+
+@pytest.mark.parametrize("command", ["demo", "race", "list", "info", "bench"])
+def test_each_subcommand_help_describes_every_option(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: python -m fastgd {command}")
+
+
+def test_version_prints_fastgd_s_version(capsys):
+    import fastgd
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"fastgd {fastgd.__version__}\n"
+
+
+def test_every_optimizer_has_a_default_learning_rate():
+    from fastgd.__main__ import DEFAULT_LRS, _known_optimizers
+
+    assert sorted(DEFAULT_LRS) == sorted(_known_optimizers())
+    assert all(0 < lr <= 1.0 for lr in DEFAULT_LRS.values())
+
+
+def test_the_default_race_on_beale_diverges_for_no_optimizer(capsys):
+    """The CLI's own path (parse, per-optimizer rates, race), as `python -m fastgd race
+    beale` runs it: no default optimizer diverges; each ran at its default rate."""
+    from fastgd.__main__ import DEFAULT_LRS, DEFAULT_OPTIMIZERS, _race, build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["race", "beale"])
+    results = _race(args, parser)
+    names = DEFAULT_OPTIMIZERS.split(",")
+    assert [r.optimizer for r in results] == names
+    assert [r.status for r in results if r.status == "diverged"] == []
+    # Each run is the one minimize gives at that optimizer's default rate.
+    for r in results:
+        alone = fastgd_minimize("beale", [-1.5, -1.5], r.optimizer, DEFAULT_LRS[r.optimizer])
+        assert alone.status == r.status
+        np.testing.assert_array_equal(alone.x, r.x)
+    # And through main, as the shell runs it: a row per optimizer, none diverged.
+    assert main(["race", "beale"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if " lr " in line]
+    assert len(rows) == 2 * len(names)
+    assert not any("diverged" in row for row in rows)
+
+
+def test_every_optimizer_at_its_default_rate_stays_bounded_on_beale(capsys):
+    from fastgd.__main__ import _known_optimizers
+
+    everything = ",".join(_known_optimizers())
+    assert main(["race", "beale", "--optimizers", everything]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert len(rows) == len(_known_optimizers())
+    assert not any("diverged" in row for row in rows)
+
+
+def fastgd_minimize(name, x0, optimizer, lr):
+    import fastgd
+
+    return fastgd.minimize(name, x0, optimizer=optimizer, lr=lr, max_iter=1000, record=False)
+
+
+def test_lr_takes_one_rate_per_optimizer(capsys):
+    from fastgd.__main__ import _race, build_parser
+
+    parser = build_parser()
+    argv = ["race", "bowl", "--x0", "1,1", "--optimizers", "gd,adam,gd", "--lr", "0.1,0.05,0.3"]
+    results = _race(parser.parse_args(argv), parser)
+    for r, (opt, lr) in zip(results, [("gd", 0.1), ("adam", 0.05), ("gd", 0.3)], strict=True):
+        oracle = fastgd_minimize("bowl", [1.0, 1.0], opt, lr)
+        assert r.optimizer == opt
+        assert r.nit == oracle.nit
+        np.testing.assert_array_equal(r.x, oracle.x)
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in out] == [
+        ["gd", "lr", "0.1"],
+        ["adam", "lr", "0.05"],
+        ["gd", "lr", "0.3"],
+    ]
+
+
+def test_one_lr_is_every_optimizer_s(capsys):
+    assert main(["race", "bowl", "--x0", "1,1", "--optimizers", "gd,momentum", "--lr", "0.02"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert [row.split()[:3] for row in rows] == [["gd", "lr", "0.02"], ["momentum", "lr", "0.02"]]
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (
+            ["race", "beale", "--optimizers", "gd,adam", "--lr", "0.1,0.2,0.3"],
+            (
+                r"argument --lr: 3 rates for 2 optimizers \(gd, adam\); give one rate for all, "
+                "or one per optimizer"
+            ),
+        ),
+        (["race", "beale", "--lr", "0.1,0.2"], "argument --lr: 2 rates for 6 optimizers"),
+        (["race", "beale", "--lr", "0.1,,0.2"], "argument --lr: '0.1,,0.2' has an empty entry"),
+        (["race", "beale", "--lr", ","], "argument --lr: give a learning rate"),
+        (["race", "beale", "--lr", "0.1,abc"], "argument --lr: 'abc' is not a number"),
+        (["race", "beale", "--lr", "0.1,-1"], "argument --lr: must be a finite number in"),
+        (["race", "beale", "--lr", "0.1,nan"], "argument --lr: must be a finite number in"),
+        (["--versions"], "unrecognized arguments|invalid choice|required"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_lr_lists_are_usage_errors(argv, match, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert re.search(match, err), err
+    assert "Traceback" not in err
+
+
+def test_a_wrong_lr_count_is_refused_before_any_work(monkeypatch, capsys):
+    import fastgd
+
+    monkeypatch.setattr(fastgd, "race", lambda *a, **k: pytest.fail("the race ran"))
+    with pytest.raises(SystemExit) as exc:
+        main(["race", "beale", "--optimizers", "gd,adam", "--lr", "0.1,0.2,0.3"])
+    assert exc.value.code == 2
+
+
+def test_the_race_gif_legend_gives_each_run_s_lr(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    from fastgd import plot
+
+    drawn = []
+    real = plot.animate
+
+    def spy(objective, results, path, **kwargs):
+        drawn.extend(plot._label(r) for r in results)
+        return real(objective, results, path, **kwargs)
+
+    monkeypatch.setattr(plot, "animate", spy)
+    out = tmp_path / "race.gif"
+    argv = ["race", "bowl", "--x0", "1,1", "--optimizers", "gd,adam", "--lr", "0.1,0.05"]
+    assert main([*argv, "--max-iter", "50", "--frames", "3", "--out", str(out)]) == 0
+    assert out.stat().st_size > 0
+    assert drawn[0].startswith("gd lr=0.1 (")
+    assert drawn[1].startswith("adam lr=0.05 (")
+
+
+def test_cli_and_demo_signatures_are_keyword_only_after_the_data():
+    import inspect
+
+    from fastgd import demo
+
+    run = inspect.signature(demo.run).parameters
+    assert run["out_dir"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+    assert all(p.kind is p.KEYWORD_ONLY for name, p in run.items() if name != "out_dir")
+    table = inspect.signature(demo.regression_table).parameters
+    assert all(p.kind is p.KEYWORD_ONLY for p in table.values())
+
+
+def test_the_readme_race_command_runs_as_written(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("matplotlib")
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    commands = {
+        " ".join(m.split())
+        for m in re.findall(r"`python -m fastgd (race [^`]+)`", readme.replace("\n", " "))
+    }
+    assert commands  # the README shows race commands
+    monkeypatch.chdir(tmp_path)
+    for command in commands:
+        assert main(shlex.split(command)) == 0, command
+    assert (tmp_path / "race.gif").stat().st_size > 0

@@ -1,4 +1,8 @@
-"""Command line: python -m fastgd demo | race | list | info | bench."""
+"""Command line: python -m fastgd demo | race | list | info | bench | --version.
+
+Every option has a help text, and every bad argument is an argparse usage error
+(exit status 2, a message naming the argument, no traceback).
+"""
 
 from __future__ import annotations
 
@@ -9,18 +13,49 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
+
+
+def _known_optimizers() -> list[str]:
+    """Every optimizer name the descent functions take."""
+    from .linear_regression import OPTIMIZER_NAMES
+
+    return list(OPTIMIZER_NAMES)
+
+
+DEFAULT_LRS: dict[str, float] = {
+    "gd": 0.003,
+    "sgd": 0.003,
+    "momentum": 0.001,
+    "nesterov": 0.001,
+    "adagrad": 0.5,
+    "adadelta": 1.0,
+    "rmsprop": 0.01,
+    "adam": 0.05,
+    "adamw": 0.05,
+    "nadam": 0.05,
+    "radam": 0.003,
+    "adamax": 0.1,
+}
+"""``race``'s learning rate per optimizer when ``--lr`` is not given. Each is at
+least 3x below the smallest rate of a 1-3-10 grid at which that optimizer diverges
+within 1000 steps on beale from the default start (-1.5, -1.5), and is the largest
+such rate that still moves well (the adaptive ones: torch's defaults are too slow
+to see anything in 1000 steps). ``tests/test_cli.py`` checks that the default
+``race beale`` diverges for none."""
+
+DEFAULT_OPTIMIZERS = "gd,momentum,nesterov,adagrad,rmsprop,adam"
 
 
 def _list() -> None:
     from . import objectives
-    from .linear_regression import OPTIMIZER_NAMES
 
     print("objectives:")
     for name in objectives.names():
         f = objectives.get(name)
         dim = "any d" if f.dim is None else f"{f.dim}-D"
         print(f"  {name:<18} {dim:<6} {f.doc}")
-    print("optimizers:", ", ".join(OPTIMIZER_NAMES))
+    print("optimizers:", ", ".join(_known_optimizers()))
 
 
 MAX_FRAMES = 500
@@ -43,17 +78,16 @@ def _objective_name(text: str) -> str:
 
 def _optimizer_names(text: str) -> list[str]:
     """argparse type: a comma-separated list of known optimizer names."""
-    from .linear_regression import OPTIMIZER_NAMES
-
+    known = _known_optimizers()
     names = [o.strip().lower() for o in text.split(",") if o.strip()]
     if not names:
         raise argparse.ArgumentTypeError("give at least one optimizer, e.g. gd,momentum,adam")
     for name in names:
-        if name not in OPTIMIZER_NAMES:
-            close = difflib.get_close_matches(name, OPTIMIZER_NAMES, n=2)
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=2)
             hint = f" (did you mean {', '.join(close)}?)" if close else ""
             raise argparse.ArgumentTypeError(
-                f"unknown optimizer {name!r}{hint}; known: {', '.join(OPTIMIZER_NAMES)}"
+                f"unknown optimizer {name!r}{hint}; known: {', '.join(known)}"
             )
     return names
 
@@ -88,6 +122,18 @@ def _int_type(low: int, high: int) -> Callable[[str], int]:
 
 def _learning_rate(text: str) -> float:
     return _number(text, low=0.0, high=1e6, what="must be a finite number in (0, 1e6]")
+
+
+def _learning_rates(text: str) -> list[float]:
+    """argparse type: one learning rate, or a comma-separated list (one per optimizer)."""
+    parts = [p.strip() for p in text.split(",")]
+    if not any(parts):
+        raise argparse.ArgumentTypeError("give a learning rate, e.g. 0.01, or one per optimizer")
+    if not all(parts):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} has an empty entry: give rates separated by commas, e.g. 0.01,0.05"
+        )
+    return [_learning_rate(p) for p in parts]
 
 
 def _point(text: str) -> list[float]:
@@ -141,7 +187,26 @@ def _output_folder(text: str) -> str:
     return text
 
 
-def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+def _race_lrs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[float]:
+    """The learning rate of each optimizer: ``--lr`` (one for all, or one each), else
+    each optimizer's default (DEFAULT_LRS). A wrong count is a usage error."""
+    names: list[str] = args.optimizers
+    if args.lr is None:
+        return [DEFAULT_LRS[name] for name in names]
+    rates: list[float] = args.lr
+    if len(rates) == 1:
+        return rates * len(names)
+    if len(rates) != len(names):
+        parser.error(
+            f"argument --lr: {len(rates)} rates for {len(names)} optimizers "
+            f"({', '.join(names)}); give one rate for all, or one per optimizer"
+        )
+    return rates
+
+
+def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any]:
+    """Run ``race`` as parsed: print a row per optimizer, write the animation when
+    asked. Returns the results, in the order of ``--optimizers``."""
     from . import objectives, plot, race
 
     f = objectives.get(args.name)
@@ -151,37 +216,70 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
         x0 = [lo + (hi - lo) / 3 for lo, hi in f.bounds]
     if args.out and (f.dim not in (2, None) or len(x0) != 2):
         parser.error(f"--out draws a race on a 2-D surface; {args.name} is run in {len(x0)}-D")
+    lrs = _race_lrs(args, parser)
     # The table needs no path; an animation needs a few thousand rows at most.
     record_every = max(1, args.max_iter // 20_000)
+    # race takes one lr for all its runs: one race per distinct rate, each on its
+    # C++ threads, put back in the order asked.
+    groups: dict[float, list[int]] = {}
+    for k, lr in enumerate(lrs):
+        groups.setdefault(lr, []).append(k)
+    results: list[Any] = [None] * len(lrs)
     try:
-        results = race(
-            args.name,
-            x0,
-            optimizers=args.optimizers,
-            lr=args.lr,
-            max_iter=args.max_iter,
-            record=args.out is not None,
-            record_every=record_every,
-        )
+        for lr, where in groups.items():
+            done = race(
+                args.name,
+                x0,
+                optimizers=[args.optimizers[k] for k in where],
+                lr=lr,
+                max_iter=args.max_iter,
+                record=args.out is not None,
+                record_every=record_every,
+            )
+            for k, r in zip(where, done, strict=True):
+                results[k] = r
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
-    for r in results:
-        print(f"{r.optimizer:<10} {r.status:<10} steps {r.nit:>6}  f = {r.fun:.6g}  x = {r.x}")
+    for r, lr in zip(results, lrs, strict=True):
+        # The animation's legend gives each run's lr; until MinimizeResult carries
+        # it (see plot._lr_text), note it on the result here.
+        if getattr(r, "lr", None) is None:
+            r.lr = lr
+        print(
+            f"{r.optimizer:<10} lr {lr:<8g} {r.status:<10} steps {r.nit:>6}  "
+            f"f = {r.fun:.6g}  x = {r.x}"
+        )
     if args.out:
         plot.animate(args.name, results, args.out, frames=args.frames)
         print(f"wrote {args.out}")
+    return results
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser: every subcommand and option with its help text."""
+    from . import __version__
+
     parser = argparse.ArgumentParser(
         prog="python -m fastgd", description="fastgd: gradient descent, fast."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"fastgd {__version__}",
+        help="print fastgd's version and exit",
+    )
+    sub = parser.add_subparsers(
+        dest="command",
+        required=True,
+        metavar="COMMAND",
+        help="what to run (python -m fastgd COMMAND --help for its options)",
+    )
     demo = sub.add_parser(
         "demo",
         help="the lecture in one run: pictures of GD, momentum, local minima, divergence, "
         "optimizer races (GIFs), a learning-rate sweep, and linear regression by GD, SGD "
         "and momentum beside the analytic solution",
+        description="Run the lecture end to end: write its pictures and print two tables.",
     )
     demo.add_argument(
         "--out",
@@ -192,33 +290,56 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--n",
         type=_int_type(2, 10_000_000),
         default=200_000,
-        help="number of samples, 2 .. 10^7 (default 200000)",
+        help="number of samples of the regression table, 2 .. 10^7 (default 200000)",
     )
     demo.add_argument(
         "--d",
         type=_int_type(1, 1000),
         default=10,
-        help="number of features, 1 .. 1000 (default 10)",
+        help="number of features of the regression table, 1 .. 1000 (default 10)",
     )
-    demo.add_argument("--seed", type=_int_type(0, 2**63 - 1), default=0)
-    race_p = sub.add_parser("race", help="race optimizers on one objective; optionally write a GIF")
+    demo.add_argument(
+        "--seed",
+        type=_int_type(0, 2**63 - 1),
+        default=0,
+        help="random seed of the data and the SGD shuffles, >= 0 (default 0)",
+    )
+    race_p = sub.add_parser(
+        "race",
+        help="race optimizers on one objective; optionally write a GIF",
+        description="Run several optimizers from one start on one objective and print "
+        "where each ended; --out also writes an animation of the race.",
+    )
     race_p.add_argument(
         "name", type=_objective_name, help="an objective name (see: python -m fastgd list)"
     )
     race_p.add_argument(
         "--optimizers",
         type=_optimizer_names,
-        default="gd,momentum,nesterov,adagrad,rmsprop,adam",
-        help="comma-separated optimizer names",
+        default=DEFAULT_OPTIMIZERS,
+        help=f"comma-separated optimizer names (default {DEFAULT_OPTIMIZERS})",
     )
-    race_p.add_argument("--lr", type=_learning_rate, default=0.01)
+    race_p.add_argument(
+        "--lr",
+        type=_learning_rates,
+        default=None,
+        help="learning rate: one for every optimizer, or a comma-separated list with one "
+        "per optimizer, each in (0, 1e6] (default per optimizer: "
+        + ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LRS.items())
+        + ")",
+    )
     race_p.add_argument(
         "--x0",
         type=_point,
         default=None,
-        help="starting point, e.g. 1,1 (default: inside the plot window)",
+        help="starting point, e.g. 1,1 (default: a third of the way into the plot window)",
     )
-    race_p.add_argument("--max-iter", type=_int_type(1, 10_000_000), default=1000)
+    race_p.add_argument(
+        "--max-iter",
+        type=_int_type(1, 10_000_000),
+        default=1000,
+        help="most steps per optimizer, 1 .. 10^7 (default 1000)",
+    )
     race_p.add_argument(
         "--out",
         type=_animation_path,
@@ -231,17 +352,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=60,
         help=f"frames of the animation, 2 .. {MAX_FRAMES} (default 60)",
     )
-    sub.add_parser("list", help="list the objectives and optimizers")
-    sub.add_parser("info", help="version, compiler, SIMD paths, threads and extras found")
-    bench = sub.add_parser("bench", help="time fastgd against its NumPy reference, as a table")
+    sub.add_parser(
+        "list",
+        help="list the objectives and optimizers",
+        description="List every registered objective (with its dimension and formula) "
+        "and every optimizer name.",
+    )
+    sub.add_parser(
+        "info",
+        help="version, compiler, SIMD paths, threads and extras found",
+        description="Show what was built and what it chose at run time.",
+    )
+    bench = sub.add_parser(
+        "bench",
+        help="time fastgd against its NumPy reference, as a table",
+        description="Time fastgd against its NumPy reference and print the speed-ups.",
+    )
     bench.add_argument(
         "--quick", action="store_true", help="smaller problems, fewer rounds (about 15 s)"
     )
+    return parser
+
+
+def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    raise KeyError(name)  # pragma: no cover - every command has a subparser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line with ``argv`` (default: sys.argv[1:]); returns the exit
+    status (usage errors exit 2 through argparse)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     if args.command == "demo":
         from . import demo as demo_module
 
+        demo = _subparser(parser, "demo")
         if args.n * args.d > 50_000_000:  # X alone would be 400 MB
             demo.error(f"--n times --d must be at most 5e7, got {args.n * args.d:.3g}")
         try:
@@ -252,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.out, n=args.n, d=args.d, seed=args.seed, stream=sys.stdout, progress=sys.stderr
         )
     elif args.command == "race":
-        _race(args, race_p)
+        _race(args, _subparser(parser, "race"))
     elif args.command == "list":
         _list()
     elif args.command == "info":

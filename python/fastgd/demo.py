@@ -17,11 +17,22 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import objectives
-from ._warnings import DivergenceWarning
-from .linear_regression import FitResult, fit_least_squares, normal_equations
-from .minimize import MinimizeResult, minimize, race, sweep_lr
-from .optimizers import SGD, Adagrad, Adam, Optimizer, RMSprop
+from . import (
+    SGD,
+    Adagrad,
+    Adam,
+    DivergenceWarning,
+    FitResult,
+    MinimizeResult,
+    Optimizer,
+    RMSprop,
+    fit_least_squares,
+    minimize,
+    normal_equations,
+    objectives,
+    race,
+    sweep_lr,
+)
 
 DPI = 80  # small files: the README shows the committed copies
 
@@ -48,7 +59,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 
 def regression_table(
-    n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO | None = None
+    *, n: int = 200_000, d: int = 10, seed: int = 0, out: TextIO | None = None
 ) -> list[dict[str, Any]]:
     """Fit one synthetic data set by every descent method and print how each compares
     with the analytic least-squares solution. Returns the table's rows."""
@@ -127,6 +138,12 @@ class Run:
     result: MinimizeResult
     lr: float
 
+    def __post_init__(self) -> None:
+        # The legends give each run's lr (fastgd.plot reads result.lr); until
+        # MinimizeResult carries it, note the rate the scene used on the result.
+        if getattr(self.result, "lr", None) is None:
+            setattr(self.result, "lr", self.lr)  # noqa: B010 - no such field yet
+
     def row(self) -> str:
         r = self.result
         start = ", ".join(f"{v:.3g}" for v in r.path[0])
@@ -200,7 +217,7 @@ class Scenes:
             ("styblinski_tang", 4.5, 0.02, "a start that ends in a local minimum"),
         ]
         runs = [
-            Run("gd_1d.png", minimize(name, [x0], "gd", lr=lr, max_iter=40, tol=1e-8), lr)
+            Run("gd_1d.png", minimize(name, [x0], optimizer="gd", lr=lr, max_iter=40, tol=1e-8), lr)
             for name, x0, lr, _ in cases
         ]
         if self.draw:
@@ -218,7 +235,7 @@ class Scenes:
         """GD on the lecture's bowl, cos_valley and egg_crate: surfaces above, contours below."""
         cases = [("bowl", [1.8, 1.2]), ("cos_valley", [0.4, 1.8]), ("egg_crate", [0.5, 2.9])]
         runs = [
-            Run("gd_surfaces.png", minimize(name, x0, "gd", lr=0.1, max_iter=300), 0.1)
+            Run("gd_surfaces.png", minimize(name, x0, optimizer="gd", lr=0.1, max_iter=300), 0.1)
             for name, x0 in cases
         ]
         if self.draw:
@@ -244,7 +261,14 @@ class Scenes:
         # bottom, as "stalled".
         results = [
             minimize(
-                "narrow_valley", x0, name, lr=lr, momentum=0.9, max_iter=300, tol=1e-6, grtol=1e-6
+                "narrow_valley",
+                x0,
+                optimizer=name,
+                lr=lr,
+                momentum=0.9,
+                max_iter=300,
+                tol=1e-6,
+                grtol=1e-6,
             )
             for name, lr in specs
         ]
@@ -261,7 +285,8 @@ class Scenes:
 
     def regression(self, seed: int) -> list[FitResult]:
         """Linear regression of one feature by GD, SGD and momentum beside the normal
-        equations: the fitted lines over the data, and the loss per epoch."""
+        equations: the fitted lines over the data, the lecture's J(w, b) contour with
+        each fit's (coef, intercept) path, and the loss per epoch."""
         rng = np.random.default_rng(seed)
         x = rng.uniform(0.0, 10.0, 100)
         y = 2.5 * x + 4.0 + 2.0 * rng.standard_normal(100)
@@ -275,19 +300,11 @@ class Scenes:
             fit_least_squares(X, y, lr="auto", tol=1e-8, random_state=seed, **kw) for _, kw in specs
         ]
         labels = [
-            f"{label} ({f.status}, {f.n_iter} epochs)"
+            f"{label} lr={f.lr:.3g} ({f.status}, {f.n_iter} epochs)"
             for (label, _), f in zip(specs, fits, strict=False)
         ]
         if self.draw:
-            from . import plot
-
-            fig, axes = _panels(2)
-            exact = normal_equations(X, y, fit_intercept=True)
-            plot.regression(X, y, fits, exact=exact, ax=axes[0], labels=labels)
-            axes[0].set_title("least squares: y = w x + b")
-            plot.losses(fits, ax=axes[1], labels=labels)
-            axes[1].set_ylabel("mean squared error")
-            self._keep(fig, "regression.png")
+            self._keep(regression_picture(X, y, fits, labels=labels), "regression.png")
         return fits
 
     def local_minima(self) -> list[Run]:
@@ -318,8 +335,8 @@ class Scenes:
     def divergence(self) -> list[Run]:
         """Runaway: the dome has no minimum, and on the bowl a step above 2/L overshoots
         further every time; both end "diverged", never NaN."""
-        dome = minimize("dome", [0.2, 0.1], "gd", lr=0.1, max_iter=500)
-        bowl = minimize("bowl", [1.5, 1.0], "gd", lr=1.05, max_iter=500)
+        dome = minimize("dome", [0.2, 0.1], optimizer="gd", lr=0.1, max_iter=500)
+        bowl = minimize("bowl", [1.5, 1.0], optimizer="gd", lr=1.05, max_iter=500)
         runs = [Run("divergence.png", dome, 0.1), Run("divergence.png", bowl, 1.05)]
         if self.draw:
             from . import plot
@@ -393,6 +410,29 @@ class Scenes:
         return [Run("lr_sweep.png", result.results[k], float(lrs[k])) for k in picks]
 
 
+def regression_picture(X: Any, y: Any, fits: Sequence[FitResult], *, labels: Sequence[str]) -> Any:
+    """The regression scene's figure: the data with each fit's line and the analytic
+    one; the J(w, b) contour with each fit's (coef, intercept) path when the fits
+    carry one (``FitResult.path``, recorded with ``record=True``); the loss per
+    epoch. Returns the Figure (drawn without pyplot)."""
+    from . import plot
+
+    with_paths = all(getattr(f, "path", None) is not None for f in fits)
+    fig, axes = _panels(3 if with_paths else 2)
+    exact = normal_equations(X, y, fit_intercept=True)
+    plot.regression(X, y, fits, exact=exact, ax=axes[0], labels=labels)
+    axes[0].set_title("least squares: y = w x + b")
+    if with_paths:
+        plot.regression_contour(X, y, fits, ax=axes[1], labels=labels)
+        axes[1].get_legend().remove()  # the same entries as the other two legends
+        axes[1].set_title(
+            "J(w, b) and each fit's path (o start, x end, * minimum)", fontsize="medium"
+        )
+    plot.losses(fits, ax=axes[-1], labels=labels)
+    axes[-1].set_ylabel("mean squared error")
+    return fig
+
+
 def _racers(scale: float) -> list[Optimizer]:
     return [
         SGD(lr=scale),
@@ -406,6 +446,7 @@ def _racers(scale: float) -> list[Optimizer]:
 
 def run(
     out_dir: str | Path = "fastgd-demo",
+    *,
     n: int = 200_000,
     d: int = 10,
     seed: int = 0,
