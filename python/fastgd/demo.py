@@ -200,7 +200,7 @@ class Scenes:
             ("styblinski_tang", 4.5, 0.02, "a start that ends in a local minimum"),
         ]
         runs = [
-            Run("gd_1d.png", minimize(name, [x0], "gd", lr=lr, max_iter=40, tol=1e-8), lr)
+            Run("gd_1d.png", minimize(name, [x0], optimizer="gd", lr=lr, max_iter=40, tol=1e-8), lr)
             for name, x0, lr, _ in cases
         ]
         if self.draw:
@@ -218,7 +218,7 @@ class Scenes:
         """GD on the lecture's bowl, cos_valley and egg_crate: surfaces above, contours below."""
         cases = [("bowl", [1.8, 1.2]), ("cos_valley", [0.4, 1.8]), ("egg_crate", [0.5, 2.9])]
         runs = [
-            Run("gd_surfaces.png", minimize(name, x0, "gd", lr=0.1, max_iter=300), 0.1)
+            Run("gd_surfaces.png", minimize(name, x0, optimizer="gd", lr=0.1, max_iter=300), 0.1)
             for name, x0 in cases
         ]
         if self.draw:
@@ -244,7 +244,14 @@ class Scenes:
         # bottom, as "stalled".
         results = [
             minimize(
-                "narrow_valley", x0, name, lr=lr, momentum=0.9, max_iter=300, tol=1e-6, grtol=1e-6
+                "narrow_valley",
+                x0,
+                optimizer=name,
+                lr=lr,
+                momentum=0.9,
+                max_iter=300,
+                tol=1e-6,
+                grtol=1e-6,
             )
             for name, lr in specs
         ]
@@ -318,8 +325,8 @@ class Scenes:
     def divergence(self) -> list[Run]:
         """Runaway: the dome has no minimum, and on the bowl a step above 2/L overshoots
         further every time; both end "diverged", never NaN."""
-        dome = minimize("dome", [0.2, 0.1], "gd", lr=0.1, max_iter=500)
-        bowl = minimize("bowl", [1.5, 1.0], "gd", lr=1.05, max_iter=500)
+        dome = minimize("dome", [0.2, 0.1], optimizer="gd", lr=0.1, max_iter=500)
+        bowl = minimize("bowl", [1.5, 1.0], optimizer="gd", lr=1.05, max_iter=500)
         runs = [Run("divergence.png", dome, 0.1), Run("divergence.png", bowl, 1.05)]
         if self.draw:
             from . import plot
