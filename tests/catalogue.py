@@ -774,8 +774,15 @@ for _name, _error, _match, _build in [
     (
         "min11 callback returns array",
         TypeError,
-        "callback must return None, False .*, got numpy.ndarray",
-        lambda: ((lambda: fastgd.minimize("bowl", _MIN11_X, callback=lambda n, x, f: x)), ()),
+        "callback must return None, False .*, got ndarray",
+        lambda: (
+            (
+                lambda: fastgd.minimize(
+                    "bowl", _MIN11_X, callback=lambda intermediate_result: intermediate_result.x
+                )
+            ),
+            (),
+        ),
     ),
     (
         "min11 callable callback returns str",
@@ -784,7 +791,9 @@ for _name, _error, _match, _build in [
         lambda: (
             (
                 lambda: fastgd.minimize(
-                    lambda x: (float(x @ x), 2 * x), _MIN11_X, callback=lambda n, x, f: "stop"
+                    lambda x: (float(x @ x), 2 * x),
+                    _MIN11_X,
+                    callback=lambda intermediate_result: "stop",
                 )
             ),
             (),
@@ -823,7 +832,9 @@ for _name, _error, _match, _build in [
         ValueError,
         "bowl is 2-dimensional, got a point of length 4",
         _min11_with(
-            lambda a: fastgd.minimize(_min11_liar("bowl"), a, callback=lambda n, x, f: None),
+            lambda a: fastgd.minimize(
+                _min11_liar("bowl"), a, callback=lambda intermediate_result: None
+            ),
             np.ones(4),
         ),
     ),
@@ -1402,7 +1413,7 @@ def _mutated_minimize() -> tuple[Callable[[], Any], tuple[Any, ...]]:
     x0 = np.array([1.0, 2.0])
     opt = fastgd.Adam(lr=schedules.cosine(0.1, t_max=5))
     object.__setattr__(opt._hyper["lr"], "t_max", -1.0)
-    return (lambda: fastgd.minimize("sphere", x0, opt, max_iter=3)), (x0,)
+    return (lambda: fastgd.minimize("sphere", x0, optimizer=opt, max_iter=3)), (x0,)
 
 
 case("schedule mutated step_size in a fit", ValueError, "schedule step_size must be")(_mutated_fit)
