@@ -31,6 +31,14 @@ __all__ = [
     "sweep_lr",
 ]
 
+
+def __dir__() -> list[str]:
+    # The public names only (see fastgd/__init__.py). Note that fastgd.minimize is
+    # the function, which shadows this module: its constants are imported by name,
+    # ``from fastgd.minimize import RECORD_BUDGET``.
+    return sorted(__all__)
+
+
 GTOL = 1e-6
 """The optimality test's default absolute tolerance on ||grad||_2."""
 GRTOL = 1e-6
@@ -240,7 +248,7 @@ def _check_recording(settings: _Settings, d: int, runs: int = 1) -> None:
     what = (
         f"recording up to {max_iter // settings.record_every + 2:,} iterates of {d} coordinates"
         f"{runs_text} may need {_human(need(settings.record_every))}, above the "
-        f"{_human(RECORD_BUDGET)} fastgd allows recorded paths (fastgd.minimize.RECORD_BUDGET)"
+        f"{_human(RECORD_BUDGET)} fastgd allows recorded paths (RECORD_BUDGET in the module fastgd.minimize)"
     )
     if need(max_iter + 1) > RECORD_BUDGET:  # even x0 and the last iterate do not fit
         raise ValueError(f"{what}; pass record=False")

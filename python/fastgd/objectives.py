@@ -28,6 +28,20 @@ from numpy.typing import ArrayLike
 
 from . import _core
 
+__all__ = [
+    "Objective",
+    "get",
+    "names",
+    "register",
+]
+
+
+def __dir__() -> list[str]:
+    # The public names only: the imports a module works with (np, re, Any, ...) stay
+    # importable but out of dir() and tab completion (see fastgd/__init__.py).
+    return sorted(__all__)
+
+
 Array = np.ndarray[Any, Any]
 ValueFn = Callable[[Array], float]
 GradFn = Callable[[Array], Array]

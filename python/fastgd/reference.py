@@ -17,6 +17,23 @@ import numpy as np
 from .linear_regression import FitResult, resolve_optimizer
 from .optimizers import Optimizer
 
+__all__ = [
+    "OptimizerReference",
+    "descent_path",
+    "fit_least_squares",
+    "least_squares_loss_grad",
+    "normal_equations",
+    "permutation",
+    "schedule_value",
+]
+
+
+def __dir__() -> list[str]:
+    # The public names only: the imports a module works with (np, re, Any, ...) stay
+    # importable but out of dir() and tab completion (see fastgd/__init__.py).
+    return sorted(__all__)
+
+
 Array = np.ndarray[Any, Any]
 
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15

@@ -26,6 +26,24 @@ from typing import Any
 from . import _core
 from . import _validation as v
 
+__all__ = [
+    "KINDS",
+    "Schedule",
+    "constant",
+    "cosine",
+    "exponential",
+    "inverse_scaling",
+    "step",
+    "warmup",
+]
+
+
+def __dir__() -> list[str]:
+    # The public names only: the imports a module works with (np, re, Any, ...) stay
+    # importable but out of dir() and tab completion (see fastgd/__init__.py).
+    return sorted(__all__)
+
+
 KINDS = ("constant", "inverse_scaling", "step", "exponential", "cosine")
 
 
