@@ -318,7 +318,7 @@ def test_a_fixed_2d_kernel_refuses_other_lengths_in_every_entry(name, d):
     with pytest.raises(ValueError, match=match):
         liar.values(np.ones((4, d)))
     with pytest.raises(ValueError, match=match):
-        _core.test_function(name, x)
+        _core._testing.test_function(name, x)
     with pytest.raises(ValueError, match=match):
         _core.evaluate_rows(name, np.ones((4, d)))
     settings = dict(
@@ -345,7 +345,7 @@ def test_rosenbrock_needs_two_coordinates_in_cpp():
     with pytest.raises(
         ValueError, match="sphere needs at least 1 coordinate, got a point of length 0"
     ):
-        _core.test_function("sphere", np.ones(0))
+        _core._testing.test_function("sphere", np.ones(0))
 
 
 # --- issue 11: what objectives and callbacks return -------------------------------

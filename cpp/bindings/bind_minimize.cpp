@@ -333,9 +333,9 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
 
 }  // namespace
 
-void register_minimize(py::module_& m) {
+void register_minimize(py::module_& m, py::module_& testing) {
     m.def("minimize_many", &minimize_many, py::arg("name"), py::arg("runs"), py::arg("settings"));
-    m.def(
+    testing.def(
         "test_function",
         [](const std::string& name, const in_array<double>& x) {
             if (x.ndim() != 1) throw py::value_error("x must be a 1-D point");
