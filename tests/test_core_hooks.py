@@ -83,3 +83,20 @@ def test_stream_sum_is_the_sum():
     x = np.arange(12.0).reshape(4, 3)
     assert _core._testing.stream_sum(x) == x.sum()
     assert _core._testing.stream_sum(np.arange(5, dtype=np.float32)) == 10.0
+
+
+def test_minimize_settings_cross_by_name_and_unknown_keys_are_refused():
+    from fastgd.minimize import _settings
+
+    settings = _settings(
+        max_iter=5, tol=None, gtol=None, grtol=None, record=True, record_every=1
+    ).core()
+    rule = fastgd.SGD(lr=0.1)
+    x0 = np.array([1.0, 1.0])
+    out = _core.minimize_builtin("bowl", x0, rule.kind, rule._core_hyper(), settings, None)
+    assert out[2] == 5  # nit
+    for extra in ({"max_iters": 5}, {"record": True}):
+        with pytest.raises(ValueError, match=f"unknown minimize setting '{next(iter(extra))}'"):
+            _core.minimize_builtin(
+                "bowl", x0, rule.kind, rule._core_hyper(), {**settings, **extra}, None
+            )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from . import _core, objectives, schedules
 from ._callbacks import IntermediateResult
+from ._namespace import public_dir
 from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_arch_request
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
@@ -97,7 +98,4 @@ __all__ = [
     "sweep_lr",
 ]
 
-
-def __dir__() -> list[str]:
-    # The public names, the lazy ones included (see the module docstring).
-    return sorted(__all__)
+__dir__ = public_dir(__all__)  # the public names, the lazy ones included

@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike
 from . import _core
 from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
+from ._namespace import public_dir
 from ._warnings import DivergenceWarning, StalledWarning
 from .linear_regression import DEFAULT_LR, resolve_optimizer
 from .objectives import Objective, get
@@ -31,12 +32,9 @@ __all__ = [
     "sweep_lr",
 ]
 
-
-def __dir__() -> list[str]:
-    # The public names only (see fastgd/__init__.py). Note that fastgd.minimize is
-    # the function, which shadows this module: its constants are imported by name,
-    # ``from fastgd.minimize import RECORD_BUDGET``.
-    return sorted(__all__)
+# fastgd.minimize is the function, which shadows this module: its constants are
+# imported by name, ``from fastgd.minimize import RECORD_BUDGET``.
+__dir__ = public_dir(__all__)
 
 
 GTOL = 1e-6

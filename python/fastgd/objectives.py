@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _core
+from ._namespace import public_dir
 
 __all__ = [
     "Objective",
@@ -35,11 +36,7 @@ __all__ = [
     "register",
 ]
 
-
-def __dir__() -> list[str]:
-    # The public names only: the imports a module works with (np, re, Any, ...) stay
-    # importable but out of dir() and tab completion (see fastgd/__init__.py).
-    return sorted(__all__)
+__dir__ = public_dir(__all__)
 
 
 Array = np.ndarray[Any, Any]

@@ -37,7 +37,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._namespace import public_dir
 from .linear_regression import FitResult, resolve_optimizer
+from .objectives import get
 from .optimizers import Optimizer
 
 __all__ = [
@@ -50,11 +52,7 @@ __all__ = [
     "schedule_value",
 ]
 
-
-def __dir__() -> list[str]:
-    # The public names only: the imports a module works with (np, re, Any, ...) stay
-    # importable but out of dir() and tab completion (see fastgd/__init__.py).
-    return sorted(__all__)
+__dir__ = public_dir(__all__)
 
 
 Array = np.ndarray[Any, Any]
@@ -224,26 +222,27 @@ def normal_equations(X: Array, y: Array, fit_intercept: bool = False) -> Any:
 
 def schedule_value(schedule: Any, t: int) -> float:
     """A fastgd.schedules.Schedule at step t, from its formulas."""
-    s = schedule
-    if t < s.warmup_steps:
-        return schedule_value(dataclasses.replace(s, warmup_steps=0.0), 0) * (
-            s.start_factor + (1 - s.start_factor) * t / s.warmup_steps
+    if t < schedule.warmup_steps:
+        return schedule_value(dataclasses.replace(schedule, warmup_steps=0.0), 0) * (
+            schedule.start_factor + (1 - schedule.start_factor) * t / schedule.warmup_steps
         )
-    t = t - s.warmup_steps
-    if s.kind == "constant":
-        return float(s.lr0)
-    if s.kind == "inverse_scaling":
-        return s.lr0 / (t + 1) ** s.power
-    if s.kind == "step":
-        return s.lr0 * s.gamma ** math.floor(t / s.step_size)
-    if s.kind == "exponential":
-        return s.lr0 * s.gamma**t
-    if s.kind == "cosine":
+    t = t - schedule.warmup_steps
+    if schedule.kind == "constant":
+        return float(schedule.lr0)
+    if schedule.kind == "inverse_scaling":
+        return schedule.lr0 / (t + 1) ** schedule.power
+    if schedule.kind == "step":
+        return schedule.lr0 * schedule.gamma ** math.floor(t / schedule.step_size)
+    if schedule.kind == "exponential":
+        return schedule.lr0 * schedule.gamma**t
+    if schedule.kind == "cosine":
         return (
-            s.eta_min
-            + (s.lr0 - s.eta_min) * (1 + math.cos(math.pi * min(t, s.t_max) / s.t_max)) / 2
+            schedule.eta_min
+            + (schedule.lr0 - schedule.eta_min)
+            * (1 + math.cos(math.pi * min(t, schedule.t_max) / schedule.t_max))
+            / 2
         )
-    raise ValueError(s.kind)
+    raise ValueError(schedule.kind)
 
 
 class _Step(NamedTuple):
@@ -392,13 +391,11 @@ class OptimizerReference:
 def descent_path(objective: Any, x0: Array, optimizer: Optimizer, steps: int) -> Array:
     """``steps`` steps of ``optimizer``'s rule from x0 on a registered objective, with
     no stopping rule; the path, shape (steps + 1, d). The loop of fastgd.minimize."""
-    from .objectives import get
-
-    f = get(objective)
+    function = get(objective)
     rule = OptimizerReference(optimizer.kind, **optimizer._hyper)
     x = np.array(x0, dtype=np.float64)
     path = [x.copy()]
     for _ in range(steps):
-        rule.step(x, f.grad(x))
+        rule.step(x, function.grad(x))
         path.append(x.copy())
     return np.array(path)
