@@ -1737,6 +1737,111 @@ if _HAVE_DASK:
     case("lsq11 dask unknown chunks y mismatch", ValueError, "n_samples")(
         _lsq11_dask_unknown_mismatch
     )
+# --- issue 12: minimize, race and sweep_lr (keyword-only, lr, callbacks) ---
+_APIQ_X = np.array([1.0, 1.0])
+
+
+def _apiq(
+    call: Callable[[np.ndarray], Any],
+) -> Callable[[], tuple[Callable[[], Any], tuple[Any, ...]]]:
+    """A case on a fresh x0 that must come back unchanged."""
+
+    def build() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        x0 = _APIQ_X.copy()
+        return (lambda: call(x0)), (x0,)
+
+    return build
+
+
+for _name, _error, _match, _call in [
+    (
+        "apiq minimize optimizer positional",
+        TypeError,
+        "takes 2 positional arguments",
+        lambda x: fastgd.minimize("bowl", x, "adam"),
+    ),
+    (
+        "apiq race lr positional",
+        TypeError,
+        "positional argument",
+        lambda x: fastgd.race("bowl", x, ["gd"], 0.1),
+    ),
+    (
+        "apiq sweep optimizer positional",
+        TypeError,
+        "positional argument",
+        lambda x: fastgd.sweep_lr("bowl", x, [0.1], "gd"),
+    ),
+    (
+        "apiq minimize lr conflicts with the instance",
+        ValueError,
+        r"lr=0\.01 conflicts with the optimizer's lr=0\.1; set the learning rate in one place",
+        lambda x: fastgd.minimize("bowl", x, optimizer=fastgd.SGD(lr=0.1), lr=0.01),
+    ),
+    (
+        "apiq minimize schedule conflicts with the instance",
+        ValueError,
+        "conflicts with the optimizer's lr=0.1",
+        lambda x: fastgd.minimize(
+            "bowl", x, optimizer=fastgd.SGD(lr=0.1), lr=fastgd.schedules.cosine(0.1, t_max=9)
+        ),
+    ),
+    (
+        "apiq race lr conflicts with an instance",
+        ValueError,
+        "set the learning rate in one place",
+        lambda x: fastgd.race("bowl", x, [fastgd.Adam(lr=0.1)], lr=0.2),
+    ),
+    (
+        "apiq minimize lr a list",
+        TypeError,
+        "lr must be a real number, got list",
+        lambda x: fastgd.minimize("bowl", x, lr=[0.1]),
+    ),
+    (
+        "apiq minimize lr a list beside an instance",
+        TypeError,
+        "lr must be a real number, got list",
+        lambda x: fastgd.minimize("bowl", x, optimizer=fastgd.SGD(lr=0.1), lr=[0.1]),
+    ),
+    (
+        "apiq minimize lr zero",
+        ValueError,
+        "lr must be a finite number > 0",
+        lambda x: fastgd.minimize("bowl", x, lr=0.0),
+    ),
+    (
+        "apiq minimize lr a schedule dict",
+        TypeError,
+        "lr must be a real number, got dict",
+        lambda x: fastgd.minimize("bowl", x, lr={"kind": "cosine", "lr0": 0.1}),
+    ),
+    (
+        "apiq race lr nan",
+        ValueError,
+        "lr must be a finite number > 0",
+        lambda x: fastgd.race("bowl", x, ["gd", "adam"], lr=float("nan")),
+    ),
+    (
+        "apiq callback returns a string",
+        TypeError,
+        "callback must return None, False .*, got str",
+        lambda x: fastgd.minimize("bowl", x, callback=lambda intermediate_result: "yes"),
+    ),
+    (
+        "apiq callback raises",
+        LookupError,
+        "from the user's callback",
+        lambda x: fastgd.minimize("bowl", x, callback=lambda intermediate_result: _apiq_raise()),
+    ),
+]:
+    case(_name, _error, _match)(_apiq(_call))
+
+
+def _apiq_raise() -> None:
+    raise LookupError("from the user's callback")
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 
