@@ -29,12 +29,7 @@ from numpy.typing import ArrayLike
 from . import _core
 from ._namespace import public_dir
 
-__all__ = [
-    "Objective",
-    "get",
-    "names",
-    "register",
-]
+__all__ = ["Objective", "get", "names", "register"]
 
 __dir__ = public_dir(__all__)
 
