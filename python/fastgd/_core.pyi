@@ -23,6 +23,7 @@ class _testing:
     def stream_sum(X: NDArray[Any]) -> float: ...
     @staticmethod
     def stream_axpy(a: NDArray[Any], b: NDArray[Any], q: float) -> None: ...
+
 def least_squares_loss_grad(
     X: NDArray[Any],
     y: NDArray[Any],
