@@ -774,8 +774,15 @@ for _name, _error, _match, _build in [
     (
         "min11 callback returns array",
         TypeError,
-        "callback must return None, False .*, got numpy.ndarray",
-        lambda: ((lambda: fastgd.minimize("bowl", _MIN11_X, callback=lambda n, x, f: x)), ()),
+        "callback must return None, False .*, got ndarray",
+        lambda: (
+            (
+                lambda: fastgd.minimize(
+                    "bowl", _MIN11_X, callback=lambda intermediate_result: intermediate_result.x
+                )
+            ),
+            (),
+        ),
     ),
     (
         "min11 callable callback returns str",
@@ -784,7 +791,9 @@ for _name, _error, _match, _build in [
         lambda: (
             (
                 lambda: fastgd.minimize(
-                    lambda x: (float(x @ x), 2 * x), _MIN11_X, callback=lambda n, x, f: "stop"
+                    lambda x: (float(x @ x), 2 * x),
+                    _MIN11_X,
+                    callback=lambda intermediate_result: "stop",
                 )
             ),
             (),
@@ -823,7 +832,9 @@ for _name, _error, _match, _build in [
         ValueError,
         "bowl is 2-dimensional, got a point of length 4",
         _min11_with(
-            lambda a: fastgd.minimize(_min11_liar("bowl"), a, callback=lambda n, x, f: None),
+            lambda a: fastgd.minimize(
+                _min11_liar("bowl"), a, callback=lambda intermediate_result: None
+            ),
             np.ones(4),
         ),
     ),
@@ -1402,7 +1413,7 @@ def _mutated_minimize() -> tuple[Callable[[], Any], tuple[Any, ...]]:
     x0 = np.array([1.0, 2.0])
     opt = fastgd.Adam(lr=schedules.cosine(0.1, t_max=5))
     object.__setattr__(opt._hyper["lr"], "t_max", -1.0)
-    return (lambda: fastgd.minimize("sphere", x0, opt, max_iter=3)), (x0,)
+    return (lambda: fastgd.minimize("sphere", x0, optimizer=opt, max_iter=3)), (x0,)
 
 
 case("schedule mutated step_size in a fit", ValueError, "schedule step_size must be")(_mutated_fit)
@@ -1875,6 +1886,112 @@ case("plot12 cli lr empty entry", SystemExit, "^2$")(
 case("plot12 cli lr not a number", SystemExit, "^2$")(
     lambda: _plot12_cli(["race", "beale", "--lr", "0.1,fast"])
 )
+
+# --- issue 12: minimize, race and sweep_lr (keyword-only, lr, callbacks) ---
+_APIQ_X = np.array([1.0, 1.0])
+
+
+def _apiq(
+    call: Callable[[np.ndarray], Any],
+) -> Callable[[], tuple[Callable[[], Any], tuple[Any, ...]]]:
+    """A case on a fresh x0 that must come back unchanged."""
+
+    def build() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        x0 = _APIQ_X.copy()
+        return (lambda: call(x0)), (x0,)
+
+    return build
+
+
+for _name, _error, _match, _call in [
+    (
+        "apiq minimize optimizer positional",
+        TypeError,
+        "takes 2 positional arguments",
+        lambda x: fastgd.minimize("bowl", x, "adam"),
+    ),
+    (
+        "apiq race lr positional",
+        TypeError,
+        "positional argument",
+        lambda x: fastgd.race("bowl", x, ["gd"], 0.1),
+    ),
+    (
+        "apiq sweep optimizer positional",
+        TypeError,
+        "positional argument",
+        lambda x: fastgd.sweep_lr("bowl", x, [0.1], "gd"),
+    ),
+    (
+        "apiq minimize lr conflicts with the instance",
+        ValueError,
+        r"lr=0\.01 conflicts with the optimizer's lr=0\.1; set the learning rate in one place",
+        lambda x: fastgd.minimize("bowl", x, optimizer=fastgd.SGD(lr=0.1), lr=0.01),
+    ),
+    (
+        "apiq minimize schedule conflicts with the instance",
+        ValueError,
+        "conflicts with the optimizer's lr=0.1",
+        lambda x: fastgd.minimize(
+            "bowl", x, optimizer=fastgd.SGD(lr=0.1), lr=fastgd.schedules.cosine(0.1, t_max=9)
+        ),
+    ),
+    (
+        "apiq race lr conflicts with an instance",
+        ValueError,
+        "set the learning rate in one place",
+        lambda x: fastgd.race("bowl", x, [fastgd.Adam(lr=0.1)], lr=0.2),
+    ),
+    (
+        "apiq minimize lr a list",
+        TypeError,
+        "lr must be a real number, got list",
+        lambda x: fastgd.minimize("bowl", x, lr=[0.1]),
+    ),
+    (
+        "apiq minimize lr a list beside an instance",
+        TypeError,
+        "lr must be a real number, got list",
+        lambda x: fastgd.minimize("bowl", x, optimizer=fastgd.SGD(lr=0.1), lr=[0.1]),
+    ),
+    (
+        "apiq minimize lr zero",
+        ValueError,
+        "lr must be a finite number > 0",
+        lambda x: fastgd.minimize("bowl", x, lr=0.0),
+    ),
+    (
+        "apiq minimize lr a schedule dict",
+        TypeError,
+        "lr must be a real number, got dict",
+        lambda x: fastgd.minimize("bowl", x, lr={"kind": "cosine", "lr0": 0.1}),
+    ),
+    (
+        "apiq race lr nan",
+        ValueError,
+        "lr must be a finite number > 0",
+        lambda x: fastgd.race("bowl", x, ["gd", "adam"], lr=float("nan")),
+    ),
+    (
+        "apiq callback returns a string",
+        TypeError,
+        "callback must return None, False .*, got str",
+        lambda x: fastgd.minimize("bowl", x, callback=lambda intermediate_result: "yes"),
+    ),
+    (
+        "apiq callback raises",
+        LookupError,
+        "from the user's callback",
+        lambda x: fastgd.minimize("bowl", x, callback=lambda intermediate_result: _apiq_raise()),
+    ),
+]:
+    case(_name, _error, _match)(_apiq(_call))
+
+
+def _apiq_raise() -> None:
+    raise LookupError("from the user's callback")
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

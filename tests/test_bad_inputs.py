@@ -85,7 +85,7 @@ def test_misaligned_inputs_give_the_aligned_answers():
     np.testing.assert_array_equal(fit_m.coef, fit.coef)
     np.testing.assert_array_equal(Xm, before)
     r = fastgd.minimize(
-        "rosenbrock", misaligned(np.array([-1.0, 1.0])), "adam", lr=0.01, max_iter=50
+        "rosenbrock", misaligned(np.array([-1.0, 1.0])), optimizer="adam", lr=0.01, max_iter=50
     )
     assert r.nit == 50
     f = fastgd.objectives.get("beale")

@@ -253,7 +253,7 @@ _HUGE_P = np.ones(1 << 22)
         ),
         pytest.param(
             lambda: fastgd.minimize(
-                "rosenbrock", [-1.0, 1.0], "adam", lr=1e-3, max_iter=300_000, tol=None
+                "rosenbrock", [-1.0, 1.0], optimizer="adam", lr=1e-3, max_iter=300_000, tol=None
             ),
             id="minimize",
         ),
@@ -303,7 +303,7 @@ def test_eight_threads_mixing_the_api_agree_with_serial_runs():
             ).coef
         ),
         "minimize": lambda: (
-            fastgd.minimize("rosenbrock", [-1.0, 1.0], "adam", lr=1e-3, max_iter=2000).x
+            fastgd.minimize("rosenbrock", [-1.0, 1.0], optimizer="adam", lr=1e-3, max_iter=2000).x
         ),
         "minimize-callable": lambda: fastgd.minimize(objective, [1.0, -2.0], max_iter=200).x,
         "race": lambda: np.concatenate(

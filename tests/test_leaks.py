@@ -79,7 +79,9 @@ ENTRY_POINTS: dict[str, Callable[[], Any]] = {
     "optimizer step converts grad": lambda: ADAM.step(P, [1.0] * 8),
     "optimizer step fails": _swallow(lambda: ADAM.step(P, np.ones(3))),
     "state_dict round trip": lambda: fastgd.Adam(lr=0.01).load_state_dict(ADAM.state_dict()),
-    "minimize builtin": lambda: fastgd.minimize("rosenbrock", [-1.0, 1.0], "adam", max_iter=20),
+    "minimize builtin": lambda: fastgd.minimize(
+        "rosenbrock", [-1.0, 1.0], optimizer="adam", max_iter=20
+    ),
     "minimize callable": lambda: fastgd.minimize(_callable_objective, [1.0, 2.0], max_iter=20),
     "minimize fails": _swallow(lambda: fastgd.minimize("beale", [1.0, 2.0, 3.0])),
     "race": lambda: fastgd.race("beale", [1.0, 1.0], ["gd", "adam"], max_iter=20),

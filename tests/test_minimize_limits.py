@@ -96,10 +96,10 @@ def test_record_false_runs_what_recording_could_not():
 
 
 def test_record_every_keeps_every_kth_iterate_and_the_last():
-    full = fastgd.minimize("rosenbrock", [-1.0, 1.0], "adam", lr=0.01, max_iter=1000)
+    full = fastgd.minimize("rosenbrock", [-1.0, 1.0], optimizer="adam", lr=0.01, max_iter=1000)
     for k in (1, 3, 7, 1000, 5000):
         r = fastgd.minimize(
-            "rosenbrock", [-1.0, 1.0], "adam", lr=0.01, max_iter=1000, record_every=k
+            "rosenbrock", [-1.0, 1.0], optimizer="adam", lr=0.01, max_iter=1000, record_every=k
         )
         rows = sorted({*range(0, full.nit + 1, k), full.nit})
         np.testing.assert_array_equal(r.path, full.path[rows])

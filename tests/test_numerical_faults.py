@@ -77,7 +77,7 @@ def test_a_tiny_learning_rate_stops_with_finite_parameters():
 )
 def test_non_finite_gradients_and_values_end_diverged(bad):
     with pytest.warns(fastgd.DivergenceWarning):
-        r = fastgd.minimize(bad, [1.0, 2.0], "adam", lr=0.1, max_iter=50)
+        r = fastgd.minimize(bad, [1.0, 2.0], optimizer="adam", lr=0.1, max_iter=50)
     assert r.status == "diverged"
     assert not r.success
 
@@ -85,7 +85,9 @@ def test_non_finite_gradients_and_values_end_diverged(bad):
 def test_zero_over_zero_in_a_rule_is_reported():
     # Adam with eps=0 at a zero gradient divides 0 by 0 (as torch.optim does).
     with pytest.warns(fastgd.DivergenceWarning):
-        r = fastgd.minimize("sphere", [0.0, 0.0], fastgd.Adam(lr=0.1, eps=0.0), max_iter=5)
+        r = fastgd.minimize(
+            "sphere", [0.0, 0.0], optimizer=fastgd.Adam(lr=0.1, eps=0.0), max_iter=5
+        )
     assert r.status == "diverged"
     # A zero column has a zero gradient from the first step: 0/0 there. (At an exact
     # optimum, y = 0 from theta = 0, the optimality test passes before any step.)
@@ -129,7 +131,7 @@ def test_minimize_with_a_vanishing_learning_rate_stalls_with_finite_values(lr, o
     # The lecture's stopping rule fires at once (the step is ~0), far from the
     # minimum at (1, 1): the result says "stalled", never "converged".
     with pytest.warns(fastgd.StalledWarning, match="stalled after 1 steps"):
-        r = fastgd.minimize("rosenbrock", [-1.0, 1.0], optimizer, lr=lr, max_iter=100)
+        r = fastgd.minimize("rosenbrock", [-1.0, 1.0], optimizer=optimizer, lr=lr, max_iter=100)
     assert r.status == "stalled"
     assert not r.success
     assert np.isfinite(r.x).all()

@@ -170,7 +170,7 @@ def test_compiled_kernels_match_the_python_definitions(name):
     f = objectives.get(name)
     for dim in [f.dim] if f.dim is not None else [2, 3, 6]:
         for x in _points(f, dim, count=50, seed=2):
-            value, grad = _core.test_function(name, np.ascontiguousarray(x))
+            value, grad = _core._testing.test_function(name, np.ascontiguousarray(x))
             assert value == pytest.approx(f.value(x), rel=1e-12, abs=1e-12)
             np.testing.assert_allclose(grad, f.grad(x), rtol=1e-12, atol=1e-12)
 

@@ -436,7 +436,7 @@ def test_byte_swapped_inputs_give_the_native_answer_everywhere():
             ),
             "normal_equations": lambda X, y, w: fastgd.normal_equations(X, y),
             "minimize": lambda X, y, w: (
-                fastgd.minimize("sphere", w, fastgd.Adam(lr=0.1), max_iter=20).x
+                fastgd.minimize("sphere", w, optimizer=fastgd.Adam(lr=0.1), max_iter=20).x
             ),
             "objective value and grad": lambda X, y, w: fastgd.objectives.get(
                 "rosenbrock"

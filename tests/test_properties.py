@@ -98,7 +98,9 @@ def test_a_fit_depends_on_the_values_only_never_the_layout_and_leaves_them(data,
     start=st.floats(-5, 5).filter(lambda v: abs(v) > 1e-3),
 )
 def test_gd_on_the_sphere_goes_downhill_every_step_to_the_minimum(d, lr, start):
-    r = fastgd.minimize("sphere", np.full(d, start), "gd", lr=lr, max_iter=2000, tol=1e-12)
+    r = fastgd.minimize(
+        "sphere", np.full(d, start), optimizer="gd", lr=lr, max_iter=2000, tol=1e-12
+    )
     assert r.status == "converged"
     assert np.all(np.diff(r.losses) <= 0)
     np.testing.assert_allclose(r.x, 0.0, atol=1e-9)

@@ -128,18 +128,7 @@ py::tuple gram_of(in_array<T> X, in_array<T> y) {
 }
 
 template <typename T>
-double stream_sum_of(in_array<T> X) {
-    design<T> A{X.data(), nullptr, static_cast<std::size_t>(X.shape(0)), static_cast<std::size_t>(X.shape(1)),
-                false};
-    // Safe without the GIL: X is held alive by this frame and only read.
-    py::gil_scoped_release release;
-    return stream_sum(A, get_num_threads());
-}
-
-template <typename T>
 void define_for(py::module_& m) {
-    m.def("stream_sum", &stream_sum_of<T>, py::arg("X").noconvert(),
-          "Sum of all elements, threaded like the gradient: the read-bandwidth ceiling for benchmarks.");
     m.def("least_squares_loss_grad", &loss_grad<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
           py::arg("w").noconvert(), py::arg("rows").noconvert(), py::arg("mean"), py::arg("l2"));
     m.def("least_squares_lipschitz", &lipschitz<T>, py::arg("X").noconvert(), py::arg("intercept"),

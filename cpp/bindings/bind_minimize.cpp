@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <iterator>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -31,17 +33,24 @@ test_function builtin(const std::string& name, std::size_t d) {
     return fn;
 }
 
-// The loop's settings, by name (minimize.py's _settings builds the dict).
+// The loop's settings, by name (minimize.py's _Settings.core() builds the dict); an
+// unknown key is refused rather than ignored.
 minimize_config config_from(const py::dict& settings, const schedule& lr) {
-    minimize_config c;
-    c.max_iter = settings["max_iter"].cast<std::size_t>();
-    c.tol = settings["tol"].cast<double>();
-    c.gtol = settings["gtol"].cast<double>();
-    c.grtol = settings["grtol"].cast<double>();
-    c.stop_on_gradient = settings["stop_on_gradient"].cast<bool>();
-    c.record_every = settings["record_every"].cast<std::size_t>();
-    c.lr = lr;
-    return c;
+    static const char* const known[] = {"max_iter", "tol", "gtol", "grtol", "stop_on_gradient", "record_every"};
+    for (const auto& item : settings) {
+        const std::string key = py::str(item.first);
+        if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return key == k; }))
+            throw std::invalid_argument("unknown minimize setting '" + key + "'");
+    }
+    minimize_config config;
+    config.max_iter = settings["max_iter"].cast<std::size_t>();
+    config.tol = settings["tol"].cast<double>();
+    config.gtol = settings["gtol"].cast<double>();
+    config.grtol = settings["grtol"].cast<double>();
+    config.stop_on_gradient = settings["stop_on_gradient"].cast<bool>();
+    config.record_every = settings["record_every"].cast<std::size_t>();
+    config.lr = lr;
+    return config;
 }
 
 std::string human_bytes(double bytes) {
@@ -151,9 +160,10 @@ void objective_gradient(const py::handle& grad, double* g, std::size_t d) {
     std::copy(f64.data(), f64.data() + d, g);
 }
 
-// callback(nit, x, fun) after every step (None: never); True stops the run
-// ("stopped"), None or False goes on. A Python exception, or any other result (an
-// array's truth is ambiguous), stops it too and sets `error`, to be raised.
+// callback(nit, x, fun) after every step (None: never): minimize.py's adapter of the
+// user's callback (fastgd._callbacks). True stops the run ("stopped"), None or False
+// goes on. A Python exception, or any other result (an array's truth is ambiguous),
+// stops it too and sets `error`, to be raised.
 auto python_on_step(const py::object& callback, std::size_t d, bool& error) {
     return [&callback, d, &error](std::size_t nit, const double* xp, double f) -> bool {
         if (callback.is_none()) return false;
@@ -184,7 +194,7 @@ py::tuple minimize_callable(const py::function& fn, const in_array<double>& x0, 
     const std::size_t d = static_cast<std::size_t>(x0.size());
     std::vector<double> x(x0.data(), x0.data() + d);
     optimizer<double> rule(rule_params_from(kind, hyper));
-    const minimize_config c = config_from(settings, schedule_from(hyper));
+    const minimize_config config = config_from(settings, schedule_from(hyper));
     bool stop = false;
     bool error = false;
     auto value_and_grad = [&](const double* xp, double* g) -> double {
@@ -215,9 +225,9 @@ py::tuple minimize_callable(const py::function& fn, const in_array<double>& x0, 
     interrupt_poller poller(python_signal_check());
     minimize_output out;
     try {
-        out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
+        out = minimize(value_and_grad, on_step, std::move(x), rule, config, poller, stop);
     } catch (const std::bad_alloc&) {
-        raise_recording_memory_error(1, c.max_iter, c.record_every, d);
+        raise_recording_memory_error(1, config.max_iter, config.record_every, d);
     }
     if (error || PyErr_Occurred()) throw py::error_already_set();
     return to_python(out, d);
@@ -231,7 +241,7 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
     const test_function fn = builtin(name, d);
     std::vector<double> x(x0.data(), x0.data() + d);
     optimizer<double> rule(rule_params_from(kind, hyper));
-    const minimize_config c = config_from(settings, schedule_from(hyper));
+    const minimize_config config = config_from(settings, schedule_from(hyper));
     bool stop = false, error = false, out_of_memory = false;
     auto value_and_grad = [&](const double* xp, double* g) { return evaluate(fn, xp, g, d); };
     interrupt_poller poller(python_signal_check());
@@ -242,19 +252,19 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
         try {
             out = minimize(
                 value_and_grad, [](std::size_t, const double*, double) { return false; }, std::move(x), rule,
-                c, poller, stop);
+                config, poller, stop);
         } catch (const std::bad_alloc&) {
             out_of_memory = true;  // raised below, with the GIL
         }
     } else {
         const auto on_step = python_on_step(callback, d, error);
         try {
-            out = minimize(value_and_grad, on_step, std::move(x), rule, c, poller, stop);
+            out = minimize(value_and_grad, on_step, std::move(x), rule, config, poller, stop);
         } catch (const std::bad_alloc&) {
             out_of_memory = true;
         }
     }
-    if (out_of_memory) raise_recording_memory_error(1, c.max_iter, c.record_every, d);
+    if (out_of_memory) raise_recording_memory_error(1, config.max_iter, config.record_every, d);
     if (error || (out.status == fit_status::stopped && PyErr_Occurred())) throw py::error_already_set();
     return to_python(out, d);
 }
@@ -298,15 +308,15 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
             for (std::size_t i = first; i < last && !cancel.load(std::memory_order_relaxed); ++i) {
                 try {
                     optimizer<double> rule(specs[i].rule);
-                    minimize_config c = base;
-                    c.lr = specs[i].lr;
+                    minimize_config config = base;
+                    config.lr = specs[i].lr;
                     const std::size_t d = specs[i].x0.size();
                     bool stop = false;
                     auto cancelled = [&](std::size_t, const double*, double) {
                         return cancel.load(std::memory_order_relaxed);
                     };
                     outs[i] = minimize([&](const double* x, double* g) { return evaluate(fn, x, g, d); },
-                                       cancelled, specs[i].x0, rule, c, poller, stop);
+                                       cancelled, specs[i].x0, rule, config, poller, stop);
                     if (outs[i].status == fit_status::stopped) cancel = true;
                 } catch (...) {
                     errors[i] = std::current_exception();
@@ -333,9 +343,9 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
 
 }  // namespace
 
-void register_minimize(py::module_& m) {
+void register_minimize(py::module_& m, py::module_& testing) {
     m.def("minimize_many", &minimize_many, py::arg("name"), py::arg("runs"), py::arg("settings"));
-    m.def(
+    testing.def(
         "test_function",
         [](const std::string& name, const in_array<double>& x) {
             if (x.ndim() != 1) throw py::value_error("x must be a 1-D point");

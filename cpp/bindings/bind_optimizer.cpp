@@ -411,11 +411,11 @@ void stream_axpy(py::array_t<T, py::array::c_style> a, in_array<T> b, double q) 
     });
 }
 
-void register_optimizer(py::module_& m) {
-    m.def("stream_axpy", &stream_axpy<float>, py::arg("a").noconvert(), py::arg("b").noconvert(),
-          py::arg("q"));
-    m.def("stream_axpy", &stream_axpy<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),
-          py::arg("q"), "a += q * b, threaded: the in-place bandwidth ceiling for benchmarks.");
+void register_optimizer(py::module_& m, py::module_& testing) {
+    testing.def("stream_axpy", &stream_axpy<float>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+                py::arg("q"));
+    testing.def("stream_axpy", &stream_axpy<double>, py::arg("a").noconvert(), py::arg("b").noconvert(),
+                py::arg("q"), "a += q * b, threaded: the in-place bandwidth ceiling for benchmarks.");
     py::register_exception<grad_needs_conversion>(m, "GradNeedsConversion", PyExc_ValueError);
     m.def(
         "schedule_at", [](const py::dict& hyper, std::uint64_t t) { return schedule_from(hyper).at(t); },

@@ -54,10 +54,13 @@ rule_params rule_params_from(const std::string& kind, const py::dict& hyper);
 /// The learning-rate schedule in hyper["schedule"], or a constant hyper["lr"].
 schedule schedule_from(const py::dict& hyper);
 
+// Each area registers its functions on the module m; `testing` is the submodule
+// _core._testing, for hooks that only tests and benchmarks use.
 void register_threads(py::module_& m);
+void register_checks(py::module_& m, py::module_& testing);
 void register_least_squares(py::module_& m);
 void register_fit(py::module_& m);
-void register_optimizer(py::module_& m);
-void register_minimize(py::module_& m);
+void register_optimizer(py::module_& m, py::module_& testing);
+void register_minimize(py::module_& m, py::module_& testing);
 
 }  // namespace fastgd::bindings

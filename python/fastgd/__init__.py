@@ -2,14 +2,25 @@
 
 A C++17 core (the fused least-squares loss and gradient, the descent loops) behind
 a NumPy API.
+
+Namespaces: every public module (fastgd, fastgd.objectives, fastgd.schedules,
+fastgd.plot, fastgd.reference, and the module fastgd.minimize, which the function
+fastgd.minimize shadows: ``from fastgd.minimize import RECORD_BUDGET``) declares
+``__all__`` and a module ``__dir__`` that returns it, so ``dir()`` and tab completion
+show the public names only; the modules a file works with (numpy as np, re, Any,
+...) keep their usual names and stay out of sight rather than being renamed
+``_np``. ``fastgd.plot`` and ``fastgd.GDRegressor`` load on first use (matplotlib,
+scikit-learn), yet are in ``dir(fastgd)`` and known to type checkers.
 """
 
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from . import _core, objectives, schedules
 from ._callbacks import IntermediateResult
+from ._namespace import public_dir
 from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_arch_request
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
@@ -28,6 +39,10 @@ from .optimizers import (
     RAdam,
     RMSprop,
 )
+
+if TYPE_CHECKING:  # loaded lazily by __getattr__ below; typed as if imported here
+    from . import plot
+    from .estimator import GDRegressor
 
 
 def __getattr__(name: str) -> object:
@@ -74,6 +89,7 @@ __all__ = [
     "minimize",
     "normal_equations",
     "objectives",
+    "plot",
     "race",
     "schedules",
     "set_num_threads",
@@ -81,3 +97,5 @@ __all__ = [
     "simd_arch",
     "sweep_lr",
 ]
+
+__dir__ = public_dir(__all__)  # the public names, the lazy ones included

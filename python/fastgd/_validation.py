@@ -91,18 +91,13 @@ def native_byte_order(x: Any) -> Any:
 
 
 def require_finite(arr: np.ndarray, name: str) -> None:
-    """Raise if arr holds NaN or inf. A threaded sum in the core decides in one
-    read of the data (NaN and inf propagate through it); only a non-finite sum,
-    which huge finite values can also cause, triggers the exact count."""
-    fast = (
-        arr.dtype in (np.float32, np.float64)
-        and arr.flags.c_contiguous
-        and arr.flags.aligned
-        and arr.size > 0
+    """Raise if arr holds NaN or inf. The core's all_finite decides in one threaded
+    read of a C-contiguous float array; other arrays go through NumPy."""
+    checked_in_core = (
+        arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous and arr.flags.aligned
     )
-    if fast and np.isfinite(_core.stream_sum(arr.reshape(arr.shape[0], -1))):
-        return
-    if not np.isfinite(arr).all():
+    finite = _core.all_finite(arr) if checked_in_core else bool(np.isfinite(arr).all())
+    if not finite:
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(
             f"{name} contains {bad} NaN or infinite value(s); remove or impute them first"

@@ -108,7 +108,9 @@ def _cases(quick: bool) -> list[tuple[str, Callable[[], Any], Callable[[], Any],
         ),
         (
             f"minimize rosenbrock, {steps // 1000}k Adam steps with the path",
-            lambda: minimize("rosenbrock", [-1.0, 1.0], Adam(lr=1e-3), max_iter=steps, tol=None),
+            lambda: minimize(
+                "rosenbrock", [-1.0, 1.0], optimizer=Adam(lr=1e-3), max_iter=steps, tol=None
+            ),
             lambda: ref.descent_path("rosenbrock", np.array([-1.0, 1.0]), Adam(lr=1e-3), steps),
             True,
         ),

@@ -6,17 +6,36 @@ import math
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
+from ._callbacks import IntermediateResult, adapt
+from ._namespace import public_dir
 from ._warnings import DivergenceWarning, StalledWarning
-from .linear_regression import resolve_optimizer
+from .linear_regression import DEFAULT_LR, resolve_optimizer
 from .objectives import Objective, get
 from .optimizers import Optimizer
+from .schedules import Schedule
+
+__all__ = [
+    "GRTOL",
+    "GTOL",
+    "RECORD_BUDGET",
+    "MinimizeResult",
+    "SweepResult",
+    "minimize",
+    "race",
+    "sweep_lr",
+]
+
+# fastgd.minimize is the function, which shadows this module: its constants are
+# imported by name, ``from fastgd.minimize import RECORD_BUDGET``.
+__dir__ = public_dir(__all__)
+
 
 GTOL = 1e-6
 """The optimality test's default absolute tolerance on ||grad||_2."""
@@ -27,7 +46,11 @@ RECORD_BUDGET = 1 << 30
 whose max_iter could record more is refused before it starts (see ``record_every``)."""
 
 
-@dataclass
+#: How many coordinates of x a result's repr prints before it gives only d.
+_REPR_COORDINATES = 6
+
+
+@dataclass(repr=False)
 class MinimizeResult:
     """The outcome of :func:`minimize`.
 
@@ -78,6 +101,23 @@ class MinimizeResult:
         """True only when the first-order optimality test passed."""
         return self.status == "converged"
 
+    def __repr__(self) -> str:
+        """One line: what ran, how it ended, where (never the recorded path)."""
+        if self.x.size <= _REPR_COORDINATES:
+            where = "x=[" + ", ".join(f"{c:.6g}" for c in self.x) + "]"
+        else:
+            where = f"x=<{self.x.size} coordinates>"
+        return (
+            f"MinimizeResult({self.objective}, {self.optimizer}: status={self.status!r}, "
+            f"fun={self.fun:.6g}, nit={self.nit}, {where})"
+        )
+
+
+ObjectiveLike: TypeAlias = str | Objective | Callable[[np.ndarray], tuple[float, ArrayLike]]
+"""What minimize and race take as the objective."""
+LearningRate: TypeAlias = float | Schedule
+"""A learning rate: a number, or a schedule of the step (fastgd.schedules)."""
+
 
 def _objective_function(
     objective: Any,
@@ -91,6 +131,43 @@ def _objective_function(
         f"objective must be a registered name, an Objective or a callable x -> (value, grad), "
         f"got {type(objective).__name__}"
     )
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """One run's update rule, resolved: its display name and what crosses into C++."""
+
+    name: str
+    kind: str
+    hyper: dict[str, Any]  # Optimizer._core_hyper(): a schedule travels beside lr0
+
+
+def _rule(optimizer: Any, lr: Any, momentum: Any) -> _Rule:
+    """The update rule of a run from a name or an Optimizer, lr (None: the default
+    for a name, the instance's own for an Optimizer; a number or a Schedule) and
+    momentum (for the lecture's named methods)."""
+    if lr is not None and not isinstance(lr, (str, Schedule)):
+        v.positive(lr, "lr")
+    if isinstance(optimizer, Optimizer) and lr is not None and not isinstance(lr, str):
+        given = optimizer.hyperparameters["lr"]
+        if isinstance(lr, Schedule) != isinstance(given, Schedule) or lr != given:
+            raise ValueError(
+                f"lr={v.describe(lr)} conflicts with the optimizer's lr={v.describe(given)}; "
+                "set the learning rate in one place"
+            )
+        lr = None
+    schedule = lr if isinstance(lr, Schedule) else None
+    if lr is None:
+        number: Any = DEFAULT_LR
+    else:
+        number = schedule.lr0 if schedule is not None else lr
+    name, rule, lr_auto = resolve_optimizer(optimizer, number, momentum)
+    if lr_auto:
+        raise ValueError("lr='auto' is for least squares; pass lr as a number")
+    hyper = rule._core_hyper()
+    if schedule is not None:  # as rule._core_hyper() carries an instance's schedule
+        hyper["lr"], hyper["schedule"] = schedule.lr0, schedule.as_dict()
+    return _Rule(name, rule.kind, hyper)
 
 
 @dataclass(frozen=True)
@@ -117,6 +194,7 @@ class _Settings:
 
 
 def _settings(
+    *,
     max_iter: Any,
     tol: Any,
     gtol: Any,
@@ -124,22 +202,22 @@ def _settings(
     record: Any,
     record_every: Any,
 ) -> _Settings:
-    max_iter_ = v.integer(max_iter, "max_iter", 0)
-    tol_ = -1.0 if tol is None else v.nonnegative(tol, "tol")
+    steps = v.integer(max_iter, "max_iter", 0)
+    step_tol = -1.0 if tol is None else v.nonnegative(tol, "tol")
     stop_on_gradient = gtol is not None or grtol is not None
     if stop_on_gradient:  # the one not given counts as 0
-        gtol_ = 0.0 if gtol is None else v.nonnegative(gtol, "gtol")
-        grtol_ = 0.0 if grtol is None else v.nonnegative(grtol, "grtol")
+        gradient_tol = 0.0 if gtol is None else v.nonnegative(gtol, "gtol")
+        relative_tol = 0.0 if grtol is None else v.nonnegative(grtol, "grtol")
     else:
-        gtol_, grtol_ = GTOL, GRTOL
+        gradient_tol, relative_tol = GTOL, GRTOL
     every = v.integer(record_every, "record_every", 1)
     return _Settings(
-        max_iter_,
-        tol_,
-        gtol_,
-        grtol_,
-        stop_on_gradient,
-        every if v.boolean(record, "record") else 0,
+        max_iter=steps,
+        tol=step_tol,
+        gtol=gradient_tol,
+        grtol=relative_tol,
+        stop_on_gradient=stop_on_gradient,
+        record_every=every if v.boolean(record, "record") else 0,
     )
 
 
@@ -151,27 +229,28 @@ def _human(nbytes: float) -> str:
     raise AssertionError("unreachable")
 
 
-def _check_recording(s: _Settings, d: int, runs: int = 1) -> None:
+def _check_recording(settings: _Settings, d: int, runs: int = 1) -> None:
     """Refuse, before any work, a recording that could outgrow RECORD_BUDGET: up to
     max_iter // record_every + 2 rows of d coordinates, a value and a gradient norm."""
-    if s.record_every == 0:
+    if settings.record_every == 0:
         return
     row = 8 * (d + 2) * runs
+    max_iter = settings.max_iter
 
     def need(every: int) -> int:
-        return (s.max_iter // every + 2) * row
+        return (max_iter // every + 2) * row
 
-    if need(s.record_every) <= RECORD_BUDGET:
+    if need(settings.record_every) <= RECORD_BUDGET:
         return
     runs_text = f" in each of {runs} runs" if runs > 1 else ""
     what = (
-        f"recording up to {s.max_iter // s.record_every + 2:,} iterates of {d} coordinates"
-        f"{runs_text} may need {_human(need(s.record_every))}, above the "
-        f"{_human(RECORD_BUDGET)} fastgd allows recorded paths (fastgd.minimize.RECORD_BUDGET)"
+        f"recording up to {max_iter // settings.record_every + 2:,} iterates of {d} coordinates"
+        f"{runs_text} may need {_human(need(settings.record_every))}, above the "
+        f"{_human(RECORD_BUDGET)} fastgd allows recorded paths (RECORD_BUDGET in the module fastgd.minimize)"
     )
-    if need(s.max_iter + 1) > RECORD_BUDGET:  # even x0 and the last iterate do not fit
+    if need(max_iter + 1) > RECORD_BUDGET:  # even x0 and the last iterate do not fit
         raise ValueError(f"{what}; pass record=False")
-    k = s.record_every
+    k = settings.record_every
     while need(k) > RECORD_BUDGET:
         k *= 2
     raise ValueError(
@@ -180,22 +259,22 @@ def _check_recording(s: _Settings, d: int, runs: int = 1) -> None:
     )
 
 
-def _message(status: str, nit: int, s: _Settings, grad_norm: float, threshold: float) -> str:
+def _message(status: str, nit: int, settings: _Settings, grad_norm: float, threshold: float) -> str:
     test = (
         f"||grad|| = {grad_norm:.3g}, the optimality test needs <= {threshold:.3g} "
-        f"= max(gtol={s.gtol:g}, grtol={s.grtol:g} * ||grad(x0)||)"
+        f"= max(gtol={settings.gtol:g}, grtol={settings.grtol:g} * ||grad(x0)||)"
     )
     if status == "converged":
         return f"converged after {nit} steps: the optimality test passed ({test})"
     if status == "stalled":
         return (
-            f"stalled after {nit} steps: a step moved x by less than tol={s.tol:g} but x is not "
-            f"a minimum ({test}). The steps are too small to make progress: raise lr, use "
+            f"stalled after {nit} steps: a step moved x by less than tol={settings.tol:g} but x "
+            f"is not a minimum ({test}). The steps are too small to make progress: raise lr, use "
             "momentum or Adam, check that the learning-rate schedule does not decay to 0, or "
             "loosen gtol/grtol"
         )
     if status == "max_iter":
-        return f"reached max_iter={s.max_iter} steps ({test})"
+        return f"reached max_iter={settings.max_iter} steps ({test})"
     if status == "diverged":
         return (
             f"diverged after {nit} steps: the value or x became infinite or ran away "
@@ -204,22 +283,23 @@ def _message(status: str, nit: int, s: _Settings, grad_norm: float, threshold: f
     return f"stopped by the callback after {nit} steps"
 
 
-def _result(out: Any, s: _Settings, name: str, opt_name: str) -> MinimizeResult:
+def _result(out: Any, settings: _Settings, name: str, opt_name: str) -> MinimizeResult:
+    """A MinimizeResult from the core's output tuple (see _core.pyi, _MinimizeOutput)."""
     xs, fun, nit, status, path, losses, grad_norms, grad_norm, threshold = out
     return MinimizeResult(
-        xs,
-        float(fun),
-        int(nit),
-        status,
-        _message(status, nit, s, grad_norm, threshold),
-        path,
-        losses,
-        grad_norms,
-        name,
-        opt_name,
-        float(grad_norm),
-        float(threshold),
-        s.record_every,
+        x=xs,
+        fun=float(fun),
+        nit=int(nit),
+        status=status,
+        message=_message(status, nit, settings, grad_norm, threshold),
+        path=path,
+        losses=losses,
+        grad_norms=grad_norms,
+        objective=name,
+        optimizer=opt_name,
+        grad_norm=float(grad_norm),
+        gradient_threshold=float(threshold),
+        record_every=settings.record_every,
     )
 
 
@@ -254,20 +334,39 @@ def _warn(results: list[MinimizeResult], name: str, stacklevel: int) -> None:
             )
 
 
+def _legacy_step_callback(callback: Callable[..., object], result: IntermediateResult) -> object:
+    return callback(result.nit, result.x, result.fun)
+
+
+def _on_step(
+    stop: Callable[[IntermediateResult], bool] | None,
+) -> Callable[[int, np.ndarray, float], bool] | None:
+    """What the C++ loop calls after every step, ``on_step(nit, x, fun)`` -> stop?,
+    from a callback adapted to the one convention (fastgd._callbacks.adapt, which
+    decides the callback's form once, not at every step)."""
+    if stop is None:
+        return None
+
+    def on_step(nit: int, x: np.ndarray, fun: float) -> bool:
+        return stop(IntermediateResult(nit=nit, fun=fun, x=x))  # x: the core's fresh copy
+
+    return on_step
+
+
 def minimize(
-    objective: str | Objective | Callable[[np.ndarray], tuple[float, ArrayLike]],
+    objective: ObjectiveLike,
     x0: ArrayLike,
+    *,
     optimizer: str | Optimizer = "gd",
-    lr: float = 0.01,
+    lr: LearningRate | None = None,
     momentum: float = 0.9,
     max_iter: int = 1000,
     tol: float | None = 1e-10,
     gtol: float | None = None,
-    record: bool = True,
-    callback: Callable[[int, np.ndarray, float], Any] | None = None,
-    *,
     grtol: float | None = None,
+    record: bool = True,
     record_every: int = 1,
+    callback: Callable[[IntermediateResult], bool | None] | None = None,
 ) -> MinimizeResult:
     r"""Minimise ``objective`` from ``x0`` by gradient descent with any update rule.
 
@@ -282,8 +381,13 @@ def minimize(
     optimizer : str or Optimizer
         As in :func:`fastgd.fit_least_squares`: "gd", "momentum", "nesterov", "adam",
         ..., or an instance such as ``fastgd.Adam(lr=0.01)``.
-    lr, momentum : float
-        For a named optimizer.
+    lr : float, Schedule or None
+        The learning rate of a named optimizer: a number > 0 or a schedule
+        (``fastgd.schedules.cosine(0.1, t_max=500)``); None: 0.01. With an
+        Optimizer instance leave it None (the instance's lr is used); a different
+        lr is refused rather than silently dropped.
+    momentum : float
+        For the named methods "momentum" and "nesterov".
     max_iter : int
         Maximum number of steps.
     tol : float or None
@@ -300,14 +404,17 @@ def minimize(
         test passes.
     record : bool
         Keep the path, values and gradient norms.
-    callback : callable, optional
-        ``callback(nit, x, fun)`` after every step; returning True stops the run
-        ("stopped"), None or False goes on.
     record_every : int
         Keep x0, every k-th iterate and the last (default 1: every one). A
         recording that could exceed ``RECORD_BUDGET`` (1 GiB: max_iter // k + 2
         rows of d + 2 float64) is refused before the run; a larger k or
         ``record=False`` is the way out.
+    callback : callable, optional
+        scipy's convention: ``callback(intermediate_result)`` after every step,
+        with a :class:`fastgd.IntermediateResult` (``nit``, ``fun``, ``x``, a
+        copy); returning True or raising StopIteration stops the run
+        ("stopped"), None or False goes on. The old ``callback(nit, x, fun)``
+        still works, with a DeprecationWarning.
 
     Returns
     -------
@@ -321,59 +428,35 @@ def minimize(
     StalledWarning
         When the run stalled: a short step away from a minimum.
     """
-    result = _minimize(
-        objective,
-        x0,
-        optimizer,
-        lr,
-        momentum,
-        max_iter,
-        tol,
-        gtol,
-        grtol,
-        record,
-        record_every,
-        callback,
-    )
-    _warn([result], result.objective, stacklevel=2)
-    return result
-
-
-def _minimize(
-    objective: Any,
-    x0: Any,
-    optimizer: Any,
-    lr: Any,
-    momentum: Any,
-    max_iter: Any,
-    tol: Any,
-    gtol: Any,
-    grtol: Any,
-    record: Any,
-    record_every: Any,
-    callback: Any,
-) -> MinimizeResult:
+    # adapt here, in the public function, so that the DeprecationWarning of an old
+    # positional callback names the caller's line.
+    on_step = _on_step(adapt(callback, _legacy_step_callback, "callback(nit, x, fun)"))
     name, fn, dim, obj = _objective_function(objective)
     x = v.point(x0, "x0")
     if dim is not None and x.size != dim:
         raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {x.size}")
     if obj is not None:
         obj.value(x)  # the objective's own checks (rosenbrock needs 2 coordinates, ...)
-    opt_name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum)
-    if lr_auto:
-        raise ValueError("lr='auto' is for least squares; pass lr as a number")
-    s = _settings(max_iter, tol, gtol, grtol, record, record_every)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
-    _check_recording(s, x.size)
+    rule = _rule(optimizer, lr, momentum)
+    settings = _settings(
+        max_iter=max_iter,
+        tol=tol,
+        gtol=gtol,
+        grtol=grtol,
+        record=record,
+        record_every=record_every,
+    )
+    _check_recording(settings, x.size)
     # Built-ins run on their C++ kernels (the loop without the GIL unless there is a
     # callback); anything else is called back in Python at every step.
-    args = (x, rule.kind, rule._core_hyper(), s.core(), callback)
+    args = (x, rule.kind, rule.hyper, settings.core(), on_step)
     if obj is not None and obj.compiled:
         out = _core.minimize_builtin(obj.name, *args)
     else:
         out = _core.minimize_callable(fn, *args)
-    return _result(out, s, name, opt_name)
+    result = _result(out, settings, name, rule.name)
+    _warn([result], result.objective, stacklevel=2)
+    return result
 
 
 def _optimizer_list(optimizers: Any) -> list[str | Optimizer]:
@@ -398,7 +481,7 @@ def _optimizer_list(optimizers: Any) -> list[str | Optimizer]:
 
 
 def race(
-    objective: str | Objective | Callable[[np.ndarray], tuple[float, ArrayLike]],
+    objective: ObjectiveLike,
     x0: ArrayLike | Sequence[ArrayLike],
     optimizers: str | Optimizer | Sequence[str | Optimizer] = (
         "gd",
@@ -408,23 +491,24 @@ def race(
         "rmsprop",
         "adam",
     ),
-    lr: float = 0.01,
+    *,
+    lr: LearningRate | None = None,
     momentum: float = 0.9,
     max_iter: int = 1000,
     tol: float | None = 1e-10,
     gtol: float | None = None,
-    record: bool = True,
-    *,
     grtol: float | None = None,
+    record: bool = True,
     record_every: int = 1,
 ) -> list[MinimizeResult]:
     """Several runs on one objective at once: each optimizer from x0, or, when x0 is
     a list of points and one optimizer is given, that optimizer from each point.
-    ``optimizers`` is a list of names or Optimizers (a bare one is one optimizer).
-    Built-in objectives run in parallel C++ threads (the GIL released); Python
-    callables run one after the other. The other arguments are as in
-    :func:`minimize`; the recording budget covers all runs together. One
-    DivergenceWarning and one StalledWarning per call name the runs concerned."""
+    ``optimizers`` is a list of names or Optimizers (a bare one is one optimizer);
+    ``lr`` (a number or a Schedule) is every named optimizer's. Built-in objectives
+    run in parallel C++ threads (the GIL released); Python callables run one after
+    the other. The other arguments are as in :func:`minimize`; the recording budget
+    covers all runs together. One DivergenceWarning and one StalledWarning per call
+    name the runs concerned."""
     points = v.points(x0, "x0")
     opts = _optimizer_list(optimizers)
     if points.ndim == 2:
@@ -437,12 +521,19 @@ def race(
         starts = list(points)
     else:
         starts = [points] * len(opts)
-    s = _settings(max_iter, tol, gtol, grtol, record, record_every)
+    settings = _settings(
+        max_iter=max_iter,
+        tol=tol,
+        gtol=gtol,
+        grtol=grtol,
+        record=record,
+        record_every=record_every,
+    )
     results = _many(
         objective,
         [(st, o, lr) for st, o in zip(starts, opts, strict=True)],
         momentum,
-        s,
+        settings,
     )
     _warn(results, results[0].objective, stacklevel=2)
     return results
@@ -452,40 +543,38 @@ def _many(
     objective: Any,
     specs: list[tuple[np.ndarray, str | Optimizer, Any]],
     momentum: Any,
-    s: _Settings,
+    settings: _Settings,
 ) -> list[MinimizeResult]:
     """Runs (start, optimizer, lr), without warnings: together on C++ threads for a
     compiled objective, one after the other otherwise."""
     name, fn, dim, obj = _objective_function(objective)
-    runs, names = [], []
+    runs: list[tuple[np.ndarray, _Rule]] = []
     for start, opt, lr in specs:
         if dim is not None and start.size != dim:
             raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {start.size}")
         if obj is not None:
             obj.value(start)
-        opt_name, rule, lr_auto = resolve_optimizer(opt, lr, momentum)
-        if lr_auto:
-            raise ValueError("lr='auto' is for least squares; pass lr as a number")
-        runs.append((start, rule))
-        names.append(opt_name)
-    _check_recording(s, specs[0][0].size, len(specs))
+        runs.append((start, _rule(opt, lr, momentum)))
+    _check_recording(settings, specs[0][0].size, len(specs))
     if obj is None or not obj.compiled:
         return [
             _result(
-                _core.minimize_callable(fn, start, rule.kind, rule._core_hyper(), s.core(), None),
-                s,
+                _core.minimize_callable(fn, start, rule.kind, rule.hyper, settings.core(), None),
+                settings,
                 name,
-                opt_name,
+                rule.name,
             )
-            for (start, rule), opt_name in zip(runs, names, strict=True)
+            for start, rule in runs
         ]
     outs = _core.minimize_many(
-        obj.name, [(start, rule.kind, rule._core_hyper()) for start, rule in runs], s.core()
+        obj.name, [(start, rule.kind, rule.hyper) for start, rule in runs], settings.core()
     )
-    return [_result(out, s, name, opt_name) for out, opt_name in zip(outs, names, strict=True)]
+    return [
+        _result(out, settings, name, rule.name) for out, (_, rule) in zip(outs, runs, strict=True)
+    ]
 
 
-@dataclass
+@dataclass(repr=False)
 class SweepResult:
     """Final values of one optimizer over a range of learning rates."""
 
@@ -499,11 +588,21 @@ class SweepResult:
         """True where the run diverged."""
         return np.array([s == "diverged" for s in self.statuses])
 
+    def __repr__(self) -> str:
+        """One line: the rates swept, how many diverged, the best rate (never the runs)."""
+        best = int(np.argmin(self.final))
+        return (
+            f"SweepResult({len(self.lrs)} rates in [{self.lrs.min():.3g}, {self.lrs.max():.3g}], "
+            f"{int(self.diverged.sum())} diverged, best lr={self.lrs[best]:.3g} "
+            f"fun={self.final[best]:.6g})"
+        )
+
 
 def sweep_lr(
     objective: str | Objective,
     x0: ArrayLike,
     lrs: ArrayLike,
+    *,
     optimizer: str = "gd",
     max_iter: int = 200,
     tol: float | None = None,
@@ -520,7 +619,9 @@ def sweep_lr(
             f"got {type(optimizer).__name__}"
         )
     start = v.point(x0, "x0")
-    s = _settings(max_iter, tol, None, None, True, 1)
-    results = _many(objective, [(start, optimizer, float(lr)) for lr in rates], momentum, s)
+    settings = _settings(
+        max_iter=max_iter, tol=tol, gtol=None, grtol=None, record=True, record_every=1
+    )
+    results = _many(objective, [(start, optimizer, float(lr)) for lr in rates], momentum, settings)
     final = np.array([np.inf if r.status == "diverged" else r.fun for r in results])
     return SweepResult(rates, final, [r.status for r in results], results)

@@ -27,6 +27,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _core
+from ._namespace import public_dir
+
+__all__ = ["Objective", "get", "names", "register"]
+
+__dir__ = public_dir(__all__)
+
 
 Array = np.ndarray[Any, Any]
 ValueFn = Callable[[Array], float]

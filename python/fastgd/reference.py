@@ -4,18 +4,56 @@ They take the same arguments and return the same results as the compiled core,
 and follow the same order of operations where it matters (the shuffles, the
 batches, the stopping rules). Tests use them as the oracle; benchmarks time the
 core against them. They validate nothing: pass clean float arrays.
+
+What each one is the twin of (the C++ file says so at its top):
+
+- ``least_squares_loss_grad``: least_squares.hpp and arch/least_squares_rows.hpp
+  (the fused loss and gradient, full batch or over rows).
+- ``permutation``: permutation.hpp (the seeded, portable shuffle of an epoch).
+- ``fit_least_squares``: fit_least_squares.hpp (epochs of shuffled mini-batches or
+  full-batch steps, the short-step and divergence rules).
+- ``schedule_value``: schedule.hpp.
+- ``OptimizerReference``: optimizer.hpp and arch/update_rules.hpp (one function per
+  rule, torch.optim's algorithms).
+- ``descent_path``: minimize.hpp (its steps; not its stopping rules).
+- ``normal_equations``: the lecture's closed form, against which the descent is
+  checked (the package's own ``fastgd.normal_equations`` solves it stably).
+
+Not covered, with the oracle used instead: ``lr="auto"`` (the power iteration of
+lipschitz.hpp; tests check 1/L against ``np.linalg.eigvalsh``), the Gram form and
+the first-order optimality test behind "converged"/"stalled" (this reference's fit
+reports a short step as "converged"), the chunked (memmap, Dask) fits (compared
+with the in-memory fit), the built-in objectives of test_functions.hpp (their twins
+are the Python formulas in ``fastgd.objectives``), and threads and dispatch (results
+are bitwise the same for every thread count and instruction set).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from ._namespace import public_dir
 from .linear_regression import FitResult, resolve_optimizer
+from .objectives import get
 from .optimizers import Optimizer
+
+__all__ = [
+    "OptimizerReference",
+    "descent_path",
+    "fit_least_squares",
+    "least_squares_loss_grad",
+    "normal_equations",
+    "permutation",
+    "schedule_value",
+]
+
+__dir__ = public_dir(__all__)
+
 
 Array = np.ndarray[Any, Any]
 
@@ -184,26 +222,147 @@ def normal_equations(X: Array, y: Array, fit_intercept: bool = False) -> Any:
 
 def schedule_value(schedule: Any, t: int) -> float:
     """A fastgd.schedules.Schedule at step t, from its formulas."""
-    s = schedule
-    if t < s.warmup_steps:
-        return schedule_value(dataclasses.replace(s, warmup_steps=0.0), 0) * (
-            s.start_factor + (1 - s.start_factor) * t / s.warmup_steps
+    if t < schedule.warmup_steps:
+        return schedule_value(dataclasses.replace(schedule, warmup_steps=0.0), 0) * (
+            schedule.start_factor + (1 - schedule.start_factor) * t / schedule.warmup_steps
         )
-    t = t - s.warmup_steps
-    if s.kind == "constant":
-        return float(s.lr0)
-    if s.kind == "inverse_scaling":
-        return s.lr0 / (t + 1) ** s.power
-    if s.kind == "step":
-        return s.lr0 * s.gamma ** math.floor(t / s.step_size)
-    if s.kind == "exponential":
-        return s.lr0 * s.gamma**t
-    if s.kind == "cosine":
+    t = t - schedule.warmup_steps
+    if schedule.kind == "constant":
+        return float(schedule.lr0)
+    if schedule.kind == "inverse_scaling":
+        return schedule.lr0 / (t + 1) ** schedule.power
+    if schedule.kind == "step":
+        return schedule.lr0 * schedule.gamma ** math.floor(t / schedule.step_size)
+    if schedule.kind == "exponential":
+        return schedule.lr0 * schedule.gamma**t
+    if schedule.kind == "cosine":
         return (
-            s.eta_min
-            + (s.lr0 - s.eta_min) * (1 + math.cos(math.pi * min(t, s.t_max) / s.t_max)) / 2
+            schedule.eta_min
+            + (schedule.lr0 - schedule.eta_min)
+            * (1 + math.cos(math.pi * min(t, schedule.t_max) / schedule.t_max))
+            / 2
         )
-    raise ValueError(s.kind)
+    raise ValueError(schedule.kind)
+
+
+class _Step(NamedTuple):
+    """What an update rule sees at step t (1, 2, ...): it updates ``p`` in place."""
+
+    p: Array
+    g: Array  # the gradient, sign and L2 weight decay applied
+    lr: float  # this step's learning rate (a schedule evaluated at t - 1)
+    t: int
+    hyper: dict[str, Any]
+    state: dict[str, Any]  # the rule's arrays, kept between steps
+    dt: Any  # the parameters' scalar type: constants are cast to it, as in C++
+
+
+def _sgd(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    if h["momentum"] == 0:
+        p -= dt(lr) * g
+        return
+    buf = st["b"] = g if t == 1 else dt(h["momentum"]) * st["b"] + dt(1 - h["dampening"]) * g
+    p -= dt(lr) * (g + dt(h["momentum"]) * buf if h["nesterov"] else buf)
+
+
+def _adam(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    b1, b2 = h["beta1"], h["beta2"]
+    m = st["m"] = st.get("m", np.zeros_like(p)) + dt(1 - b1) * (g - st.get("m", np.zeros_like(p)))
+    v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
+    if h["amsgrad"]:
+        v = st["vmax"] = np.maximum(st.get("vmax", np.zeros_like(p)), v)
+    denom = np.sqrt(v) / dt(np.sqrt(1 - b2**t)) + dt(h["eps"])
+    p -= dt(lr / (1 - b1**t)) * m / denom
+
+
+def _adagrad(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    clr = lr / (1 + (t - 1) * h["lr_decay"])
+    s = st["s"] = st.get("s", np.full_like(p, h["initial_accumulator_value"])) + g * g
+    p -= dt(clr) * g / (np.sqrt(s) + dt(h["eps"]))
+
+
+def _rmsprop(step: _Step) -> None:
+    p, g, lr, _, h, st, dt = step
+    a = h["alpha"]
+    sq = st["sq"] = dt(a) * st.get("sq", np.zeros_like(p)) + dt(1 - a) * g * g
+    if h["centered"]:
+        ga = st.get("ga", np.zeros_like(p))
+        ga = st["ga"] = ga + dt(1 - a) * (g - ga)
+        avg = np.sqrt(sq - ga * ga) + dt(h["eps"])
+    else:
+        avg = np.sqrt(sq) + dt(h["eps"])
+    if h["momentum"] > 0:
+        buf = st["b"] = dt(h["momentum"]) * st.get("b", np.zeros_like(p)) + g / avg
+        p -= dt(lr) * buf
+    else:
+        p -= dt(lr) * g / avg
+
+
+def _adadelta(step: _Step) -> None:
+    p, g, lr, _, h, st, dt = step
+    rho, eps = h["rho"], dt(h["eps"])
+    sq = st["sq"] = dt(rho) * st.get("sq", np.zeros_like(p)) + dt(1 - rho) * g * g
+    acc = st.get("acc", np.zeros_like(p))
+    delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
+    st["acc"] = dt(rho) * acc + dt(1 - rho) * delta * delta
+    p -= dt(lr) * delta
+
+
+def _adamax(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    b1, b2 = h["beta1"], h["beta2"]
+    m = st.get("m", np.zeros_like(p))
+    m = st["m"] = m + dt(1 - b1) * (g - m)
+    u = st["u"] = np.maximum(dt(b2) * st.get("u", np.zeros_like(p)), np.abs(g) + dt(h["eps"]))
+    p -= dt(lr / (1 - b1**t)) * m / u
+
+
+def _nadam(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
+    mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
+    mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+    mu_product = st["mu_product"] = st.get("mu_product", 1.0) * mu
+    m = st.get("m", np.zeros_like(p))
+    m = st["m"] = m + dt(1 - b1) * (g - m)
+    v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
+    denom = np.sqrt(v / dt(1 - b2**t)) + dt(h["eps"])
+    p -= dt(lr * (1 - mu) / (1 - mu_product)) * g / denom
+    p -= dt(lr * mu_next / (1 - mu_product * mu_next)) * m / denom
+
+
+def _radam(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    b1, b2 = h["beta1"], h["beta2"]
+    m = st.get("m", np.zeros_like(p))
+    m = st["m"] = m + dt(1 - b1) * (g - m)
+    v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
+    mhat = m / dt(1 - b1**t)
+    rho_inf = 2 / (1 - b2) - 1
+    rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
+    if rho_t > 5:
+        rect = np.sqrt(
+            (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
+        )
+        p -= mhat * dt(lr) * (dt(rect * np.sqrt(1 - b2**t)) / (np.sqrt(v) + dt(h["eps"])))
+    else:
+        p -= mhat * dt(lr)
+
+
+#: One function per update rule, by fastgd.optimizers' kind.
+_RULES: dict[str, Callable[[_Step], None]] = {
+    "sgd": _sgd,
+    "adam": _adam,  # also AdamW: decoupled weight decay, applied in OptimizerReference.step
+    "adagrad": _adagrad,
+    "rmsprop": _rmsprop,
+    "adadelta": _adadelta,
+    "adamax": _adamax,
+    "nadam": _nadam,
+    "radam": _radam,
+}
 
 
 class OptimizerReference:
@@ -212,111 +371,31 @@ class OptimizerReference:
     (beta1 and beta2 rather than betas)."""
 
     def __init__(self, kind: str, **hyper: Any) -> None:
-        self.kind, self.h, self.t = kind, hyper, 0
-        self.state: dict[str, Array] = {}
-        self.mu_product = 1.0
+        self.kind, self.hyper, self.t = kind, hyper, 0
+        self.state: dict[str, Any] = {}
 
     def step(self, p: Array, grad: Array) -> Array:
-        h, dt = self.h, p.dtype.type
+        """One step of the rule: p updated in place (and returned)."""
+        h, dt = self.hyper, p.dtype.type
         self.t += 1
-        t = self.t
         g = -grad if h.get("maximize") else grad.copy()
-        lr = h["lr"] if isinstance(h["lr"], (int, float)) else schedule_value(h["lr"], t - 1)
+        lr = h["lr"] if isinstance(h["lr"], (int, float)) else schedule_value(h["lr"], self.t - 1)
         if self.kind == "adam" and h.get("decoupled_weight_decay"):
             p *= dt(1 - lr * h["weight_decay"])
         elif h.get("weight_decay"):
             g = g + dt(h["weight_decay"]) * p
-        st = self.state
-        if self.kind == "sgd":
-            if h["momentum"] == 0:
-                p -= dt(lr) * g
-                return p
-            buf = st["b"] = (
-                g if t == 1 else dt(h["momentum"]) * st["b"] + dt(1 - h["dampening"]) * g
-            )
-            p -= dt(lr) * (g + dt(h["momentum"]) * buf if h["nesterov"] else buf)
-        elif self.kind == "adam":
-            b1, b2 = h["beta1"], h["beta2"]
-            m = st["m"] = st.get("m", np.zeros_like(p)) + dt(1 - b1) * (
-                g - st.get("m", np.zeros_like(p))
-            )
-            v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
-            if h["amsgrad"]:
-                v = st["vmax"] = np.maximum(st.get("vmax", np.zeros_like(p)), v)
-            denom = np.sqrt(v) / dt(np.sqrt(1 - b2**t)) + dt(h["eps"])
-            p -= dt(lr / (1 - b1**t)) * m / denom
-        elif self.kind == "adagrad":
-            clr = lr / (1 + (t - 1) * h["lr_decay"])
-            s = st["s"] = st.get("s", np.full_like(p, h["initial_accumulator_value"])) + g * g
-            p -= dt(clr) * g / (np.sqrt(s) + dt(h["eps"]))
-        elif self.kind == "rmsprop":
-            a = h["alpha"]
-            sq = st["sq"] = dt(a) * st.get("sq", np.zeros_like(p)) + dt(1 - a) * g * g
-            if h["centered"]:
-                ga = st.get("ga", np.zeros_like(p))
-                ga = st["ga"] = ga + dt(1 - a) * (g - ga)
-                avg = np.sqrt(sq - ga * ga) + dt(h["eps"])
-            else:
-                avg = np.sqrt(sq) + dt(h["eps"])
-            if h["momentum"] > 0:
-                buf = st["b"] = dt(h["momentum"]) * st.get("b", np.zeros_like(p)) + g / avg
-                p -= dt(lr) * buf
-            else:
-                p -= dt(lr) * g / avg
-        elif self.kind == "adadelta":
-            rho, eps = h["rho"], dt(h["eps"])
-            sq = st["sq"] = dt(rho) * st.get("sq", np.zeros_like(p)) + dt(1 - rho) * g * g
-            acc = st.get("acc", np.zeros_like(p))
-            delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
-            st["acc"] = dt(rho) * acc + dt(1 - rho) * delta * delta
-            p -= dt(lr) * delta
-        elif self.kind == "adamax":
-            b1, b2 = h["beta1"], h["beta2"]
-            m = st.get("m", np.zeros_like(p))
-            m = st["m"] = m + dt(1 - b1) * (g - m)
-            u = st["u"] = np.maximum(
-                dt(b2) * st.get("u", np.zeros_like(p)), np.abs(g) + dt(h["eps"])
-            )
-            p -= dt(lr / (1 - b1**t)) * m / u
-        elif self.kind == "nadam":
-            b1, b2, psi = h["beta1"], h["beta2"], h["momentum_decay"]
-            mu = b1 * (1 - 0.5 * 0.96 ** (t * psi))
-            mu_next = b1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
-            self.mu_product *= mu
-            m = st.get("m", np.zeros_like(p))
-            m = st["m"] = m + dt(1 - b1) * (g - m)
-            v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
-            denom = np.sqrt(v / dt(1 - b2**t)) + dt(h["eps"])
-            p -= dt(lr * (1 - mu) / (1 - self.mu_product)) * g / denom
-            p -= dt(lr * mu_next / (1 - self.mu_product * mu_next)) * m / denom
-        elif self.kind == "radam":
-            b1, b2 = h["beta1"], h["beta2"]
-            m = st.get("m", np.zeros_like(p))
-            m = st["m"] = m + dt(1 - b1) * (g - m)
-            v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
-            mhat = m / dt(1 - b1**t)
-            rho_inf = 2 / (1 - b2) - 1
-            rho_t = rho_inf - 2 * t * b2**t / (1 - b2**t)
-            if rho_t > 5:
-                rect = np.sqrt(
-                    (rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)
-                )
-                p -= mhat * dt(lr) * (dt(rect * np.sqrt(1 - b2**t)) / (np.sqrt(v) + dt(h["eps"])))
-            else:
-                p -= mhat * dt(lr)
+        _RULES[self.kind](_Step(p, g, lr, self.t, h, self.state, dt))
         return p
 
 
 def descent_path(objective: Any, x0: Array, optimizer: Optimizer, steps: int) -> Array:
     """``steps`` steps of ``optimizer``'s rule from x0 on a registered objective, with
     no stopping rule; the path, shape (steps + 1, d). The loop of fastgd.minimize."""
-    from .objectives import get
-
-    f = get(objective)
+    function = get(objective)
     rule = OptimizerReference(optimizer.kind, **optimizer._hyper)
     x = np.array(x0, dtype=np.float64)
     path = [x.copy()]
     for _ in range(steps):
-        rule.step(x, f.grad(x))
+        rule.step(x, function.grad(x))
         path.append(x.copy())
     return np.array(path)

@@ -25,6 +25,21 @@ from typing import Any
 
 from . import _core
 from . import _validation as v
+from ._namespace import public_dir
+
+__all__ = [
+    "KINDS",
+    "Schedule",
+    "constant",
+    "cosine",
+    "exponential",
+    "inverse_scaling",
+    "step",
+    "warmup",
+]
+
+__dir__ = public_dir(__all__)
+
 
 KINDS = ("constant", "inverse_scaling", "step", "exponential", "cosine")
 
@@ -119,11 +134,11 @@ def exponential(lr0: float, gamma: float) -> Schedule:
 def cosine(lr0: float, t_max: int, eta_min: float = 0.0) -> Schedule:
     """eta_min + (lr0 - eta_min)(1 + cos(pi t / t_max)) / 2 for t <= t_max, then eta_min:
     torch.optim.lr_scheduler.CosineAnnealingLR's closed form over one half period."""
-    lr0_ = v.positive(lr0, "lr0")
-    eta = v.nonnegative(eta_min, "eta_min")
-    if eta > lr0_:
+    start = v.positive(lr0, "lr0")
+    floor = v.nonnegative(eta_min, "eta_min")
+    if floor > start:
         raise ValueError(f"eta_min={eta_min!r} must not exceed lr0={lr0!r}")
-    return Schedule("cosine", lr0_, t_max=v.positive(t_max, "t_max"), eta_min=eta)
+    return Schedule("cosine", start, t_max=v.positive(t_max, "t_max"), eta_min=floor)
 
 
 def warmup(schedule: Schedule, steps: int, start_factor: float = 0.0) -> Schedule:

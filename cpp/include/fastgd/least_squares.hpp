@@ -6,6 +6,8 @@
 /// are kept apart and added in task order, so the result is bitwise identical for
 /// any thread count. Within a task, float32 gradients accumulate in float32 over
 /// chunks of at most 256 rows, and chunks are added in double.
+///
+/// NumPy twin: fastgd.reference.least_squares_loss_grad (the Gram form has none).
 
 #include <algorithm>
 #include <atomic>

@@ -11,6 +11,8 @@
 /// ends "converged" only when it passes; otherwise "stalled" (a tiny learning rate,
 /// a schedule decayed to 0 or an Adam step of 1e-12 also make short steps, far
 /// from any minimum).
+///
+/// NumPy twin: fastgd.reference.descent_path (the steps, without the stopping rules).
 
 #include <algorithm>
 #include <cmath>

@@ -2,6 +2,8 @@
 /// An update rule with its state: one in-place step at a time on a contiguous
 /// array of parameters, vectorised for this CPU and threaded for long arrays.
 /// The rules and their defaults are torch.optim's (see rule_params.hpp).
+///
+/// NumPy twin: fastgd.reference.OptimizerReference (one function per rule).
 
 #include <algorithm>
 #include <cmath>

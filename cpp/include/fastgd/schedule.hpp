@@ -1,5 +1,6 @@
 #pragma once
 /// Learning-rate schedules, evaluated at step t = 0, 1, 2, ... inside the loops.
+/// NumPy twin: fastgd.reference.schedule_value.
 
 #include <cmath>
 #include <cstddef>

@@ -3,6 +3,8 @@
 /// contiguous block of parameters. Element-wise loops that the compiler vectorises
 /// for the instruction set of the including file (see arch/least_squares_rows.hpp).
 /// s0, s1, s2 are the rule's state arrays (see rule_params.hpp: state_arrays).
+///
+/// NumPy twin: fastgd.reference.OptimizerReference (one function per rule).
 
 #include <cmath>
 #include <cstddef>
