@@ -414,30 +414,33 @@ def test_two_halves_from_coef_init_and_the_state_equal_one_fit(optimizer, batch_
     equal twenty at once: what warm starts and partial_fit build on. Shuffles are
     keyed by epoch, so the second half runs without shuffling (each half restarts
     its epoch count); the same holds for the one long fit."""
-    from fastgd.linear_regression import fit_settings, run_fit
+    from fastgd.fit_plan import plan_fit
+    from fastgd.in_memory import run_fit
 
     X, y, _ = make_regression(200, 4, intercept=0.5)
-    settings_ = fit_settings(
+    plan = plan_fit(
         200,
-        optimizer,
-        lr,
-        0.9,
-        batch_size,
-        20,
-        None,
-        True,
-        0.0,
-        False,
-        True,
-        "stream",
+        4,
+        X.dtype,
+        optimizer=optimizer,
+        lr=lr,
+        momentum=0.9,
+        batch_size=batch_size,
+        max_iter=20,
+        tol=None,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=False,
+        record=True,
+        gradient="stream",
     )
-    whole, _ = run_fit(X, y, settings_, 0)
+    whole, _ = run_fit(X, y, plan, 0)
     import dataclasses
 
-    half = dataclasses.replace(settings_, max_iter=10)
+    half = dataclasses.replace(plan, max_iter=10)
     first, state = run_fit(X, y, half, 0)
     theta0 = np.append(first.coef, first.intercept)
-    second, _ = run_fit(X, y, half, 0, theta0=theta0, state=state, lr=first.lr)
+    second, _ = run_fit(X, y, half.with_lr(first.lr), 0, theta0=theta0, state=state)
     np.testing.assert_array_equal(second.coef, whole.coef)
     assert second.intercept == whole.intercept
     np.testing.assert_array_equal(second.losses, whole.losses[10:])

@@ -20,7 +20,7 @@ import pytest
 import fastgd
 from fastgd import GDRegressor, _core, schedules
 from fastgd.chunked import MemmapChunks, fit_chunked
-from fastgd.linear_regression import DEFAULT_GTOL, fit_settings
+from fastgd.fit_plan import DEFAULT_GTOL, plan_fit
 
 from .conftest import make_regression
 
@@ -457,10 +457,23 @@ def test_a_memmap_is_bitwise_unchanged_by_fits(tmp_path, mode, offset):
         np.testing.assert_array_equal(np.asarray(X_map), before)
     # Small blocks, so that pages are handed back between blocks, then checked.
     chunks = MemmapChunks(X_map, y, block_bytes=4096 * 4)
-    settings = fit_settings(
-        3000, "gd", "auto", 0.9, None, 10, None, True, 0.0, True, True, "stream"
+    plan = plan_fit(
+        3000,
+        X.shape[1],
+        np.dtype(np.float64),
+        optimizer="gd",
+        lr="auto",
+        momentum=0.9,
+        batch_size=None,
+        max_iter=10,
+        tol=None,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=True,
+        record=True,
+        gradient="stream",
     )
-    blocked = fit_chunked(chunks, settings, 0)
+    blocked = fit_chunked(chunks, plan, 0)
     np.testing.assert_array_equal(np.asarray(X_map), before)
     # The fits used the edited values: equal to the in-memory fit of `before`.
     here = fastgd.fit_least_squares(

@@ -153,6 +153,13 @@ void register_fit(py::module_& m) {
     define_for<float>(m);
     define_for<double>(m);
     m.def(
+        "fit_diverged",
+        [](double loss, double loss0, py::array_t<double, py::array::c_style | py::array::forcecast> theta) {
+            return divergence_rule(loss0)(loss, theta.data(), static_cast<std::size_t>(theta.size()));
+        },
+        py::arg("loss"), py::arg("loss0"), py::arg("theta"),
+        "The fits' divergence rule: loss or theta not finite, or loss > 1e12 max(loss0, 1).");
+    m.def(
         "gram_bytes", [](std::size_t p, std::size_t n) { return gram_bytes(p, n); }, py::arg("p"),
         py::arg("n"),
         "Bytes the Gram form of p parameters over n rows allocates (checked before a fit asks for them).");

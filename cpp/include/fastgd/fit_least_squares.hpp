@@ -42,8 +42,24 @@ struct fit_config {
     rule_params rule;      // its lr is ignored: the step size is fit_config::lr
     bool lr_auto = false;  // lr = 1/L instead, L by power iteration (over the Gram form when built)
     int n_threads = 1;
-    /// A loss above this many times max(initial loss, 1) counts as diverged.
-    double explode_factor = 1e12;
+};
+
+/// The divergence rule of every least-squares fit (in memory here, over chunks in
+/// fastgd.chunked through the binding): a loss or theta not finite, or a loss above
+/// 10^12 times max(the initial loss, 1). Relative to the first loss, but never below
+/// 1: data with a tiny first loss (y ~ 1e-58) must not count an ordinary first step
+/// as a blow-up.
+struct divergence_rule {
+    static constexpr double explode_factor = 1e12;
+    double limit;
+    explicit divergence_rule(double loss0) : limit(explode_factor * std::max(loss0, 1.0)) {}
+    template <typename T>
+    bool operator()(double loss, const T* theta, std::size_t p) const {
+        if (!std::isfinite(loss) || loss > limit) return true;
+        for (std::size_t i = 0; i < p; ++i)
+            if (!std::isfinite(theta[i])) return true;
+        return false;
+    }
 };
 
 template <typename T>
@@ -305,14 +321,9 @@ fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, in
     // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
     // over X for it (full-batch runs need the gradient anyway).
     double loss = full_batch || !from_zero ? full_loss_and_grad() : detail::mean_square(A.y, n);
-    const double loss0 = loss;
-    // Relative to the first loss, but never below 1: data with a tiny first loss
-    // (y ~ 1e-58) must not count an ordinary first step as a blow-up.
-    const double explode_at = c.explode_factor * std::max(loss0, 1.0);
+    const divergence_rule diverged(loss);
     if (c.record) out.losses.push_back(loss);
-    auto blew_up = [&](double l) {
-        return !std::isfinite(l) || l > explode_at || !detail::all_finite(out.theta);
-    };
+    auto blew_up = [&](double l) { return diverged(l, out.theta.data(), p); };
     if (blew_up(loss)) {
         out.status = fit_status::diverged;
         return out;

@@ -1,0 +1,98 @@
+"""The in-memory backend of the least-squares fit: one call into the C++ loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from . import _core
+from .fit_plan import FitPlan, check_gram_memory
+from .results import FitResult, fit_message
+
+__all__ = ["OptimizerState", "run_fit"]
+
+OptimizerState = tuple[int, float, list[np.ndarray], int]
+
+
+def _lipschitz(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:
+    return float(_core.least_squares_lipschitz(Xa, fit_intercept, l2))
+
+
+def _max_row_smoothness(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:
+    """L_max = max_i 2(||x_i||^2 + intercept) + 2 l2: the largest single-row smoothness."""
+    row_sq = np.einsum("ij,ij->i", Xa, Xa, dtype=np.float64)
+    return 2.0 * (float(row_sq.max()) + (1.0 if fit_intercept else 0.0)) + 2.0 * l2
+
+
+def run_fit(
+    Xa: np.ndarray,
+    ya: np.ndarray,
+    plan: FitPlan,
+    seed: int,
+    theta0: np.ndarray | None = None,
+    state: OptimizerState | None = None,
+    on_epoch: Callable[[int, float, np.ndarray], Any] | None = None,
+) -> tuple[FitResult, OptimizerState]:
+    """The fit on checked arrays (X float32/64 C-contiguous, y of X's dtype) as the
+    plan says: the core call and its result, and the rule's state after it (to
+    continue from, as partial_fit does). ``on_epoch(epoch, loss, theta)`` sees
+    theta = [w, b]. Warns nothing: the caller decides."""
+    if plan.lr_source == "auto_mini_batch":
+        L = _lipschitz(Xa, plan.fit_intercept, plan.l2)
+        lr = plan.auto_lr(L, _max_row_smoothness(Xa, plan.fit_intercept, plan.l2))
+    elif plan.lr_source == "auto_full_batch":
+        lr = 0.0  # found in the core, from the Gram form when it builds one
+    else:
+        lr = plan.rule.lr
+    if plan.gradient == "gram":
+        check_gram_memory(plan.p, plan.n)
+    tol = -1.0 if plan.tol is None else plan.tol
+    theta, losses, n_iter, status, lr, state_out, optimality = _core.fit_least_squares(
+        Xa,
+        ya,
+        lr,
+        0 if plan.full_batch or plan.batch_size is None else plan.batch_size,
+        plan.max_iter,
+        tol,
+        plan.fit_intercept,
+        plan.l2,
+        plan.shuffle,
+        seed,
+        plan.record,
+        plan.gradient == "gram",
+        plan.rule.kind,
+        plan.rule._core_hyper(),
+        plan.lr_source == "auto_full_batch",
+        theta0,
+        state,
+        on_epoch,
+        plan.gtol,
+        plan.gtol_stop,
+    )
+    if status == "diverged" and n_iter == 0 and theta0 is None:
+        raise ValueError(
+            f"the initial loss mean(y^2) is not finite in {Xa.dtype}: y is too large to square; rescale X and y"
+        )
+    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr, optimality, plan.gtol)
+    if status == "diverged":
+        L = _lipschitz(Xa, plan.fit_intercept, plan.l2)
+        safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.3g}" if L > 0 else ""
+        message += f"; the learning rate is likely too large: {safe} (lr='auto' picks a safe one)"
+    d = plan.d
+    coef = theta[:d].copy()
+    intercept = float(theta[d]) if plan.fit_intercept else 0.0
+    fit = FitResult(
+        coef,
+        intercept,
+        losses,
+        int(n_iter),
+        status,
+        message,
+        lr,
+        plan.name,
+        plan.gradient,
+        float(optimality),
+    )
+    return fit, state_out
