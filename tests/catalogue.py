@@ -1531,30 +1531,7 @@ case("lsq11 core optimality lengths", ValueError, "one length p >= d")(
 case("lsq11 core optimality d > p", ValueError, "one length p >= d")(lambda: _lsq11_optimality(d=5))
 case("lsq11 core optimality n = 0", ValueError, "n > 0")(lambda: _lsq11_optimality(n=0))
 case("lsq11 core fit gtol negative", ValueError, "gtol must be a number >= 0")(
-    lambda: (
-        lambda: fastgd._core.fit_least_squares(
-            *data(),
-            0.1,
-            0,
-            5,
-            1e-6,
-            True,
-            0.0,
-            True,
-            0,
-            True,
-            False,
-            "sgd",
-            {"lr": 0.1},
-            False,
-            None,
-            None,
-            None,
-            -1.0,
-            0.0,
-        ),
-        (),
-    )
+    lambda: (lambda: fastgd._core.fit_least_squares(*data(), _fit12_settings(gtol=-1.0)), ())
 )
 
 
@@ -1726,6 +1703,70 @@ if _HAVE_DASK:
     case("lsq11 dask unknown chunks y mismatch", ValueError, "n_samples")(
         _lsq11_dask_unknown_mismatch
     )
+# --- issue 12: the fit plan and its C++ boundary ---
+
+
+def _fit12_settings(**over: Any) -> dict[str, Any]:
+    """A valid settings dict of _core.fit_least_squares (what fastgd.in_memory builds)."""
+    settings: dict[str, Any] = dict(
+        gradient="stream",
+        batch_size=None,
+        lr=0.1,
+        max_iter=5,
+        tol=1e-6,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=True,
+        seed=0,
+        record=True,
+        gtol=1e-4,
+        gtol_stop=1e-12,
+        optimizer="sgd",
+        hyperparameters={},
+    )
+    settings.update(over)
+    return settings
+
+
+def _fit12_core(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    return (lambda: fastgd._core.fit_least_squares(X, y, _fit12_settings(**over))), (X, y)
+
+
+def _fit12_core_missing(key: str) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    settings = _fit12_settings()
+    del settings[key]
+    return (lambda: fastgd._core.fit_least_squares(X, y, settings)), (X, y)
+
+
+case("fit12 core unknown setting", ValueError, "unknown fit setting 'use_gram'")(
+    lambda: _fit12_core(use_gram=True)
+)
+case("fit12 core missing setting", ValueError, "the fit settings need 'gtol'")(
+    lambda: _fit12_core_missing("gtol")
+)
+case("fit12 core bad gradient", ValueError, "'stream', 'gram' or 'batch'")(
+    lambda: _fit12_core(gradient="auto")
+)
+case("fit12 core batch_size on full batch", ValueError, "batch_size' is for gradient='batch'")(
+    lambda: _fit12_core(batch_size=4)
+)
+case("fit12 core batch size zero", ValueError, "batch_size must be >= 1")(
+    lambda: _fit12_core(gradient="batch", batch_size=0)
+)
+case("fit12 core lr auto on mini-batches", ValueError, "lr_auto .1/L. is for full-batch")(
+    lambda: _fit12_core(gradient="batch", batch_size=4, lr=None)
+)
+case("fit12 core max_iter a string", TypeError, "fit setting 'max_iter' must be an integer")(
+    lambda: _fit12_core(max_iter="5")
+)
+case("fit12 core state not a state", TypeError, "state must be an OptimizerState")(
+    lambda: (
+        lambda: fastgd._core.fit_least_squares(*data(), _fit12_settings(), state=(1, 1.0, [], 4)),
+        (),
+    )
+)
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

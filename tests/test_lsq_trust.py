@@ -532,8 +532,10 @@ BAD_ALLOC = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_AS, (vm + 200 * 2**20, resource.RLIM_INFINITY))
     try:
         # The core itself (past the Python check): G alone is 6001^2 doubles = 275 MiB.
-        _core.fit_least_squares(X, y, 0.1, 0, 5, 1e-6, True, 0.0, True, 0, True, True,
-                                "sgd", {"lr": 0.1}, False)
+        settings = dict(gradient="gram", batch_size=None, lr=0.1, max_iter=5, tol=1e-6,
+                        fit_intercept=True, l2=0.0, shuffle=True, seed=0, record=True,
+                        gtol=1e-4, gtol_stop=1e-12, optimizer="sgd", hyperparameters={})
+        _core.fit_least_squares(X, y, settings)
     except MemoryError as exc:
         print("MemoryError", exc, flush=True)
     """

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -13,7 +13,15 @@ from .results import FitResult, fit_message
 
 __all__ = ["OptimizerState", "run_fit"]
 
-OptimizerState = tuple[int, float, list[np.ndarray], int]
+
+class OptimizerState(NamedTuple):
+    """An update rule's state after a fit, to continue from (partial_fit, chunked
+    memmap epochs): what Optimizer.state_dict() holds for the rule."""
+
+    step: int  # steps taken
+    mu_product: float  # NAdam's product of momentum factors (1.0 for other rules)
+    arrays: list[np.ndarray]  # the rule's state vectors (moments, ...), in the fit's dtype
+    size: int  # parameters
 
 
 def _lipschitz(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:
@@ -39,38 +47,43 @@ def run_fit(
     plan says: the core call and its result, and the rule's state after it (to
     continue from, as partial_fit does). ``on_epoch(epoch, loss, theta)`` sees
     theta = [w, b]. Warns nothing: the caller decides."""
+    lr: float | None = None  # None: 1/L, found in the core (from the Gram form when it builds one)
     if plan.lr_source == "auto_mini_batch":
         L = _lipschitz(Xa, plan.fit_intercept, plan.l2)
         lr = plan.auto_lr(L, _max_row_smoothness(Xa, plan.fit_intercept, plan.l2))
-    elif plan.lr_source == "auto_full_batch":
-        lr = 0.0  # found in the core, from the Gram form when it builds one
-    else:
+    elif plan.lr_source == "given":
         lr = plan.rule.lr
     if plan.gradient == "gram":
         check_gram_memory(plan.p, plan.n)
-    tol = -1.0 if plan.tol is None else plan.tol
-    theta, losses, n_iter, status, lr, state_out, optimality = _core.fit_least_squares(
-        Xa,
-        ya,
-        lr,
-        0 if plan.full_batch or plan.batch_size is None else plan.batch_size,
-        plan.max_iter,
-        tol,
-        plan.fit_intercept,
-        plan.l2,
-        plan.shuffle,
-        seed,
-        plan.record,
-        plan.gradient == "gram",
-        plan.rule.kind,
-        plan.rule._core_hyper(),
-        plan.lr_source == "auto_full_batch",
-        theta0,
-        state,
-        on_epoch,
-        plan.gtol,
-        plan.gtol_stop,
+    hyper = plan.rule._core_hyper()
+    schedule = hyper.pop("schedule", None)  # the step size travels as "lr" alone
+    del hyper["lr"]
+    settings = {
+        "gradient": plan.gradient,
+        "batch_size": plan.batch_size if plan.gradient == "batch" else None,
+        "lr": schedule if schedule is not None and lr is not None else lr,
+        "max_iter": plan.max_iter,
+        "tol": plan.tol,
+        "fit_intercept": plan.fit_intercept,
+        "l2": plan.l2,
+        "shuffle": plan.shuffle,
+        "seed": seed,
+        "record": plan.record,
+        "gtol": plan.gtol,
+        "gtol_stop": plan.gtol_stop,
+        "optimizer": plan.rule.kind,
+        "hyperparameters": hyper,
+    }
+    out = _core.fit_least_squares(Xa, ya, settings, theta0=theta0, state=state, callback=on_epoch)
+    theta, n_iter, status, optimality = (
+        out["theta"],
+        out["n_iter"],
+        out["status"],
+        out["optimality"],
     )
+    if out["lr"] is not None:
+        lr = out["lr"]
+    assert lr is not None
     if status == "diverged" and n_iter == 0 and theta0 is None:
         raise ValueError(
             f"the initial loss mean(y^2) is not finite in {Xa.dtype}: y is too large to square; rescale X and y"
@@ -86,7 +99,7 @@ def run_fit(
     fit = FitResult(
         coef,
         intercept,
-        losses,
+        out["losses"],
         int(n_iter),
         status,
         message,
@@ -95,4 +108,4 @@ def run_fit(
         plan.gradient,
         float(optimality),
     )
-    return fit, state_out
+    return fit, OptimizerState(**out["state"])
