@@ -143,7 +143,6 @@ for _name, _error, _match, _kw in [
         "momentum must be in",
         dict(optimizer="momentum", momentum=1.5),
     ),
-    ("fit adam auto lr", ValueError, "lr='auto'", dict(optimizer="adam", lr="auto")),
     ("fit random_state str", TypeError, "random_state must be", dict(random_state="seed")),
     ("fit random_state neg", ValueError, "random_state must be in", dict(random_state=-1)),
     ("fit coef_init length", ValueError, "coef_init has length 2", dict(coef_init=np.ones(2))),
@@ -1764,6 +1763,27 @@ case("fit12 core max_iter a string", TypeError, "fit setting 'max_iter' must be 
 case("fit12 core state not a state", TypeError, "state must be an OptimizerState")(
     lambda: (
         lambda: fastgd._core.fit_least_squares(*data(), _fit12_settings(), state=(1, 1.0, [], 4)),
+        (),
+    )
+)
+case("fit12 lsq intercept a string", TypeError, "intercept")(lambda: _lsq(intercept="b"))
+case("fit12 lsq reduction positional", TypeError, "positional")(
+    lambda: (lambda: fastgd.least_squares_loss_grad(*data(), np.zeros(3), "sum"), ())
+)
+case("fit12 fit optimizer positional", TypeError, "positional")(
+    lambda: (lambda: fastgd.fit_least_squares(*data(), "sgd"), ())
+)
+case("fit12 fit lr explicit conflicts with instance", ValueError, "set the learning rate in one")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(*data(), optimizer=fastgd.Adam(lr=0.05), lr=0.01),
+        (),
+    )
+)
+case("fit12 fit callback returns a string", TypeError, "callback must return None")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(
+            *data(), max_iter=3, callback=lambda intermediate_result: "stop"
+        ),
         (),
     )
 )

@@ -280,7 +280,7 @@ def test_predict():
 
 def test_normal_equations_against_lstsq_and_reference():
     X, y, _ = make_regression(200, 5, seed=9)
-    w = fastgd.normal_equations(X, y)
+    w = fastgd.normal_equations(X, y, fit_intercept=False)
     np.testing.assert_allclose(w, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-12)
     np.testing.assert_allclose(w, ref.normal_equations(X, y), rtol=1e-10)
     coef, b = fastgd.normal_equations(X, y, fit_intercept=True)
@@ -295,7 +295,7 @@ def test_normal_equations_is_stable_where_the_explicit_inverse_is_not():
     t = rng.standard_normal(100)
     X = np.column_stack([t, t + 1e-8 * rng.standard_normal(100)])
     y = X @ [1.0, 2.0]
-    w = fastgd.normal_equations(X, y)
+    w = fastgd.normal_equations(X, y, fit_intercept=False)
     np.testing.assert_allclose(X @ w, y, atol=1e-6)
 
 
@@ -491,9 +491,11 @@ def test_callback_sees_every_epoch_and_can_stop_the_fit(batch_size):
     X, y, _ = make_regression(120, 3, intercept=1.0)
     seen = []
 
-    def watch(epoch, loss, coef):
-        seen.append((epoch, loss, coef))
-        return epoch == 4
+    def watch(intermediate_result):
+        r = intermediate_result
+        seen.append((r.nit, r.fun, r.coef))
+        np.testing.assert_array_equal(r.x, np.append(r.coef, r.intercept))
+        return r.nit == 4
 
     fit = fastgd.fit_least_squares(
         X,
@@ -517,7 +519,7 @@ def test_callback_sees_every_epoch_and_can_stop_the_fit(batch_size):
 def test_callback_exceptions_propagate():
     X, y, _ = make_regression(60, 2)
 
-    def boom(epoch, loss, coef):
+    def boom(intermediate_result):
         raise RuntimeError("from the callback")
 
     with pytest.raises(RuntimeError, match="from the callback"):

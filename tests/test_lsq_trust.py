@@ -741,9 +741,9 @@ def test_a_callback_may_use_the_estimator_it_runs_in():
     X, y, _ = make_regression(100, 3)
     model = GDRegressor(max_iter=3, tol=None)
     seen = []
-    model.set_params(callback=lambda epoch, loss, coef: seen.append(hasattr(model, "coef_")))
+    model.set_params(callback=lambda intermediate_result: seen.append(hasattr(model, "coef_")))
     model.fit(X, y)  # the lock is reentrant: no deadlock
-    model.set_params(callback=lambda epoch, loss, coef: seen.append(model.predict(X[:2]).shape))
+    model.set_params(callback=lambda intermediate_result: seen.append(model.predict(X[:2]).shape))
     model.fit(X, y)
     assert seen[-1] == (2,)
 

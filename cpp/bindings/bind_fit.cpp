@@ -36,8 +36,8 @@ std::string human_bytes(double bytes) {
         msg += "the Gram form X^T X of " + std::to_string(p) + " parameters needs about " +
                human_bytes(gram_bytes(p, n)) + "; pass gradient='stream', which needs none";
     else if (record)
-        msg += "recording one loss per epoch for up to max_iter=" + std::to_string(max_iter) +
-               " epochs needs up to " + human_bytes(8.0 * static_cast<double>(max_iter)) +
+        msg += "recording one loss and theta per epoch for up to max_iter=" + std::to_string(max_iter) +
+               " epochs needs up to " + human_bytes(8.0 * static_cast<double>(max_iter) * static_cast<double>(p + 1)) +
                "; pass record=False or a smaller max_iter";
     else
         msg += "the fit's working arrays for " + std::to_string(n) + " rows and " + std::to_string(p) +
@@ -204,6 +204,8 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
     py::dict result;
     result["theta"] = to_numpy(out.theta.data(), out.theta.size());
     result["losses"] = to_numpy(out.losses.data(), out.losses.size());
+    const auto rows = static_cast<py::ssize_t>(A.p() == 0 ? out.losses.size() : out.path.size() / A.p());
+    result["path"] = adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(A.p())});
     result["n_iter"] = out.n_iter;
     result["status"] = to_string(out.status);
     result["lr"] = c.lr_auto ? py::object(py::float_(out.lr)) : py::object(py::none());

@@ -45,7 +45,8 @@ from . import _validation as v
 from .fit_plan import FitPlan, check_gram_memory
 from .in_memory import OptimizerState, run_fit
 from .least_squares import least_squares_loss_grad
-from .results import FitResult, fit_message
+from .results import FitResult, fit_message, path_of
+from .theta import pack, unpack
 
 
 @dataclass
@@ -114,14 +115,12 @@ def _combined_m2(parts: list[dict[str, Any]]) -> float:
 
 
 def _chunk_sums(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
-) -> tuple[float, np.ndarray, float]:
-    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk (one fused C++ pass),
-    and sum(b - y) (a pass over y only): with colsum @ w it is the residual sum, which
-    n b - sum(y) would cancel when y ~ 1e7."""
-    target = y - y.dtype.type(b) if b != 0.0 else y
-    loss, grad = least_squares_loss_grad(X, target, w, reduction="sum")
-    return loss, grad.astype(np.float64), -float(target.sum(dtype=np.float64))
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float | None
+) -> tuple[float, np.ndarray]:
+    """||X w + b - y||^2 and 2 A^T (X w + b - y) over one chunk, the intercept's part
+    last when b is not None (one fused C++ pass)."""
+    loss, grad = least_squares_loss_grad(X, y, w, reduction="sum", intercept=b)
+    return loss, grad.astype(np.float64)
 
 
 def _chunk_epoch(
@@ -131,12 +130,7 @@ def _chunk_epoch(
     fit, _ = run_fit(
         v.contiguous(X), v.contiguous(y), plan.one_epoch_on(X.shape[0]), seed, theta0=theta
     )
-    return _theta_of(fit, plan.fit_intercept, theta.dtype)
-
-
-def _theta_of(fit: FitResult, fit_intercept: bool, dtype: np.dtype[Any]) -> np.ndarray:
-    w = fit.coef.astype(dtype)
-    return np.append(w, dtype.type(fit.intercept)) if fit_intercept else w
+    return pack(fit.coef, fit.intercept, plan.fit_intercept, theta.dtype)
 
 
 def _seed(seed: int, epoch: int, chunk: int) -> int:
@@ -322,7 +316,7 @@ class MemmapChunks(Chunks):
                 theta0=theta,
                 state=self._state,
             )
-            theta = _theta_of(fit, plan.fit_intercept, theta.dtype)
+            theta = pack(fit.coef, fit.intercept, plan.fit_intercept, theta.dtype)
             self._release(s, e)
         return theta
 
@@ -405,12 +399,12 @@ class _Objective:
     def _streamed(self, t: np.ndarray) -> tuple[float, np.ndarray]:
         """||r||^2 and A^T r (unscaled) at t, read from the chunks."""
         d, plan = self.d, self.plan
-        w, b = t[:d], (float(t[d]) if plan.fit_intercept else 0.0)
-        parts = self.data.map(_chunk_sums, w.astype(self.data.dtype), b)
+        w, b = unpack(t, d, plan.fit_intercept)
+        parts = self.data.map(
+            _chunk_sums, w.astype(self.data.dtype), b if plan.fit_intercept else None
+        )
         sq = float(sum(p[0] for p in parts))
-        atr = np.sum([p[1] for p in parts], axis=0) / 2.0  # the parts hold 2 X^T r
-        if plan.fit_intercept:
-            atr = np.append(atr, self.stats.colsum @ w + sum(p[2] for p in parts))
+        atr = np.sum([p[1] for p in parts], axis=0) / 2.0  # the parts hold 2 A^T r
         return sq, atr
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
@@ -493,7 +487,7 @@ def fit_chunked(
     at_hand = may_stop and (plan.full_batch or plan.record)
 
     loss, grad = objective(theta)
-    losses = [loss]
+    losses, thetas = [loss], [theta.copy()]
     loss0 = loss
     optimality = math.nan
     status, n_iter = ("diverged" if _core.fit_diverged(loss, loss0, theta) else "max_iter"), 0
@@ -511,6 +505,7 @@ def fit_chunked(
         n_iter = epoch
         if plan.record:
             losses.append(loss)
+            thetas.append(theta.copy())
         if _core.fit_diverged(loss, loss0, theta):
             status = "diverged"
             break
@@ -530,9 +525,10 @@ def fit_chunked(
             status = "stalled"
             break
     message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr, optimality, gtol)
+    coef, intercept = unpack(theta, d, plan.fit_intercept)
     return FitResult(
-        theta[:d].copy(),
-        float(theta[d]) if plan.fit_intercept else 0.0,
+        coef,
+        intercept,
         np.array(losses if plan.record else []),
         n_iter,
         status,
@@ -541,6 +537,7 @@ def fit_chunked(
         plan.name,
         plan.gradient,
         optimality,
+        path=path_of(np.array(thetas if plan.record else []), d, plan.fit_intercept),
     )
 
 

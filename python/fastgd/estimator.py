@@ -13,7 +13,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -23,8 +23,11 @@ from ._warnings import DivergenceWarning
 from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 from .fit_plan import FitPlan, plan_fit
 from .in_memory import OptimizerState, run_fit
+from .linear_regression import epoch_callback
 from .optimizers import Optimizer
 from .results import FitResult
+from .schedules import Schedule
+from .theta import pack, unpack
 
 try:
     from sklearn.base import BaseEstimator, RegressorMixin
@@ -82,13 +85,17 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     Parameters
     ----------
-    optimizer : str or fastgd.Optimizer, default "gd"
+    optimizer : str or fastgd.Optimizer, default "sgd"
         "gd", "sgd", "momentum", "nesterov", "adam", "adamw", "adagrad", "rmsprop",
         "adadelta", "adamax", "nadam", "radam", or an instance such as
-        ``fastgd.Adam(lr=0.01)``.
-    lr : float or "auto", default "auto"
-        The learning rate; "auto" (GD, SGD, momentum, Nesterov) uses 1/L, and with
-        an optimizer instance, the instance's own.
+        ``fastgd.Adam(lr=0.01)``. The default is fit_least_squares' ("sgd": full-batch
+        gradient descent with batch_size=None, the same steps as "gd", and
+        mini-batches with a batch_size).
+    lr : float, Schedule, "auto" or None, default "auto"
+        The learning rate (a number or a fastgd.schedules Schedule). "auto": 1/L for
+        the lecture's methods by name (GD, SGD, momentum, Nesterov), torch.optim's
+        default for the adaptive ones, an instance's own lr for an instance (as in
+        fit_least_squares); None: the optimizer's own.
     batch_size : int or None, default None
         None: full batch. An int: mini-batches of that many rows.
     max_iter : int, default 1000
@@ -101,7 +108,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Ridge penalty on w.
     shuffle : bool, default True
         Reshuffle the rows every epoch (mini-batches).
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, numpy RandomState or None
         Seed of the shuffles and of the validation split.
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the rows and stop when their R^2 has not
@@ -122,7 +129,9 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     gradient : {"auto", "stream", "gram"}, default "auto"
         Full batch only: how the gradient is computed (see fit_least_squares).
     callback : callable or None
-        ``callback(epoch, loss, coef)`` after every epoch; returning True stops.
+        scipy's ``callback(intermediate_result)`` after every epoch (nit, fun, x,
+        coef, intercept); returning True stops. The old ``callback(epoch, loss,
+        coef)`` still works, with a DeprecationWarning.
     gtol : float or None, default None
         The first-order optimality test behind status_ "converged" (see
         fit_least_squares): None is 1e-4 for float64 and 1e-3 for float32. A fit
@@ -161,15 +170,15 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def __init__(
         self,
-        optimizer: Any = "gd",
-        lr: Any = "auto",
+        optimizer: str | Optimizer = "sgd",
+        lr: float | Schedule | Literal["auto"] | None = "auto",
         batch_size: int | None = None,
         max_iter: int = 1000,
         tol: float | None = 1e-6,
         fit_intercept: bool = True,
         l2: float = 0.0,
         shuffle: bool = True,
-        random_state: Any = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
@@ -178,7 +187,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         momentum: float = 0.9,
         optimizer_params: dict[str, Any] | None = None,
         gradient: str = "auto",
-        callback: Callable[[int, float, np.ndarray], Any] | None = None,
+        callback: Callable[..., object] | None = None,
         gtol: float | None = None,
     ) -> None:
         self.optimizer = optimizer
@@ -248,8 +257,6 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Xa, ya = self._check_data(X, y, reset=True)
         plan = self._plan(Xa.shape[0], Xa.shape[1], Xa.dtype)
         seed = v.seed_from(self.random_state)
-        if self.callback is not None and not callable(self.callback):
-            raise TypeError(f"callback must be callable, got {type(self.callback).__name__}")
         theta0 = None
         if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (Xa.shape[1],):
             theta0 = self._theta(plan.fit_intercept, Xa.dtype)
@@ -265,8 +272,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         finally:
             watcher.close()
         if watcher.best_theta is not None:  # early stopping keeps the best epoch's, as MLP does
-            fit.coef = watcher.best_theta[: Xa.shape[1]].copy()
-            fit.intercept = float(watcher.best_theta[-1]) if plan.fit_intercept else 0.0
+            fit.coef, fit.intercept = unpack(watcher.best_theta, plan.d, plan.fit_intercept)
         self._set_fit(fit, state)
         if watcher.early:
             self.validation_scores_ = np.array(watcher.scores)
@@ -374,15 +380,12 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     # --- helpers ---------------------------------------------------------------------
 
     def _plan(self, n: int, d: int, dtype: np.dtype[Any]) -> FitPlan:
-        lr = self.lr
-        if isinstance(self.optimizer, Optimizer) and isinstance(lr, str) and lr == "auto":
-            lr = self.optimizer.lr  # an instance carries its own learning rate
         return plan_fit(
             n,
             d,
             dtype,
             optimizer=self.optimizer,
-            lr=lr,
+            lr=self.lr,
             momentum=self.momentum,
             batch_size=self.batch_size,
             max_iter=self.max_iter,
@@ -397,8 +400,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         )
 
     def _theta(self, fit_intercept: bool, dtype: np.dtype[Any]) -> np.ndarray:
-        theta = self.coef_.astype(dtype)
-        return np.append(theta, dtype.type(self.intercept_)) if fit_intercept else theta
+        return pack(self.coef_, self.intercept_, fit_intercept, dtype)
 
     def _set_fit(self, fit: FitResult, state: OptimizerState | None) -> None:
         """What fit (in memory or over chunks) leaves: the result, its epochs and losses."""
@@ -496,7 +498,7 @@ class _EpochWatcher:
     the fit never takes the GIL back."""
 
     def __init__(self, est: GDRegressor, plan: FitPlan) -> None:
-        self.user = est.callback
+        self.user = epoch_callback(est.callback, plan.d, plan.fit_intercept)
         self.verbose = v.boolean(est.verbose, "verbose")
         self.early = bool(est.early_stopping)
         self.plan = plan
@@ -544,15 +546,15 @@ class _EpochWatcher:
             stop = self._no_longer_improving(theta)
         if self.verbose:
             self._show(epoch, loss)
-        if self.user is not None and self.user(epoch, loss, theta[: self.d].copy()):
+        if self.user is not None and self.user(epoch, loss, theta):
             stop = True
         return stop
 
     def _no_longer_improving(self, theta: np.ndarray) -> bool:
         assert self.X_val is not None
         assert self.y_val is not None
-        w = theta[: self.d].astype(np.float64)
-        b = float(theta[self.d]) if self.plan.fit_intercept else 0.0
+        coef, b = unpack(theta, self.d, self.plan.fit_intercept)
+        w = coef.astype(np.float64)
         residual = float(np.sum((self.X_val @ w + b - self.y_val) ** 2))
         total = float(np.sum((self.y_val - self.y_val.mean()) ** 2))
         self.scores.append(1.0 - residual / total if total > 0 else -residual)

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import _core
 from .fit_plan import FitPlan, check_gram_memory
-from .results import FitResult, fit_message
+from .results import FitResult, fit_message, path_of
+from .theta import unpack
 
 __all__ = ["OptimizerState", "run_fit"]
 
@@ -93,9 +94,7 @@ def run_fit(
         L = _lipschitz(Xa, plan.fit_intercept, plan.l2)
         safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.3g}" if L > 0 else ""
         message += f"; the learning rate is likely too large: {safe} (lr='auto' picks a safe one)"
-    d = plan.d
-    coef = theta[:d].copy()
-    intercept = float(theta[d]) if plan.fit_intercept else 0.0
+    coef, intercept = unpack(theta, plan.d, plan.fit_intercept)
     fit = FitResult(
         coef,
         intercept,
@@ -107,5 +106,6 @@ def run_fit(
         plan.name,
         plan.gradient,
         float(optimality),
+        path=path_of(out["path"], plan.d, plan.fit_intercept),
     )
     return fit, OptimizerState(**out["state"])

@@ -15,13 +15,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
+from . import optimizer_names
+from ._callbacks import IntermediateResult, adapt
 from ._warnings import DivergenceWarning, StalledWarning
 from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 from .fit_plan import DEFAULT_GTOL, DEFAULT_GTOL_STOP, FitPlan, default_gtol, plan_fit
 from .in_memory import run_fit
-from .optimizer_names import DEFAULT_LR, OPTIMIZER_NAMES, resolve_optimizer
+from .optimizer_names import DEFAULT_LR, OPTIMIZER_NAMES
 from .optimizers import Optimizer
 from .results import FitResult
+from .schedules import Schedule
+from .theta import pack, unpack
 
 __all__ = [  # re-exported here for older imports: minimize, reference, demo, __main__
     "DEFAULT_GTOL",
@@ -38,24 +42,37 @@ __all__ = [  # re-exported here for older imports: minimize, reference, demo, __
 ]
 
 
+def resolve_optimizer(
+    optimizer: Any, lr: Any, momentum: Any, params: dict[str, Any] | None = None
+) -> tuple[str, Optimizer, bool]:
+    """fastgd.optimizer_names.resolve_optimizer for callers that still pass lr=0.01
+    (DEFAULT_LR) to mean "the optimizer's own" (minimize, race, reference): that
+    value becomes None when an instance is given. New code imports it from
+    fastgd.optimizer_names and passes None."""
+    if isinstance(optimizer, Optimizer) and not isinstance(lr, str) and lr == DEFAULT_LR:
+        lr = None
+    return optimizer_names.resolve_optimizer(optimizer, lr, momentum, params)
+
+
 def fit_least_squares(
     X: ArrayLike,
     y: ArrayLike,
+    *,
     optimizer: str | Optimizer = "sgd",
-    lr: float | Literal["auto"] = DEFAULT_LR,
+    lr: float | Schedule | Literal["auto"] | None = None,
     batch_size: int | None = None,
     max_iter: int = 1000,
     tol: float | None = 1e-6,
     fit_intercept: bool = True,
     l2: float = 0.0,
     shuffle: bool = True,
-    random_state: Any = None,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
     momentum: float = 0.9,
     record: bool = True,
     gradient: Literal["auto", "stream", "gram"] = "auto",
     coef_init: ArrayLike | None = None,
     intercept_init: float | None = None,
-    callback: Callable[[int, float, np.ndarray], Any] | None = None,
+    callback: Callable[..., object] | None = None,
     gtol: float | None = None,
 ) -> FitResult:
     r"""Fit linear regression by gradient descent, the whole loop in C++.
@@ -80,11 +97,16 @@ def fit_least_squares(
         "nadam", "radam" with torch.optim's defaults, or an instance such as
         ``fastgd.Adam(lr=0.05, amsgrad=True)`` carrying its hyperparameters (its own
         state is neither used nor changed; its lr is the fit's learning rate).
-    lr : float > 0 or "auto"
-        Learning rate :math:`\alpha` for a named optimizer. "auto" (gradient descent
-        with or without momentum only) uses 1/L, L the largest eigenvalue of the
-        Hessian found by power iteration (for mini-batches, the expected smoothness
-        of a batch), so the descent converges without tuning.
+    lr : float > 0, Schedule, "auto" or None
+        Learning rate :math:`\alpha`, a number or a ``fastgd.schedules`` Schedule
+        (e.g. ``schedules.cosine(0.1, t_max=100)``). None (the default): the
+        optimizer's own (an instance's lr; 0.01 for "gd", "sgd", "momentum",
+        "nesterov"; torch.optim's default for the others). "auto": for the
+        lecture's methods by name, 1/L, L the largest eigenvalue of the Hessian
+        found by power iteration (for mini-batches, the expected smoothness of a
+        batch), so the descent converges without tuning; the rules that scale their
+        own steps (Adam, RMSprop, ...) take torch.optim's default lr and an
+        instance keeps its own, so "auto" works with every optimizer.
     batch_size : int >= 1 or None
         None: full batch (gradient descent). An int: mini-batch SGD with that many
         rows per step (1: single-sample SGD); ``batch_size >= n`` is full batch.
@@ -102,12 +124,13 @@ def fit_least_squares(
         Ridge penalty on w (not on b).
     shuffle : bool
         Reshuffle rows every epoch (mini-batch only).
-    random_state : None, int or numpy.random.Generator
+    random_state : None, int, numpy.random.Generator or numpy.random.RandomState
         Seed of the shuffles. The same seed gives the same result on every platform.
     momentum : float in [0, 1)
         :math:`\beta` for "momentum" and "nesterov".
     record : bool
-        Record the full-data loss after every epoch (mini-batch: one extra pass per epoch).
+        Record the full-data loss after every epoch (mini-batch: one extra pass per
+        epoch), and theta beside it (``FitResult.path``).
     gradient : {"auto", "stream", "gram"}
         Full batch only: "stream" reads X every step; "gram" forms X^T X and X^T y once
         (in one pass) and then costs O(d^2) a step; "auto" picks the faster.
@@ -116,8 +139,11 @@ def fit_least_squares(
     intercept_init : float, optional
         Start from this bias instead of 0 (needs ``fit_intercept``).
     callback : callable, optional
-        ``callback(epoch, loss, coef)`` after every epoch (``coef`` a copy of w);
-        returning True stops the fit (status "stopped"); its exceptions propagate.
+        scipy's ``callback(intermediate_result)`` after every epoch, with the named
+        fields nit (epochs so far), fun (the loss), x (a copy of theta = [w, b]),
+        coef and intercept; returning True or raising StopIteration stops the fit
+        (status "stopped"); other exceptions propagate. The old positional
+        ``callback(epoch, loss, coef)`` still works, with a DeprecationWarning.
     gtol : float >= 0 or None
         The first-order optimality test behind "converged". With A = [X, 1] (columns
         :math:`a_j`), the residual :math:`r = A\theta - y` and g the gradient of J,
@@ -191,15 +217,8 @@ def fit_least_squares(
         gtol=gtol,
     )
     seed = v.seed_from(random_state)
-    if callback is not None and not callable(callback):
-        raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+    on_epoch = epoch_callback(callback, d, plan.fit_intercept)
     theta0 = _initial_theta(coef_init, intercept_init, d, plan.fit_intercept, dtype)
-    on_epoch = None
-    if callback is not None:
-        user = callback
-
-        def on_epoch(epoch: int, loss: float, theta: np.ndarray) -> Any:
-            return user(epoch, loss, theta[:d].copy())
 
     if chunked:
         fit = fit_chunked(chunks_of(X, y, dtype), plan, seed, theta0=theta0, on_epoch=on_epoch)
@@ -222,27 +241,50 @@ def _initial_theta(
     """[w0, b0] for the core, or None to start from zeros."""
     if coef_init is None and intercept_init is None:
         return None
-    theta = np.zeros(d + int(fit_intercept), dtype=dtype)
+    coef = np.zeros(d, dtype)
     if coef_init is not None:
-        theta[:d] = v.vector(coef_init, "coef_init", d, dtype, "X has n_features =")
+        coef = v.vector(coef_init, "coef_init", d, dtype, "X has n_features =")
+    intercept = 0.0
     if intercept_init is not None:
         if not fit_intercept:
             raise ValueError("intercept_init needs fit_intercept=True")
-        theta[d] = v.real_number(intercept_init, "intercept_init")
+        intercept = v.real_number(intercept_init, "intercept_init")
+    theta = pack(coef, intercept, fit_intercept, dtype)
     v.require_finite(theta, "coef_init and intercept_init")
     return theta
 
 
+def epoch_callback(
+    callback: Callable[..., object] | None, d: int, fit_intercept: bool
+) -> Callable[[int, float, np.ndarray], bool] | None:
+    """The core's on_epoch(epoch, loss, theta) for a user's callback: scipy's
+    callback(intermediate_result) (nit, fun, x = theta, coef, intercept), or the old
+    callback(epoch, loss, coef) with a DeprecationWarning (fastgd._callbacks)."""
+    call = adapt(callback, lambda cb, r: cb(r.nit, r.fun, r.coef), "callback(epoch, loss, coef)")
+    if call is None:
+        return None
+    user = call
+
+    def on_epoch(epoch: int, loss: float, theta: np.ndarray) -> bool:
+        coef, intercept = unpack(theta, d, fit_intercept)
+        result = IntermediateResult(
+            nit=int(epoch), fun=float(loss), x=theta.copy(), coef=coef, intercept=intercept
+        )
+        return user(result)
+
+    return on_epoch
+
+
 @overload
 def normal_equations(
-    X: ArrayLike, y: ArrayLike, fit_intercept: Literal[False] = ...
-) -> np.ndarray: ...
-@overload
-def normal_equations(
-    X: ArrayLike, y: ArrayLike, fit_intercept: Literal[True]
+    X: ArrayLike, y: ArrayLike, *, fit_intercept: Literal[True] = ...
 ) -> tuple[np.ndarray, float]: ...
+@overload
 def normal_equations(
-    X: ArrayLike, y: ArrayLike, fit_intercept: bool = False
+    X: ArrayLike, y: ArrayLike, *, fit_intercept: Literal[False]
+) -> np.ndarray: ...
+def normal_equations(
+    X: ArrayLike, y: ArrayLike, *, fit_intercept: bool = True
 ) -> np.ndarray | tuple[np.ndarray, float]:
     r"""The analytic least-squares solution, the lecture's :math:`w = (X^T X)^{-1} X^T y`.
 
@@ -250,12 +292,14 @@ def normal_equations(
     inverse of :math:`X^T X`, which squares the condition number). When X is rank
     deficient, returns the minimum-norm solution.
 
+    ``fit_intercept`` defaults to True, as in fit_least_squares and GDRegressor.
+
     Returns
     -------
-    coef : ndarray (d,) in float64
-        when ``fit_intercept=False``;
     (coef, intercept) : tuple
-        when ``fit_intercept=True`` (X and y are centred, the intercept recovered).
+        when ``fit_intercept=True`` (X and y are centred, the intercept recovered);
+    coef : ndarray (d,) in float64
+        when ``fit_intercept=False``.
     """
     v.refuse_sparse(X, "X", "normal_equations")
     v.refuse_sparse(y, "y", "normal_equations")

@@ -27,14 +27,28 @@ DEFAULT_LR = 0.01
 def resolve_optimizer(
     optimizer: Any, lr: Any, momentum: Any, params: dict[str, Any] | None = None
 ) -> tuple[str, Optimizer, bool]:
-    """(display name, the rule with its hyperparameters, lr is "auto") from what
-    fit_least_squares was given. The rule's lr is the fit's learning rate; ``params``
-    are a named rule's other hyperparameters (torch.optim's names, e.g. betas)."""
+    """(display name, the rule with its hyperparameters, lr is 1/L) from what a fit was
+    given. ``params`` are a named rule's other hyperparameters (torch.optim's names,
+    e.g. betas).
+
+    The learning rate, one rule for every entry point:
+
+    - None: the optimizer's own: an instance's lr, or for a name DEFAULT_LR (0.01)
+      for the lecture's methods and torch.optim's default for the others;
+    - "auto": 1/L (the fit finds it) for the lecture's methods by name ("gd", "sgd",
+      "momentum", "nesterov"); the rules that scale their own steps (Adam, ...) take
+      torch.optim's default lr, and an instance keeps its own, so "auto" never fails
+      and a grid search over optimizers runs;
+    - a number or a Schedule: that one (an instance whose lr differs is refused:
+      set the learning rate in one place).
+    """
     if params is not None and not isinstance(params, dict):
         raise TypeError(f"optimizer_params must be a dict or None, got {type(params).__name__}")
-    lr_auto = isinstance(lr, str)
-    if lr_auto and lr != "auto":
-        raise ValueError(f"lr must be a number > 0 or 'auto', got {lr!r}")
+    if isinstance(lr, str) and lr != "auto":
+        raise ValueError(
+            f"lr must be a number > 0 or 'auto' (or a Schedule, or None: the optimizer's own), got {lr!r}"
+        )
+    lr_auto = False
     if isinstance(optimizer, Optimizer):
         if params:
             raise ValueError("optimizer_params is for a named optimizer; set them on the instance")
@@ -42,9 +56,10 @@ def resolve_optimizer(
         hyper = optimizer.hyperparameters
         if name == "sgd" and hyper["momentum"] > 0:  # name it as the lecture does
             name = "nesterov" if hyper["nesterov"] else "momentum"
-        if not lr_auto and lr != DEFAULT_LR and float(lr) != optimizer.lr:
+        if lr is not None and not isinstance(lr, str) and not _same_lr(lr, hyper["lr"]):
             raise ValueError(
-                f"lr={lr!r} conflicts with the optimizer's lr={optimizer.lr!r}; set the learning rate in one place"
+                f"lr={lr!r} conflicts with the optimizer's lr={hyper['lr']!r}; set the learning "
+                "rate in one place (lr=None takes the optimizer's own)"
             )
         rule = optimizer
     elif isinstance(optimizer, str):
@@ -53,7 +68,15 @@ def resolve_optimizer(
             raise ValueError(
                 f"unknown optimizer {optimizer!r}; known: {', '.join(OPTIMIZER_NAMES)}"
             )
-        rule_lr = 1.0 if lr_auto else v.positive(lr, "lr")  # the lr is set per fit below
+        lr_auto = lr == "auto" and name in LECTURE_METHODS
+        given: dict[str, Any] = {}
+        if lr_auto:
+            given["lr"] = 1.0  # a stand-in: the fit finds 1/L and sets it
+        elif lr is None:
+            if name in LECTURE_METHODS:
+                given["lr"] = DEFAULT_LR
+        elif not isinstance(lr, str):
+            given["lr"] = lr if isinstance(lr, Schedule) else v.positive(lr, "lr")
         if name in LECTURE_METHODS:
             uses_momentum, nesterov = LECTURE_METHODS[name]
             beta = 0.0
@@ -63,22 +86,26 @@ def resolve_optimizer(
                     raise ValueError(
                         f"momentum must be in (0, 1) for optimizer={name!r}, got {momentum!r}"
                     )
-            rule = _build(SGD, name, dict(lr=rule_lr, momentum=beta, nesterov=nesterov), params)
-        else:
-            rule = _build(RULES[name], name, dict(lr=rule_lr), params)
+            rule = _build(SGD, name, dict(given, momentum=beta, nesterov=nesterov), params)
+        else:  # lr "auto" or None: torch.optim's default for this rule
+            rule = _build(RULES[name], name, given, params)
     else:
         raise TypeError(
             f"optimizer must be a name ({', '.join(OPTIMIZER_NAMES)}) or a fastgd optimizer instance, "
             f"got {type(optimizer).__name__}"
         )
-    if lr_auto and rule.kind != "sgd":
-        raise ValueError(
-            f"lr='auto' (1/L) is for gradient descent with or without momentum; {name} scales its own "
-            "steps: pass lr as a number"
-        )
     if not lr_auto and not isinstance(rule.hyperparameters["lr"], Schedule) and not rule.lr > 0:
         raise ValueError(f"lr must be a finite number > 0, got {rule.lr!r}")
     return name, rule, lr_auto
+
+
+def _same_lr(lr: Any, own: Any) -> bool:
+    if isinstance(lr, Schedule) or isinstance(own, Schedule):
+        return lr is own or lr == own
+    try:
+        return float(lr) == float(own)
+    except (TypeError, ValueError):
+        return False
 
 
 def _build(

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
 
-__all__ = ["FitResult", "fit_message"]
+__all__ = ["FitResult", "fit_message", "path_of"]
 
 
 @dataclass
@@ -38,6 +38,10 @@ class FitResult:
     optimizer : str
     gradient : {"stream", "gram", "batch"}
         How gradients were computed: streaming X, from the Gram form, or per mini-batch.
+    path : ndarray, shape (n_iter + 1, d + 1)
+        With ``record=True``: theta = [coef, intercept] at the start (row 0) and after
+        every epoch, beside ``losses`` (the intercept column is 0 without one), e.g.
+        to draw the descent on the contour of J(w, b). Empty (0 rows) otherwise.
     optimality : float
         The optimality measure at the returned coefficients,
         :math:`\max_j |g_j| / (\tfrac2n \|a_j\| \max(\|y_c\|, \|r\|) + 2 l_2 |\theta_j|)`
@@ -55,6 +59,15 @@ class FitResult:
     optimizer: str
     gradient: str
     optimality: float = math.nan
+    path: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+
+    def __repr__(self) -> str:
+        loss = f"{self.losses[-1]:.6g}" if self.losses.size else "not recorded"
+        return (
+            f"FitResult(status={self.status!r}, n_iter={self.n_iter}, loss={loss}, "
+            f"lr={self.lr:.6g}, optimizer={self.optimizer!r}, gradient={self.gradient!r}, "
+            f"d={self.coef.shape[0]})"
+        )
 
     @property
     def success(self) -> bool:
@@ -69,6 +82,17 @@ class FitResult:
                 f"X has {Xa.shape[1]} columns but the fit has {self.coef.shape[0]} coefficients"
             )
         return Xa @ self.coef + self.intercept
+
+
+def path_of(thetas: np.ndarray, d: int, fit_intercept: bool) -> np.ndarray:
+    """FitResult.path from recorded thetas (rows of d or d + 1 values): one column
+    per weight and the intercept last (zeros without one), in float64."""
+    rows = np.asarray(thetas, dtype=np.float64)
+    if rows.ndim != 2:  # nothing recorded
+        rows = np.empty((0, d + int(fit_intercept)))
+    if fit_intercept:
+        return rows
+    return np.hstack([rows, np.zeros((rows.shape[0], 1))])
 
 
 def fit_message(

@@ -80,6 +80,7 @@ struct fit_output {
     double lr = 0.0;             // the learning rate chosen by lr_auto
     std::vector<T> theta;        // [w, b]
     std::vector<double> losses;  // initial loss, then one per epoch (when record)
+    std::vector<T> path;         // theta beside each recorded loss: p values a row (when record)
     std::size_t n_iter = 0;
     fit_status status = fit_status::max_iter;
     /// The optimality measure at the returned theta when it was computed (NaN when not).
@@ -275,7 +276,7 @@ public:
         // over X for it (full-batch runs need the gradient anyway).
         double loss = full_batch_ || !from_zero_ ? full_loss_and_grad() : mean_square(A_.y, n_);
         const divergence_rule diverged(loss);
-        if (c_.record) out_.losses.push_back(loss);
+        if (c_.record) record(loss);
         if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
         // Already optimal (a warm start): no step to take.
         if (may_stop_ && full_batch_ && measure(sums_) <= c_.gtol_stop) return stop_with(fit_status::converged);
@@ -290,7 +291,7 @@ public:
                 return stop_with(fit_status::stopped);
             }
             out_.n_iter = epoch + 1;
-            if (c_.record) out_.losses.push_back(loss);
+            if (c_.record) record(loss);
             if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
             if (on_epoch_(out_.n_iter, loss, out_.theta)) return stop_with(fit_status::stopped);
             if (const auto status = check_stop()) return stop_with(*status);
@@ -300,6 +301,11 @@ public:
     }
 
 private:
+    void record(double loss) {
+        out_.losses.push_back(loss);
+        out_.path.insert(out_.path.end(), out_.theta.begin(), out_.theta.end());
+    }
+
     fit_output<T> stop_with(fit_status status) {
         out_.status = status;
         return std::move(out_);
