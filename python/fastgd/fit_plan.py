@@ -123,9 +123,7 @@ class FitPlan:
         partial_fit batch): no stopping rule, and no optimality test (gtol=0) that
         could skip a step when those rows alone are at their optimum."""
         full_batch, gradient = _batching(n, self.p, self.batch_size, self.requested_gradient, 1)
-        lr_source = self.lr_source
-        if lr_source != "given":
-            lr_source = "auto_full_batch" if full_batch else "auto_mini_batch"
+        lr_source = _lr_source(self.lr_auto, full_batch)
         return dataclasses.replace(
             self,
             n=n,
@@ -169,6 +167,13 @@ def _batching(
     return True, "gram" if requested == "gram" else "stream"
 
 
+def _lr_source(lr_auto: bool, full_batch: bool) -> LrSource:
+    """Where the learning rate comes from: the one rule."""
+    if not lr_auto:
+        return "given"
+    return "auto_full_batch" if full_batch else "auto_mini_batch"
+
+
 def plan_fit(
     n: int,
     d: int,
@@ -192,26 +197,24 @@ def plan_fit(
     decide how it runs. Each error names its argument."""
     name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum, optimizer_params)
     batch: int | None = None if batch_size is None else v.integer(batch_size, "batch_size", 1)
-    if name == "gd" and batch is not None and batch < n:
-        raise ValueError(
-            f"optimizer='gd' is full-batch gradient descent; use optimizer='sgd' for batch_size={batch}"
-        )
     if gradient not in GRADIENT_MODES:
         raise ValueError(f"gradient must be one of {GRADIENT_MODES}, got {gradient!r}")
-    if gradient == "gram" and not (batch is None or batch >= n):
-        raise ValueError("gradient='gram' needs full-batch descent (batch_size=None)")
     max_iter_ = v.integer(max_iter, "max_iter", 0, maximum=2**63 - 1)
     tol_ = None if tol is None else v.nonnegative(tol, "tol")
     fit_intercept_ = v.boolean(fit_intercept, "fit_intercept")
+    full_batch, mode = _batching(n, d + int(fit_intercept_), batch, gradient, max_iter_)
+    if name == "gd" and not full_batch:
+        raise ValueError(
+            f"optimizer='gd' is full-batch gradient descent; use optimizer='sgd' for batch_size={batch}"
+        )
+    if gradient == "gram" and not full_batch:
+        raise ValueError("gradient='gram' needs full-batch descent (batch_size=None)")
     l2_ = v.nonnegative(l2, "l2")
     shuffle_ = v.boolean(shuffle, "shuffle")
     record_ = v.boolean(record, "record")
     gtol_ = None if gtol is None else v.nonnegative(gtol, "gtol")
     dtype = np.dtype(dtype)
-    full_batch, mode = _batching(n, d + int(fit_intercept_), batch, gradient, max_iter_)
-    lr_source: LrSource = "given"
-    if lr_auto:
-        lr_source = "auto_full_batch" if full_batch else "auto_mini_batch"
+    lr_source = _lr_source(lr_auto, full_batch)
     return FitPlan(
         name=name,
         rule=rule,
