@@ -143,7 +143,6 @@ for _name, _error, _match, _kw in [
         "momentum must be in",
         dict(optimizer="momentum", momentum=1.5),
     ),
-    ("fit adam auto lr", ValueError, "lr='auto'", dict(optimizer="adam", lr="auto")),
     ("fit random_state str", TypeError, "random_state must be", dict(random_state="seed")),
     ("fit random_state neg", ValueError, "random_state must be in", dict(random_state=-1)),
     ("fit coef_init length", ValueError, "coef_init has length 2", dict(coef_init=np.ones(2))),
@@ -1542,30 +1541,7 @@ case("lsq11 core optimality lengths", ValueError, "one length p >= d")(
 case("lsq11 core optimality d > p", ValueError, "one length p >= d")(lambda: _lsq11_optimality(d=5))
 case("lsq11 core optimality n = 0", ValueError, "n > 0")(lambda: _lsq11_optimality(n=0))
 case("lsq11 core fit gtol negative", ValueError, "gtol must be a number >= 0")(
-    lambda: (
-        lambda: fastgd._core.fit_least_squares(
-            *data(),
-            0.1,
-            0,
-            5,
-            1e-6,
-            True,
-            0.0,
-            True,
-            0,
-            True,
-            False,
-            "sgd",
-            {"lr": 0.1},
-            False,
-            None,
-            None,
-            None,
-            -1.0,
-            0.0,
-        ),
-        (),
-    )
+    lambda: (lambda: fastgd._core.fit_least_squares(*data(), _fit12_settings(gtol=-1.0)), ())
 )
 
 
@@ -1991,6 +1967,92 @@ for _name, _error, _match, _call in [
 def _apiq_raise() -> None:
     raise LookupError("from the user's callback")
 
+
+# --- issue 12: the fit plan and its C++ boundary ---
+
+
+def _fit12_settings(**over: Any) -> dict[str, Any]:
+    """A valid settings dict of _core.fit_least_squares (what fastgd.in_memory builds)."""
+    settings: dict[str, Any] = dict(
+        gradient="stream",
+        batch_size=None,
+        lr=0.1,
+        max_iter=5,
+        tol=1e-6,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=True,
+        seed=0,
+        record=True,
+        gtol=1e-4,
+        gtol_stop=1e-12,
+        optimizer="sgd",
+        hyperparameters={},
+    )
+    settings.update(over)
+    return settings
+
+
+def _fit12_core(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    return (lambda: fastgd._core.fit_least_squares(X, y, _fit12_settings(**over))), (X, y)
+
+
+def _fit12_core_missing(key: str) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    settings = _fit12_settings()
+    del settings[key]
+    return (lambda: fastgd._core.fit_least_squares(X, y, settings)), (X, y)
+
+
+case("fit12 core unknown setting", ValueError, "unknown fit setting 'use_gram'")(
+    lambda: _fit12_core(use_gram=True)
+)
+case("fit12 core missing setting", ValueError, "the fit settings need 'gtol'")(
+    lambda: _fit12_core_missing("gtol")
+)
+case("fit12 core bad gradient", ValueError, "'stream', 'gram' or 'batch'")(
+    lambda: _fit12_core(gradient="auto")
+)
+case("fit12 core batch_size on full batch", ValueError, "batch_size' is for gradient='batch'")(
+    lambda: _fit12_core(batch_size=4)
+)
+case("fit12 core batch size zero", ValueError, "batch_size must be >= 1")(
+    lambda: _fit12_core(gradient="batch", batch_size=0)
+)
+case("fit12 core lr auto on mini-batches", ValueError, "lr_auto .1/L. is for full-batch")(
+    lambda: _fit12_core(gradient="batch", batch_size=4, lr=None)
+)
+case("fit12 core max_iter a string", TypeError, "fit setting 'max_iter' must be an integer")(
+    lambda: _fit12_core(max_iter="5")
+)
+case("fit12 core state not a state", TypeError, "state must be an OptimizerState")(
+    lambda: (
+        lambda: fastgd._core.fit_least_squares(*data(), _fit12_settings(), state=(1, 1.0, [], 4)),
+        (),
+    )
+)
+case("fit12 lsq intercept a string", TypeError, "intercept")(lambda: _lsq(intercept="b"))
+case("fit12 lsq reduction positional", TypeError, "positional")(
+    lambda: (lambda: fastgd.least_squares_loss_grad(*data(), np.zeros(3), "sum"), ())
+)
+case("fit12 fit optimizer positional", TypeError, "positional")(
+    lambda: (lambda: fastgd.fit_least_squares(*data(), "sgd"), ())
+)
+case("fit12 fit lr explicit conflicts with instance", ValueError, "set the learning rate in one")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(*data(), optimizer=fastgd.Adam(lr=0.05), lr=0.01),
+        (),
+    )
+)
+case("fit12 fit callback returns a string", TypeError, "callback must return None")(
+    lambda: (
+        lambda: fastgd.fit_least_squares(
+            *data(), max_iter=3, callback=lambda intermediate_result: "stop"
+        ),
+        (),
+    )
+)
 
 # --- the runner: every case above is registered before main() runs them ---------------------
 

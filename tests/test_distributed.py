@@ -106,7 +106,13 @@ def test_callback_and_numpy_y_and_init(client):
     dX, _ = _dask(X, y)
     seen = []
     fit = fastgd.fit_least_squares(
-        dX, y, optimizer="gd", lr=0.1, callback=lambda e, loss, coef: seen.append(e) or e == 3
+        dX,
+        y,
+        optimizer="gd",
+        lr=0.1,
+        callback=lambda intermediate_result: (
+            seen.append(intermediate_result.nit) or intermediate_result.nit == 3
+        ),
     )
     assert fit.status == "stopped"
     assert seen == [1, 2, 3]

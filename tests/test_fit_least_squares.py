@@ -280,7 +280,7 @@ def test_predict():
 
 def test_normal_equations_against_lstsq_and_reference():
     X, y, _ = make_regression(200, 5, seed=9)
-    w = fastgd.normal_equations(X, y)
+    w = fastgd.normal_equations(X, y, fit_intercept=False)
     np.testing.assert_allclose(w, np.linalg.lstsq(X, y, rcond=None)[0], rtol=1e-12)
     np.testing.assert_allclose(w, ref.normal_equations(X, y), rtol=1e-10)
     coef, b = fastgd.normal_equations(X, y, fit_intercept=True)
@@ -295,7 +295,7 @@ def test_normal_equations_is_stable_where_the_explicit_inverse_is_not():
     t = rng.standard_normal(100)
     X = np.column_stack([t, t + 1e-8 * rng.standard_normal(100)])
     y = X @ [1.0, 2.0]
-    w = fastgd.normal_equations(X, y)
+    w = fastgd.normal_equations(X, y, fit_intercept=False)
     np.testing.assert_allclose(X @ w, y, atol=1e-6)
 
 
@@ -414,30 +414,33 @@ def test_two_halves_from_coef_init_and_the_state_equal_one_fit(optimizer, batch_
     equal twenty at once: what warm starts and partial_fit build on. Shuffles are
     keyed by epoch, so the second half runs without shuffling (each half restarts
     its epoch count); the same holds for the one long fit."""
-    from fastgd.linear_regression import fit_settings, run_fit
+    from fastgd.fit_plan import plan_fit
+    from fastgd.in_memory import run_fit
 
     X, y, _ = make_regression(200, 4, intercept=0.5)
-    settings_ = fit_settings(
+    plan = plan_fit(
         200,
-        optimizer,
-        lr,
-        0.9,
-        batch_size,
-        20,
-        None,
-        True,
-        0.0,
-        False,
-        True,
-        "stream",
+        4,
+        X.dtype,
+        optimizer=optimizer,
+        lr=lr,
+        momentum=0.9,
+        batch_size=batch_size,
+        max_iter=20,
+        tol=None,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=False,
+        record=True,
+        gradient="stream",
     )
-    whole, _ = run_fit(X, y, settings_, 0)
+    whole, _ = run_fit(X, y, plan, 0)
     import dataclasses
 
-    half = dataclasses.replace(settings_, max_iter=10)
+    half = dataclasses.replace(plan, max_iter=10)
     first, state = run_fit(X, y, half, 0)
     theta0 = np.append(first.coef, first.intercept)
-    second, _ = run_fit(X, y, half, 0, theta0=theta0, state=state, lr=first.lr)
+    second, _ = run_fit(X, y, half.with_lr(first.lr), 0, theta0=theta0, state=state)
     np.testing.assert_array_equal(second.coef, whole.coef)
     assert second.intercept == whole.intercept
     np.testing.assert_array_equal(second.losses, whole.losses[10:])
@@ -488,9 +491,11 @@ def test_callback_sees_every_epoch_and_can_stop_the_fit(batch_size):
     X, y, _ = make_regression(120, 3, intercept=1.0)
     seen = []
 
-    def watch(epoch, loss, coef):
-        seen.append((epoch, loss, coef))
-        return epoch == 4
+    def watch(intermediate_result):
+        r = intermediate_result
+        seen.append((r.nit, r.fun, r.coef))
+        np.testing.assert_array_equal(r.x, np.append(r.coef, r.intercept))
+        return r.nit == 4
 
     fit = fastgd.fit_least_squares(
         X,
@@ -514,7 +519,7 @@ def test_callback_sees_every_epoch_and_can_stop_the_fit(batch_size):
 def test_callback_exceptions_propagate():
     X, y, _ = make_regression(60, 2)
 
-    def boom(epoch, loss, coef):
+    def boom(intermediate_result):
         raise RuntimeError("from the callback")
 
     with pytest.raises(RuntimeError, match="from the callback"):

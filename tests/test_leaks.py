@@ -72,7 +72,7 @@ ENTRY_POINTS: dict[str, Callable[[], Any]] = {
         X, Y, optimizer="sgd", lr=0.01, batch_size=8, max_iter=1, random_state=0
     ),
     "fit_least_squares callback": lambda: fastgd.fit_least_squares(
-        X, Y, lr=0.05, max_iter=2, callback=lambda e, loss, c: False
+        X, Y, lr=0.05, max_iter=2, callback=lambda intermediate_result: False
     ),
     "fit_least_squares fails": _swallow(lambda: fastgd.fit_least_squares(X_NAN, Y)),
     "optimizer step": lambda: ADAM.step(P, G),

@@ -20,7 +20,7 @@ import pytest
 import fastgd
 from fastgd import GDRegressor, _core, schedules
 from fastgd.chunked import MemmapChunks, fit_chunked
-from fastgd.linear_regression import DEFAULT_GTOL, fit_settings
+from fastgd.fit_plan import DEFAULT_GTOL, plan_fit
 
 from .conftest import make_regression
 
@@ -457,10 +457,23 @@ def test_a_memmap_is_bitwise_unchanged_by_fits(tmp_path, mode, offset):
         np.testing.assert_array_equal(np.asarray(X_map), before)
     # Small blocks, so that pages are handed back between blocks, then checked.
     chunks = MemmapChunks(X_map, y, block_bytes=4096 * 4)
-    settings = fit_settings(
-        3000, "gd", "auto", 0.9, None, 10, None, True, 0.0, True, True, "stream"
+    plan = plan_fit(
+        3000,
+        X.shape[1],
+        np.dtype(np.float64),
+        optimizer="gd",
+        lr="auto",
+        momentum=0.9,
+        batch_size=None,
+        max_iter=10,
+        tol=None,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=True,
+        record=True,
+        gradient="stream",
     )
-    blocked = fit_chunked(chunks, settings, 0)
+    blocked = fit_chunked(chunks, plan, 0)
     np.testing.assert_array_equal(np.asarray(X_map), before)
     # The fits used the edited values: equal to the in-memory fit of `before`.
     here = fastgd.fit_least_squares(
@@ -519,8 +532,10 @@ BAD_ALLOC = textwrap.dedent(
     resource.setrlimit(resource.RLIMIT_AS, (vm + 200 * 2**20, resource.RLIM_INFINITY))
     try:
         # The core itself (past the Python check): G alone is 6001^2 doubles = 275 MiB.
-        _core.fit_least_squares(X, y, 0.1, 0, 5, 1e-6, True, 0.0, True, 0, True, True,
-                                "sgd", {"lr": 0.1}, False)
+        settings = dict(gradient="gram", batch_size=None, lr=0.1, max_iter=5, tol=1e-6,
+                        fit_intercept=True, l2=0.0, shuffle=True, seed=0, record=True,
+                        gtol=1e-4, gtol_stop=1e-12, optimizer="sgd", hyperparameters={})
+        _core.fit_least_squares(X, y, settings)
     except MemoryError as exc:
         print("MemoryError", exc, flush=True)
     """
@@ -726,9 +741,9 @@ def test_a_callback_may_use_the_estimator_it_runs_in():
     X, y, _ = make_regression(100, 3)
     model = GDRegressor(max_iter=3, tol=None)
     seen = []
-    model.set_params(callback=lambda epoch, loss, coef: seen.append(hasattr(model, "coef_")))
+    model.set_params(callback=lambda intermediate_result: seen.append(hasattr(model, "coef_")))
     model.fit(X, y)  # the lock is reentrant: no deadlock
-    model.set_params(callback=lambda epoch, loss, coef: seen.append(model.predict(X[:2]).shape))
+    model.set_params(callback=lambda intermediate_result: seen.append(model.predict(X[:2]).shape))
     model.fit(X, y)
     assert seen[-1] == (2,)
 

@@ -108,7 +108,7 @@ def test_callback_seeing_nan_is_never_called_with_a_success():
             optimizer="gd",
             lr=1e10,
             max_iter=50,
-            callback=lambda e, loss, c: statuses.append(loss),
+            callback=lambda intermediate_result: statuses.append(intermediate_result.fun),
         )
     assert fit.status == "diverged"
     assert all(

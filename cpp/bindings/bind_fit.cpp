@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <new>
@@ -34,8 +36,8 @@ std::string human_bytes(double bytes) {
         msg += "the Gram form X^T X of " + std::to_string(p) + " parameters needs about " +
                human_bytes(gram_bytes(p, n)) + "; pass gradient='stream', which needs none";
     else if (record)
-        msg += "recording one loss per epoch for up to max_iter=" + std::to_string(max_iter) +
-               " epochs needs up to " + human_bytes(8.0 * static_cast<double>(max_iter)) +
+        msg += "recording one loss and theta per epoch for up to max_iter=" + std::to_string(max_iter) +
+               " epochs needs up to " + human_bytes(8.0 * static_cast<double>(max_iter) * static_cast<double>(p + 1)) +
                "; pass record=False or a smaller max_iter";
     else
         msg += "the fit's working arrays for " + std::to_string(n) + " rows and " + std::to_string(p) +
@@ -45,32 +47,128 @@ std::string human_bytes(double bytes) {
     throw py::error_already_set();
 }
 
-template <typename T>
-py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, std::size_t max_iter,
-              double tol, bool intercept, double l2, bool shuffle, std::uint64_t seed, bool record,
-              bool use_gram, const std::string& kind, const py::dict& hyper, bool lr_auto,
-              const py::object& theta0, const py::object& state, const py::object& callback, double gtol,
-              double gtol_stop) {
-    const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
-                      static_cast<std::size_t>(X.shape(1)), intercept};
+/// The fit's settings, read by key from the dict the Python layer's fit plan builds
+/// (fastgd/in_memory.py). Every key is required; a key it does not know is refused.
+class settings_reader {
+public:
+    explicit settings_reader(const py::dict& d) : d_(d) {}
+
+    py::object at(const char* key) {
+        used_.emplace_back(key);
+        if (!d_.contains(key)) throw py::value_error(std::string("the fit settings need '") + key + "'");
+        return d_[key];
+    }
+    template <typename V>
+    V get(const char* key, const char* what) {
+        const py::object v = at(key);
+        try {
+            return v.cast<V>();
+        } catch (const py::cast_error&) {
+            throw py::type_error(std::string("fit setting '") + key + "' must be " + what + ", got " +
+                                 std::string(py::str(py::type::of(v).attr("__name__"))));
+        }
+    }
+    double number(const char* key) { return get<double>(key, "a number"); }
+    bool flag(const char* key) { return get<bool>(key, "a bool"); }
+    std::size_t count(const char* key) { return get<std::size_t>(key, "an integer >= 0"); }
+    /// A number, or -1 for None (tol: no early stop).
+    double number_or(const char* key, double none) { return at(key).is_none() ? none : number(key); }
+
+    void reject_unknown() const {
+        for (const auto& item : d_) {
+            const std::string key = py::str(item.first);
+            if (std::find(used_.begin(), used_.end(), key) == used_.end())
+                throw py::value_error("unknown fit setting '" + key + "'");
+        }
+    }
+
+private:
+    const py::dict& d_;
+    std::vector<std::string> used_;
+};
+
+gradient_mode gradient_from(const std::string& name) {
+    if (name == "stream") return gradient_mode::stream;
+    if (name == "gram") return gradient_mode::gram;
+    if (name == "batch") return gradient_mode::batch;
+    throw py::value_error("fit setting 'gradient' must be 'stream', 'gram' or 'batch', got '" + name + "'");
+}
+
+/// fit_config from the settings; lr: None (1/L, found here), a number, or a
+/// schedule (Schedule.as_dict()).
+fit_config config_from(settings_reader& s, rule_params& rule) {
     fit_config c;
-    c.lr = schedule_from(hyper);
-    if (!hyper.contains("schedule") || hyper["schedule"].is_none())
-        c.lr.lr0 = lr;  // "auto" resolved in Python
-    c.batch_size = batch_size;
-    c.max_iter = max_iter;
-    c.tol = tol;
-    if (!(gtol >= 0.0) || !(gtol_stop >= 0.0)) throw std::invalid_argument("gtol must be a number >= 0");
-    c.gtol = gtol;
-    c.gtol_stop = gtol_stop;
-    c.l2 = l2;
-    c.shuffle = shuffle;
-    c.seed = seed;
-    c.record = record;
-    c.use_gram = use_gram;
-    c.rule = rule_params_from(kind, hyper);
-    c.lr_auto = lr_auto;
+    c.gradient = gradient_from(s.get<std::string>("gradient", "a str"));
+    const py::object batch = s.at("batch_size");
+    if (c.gradient == gradient_mode::batch) c.batch_size = s.count("batch_size");
+    else if (!batch.is_none()) throw py::value_error("fit setting 'batch_size' is for gradient='batch' only");
+    const py::object lr = s.at("lr");
+    py::dict hyper_lr;
+    if (lr.is_none()) {
+        c.lr_auto = true;
+    } else if (py::isinstance<py::dict>(lr)) {
+        hyper_lr["schedule"] = lr;
+        c.lr = schedule_from(hyper_lr);
+    } else {
+        hyper_lr["lr"] = lr;
+        c.lr = schedule_from(hyper_lr);
+    }
+    c.max_iter = s.count("max_iter");
+    c.tol = s.number_or("tol", -1.0);
+    c.gtol = s.number("gtol");
+    c.gtol_stop = s.number("gtol_stop");
+    if (!(c.gtol >= 0.0) || !(c.gtol_stop >= 0.0)) throw std::invalid_argument("gtol must be a number >= 0");
+    c.l2 = s.number("l2");
+    c.shuffle = s.flag("shuffle");
+    c.seed = s.get<std::uint64_t>("seed", "an integer in [0, 2**64)");
+    c.record = s.flag("record");
     c.n_threads = get_num_threads();
+    rule = rule_params_from(s.get<std::string>("optimizer", "a str"),
+                            s.get<py::dict>("hyperparameters", "a dict"));
+    return c;
+}
+
+/// The optimizer state (fastgd.in_memory.OptimizerState) by its field names.
+template <typename T>
+std::unique_ptr<optimizer<T>> optimizer_from(const rule_params& rule, const py::object& state, std::size_t p) {
+    if (state.is_none()) return std::make_unique<optimizer<T>>(rule);
+    for (const char* field : {"step", "mu_product", "arrays", "size"})
+        if (!py::hasattr(state, field))
+            throw py::type_error("state must be an OptimizerState (step, mu_product, arrays, size)");
+    std::unique_ptr<optimizer<T>> opt;
+    try {
+        opt = import_optimizer_state<T>(rule, state.attr("step").cast<std::size_t>(),
+                                        state.attr("mu_product").cast<double>(),
+                                        state.attr("arrays").cast<py::list>(), state.attr("size").cast<std::size_t>());
+    } catch (const py::cast_error&) {
+        throw py::type_error("state must be an OptimizerState (step, mu_product, arrays, size)");
+    }
+    if (opt->size() != 0 && opt->size() != p)
+        throw py::value_error("the optimizer state is for " + std::to_string(opt->size()) +
+                              " parameters, the fit has " + std::to_string(p));
+    return opt;
+}
+
+template <typename T>
+py::dict state_of(const optimizer<T>& opt) {
+    const py::tuple t = export_optimizer_state(opt);
+    py::dict out;
+    out["step"] = t[0];
+    out["mu_product"] = t[1];
+    out["arrays"] = t[2];
+    out["size"] = t[3];
+    return out;
+}
+
+template <typename T>
+py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::object& theta0,
+             const py::object& state, const py::object& callback) {
+    settings_reader s(settings);
+    const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
+                      static_cast<std::size_t>(X.shape(1)), s.flag("fit_intercept")};
+    rule_params rule_spec;
+    const fit_config c = config_from(s, rule_spec);
+    s.reject_unknown();
 
     std::vector<T> theta;
     if (!theta0.is_none()) {
@@ -79,17 +177,7 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
             throw py::value_error("theta0 must be a 1-D array of " + std::to_string(A.p()) + " values");
         theta.assign(t.data(), t.data() + t.size());
     }
-    std::unique_ptr<optimizer<T>> rule;
-    if (state.is_none()) {
-        rule = std::make_unique<optimizer<T>>(c.rule);
-    } else {
-        const auto s = state.cast<py::tuple>();
-        rule = import_optimizer_state<T>(c.rule, s[0].cast<std::size_t>(), s[1].cast<double>(),
-                                         s[2].cast<py::list>(), s[3].cast<std::size_t>());
-        if (rule->size() != 0 && rule->size() != A.p())
-            throw py::value_error("the optimizer state is for " + std::to_string(rule->size()) +
-                                  " parameters, the fit has " + std::to_string(A.p()));
-    }
+    const std::unique_ptr<optimizer<T>> rule = optimizer_from<T>(rule_spec, state, A.p());
     // callback(epoch, loss, theta) with the GIL; a true result stops the fit, and an
     // exception stops it and propagates (PyErr stays set).
     auto on_epoch = [&callback](std::size_t epoch, double loss, const std::vector<T>& th) {
@@ -110,22 +198,29 @@ py::tuple fit(in_array<T> X, in_array<T> y, double lr, std::size_t batch_size, s
         py::gil_scoped_release release;
         out = fit_least_squares(A, c, poller, *rule, std::move(theta), on_epoch);
     } catch (const std::bad_alloc&) {  // the GIL is held again here (release's scope ended)
-        fit_out_of_memory(use_gram && (batch_size == 0 || batch_size >= A.n), A.p(), A.n, max_iter, record);
+        fit_out_of_memory(c.use_gram(), A.p(), A.n, c.max_iter, c.record);
     }
     if (out.status == fit_status::stopped && PyErr_Occurred()) throw py::error_already_set();
-    return py::make_tuple(to_numpy(out.theta.data(), out.theta.size()),
-                          to_numpy(out.losses.data(), out.losses.size()), out.n_iter, to_string(out.status),
-                          lr_auto ? out.lr : lr, export_optimizer_state(*rule), out.optimality);
+    py::dict result;
+    result["theta"] = to_numpy(out.theta.data(), out.theta.size());
+    result["losses"] = to_numpy(out.losses.data(), out.losses.size());
+    const auto rows = static_cast<py::ssize_t>(A.p() == 0 ? out.losses.size() : out.path.size() / A.p());
+    result["path"] = adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(A.p())});
+    result["n_iter"] = out.n_iter;
+    result["status"] = to_string(out.status);
+    result["lr"] = c.lr_auto ? py::object(py::float_(out.lr)) : py::object(py::none());
+    result["state"] = state_of(*rule);
+    result["optimality"] = out.optimality;
+    return result;
 }
 
 template <typename T>
 void define_for(py::module_& m) {
-    m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("lr"),
-          py::arg("batch_size"), py::arg("max_iter"), py::arg("tol"), py::arg("intercept"), py::arg("l2"),
-          py::arg("shuffle"), py::arg("seed"), py::arg("record"), py::arg("use_gram"), py::arg("kind"),
-          py::arg("hyper"), py::arg("lr_auto") = false, py::arg("theta0") = py::none(),
-          py::arg("state") = py::none(), py::arg("callback") = py::none(), py::arg("gtol") = 1e-4,
-          py::arg("gtol_stop") = 1e-4);
+    m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("settings"),
+          py::kw_only(), py::arg("theta0") = py::none(), py::arg("state") = py::none(),
+          py::arg("callback") = py::none(),
+          "Linear regression by gradient descent as the settings dict (the fit plan) says; "
+          "returns a dict (theta, losses, n_iter, status, lr, state, optimality).");
 }
 
 }  // namespace
@@ -152,6 +247,13 @@ void register_fit(py::module_& m) {
         py::arg("seed"), py::arg("epoch"), py::arg("n"), "The row order of one epoch's shuffle (for tests).");
     define_for<float>(m);
     define_for<double>(m);
+    m.def(
+        "fit_diverged",
+        [](double loss, double loss0, py::array_t<double, py::array::c_style | py::array::forcecast> theta) {
+            return divergence_rule(loss0)(loss, theta.data(), static_cast<std::size_t>(theta.size()));
+        },
+        py::arg("loss"), py::arg("loss0"), py::arg("theta"),
+        "The fits' divergence rule: loss or theta not finite, or loss > 1e12 max(loss0, 1).");
     m.def(
         "gram_bytes", [](std::size_t p, std::size_t n) { return gram_bytes(p, n); }, py::arg("p"),
         py::arg("n"),

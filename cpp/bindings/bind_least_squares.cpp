@@ -20,11 +20,16 @@ namespace {
     throw py::error_already_set();
 }
 
-// Sum-of-squares loss and gradient; rows (optional) selects a mini-batch.
+// Sum-of-squares loss and gradient; rows (optional) selects a mini-batch. With
+// intercept, w is theta = [w, b] (d + 1 values) and the gradient has b's last.
 template <typename T>
 py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w,
-                         std::optional<in_array<std::int64_t>> rows, bool mean, double l2) {
+                         std::optional<in_array<std::int64_t>> rows, bool mean, double l2, bool intercept) {
     const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
+    const std::size_t p = d + (intercept ? 1 : 0);
+    if (static_cast<std::size_t>(w.size()) != p)
+        throw std::invalid_argument("w must have " + std::to_string(p) + " values (d" +
+                                    (intercept ? " + 1 with the intercept last)" : ")"));
     std::vector<std::size_t> idx;
     if (rows) {
         // A private copy, checked here: the caller checked rows in Python, but another
@@ -41,7 +46,7 @@ py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w,
             idx[i] = static_cast<std::size_t>(k);
         }
     }
-    design<T> A{X.data(), y.data(), rows ? idx.size() : n, d, false, rows ? idx.data() : nullptr};
+    design<T> A{X.data(), y.data(), rows ? idx.size() : n, d, intercept, rows ? idx.data() : nullptr};
     residual_sums<T> sums;
     {
         // Safe without the GIL: the arrays are held alive by this frame and only read.
@@ -51,7 +56,7 @@ py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w,
     const double m = static_cast<double>(A.n);
     const double scale = mean ? 1.0 / m : 1.0;
     double penalty = 0.0;
-    py::array_t<T> grad(static_cast<py::ssize_t>(d));
+    py::array_t<T> grad(static_cast<py::ssize_t>(p));
     T* g = grad.mutable_data();
     const T* wp = w.data();
     for (std::size_t j = 0; j < d; ++j) {
@@ -59,14 +64,15 @@ py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w,
         penalty += wj * wj;
         g[j] = static_cast<T>(2.0 * scale * sums.grad[j] + 2.0 * l2 * wj);
     }
+    if (intercept) g[d] = static_cast<T>(2.0 * scale * sums.grad[d]);  // no penalty on b
     return py::make_tuple(scale * sums.sum_sq + l2 * penalty, grad);
 }
 
 template <typename T>
 py::tuple loss_grad(in_array<T> X, in_array<T> y, in_array<T> w, std::optional<in_array<std::int64_t>> rows,
-                    bool mean, double l2) {
+                    bool mean, double l2, bool intercept) {
     try {
-        return loss_grad_impl<T>(X, y, w, rows, mean, l2);
+        return loss_grad_impl<T>(X, y, w, rows, mean, l2, intercept);
     } catch (const std::bad_alloc&) {
         const double m = rows ? static_cast<double>(rows->size()) : 0.0;
         const double d = static_cast<double>(X.shape(1));
@@ -130,7 +136,8 @@ py::tuple gram_of(in_array<T> X, in_array<T> y) {
 template <typename T>
 void define_for(py::module_& m) {
     m.def("least_squares_loss_grad", &loss_grad<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
-          py::arg("w").noconvert(), py::arg("rows").noconvert(), py::arg("mean"), py::arg("l2"));
+          py::arg("w").noconvert(), py::arg("rows").noconvert(), py::arg("mean"), py::arg("l2"),
+          py::arg("intercept") = false);
     m.def("least_squares_lipschitz", &lipschitz<T>, py::arg("X").noconvert(), py::arg("intercept"),
           py::arg("l2"));
     m.def("least_squares_gram", &gram_of<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),

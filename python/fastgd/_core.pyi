@@ -31,6 +31,7 @@ def least_squares_loss_grad(
     rows: NDArray[np.int64] | None,
     mean: bool,
     l2: float,
+    intercept: bool = ...,
 ) -> tuple[float, NDArray[Any]]: ...
 def least_squares_lipschitz(X: NDArray[Any], intercept: bool, l2: float) -> float: ...
 def gram_lipschitz(G: NDArray[np.float64], d: int, n: int, l2: float) -> float: ...
@@ -41,34 +42,14 @@ def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]: ...
 def fit_least_squares(
     X: NDArray[Any],
     y: NDArray[Any],
-    lr: float,
-    batch_size: int,
-    max_iter: int,
-    tol: float,
-    intercept: bool,
-    l2: float,
-    shuffle: bool,
-    seed: int,
-    record: bool,
-    use_gram: bool,
-    kind: str,
-    hyper: dict[str, Any],
-    lr_auto: bool = ...,
+    settings: dict[str, Any],
+    *,
     theta0: NDArray[Any] | None = ...,
-    state: tuple[int, float, list[NDArray[Any]], int] | None = ...,
+    state: Any = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
-    gtol: float = ...,
-    gtol_stop: float = ...,
-) -> tuple[
-    NDArray[Any],
-    NDArray[np.float64],
-    int,
-    str,
-    float,
-    tuple[int, float, list[NDArray[Any]], int],
-    float,
-]: ...
+) -> dict[str, Any]: ...
 def gram_bytes(p: int, n: int) -> float: ...
+def fit_diverged(loss: float, loss0: float, theta: NDArray[Any]) -> bool: ...
 def least_squares_optimality(
     g: NDArray[np.float64],
     col_sq: NDArray[np.float64],

@@ -159,14 +159,17 @@ def boolean(value: Any, name: str) -> bool:
 
 
 def seed_from(random_state: Any) -> int:
-    """A uint64 seed from None (fresh entropy), an int >= 0, or a numpy Generator."""
+    """A uint64 seed from None (fresh entropy), an int >= 0, or a numpy Generator or
+    RandomState (each draws the seed, advancing its stream)."""
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1, np.uint64)[0])
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63, dtype=np.int64))
+    if isinstance(random_state, np.random.RandomState):  # as scikit-learn takes it
+        return int(random_state.randint(0, 2**63 - 1, dtype=np.int64))
     if isinstance(random_state, (bool, np.bool_)) or not isinstance(random_state, numbers.Integral):
         raise TypeError(
-            "random_state must be None, an int >= 0 or a numpy.random.Generator, "
+            "random_state must be None, an int >= 0, a numpy.random.Generator or RandomState, "
             f"got {type(random_state).__name__}"
         )
     seed = int(random_state)

@@ -35,25 +35,18 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import _core
 from . import _validation as v
+from .fit_plan import FitPlan, check_gram_memory
+from .in_memory import OptimizerState, run_fit
 from .least_squares import least_squares_loss_grad
-from .linear_regression import (
-    FitResult,
-    FitSettings,
-    OptimizerState,
-    _gram_is_faster,
-    _message,
-    check_gram_memory,
-    expected_smoothness,
-    run_fit,
-)
-from .optimizers import Optimizer
+from .results import FitResult, fit_message, path_of
+from .theta import pack, unpack
 
 
 @dataclass
@@ -122,27 +115,22 @@ def _combined_m2(parts: list[dict[str, Any]]) -> float:
 
 
 def _chunk_sums(
-    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
-) -> tuple[float, np.ndarray, float]:
-    """||X w + b - y||^2 and 2 X^T (X w + b - y) over one chunk (one fused C++ pass),
-    and sum(b - y) (a pass over y only): with colsum @ w it is the residual sum, which
-    n b - sum(y) would cancel when y ~ 1e7."""
-    target = y - y.dtype.type(b) if b != 0.0 else y
-    loss, grad = least_squares_loss_grad(X, target, w, reduction="sum")
-    return loss, grad.astype(np.float64), -float(target.sum(dtype=np.float64))
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float | None
+) -> tuple[float, np.ndarray]:
+    """||X w + b - y||^2 and 2 A^T (X w + b - y) over one chunk, the intercept's part
+    last when b is not None (one fused C++ pass)."""
+    loss, grad = least_squares_loss_grad(X, y, w, reduction="sum", intercept=b)
+    return loss, grad.astype(np.float64)
 
 
 def _chunk_epoch(
-    X: np.ndarray, y: np.ndarray, settings: FitSettings, theta: np.ndarray, lr: float, seed: int
+    X: np.ndarray, y: np.ndarray, plan: FitPlan, theta: np.ndarray, seed: int
 ) -> np.ndarray:
     """One local epoch of mini-batch steps on a chunk, from theta, with a fresh state."""
-    fit, _ = run_fit(v.contiguous(X), v.contiguous(y), settings, seed, theta0=theta, lr=lr)
-    return _theta_of(fit, settings.fit_intercept, theta.dtype)
-
-
-def _theta_of(fit: FitResult, fit_intercept: bool, dtype: np.dtype[Any]) -> np.ndarray:
-    w = fit.coef.astype(dtype)
-    return np.append(w, dtype.type(fit.intercept)) if fit_intercept else w
+    fit, _ = run_fit(
+        v.contiguous(X), v.contiguous(y), plan.one_epoch_on(X.shape[0]), seed, theta0=theta
+    )
+    return pack(fit.coef, fit.intercept, plan.fit_intercept, theta.dtype)
 
 
 def _seed(seed: int, epoch: int, chunk: int) -> int:
@@ -165,9 +153,10 @@ class Chunks:
         raise NotImplementedError
 
     def minibatch_epoch(
-        self, settings: FitSettings, theta: np.ndarray, lr: float, seed: int, epoch: int
+        self, plan: FitPlan, theta: np.ndarray, seed: int, epoch: int
     ) -> np.ndarray:
-        """theta after one epoch of mini-batch steps over all chunks."""
+        """theta after one epoch of mini-batch steps over all chunks (plan: the whole
+        fit's, its learning rate fixed)."""
         raise NotImplementedError
 
     def stats(self, gram: bool) -> _Stats:
@@ -192,16 +181,14 @@ class Chunks:
 class DaskChunks(Chunks):
     """A Dask array's row chunks, persisted on the cluster; tasks run on the workers."""
 
-    def __init__(self, X: Any, y: Any) -> None:
+    def __init__(self, X: Any, y: Any, dtype: np.dtype[Any]) -> None:
         import dask
         import dask.array as da
 
         if X.ndim != 2:
             raise ValueError(f"X must be 2-D (n_samples, n_features), got {X.ndim} dimensions")
-        if X.dtype not in (np.float32, np.float64):
-            if X.dtype.kind not in "fiub":
-                raise TypeError(f"X must hold real numbers, got dtype {X.dtype}")
-            X = X.astype(np.float64)
+        if X.dtype != dtype:  # the plan's dtype (_validation.float_dtype_of)
+            X = X.astype(dtype)
         X = _known_chunks(X, "X")
         X = X.rechunk({1: -1})  # whole rows in every chunk
         if v.is_dask_array(y):
@@ -235,11 +222,11 @@ class DaskChunks(Chunks):
         return list(dask.compute(*tasks))
 
     def minibatch_epoch(
-        self, settings: FitSettings, theta: np.ndarray, lr: float, seed: int, epoch: int
+        self, plan: FitPlan, theta: np.ndarray, seed: int, epoch: int
     ) -> np.ndarray:
         """Local SGD: an epoch on every chunk from theta, averaged by chunk size."""
         seeds = [_seed(seed, epoch, k) for k in range(len(self.chunk_sizes))]
-        results = self.map(_chunk_epoch, settings, theta, lr, per_chunk=seeds)
+        results = self.map(_chunk_epoch, plan, theta, per_chunk=seeds)
         weights = np.array(self.chunk_sizes, dtype=np.float64) / self.n
         average = np.sum(
             [w * t.astype(np.float64) for w, t in zip(weights, results, strict=False)], axis=0
@@ -317,20 +304,19 @@ class MemmapChunks(Chunks):
         return out
 
     def minibatch_epoch(
-        self, settings: FitSettings, theta: np.ndarray, lr: float, seed: int, epoch: int
+        self, plan: FitPlan, theta: np.ndarray, seed: int, epoch: int
     ) -> np.ndarray:
         """The blocks in order, the parameters and the optimizer state carried along."""
         for k, (s, e) in enumerate(self.bounds):
             fit, self._state = run_fit(
                 v.contiguous(self.X[s:e]),
                 self.y[s:e],
-                settings,
+                plan.one_epoch_on(e - s),
                 _seed(seed, epoch, k),
                 theta0=theta,
                 state=self._state,
-                lr=lr,
             )
-            theta = _theta_of(fit, settings.fit_intercept, theta.dtype)
+            theta = pack(fit.coef, fit.intercept, plan.fit_intercept, theta.dtype)
             self._release(s, e)
         return theta
 
@@ -389,15 +375,18 @@ class _Objective:
     1e-8 of its terms: y ~ 1e7 fitted to a tiny MSE), one streamed pass moves the
     anchor to theta."""
 
-    def __init__(self, data: Chunks, stats: _Stats, settings: FitSettings, mode: str) -> None:
-        self.data, self.s, self.f, self.mode = data, stats, settings, mode
+    def __init__(self, data: Chunks, stats: _Stats, plan: FitPlan) -> None:
+        self.data, self.stats, self.plan = data, stats, plan
+        # Mini-batch fits read the full loss and gradient by streaming.
+        self.mode = "gram" if plan.gradient == "gram" else "stream"
+        mode = self.mode
         self.d = data.d
         self.sq = 0.0  # ||A theta - y||^2 at the last call (the optimality test's ||r||^2)
         if mode == "gram":
             assert stats.xtx is not None
             assert stats.xty is not None
             G, Aty = stats.xtx, stats.xty
-            if settings.fit_intercept:
+            if plan.fit_intercept:
                 G = np.block(
                     [[G, stats.colsum[:, None]], [stats.colsum[None, :], np.array([[stats.n]])]]
                 )
@@ -409,17 +398,17 @@ class _Objective:
 
     def _streamed(self, t: np.ndarray) -> tuple[float, np.ndarray]:
         """||r||^2 and A^T r (unscaled) at t, read from the chunks."""
-        d, f = self.d, self.f
-        w, b = t[:d], (float(t[d]) if f.fit_intercept else 0.0)
-        parts = self.data.map(_chunk_sums, w.astype(self.data.dtype), b)
+        d, plan = self.d, self.plan
+        w, b = unpack(t, d, plan.fit_intercept)
+        parts = self.data.map(
+            _chunk_sums, w.astype(self.data.dtype), b if plan.fit_intercept else None
+        )
         sq = float(sum(p[0] for p in parts))
-        atr = np.sum([p[1] for p in parts], axis=0) / 2.0  # the parts hold 2 X^T r
-        if f.fit_intercept:
-            atr = np.append(atr, self.s.colsum @ w + sum(p[2] for p in parts))
+        atr = np.sum([p[1] for p in parts], axis=0) / 2.0  # the parts hold 2 A^T r
         return sq, atr
 
     def __call__(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
-        d, n, f = self.d, self.s.n, self.f
+        d, n, plan = self.d, self.stats.n, self.plan
         t = theta.astype(np.float64)
         w = t[:d]
         if self.mode == "gram":
@@ -436,24 +425,24 @@ class _Objective:
         else:
             sq, atr = self._streamed(t)
         self.sq = sq
-        loss = sq / n + f.l2 * float(w @ w)
+        loss = sq / n + plan.l2 * float(w @ w)
         grad = 2.0 * atr / n
-        grad[:d] += 2 * f.l2 * w
+        grad[:d] += 2 * plan.l2 * w
         return float(loss), grad
 
     def optimality(self, theta: np.ndarray, grad: np.ndarray) -> float:
         """The in-memory fit's optimality measure (one rule, in C++) from the sums."""
-        f, s = self.f, self.s
+        plan, s = self.plan, self.stats
         return float(
             _core.least_squares_optimality(
                 v.contiguous(grad, np.float64),
-                v.contiguous(s.col_sq_of_a(f.fit_intercept), np.float64),
+                v.contiguous(s.col_sq_of_a(plan.fit_intercept), np.float64),
                 v.contiguous(theta, np.float64),
                 self.d,
-                f.l2,
+                plan.l2,
                 s.n,
                 self.sq,
-                s.y_c_sq(f.fit_intercept),
+                s.y_c_sq(plan.fit_intercept),
             )
         )
 
@@ -470,75 +459,63 @@ def _lipschitz(stats: _Stats, fit_intercept: bool, l2: float) -> float:
 
 def fit_chunked(
     chunks: Chunks,
-    settings: FitSettings,
+    plan: FitPlan,
     seed: int,
     theta0: np.ndarray | None = None,
     on_epoch: Callable[[int, float, np.ndarray], Any] | None = None,
 ) -> FitResult:
-    """fit_least_squares over row chunks (see the module's notes for the schemes).
-    The stopping rules are the in-memory fit's: "converged" when the optimality
-    test passes where the full gradient is at hand (full batch, or recorded), and
-    "stalled" when a step shorter than tol comes without it."""
-    f = settings
-    n, d = chunks.n, chunks.d
-    full_batch = f.batch is None or f.batch >= n
-    p = d + int(f.fit_intercept)
-    if not full_batch:
-        mode = "batch"
-    elif f.gradient == "auto":
-        mode = "gram" if _gram_is_faster(n, p, f.max_iter) else "stream"
-    else:
-        mode = f.gradient
-    if mode == "gram" or f.lr_auto:
+    """fit_least_squares over row chunks, as the plan says (see the module's notes for
+    the schemes). The stopping rules are the in-memory fit's: "converged" when the
+    optimality test passes where the full gradient is at hand (full batch, or
+    recorded), and "stalled" when a step shorter than tol comes without it."""
+    n, d, p = chunks.n, chunks.d, plan.p
+    if plan.gradient == "gram" or plan.lr_auto:
         check_gram_memory(p, n)
-    stats = chunks.stats(gram=mode == "gram" or f.lr_auto)
-    lr = f.rule.lr
-    if f.lr_auto:
-        L = _lipschitz(stats, f.fit_intercept, f.l2)
-        if not (L > 0.0 and math.isfinite(L)):
-            raise ValueError("lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly")
-        if full_batch:
-            lr = 1.0 / L
-        else:
-            L_max = 2.0 * (stats.max_row_sq + float(f.fit_intercept)) + 2.0 * f.l2
-            lr = 1.0 / expected_smoothness(L, L_max, n, f.batch or n)
+    stats = chunks.stats(gram=plan.gradient == "gram" or plan.lr_auto)
+    lr = plan.rule.lr
+    if plan.lr_auto:
+        L_max = 2.0 * (stats.max_row_sq + float(plan.fit_intercept)) + 2.0 * plan.l2
+        lr = plan.auto_lr(_lipschitz(stats, plan.fit_intercept, plan.l2), L_max)
+    plan = plan.with_lr(lr)  # a fresh rule: an optimizer instance given is never stepped
     theta = np.zeros(p, dtype=chunks.dtype) if theta0 is None else theta0.astype(chunks.dtype)
-    objective = _Objective(chunks, stats, f, "gram" if mode == "gram" else "stream")
-    rule = _rule_with_lr(f.rule, lr)
-    # One epoch exactly: no stopping rule, and no optimality test (gtol=0) that could
-    # skip a block's step when the block alone is at its optimum.
-    one_epoch = replace(f, max_iter=1, tol=-1.0, record=False, gtol=0.0)
-    gtol, gtol_stop = f.gtol_for(chunks.dtype), f.gtol_stop_for(chunks.dtype)
+    objective = _Objective(chunks, stats, plan)
+    rule = plan.rule
+    gtol, gtol_stop = plan.gtol, plan.gtol_stop
     # As in memory: the test runs every epoch where the in-memory fit has the full
     # gradient at hand (here it is summed from the chunks every epoch anyway).
-    at_hand = f.tol >= 0 and (full_batch or f.record)  # tol=None: exactly max_iter epochs
+    may_stop = plan.tol is not None  # tol=None: exactly max_iter epochs
+    at_hand = may_stop and (plan.full_batch or plan.record)
 
     loss, grad = objective(theta)
-    losses = [loss]
-    run = _Run(loss)
+    losses, thetas = [loss], [theta.copy()]
+    loss0 = loss
     optimality = math.nan
-    status, n_iter = ("diverged" if run.blew_up(loss, theta) else "max_iter"), 0
-    if status == "max_iter" and at_hand and full_batch:
+    status, n_iter = ("diverged" if _core.fit_diverged(loss, loss0, theta) else "max_iter"), 0
+    if status == "max_iter" and at_hand and plan.full_batch:
         optimality = objective.optimality(theta, grad)
         if optimality <= gtol_stop:  # already optimal (a warm start)
             status = "converged"
-    for epoch in range(1, f.max_iter + 1 if status == "max_iter" else 1):
+    for epoch in range(1, plan.max_iter + 1 if status == "max_iter" else 1):
         previous = theta.copy()
-        if mode == "batch":
-            theta = chunks.minibatch_epoch(one_epoch, theta, lr, seed, epoch)
+        if plan.gradient == "batch":
+            theta = chunks.minibatch_epoch(plan, theta, seed, epoch)
         else:
             rule.step(theta, grad.astype(theta.dtype))
         loss, grad = objective(theta)
         n_iter = epoch
-        if f.record:
+        if plan.record:
             losses.append(loss)
-        if run.blew_up(loss, theta):
+            thetas.append(theta.copy())
+        if _core.fit_diverged(loss, loss0, theta):
             status = "diverged"
             break
         if on_epoch is not None and on_epoch(epoch, loss, theta.copy()):
             status = "stopped"
             break
-        short_step = np.linalg.norm((theta - previous).astype(np.float64)) < f.tol
+        short_step = (
+            plan.tol is not None
+            and float(np.linalg.norm((theta - previous).astype(np.float64))) < plan.tol
+        )
         if at_hand or short_step:
             optimality = objective.optimality(theta, grad)
             if optimality <= (gtol if short_step else gtol_stop):
@@ -547,62 +524,28 @@ def fit_chunked(
         if short_step:
             status = "stalled"
             break
-    return _result(
-        theta, losses if f.record else [], n_iter, status, f, lr, mode, d, optimality, gtol
-    )
-
-
-def _rule_with_lr(rule: Optimizer, lr: float) -> Optimizer:
-    """A fresh rule with these hyperparameters and lr (a schedule is kept)."""
-    hyper = rule.hyperparameters
-    if isinstance(hyper["lr"], (int, float)):
-        hyper["lr"] = lr
-    return type(rule)(**hyper)
-
-
-class _Run:
-    """The divergence rule of the in-memory fit: a loss or theta not finite, or a loss
-    above 10^12 times max(the first, 1)."""
-
-    def __init__(self, loss0: float) -> None:
-        self.limit = 1e12 * max(loss0, 1.0)
-
-    def blew_up(self, loss: float, theta: np.ndarray) -> bool:
-        return not (np.isfinite(loss) and loss <= self.limit and np.isfinite(theta).all())
-
-
-def _result(
-    theta: np.ndarray,
-    losses: list[float],
-    n_iter: int,
-    status: str,
-    f: FitSettings,
-    lr: float,
-    mode: str,
-    d: int,
-    optimality: float,
-    gtol: float,
-) -> FitResult:
-    message = _message(status, n_iter, f.tol, f.max_iter, lr, optimality, gtol)
-    intercept = float(theta[d]) if f.fit_intercept else 0.0
+    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr, optimality, gtol)
+    coef, intercept = unpack(theta, d, plan.fit_intercept)
     return FitResult(
-        theta[:d].copy(),
+        coef,
         intercept,
-        np.array(losses),
+        np.array(losses if plan.record else []),
         n_iter,
         status,
         message,
         lr,
-        f.name,
-        mode,
+        plan.name,
+        plan.gradient,
         optimality,
+        path=path_of(np.array(thetas if plan.record else []), d, plan.fit_intercept),
     )
 
 
-def chunks_of(X: Any, y: Any) -> Chunks:
-    """The chunks of a Dask array X (and y) or of a numpy.memmap X."""
+def chunks_of(X: Any, y: Any, dtype: np.dtype[Any]) -> Chunks:
+    """The chunks of a Dask array X (and y) or of a numpy.memmap X, computed in dtype
+    (the plan's)."""
     if v.is_dask_array(X):
-        return DaskChunks(X, y)
+        return DaskChunks(X, y, dtype)
     if isinstance(X, np.memmap):
         if v.is_dask_array(y):
             raise TypeError("y is a Dask array but X is a memmap: pass y as a NumPy array")

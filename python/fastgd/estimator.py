@@ -7,14 +7,13 @@ small stand-in for BaseEstimator (get_params, set_params, score).
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
 import math
 import sys
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -22,14 +21,13 @@ from numpy.typing import ArrayLike
 from . import _validation as v
 from ._warnings import DivergenceWarning
 from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
-from .linear_regression import (
-    FitResult,
-    FitSettings,
-    OptimizerState,
-    fit_settings,
-    run_fit,
-)
+from .fit_plan import FitPlan, plan_fit
+from .in_memory import OptimizerState, run_fit
+from .linear_regression import epoch_callback
 from .optimizers import Optimizer
+from .results import FitResult
+from .schedules import Schedule
+from .theta import pack, unpack
 
 try:
     from sklearn.base import BaseEstimator, RegressorMixin
@@ -87,13 +85,17 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     Parameters
     ----------
-    optimizer : str or fastgd.Optimizer, default "gd"
+    optimizer : str or fastgd.Optimizer, default "sgd"
         "gd", "sgd", "momentum", "nesterov", "adam", "adamw", "adagrad", "rmsprop",
         "adadelta", "adamax", "nadam", "radam", or an instance such as
-        ``fastgd.Adam(lr=0.01)``.
-    lr : float or "auto", default "auto"
-        The learning rate; "auto" (GD, SGD, momentum, Nesterov) uses 1/L, and with
-        an optimizer instance, the instance's own.
+        ``fastgd.Adam(lr=0.01)``. The default is fit_least_squares' ("sgd": full-batch
+        gradient descent with batch_size=None, the same steps as "gd", and
+        mini-batches with a batch_size).
+    lr : float, Schedule, "auto" or None, default "auto"
+        The learning rate (a number or a fastgd.schedules Schedule). "auto": 1/L for
+        the lecture's methods by name (GD, SGD, momentum, Nesterov), torch.optim's
+        default for the adaptive ones, an instance's own lr for an instance (as in
+        fit_least_squares); None: the optimizer's own.
     batch_size : int or None, default None
         None: full batch. An int: mini-batches of that many rows.
     max_iter : int, default 1000
@@ -106,7 +108,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Ridge penalty on w.
     shuffle : bool, default True
         Reshuffle the rows every epoch (mini-batches).
-    random_state : int, numpy Generator or None
+    random_state : int, numpy Generator, numpy RandomState or None
         Seed of the shuffles and of the validation split.
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the rows and stop when their R^2 has not
@@ -127,7 +129,9 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     gradient : {"auto", "stream", "gram"}, default "auto"
         Full batch only: how the gradient is computed (see fit_least_squares).
     callback : callable or None
-        ``callback(epoch, loss, coef)`` after every epoch; returning True stops.
+        scipy's ``callback(intermediate_result)`` after every epoch (nit, fun, x,
+        coef, intercept); returning True stops. The old ``callback(epoch, loss,
+        coef)`` still works, with a DeprecationWarning.
     gtol : float or None, default None
         The first-order optimality test behind status_ "converged" (see
         fit_least_squares): None is 1e-4 for float64 and 1e-3 for float32. A fit
@@ -166,15 +170,15 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     def __init__(
         self,
-        optimizer: Any = "gd",
-        lr: Any = "auto",
+        optimizer: str | Optimizer = "sgd",
+        lr: float | Schedule | Literal["auto"] | None = "auto",
         batch_size: int | None = None,
         max_iter: int = 1000,
         tol: float | None = 1e-6,
         fit_intercept: bool = True,
         l2: float = 0.0,
         shuffle: bool = True,
-        random_state: Any = None,
+        random_state: int | np.random.Generator | np.random.RandomState | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 5,
@@ -183,7 +187,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         momentum: float = 0.9,
         optimizer_params: dict[str, Any] | None = None,
         gradient: str = "auto",
-        callback: Callable[[int, float, np.ndarray], Any] | None = None,
+        callback: Callable[..., object] | None = None,
         gtol: float | None = None,
     ) -> None:
         self.optimizer = optimizer
@@ -251,30 +255,29 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         if is_chunked(X, y) and not (isinstance(X, np.memmap) and self.early_stopping):
             return self._fit_chunked(X, y)
         Xa, ya = self._check_data(X, y, reset=True)
-        settings = self._settings(Xa.shape[0])
+        plan = self._plan(Xa.shape[0], Xa.shape[1], Xa.dtype)
         seed = v.seed_from(self.random_state)
-        if self.callback is not None and not callable(self.callback):
-            raise TypeError(f"callback must be callable, got {type(self.callback).__name__}")
         theta0 = None
         if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (Xa.shape[1],):
-            theta0 = self._theta(settings.fit_intercept, Xa.dtype)
-        watcher = _EpochWatcher(self, settings, Xa.shape[1])
+            theta0 = self._theta(plan.fit_intercept, Xa.dtype)
+        watcher = _EpochWatcher(self, plan)
         if v.boolean(self.early_stopping, "early_stopping"):
             Xa, ya = watcher.hold_out(Xa, ya, seed)
+            # The plan of the rows left for training (full batch and gradient depend on n).
+            plan = self._plan(Xa.shape[0], Xa.shape[1], Xa.dtype)
         try:
             fit, state = run_fit(
-                Xa, ya, settings, seed, theta0=theta0, on_epoch=watcher.on_epoch_or_none()
+                Xa, ya, plan, seed, theta0=theta0, on_epoch=watcher.on_epoch_or_none()
             )
         finally:
             watcher.close()
         if watcher.best_theta is not None:  # early stopping keeps the best epoch's, as MLP does
-            fit.coef = watcher.best_theta[: Xa.shape[1]].copy()
-            fit.intercept = float(watcher.best_theta[-1]) if settings.fit_intercept else 0.0
+            fit.coef, fit.intercept = unpack(watcher.best_theta, plan.d, plan.fit_intercept)
         self._set_fit(fit, state)
         if watcher.early:
             self.validation_scores_ = np.array(watcher.scores)
             self.best_validation_score_ = max(watcher.scores, default=-np.inf)
-        self._warn(fit, settings, watcher.stopped_early)
+        self._warn(fit, plan, watcher.stopped_early)
         return self
 
     def _fit_chunked(self, X: Any, y: Any) -> GDRegressor:
@@ -284,16 +287,16 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             raise TypeError("with a Dask y, X must be a 2-D Dask array too")
         if v.boolean(self.early_stopping, "early_stopping"):
             raise ValueError("early_stopping is not available for Dask arrays")
-        settings = self._settings(int(X.shape[0]))
-        watcher = _EpochWatcher(self, settings, int(X.shape[1]))
+        dtype = v.float_dtype_of(X, "X")
+        plan = self._plan(int(X.shape[0]), int(X.shape[1]), dtype)
+        watcher = _EpochWatcher(self, plan)
         theta0 = None
         if self.warm_start and hasattr(self, "coef_") and self.coef_.shape == (X.shape[1],):
-            dtype = np.dtype(np.float32 if X.dtype == np.float32 else np.float64)
-            theta0 = self._theta(settings.fit_intercept, dtype)
+            theta0 = self._theta(plan.fit_intercept, dtype)
         try:
             fit = fit_chunked(
-                chunks_of(X, y),
-                settings,
+                chunks_of(X, y, dtype),
+                plan,
                 v.seed_from(self.random_state),
                 theta0=theta0,
                 on_epoch=watcher.on_epoch_or_none(),
@@ -302,7 +305,7 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
             watcher.close()
         self.n_features_in_ = int(X.shape[1])
         self._set_fit(fit, None)
-        self._warn(fit, settings, False)
+        self._warn(fit, plan, False)
         return self
 
     def partial_fit(self, X: ArrayLike, y: ArrayLike) -> GDRegressor:
@@ -324,18 +327,20 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         Xa, ya = self._check_data(X, y, reset=first)
         # Exactly one epoch: no stopping rule, and gtol=0 so that no optimality test
         # skips the step (a test needs the whole data set, which partial_fit never sees).
-        settings = dataclasses.replace(self._settings(Xa.shape[0]), max_iter=1, tol=-1.0, gtol=0.0)
+        n = Xa.shape[0]
+        plan = self._plan(n, Xa.shape[1], Xa.dtype).one_epoch_on(n, record=True)
+        if not first:
+            plan = plan.with_lr(self.lr_)  # lr="auto" is found on the first batch and kept
         calls = 0 if first else self._partial_calls
         # A different shuffle per call: the seed advanced by the golden ratio per call.
         seed = (v.seed_from(self.random_state) + calls * 0x9E3779B97F4A7C15) % 2**64
         fit, state = run_fit(
             Xa,
             ya,
-            settings,
+            plan,
             seed,
-            theta0=None if first else self._theta(settings.fit_intercept, Xa.dtype),
+            theta0=None if first else self._theta(plan.fit_intercept, Xa.dtype),
             state=None if first else self._optimizer_state,
-            lr=None if first else self.lr_,
         )
         self._set_fitted(fit, state)
         self._partial_calls = calls + 1
@@ -374,30 +379,28 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _settings(self, n: int) -> FitSettings:
-        lr = self.lr
-        if isinstance(self.optimizer, Optimizer) and isinstance(lr, str) and lr == "auto":
-            lr = self.optimizer.lr  # an instance carries its own learning rate
-        return fit_settings(
+    def _plan(self, n: int, d: int, dtype: np.dtype[Any]) -> FitPlan:
+        return plan_fit(
             n,
-            self.optimizer,
-            lr,
-            self.momentum,
-            self.batch_size,
-            self.max_iter,
-            self.tol,
-            self.fit_intercept,
-            self.l2,
-            self.shuffle,
-            True,
-            self.gradient,
-            self.optimizer_params,
+            d,
+            dtype,
+            optimizer=self.optimizer,
+            lr=self.lr,
+            momentum=self.momentum,
+            batch_size=self.batch_size,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            fit_intercept=self.fit_intercept,
+            l2=self.l2,
+            shuffle=self.shuffle,
+            record=True,  # loss_curve_
+            gradient=self.gradient,
+            optimizer_params=self.optimizer_params,
             gtol=self.gtol,
         )
 
     def _theta(self, fit_intercept: bool, dtype: np.dtype[Any]) -> np.ndarray:
-        theta = self.coef_.astype(dtype)
-        return np.append(theta, dtype.type(self.intercept_)) if fit_intercept else theta
+        return pack(self.coef_, self.intercept_, fit_intercept, dtype)
 
     def _set_fit(self, fit: FitResult, state: OptimizerState | None) -> None:
         """What fit (in memory or over chunks) leaves: the result, its epochs and losses."""
@@ -413,12 +416,12 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
         self.status_ = fit.status
         self._optimizer_state = state
 
-    def _warn(self, fit: FitResult, settings: FitSettings, stopped_early: bool) -> None:
+    def _warn(self, fit: FitResult, plan: FitPlan, stopped_early: bool) -> None:
         if fit.status == "diverged":
             warnings.warn(fit.message, DivergenceWarning, stacklevel=3)
         elif fit.status == "stalled":
             warnings.warn(f"GDRegressor: {fit.message}", ConvergenceWarning, stacklevel=3)
-        elif fit.status == "max_iter" and settings.tol >= 0 and not stopped_early:
+        elif fit.status == "max_iter" and plan.tol is not None and not stopped_early:
             warnings.warn(
                 f"GDRegressor: {fit.message}; increase max_iter or lr, or scale the features",
                 ConvergenceWarning,
@@ -494,19 +497,19 @@ class _EpochWatcher:
     held-out set, and the progress display. None of it when none is asked for, so
     the fit never takes the GIL back."""
 
-    def __init__(self, est: GDRegressor, settings: FitSettings, d: int) -> None:
-        self.user = est.callback
+    def __init__(self, est: GDRegressor, plan: FitPlan) -> None:
+        self.user = epoch_callback(est.callback, plan.d, plan.fit_intercept)
         self.verbose = v.boolean(est.verbose, "verbose")
         self.early = bool(est.early_stopping)
-        self.settings = settings
-        self.d = d
+        self.plan = plan
+        self.d = plan.d
         self.scores: list[float] = []
         self.best_theta: np.ndarray | None = None
         self.stopped_early = False
         self.fraction = est.validation_fraction
         self.patience = est.n_iter_no_change
         self.bar: Any = None
-        self.every = max(1, settings.max_iter // 10)
+        self.every = max(1, plan.max_iter // 10)
         self.X_val: np.ndarray | None = None
         self.y_val: np.ndarray | None = None
         if self.early:
@@ -534,7 +537,7 @@ class _EpochWatcher:
         if self.user is None and not self.early and not self.verbose:
             return None
         if self.verbose:
-            self.bar = _progress(self.settings.max_iter)
+            self.bar = _progress(self.plan.max_iter)
         return self.on_epoch
 
     def on_epoch(self, epoch: int, loss: float, theta: np.ndarray) -> bool:
@@ -543,21 +546,21 @@ class _EpochWatcher:
             stop = self._no_longer_improving(theta)
         if self.verbose:
             self._show(epoch, loss)
-        if self.user is not None and self.user(epoch, loss, theta[: self.d].copy()):
+        if self.user is not None and self.user(epoch, loss, theta):
             stop = True
         return stop
 
     def _no_longer_improving(self, theta: np.ndarray) -> bool:
         assert self.X_val is not None
         assert self.y_val is not None
-        w = theta[: self.d].astype(np.float64)
-        b = float(theta[self.d]) if self.settings.fit_intercept else 0.0
+        coef, b = unpack(theta, self.d, self.plan.fit_intercept)
+        w = coef.astype(np.float64)
         residual = float(np.sum((self.X_val @ w + b - self.y_val) ** 2))
         total = float(np.sum((self.y_val - self.y_val.mean()) ** 2))
         self.scores.append(1.0 - residual / total if total > 0 else -residual)
         if self.scores[-1] >= max(self.scores):
             self.best_theta = theta.copy()
-        tol = max(self.settings.tol, 0.0)
+        tol = 0.0 if self.plan.tol is None else self.plan.tol
         best_before = max(self.scores[: -self.patience], default=-np.inf)
         recent = self.scores[-self.patience :]
         if len(self.scores) > self.patience and max(recent) < best_before + tol:
@@ -569,7 +572,7 @@ class _EpochWatcher:
             self.bar.update(1)
             self.bar.set_postfix(loss=f"{loss:.6g}", refresh=False)
         elif epoch % self.every == 0 or epoch == 1:
-            print(f"epoch {epoch}/{self.settings.max_iter}  loss {loss:.6g}", file=sys.stderr)
+            print(f"epoch {epoch}/{self.plan.max_iter}  loss {loss:.6g}", file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -9,19 +9,23 @@ from numpy.typing import ArrayLike
 
 from . import _core
 from . import _validation as v
+from .theta import pack
 
 
 def least_squares_loss_grad(
     X: ArrayLike,
     y: ArrayLike,
     w: ArrayLike,
+    *,
     reduction: Literal["mean", "sum"] = "mean",
     l2: float = 0.0,
     rows: ArrayLike | None = None,
+    intercept: float | None = None,
 ) -> tuple[float, np.ndarray]:
     r"""Least-squares loss and gradient, computed in one pass over ``X``.
 
-    For residuals :math:`r_i = x_i \cdot w - y_i` over the rows used:
+    For residuals :math:`r_i = x_i \cdot w + b - y_i` over the rows used (b the
+    ``intercept``, 0 without one):
 
     - ``reduction="mean"``: :math:`J = \frac1m \sum r_i^2 + l_2\|w\|^2`,
       :math:`\nabla J = \frac2m X^T r + 2 l_2 w`;
@@ -46,11 +50,16 @@ def least_squares_loss_grad(
         Ridge penalty coefficient.
     rows : array_like of int, optional
         Row indices of a mini-batch (repeats allowed); ``m = len(rows)``.
+    intercept : float or None
+        None (the default): the model has no bias, and ``grad`` is the gradient in
+        w. A number b: the model is :math:`Xw + b`, and ``grad`` has the gradient
+        in b last, :math:`\frac2m \sum r_i` (``"sum"``: :math:`2 \sum r_i`; no l2
+        on b), all from the same pass.
 
     Returns
     -------
     loss : float
-    grad : ndarray, shape (d,), the dtype of the computation
+    grad : ndarray, shape (d,) or (d + 1,) with an intercept, the dtype of the computation
 
     Notes
     -----
@@ -86,5 +95,9 @@ def least_squares_loss_grad(
         raise ValueError(
             "the mean loss needs at least one row: X is empty" if rows is None else "rows is empty"
         )
-    loss, grad = _core.least_squares_loss_grad(Xa, ya, wa, idx, reduction == "mean", l2_)
+    if intercept is not None:
+        wa = pack(wa, v.real_number(intercept, "intercept"), True, Xa.dtype)
+    loss, grad = _core.least_squares_loss_grad(
+        Xa, ya, wa, idx, reduction == "mean", l2_, intercept is not None
+    )
     return float(loss), grad

@@ -10,7 +10,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "fastgd/fit_status.hpp"
@@ -23,9 +26,19 @@
 
 namespace fastgd {
 
+/// How the gradient of each step is computed: the fit plan's decision (Python's
+/// fastgd.fit_plan), never re-decided here.
+enum class gradient_mode {
+    stream,  // full batch, reading X every step
+    gram,    // full batch, from the Gram form A^T A built once (O(p^2) a step)
+    batch,   // mini-batches of batch_size rows
+};
+
 struct fit_config {
-    schedule lr;                  // the learning rate of each step (a constant by default)
-    std::size_t batch_size = 0;   // 0: full batch
+    schedule lr;           // the learning rate of each step (a constant by default)
+    bool lr_auto = false;  // full batch only: lr = 1/L instead, L by power iteration
+    gradient_mode gradient = gradient_mode::stream;
+    std::size_t batch_size = 1;   // rows per step (gradient_mode::batch only)
     std::size_t max_iter = 1000;  // epochs
     double tol = 1e-6;  // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol; < 0: never stop early
     /// "converged" at a stop by tol needs optimality_measure (least_squares.hpp) <= gtol.
@@ -38,12 +51,28 @@ struct fit_config {
     bool shuffle = true;
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
-    bool use_gram = false;
-    rule_params rule;      // its lr is ignored: the step size is fit_config::lr
-    bool lr_auto = false;  // lr = 1/L instead, L by power iteration (over the Gram form when built)
     int n_threads = 1;
-    /// A loss above this many times max(initial loss, 1) counts as diverged.
-    double explode_factor = 1e12;
+
+    bool full_batch() const { return gradient != gradient_mode::batch; }
+    bool use_gram() const { return gradient == gradient_mode::gram; }
+};
+
+/// The divergence rule of every least-squares fit (in memory here, over chunks in
+/// fastgd.chunked through the binding): a loss or theta not finite, or a loss above
+/// 10^12 times max(the initial loss, 1). Relative to the first loss, but never below
+/// 1: data with a tiny first loss (y ~ 1e-58) must not count an ordinary first step
+/// as a blow-up.
+struct divergence_rule {
+    static constexpr double explode_factor = 1e12;
+    double limit;
+    explicit divergence_rule(double loss0) : limit(explode_factor * std::max(loss0, 1.0)) {}
+    template <typename T>
+    bool operator()(double loss, const T* theta, std::size_t p) const {
+        if (!std::isfinite(loss) || loss > limit) return true;
+        for (std::size_t i = 0; i < p; ++i)
+            if (!std::isfinite(theta[i])) return true;
+        return false;
+    }
 };
 
 template <typename T>
@@ -51,6 +80,7 @@ struct fit_output {
     double lr = 0.0;             // the learning rate chosen by lr_auto
     std::vector<T> theta;        // [w, b]
     std::vector<double> losses;  // initial loss, then one per epoch (when record)
+    std::vector<T> path;         // theta beside each recorded loss: p values a row (when record)
     std::size_t n_iter = 0;
     fit_status status = fit_status::max_iter;
     /// The optimality measure at the returned theta when it was computed (NaN when not).
@@ -161,9 +191,6 @@ struct small_batch_stepper {
 
 }  // namespace detail
 
-/// L = largest eigenvalue of the Hessian (2/n) A^T A + 2 l2 I_w of the mean loss,
-/// by power iteration over X (or over the Gram form when one is given). NaN when
-/// the poller asked to stop.
 /// L of least squares from the Gram form G = A^T A (p x p, row-major) of n rows whose
 /// first d parameters carry the l2 penalty. Also what fits on Dask arrays use, with
 /// G added up from the chunks, so both find the same learning rate.
@@ -181,6 +208,9 @@ inline double gram_lipschitz(const double* G, std::size_t p, std::size_t d, std:
     });
 }
 
+/// L = largest eigenvalue of the Hessian (2/n) A^T A + 2 l2 I_w of the mean loss,
+/// by power iteration over X (or over the Gram form when one is given). NaN when
+/// the poller asked to stop.
 template <typename T>
 double least_squares_lipschitz(const design<T>& A, double l2, int n_threads, const gram_form* F,
                                interrupt_poller& poller) {
@@ -220,185 +250,207 @@ struct no_epoch_callback {
     }
 };
 
-/// Runs the descent from theta0 (p values, [w, b]; empty: zeros) with `rule`, whose
-/// state carries over from earlier fits (partial_fit, warm starts) and on to later
-/// ones. on_epoch(epoch, loss, theta) runs after every epoch and returns true to
-/// stop ("stopped"). A.idx must be nullptr. poller is ticked with the work done.
-/// The status is "converged" only where the optimality test passed (see
-/// fit_config::gtol and optimality_measure); a step shorter than tol without it is
-/// "stalled"; tol < 0 runs max_iter epochs.
-template <typename T, typename OnEpoch = no_epoch_callback>
-fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller,
-                                optimizer<T>& rule, std::vector<T> theta0 = {},
-                                OnEpoch&& on_epoch = OnEpoch{}) {
-    fit_config c = config;
-    const std::size_t p = A.p(), n = A.n, d = A.d;
-    fit_output<T> out;
-    const bool from_zero = theta0.empty();
-    if (from_zero) theta0.assign(p, T(0));
-    if (theta0.size() != p) throw std::invalid_argument("theta0 must have one value per parameter");
-    out.theta = std::move(theta0);
-    std::vector<T> previous(p);
-    residual_sums<T> sums;
-    const bool full_batch = c.batch_size == 0 || c.batch_size >= n;
+namespace detail {
 
-    gram_form F;
-    if (full_batch && c.use_gram) {
-        F = compute_gram(A, c.n_threads, &poller);
-        if (!F.complete) {
-            out.status = fit_status::stopped;
-            return out;
-        }
+/// One least-squares fit in named steps: resolve_lr, one_epoch, check_stop (see
+/// fit_least_squares below, which runs them).
+template <typename T, typename OnEpoch>
+class least_squares_fit {
+public:
+    least_squares_fit(const design<T>& A, const fit_config& config, interrupt_poller& poller, optimizer<T>& rule,
+                      std::vector<T> theta0, OnEpoch& on_epoch)
+        : A_(A), c_(config), poller_(poller), rule_(rule), on_epoch_(on_epoch), p_(A.p()), n_(A.n), d_(A.d),
+          from_zero_(theta0.empty()), full_batch_(config.full_batch()), use_gram_(config.use_gram()),
+          may_stop_(config.tol >= 0.0), small_batch_(A.p()) {
+        if (!full_batch_ && c_.batch_size == 0) throw std::invalid_argument("batch_size must be >= 1");
+        if (c_.lr_auto && !full_batch_)
+            throw std::invalid_argument("lr_auto (1/L) is for full-batch fits; pass the mini-batch lr");
+        if (from_zero_) theta0.assign(p_, T(0));
+        if (theta0.size() != p_) throw std::invalid_argument("theta0 must have one value per parameter");
+        out_.theta = std::move(theta0);
     }
-    if (c.lr_auto) {
-        // lr = 1/L, by the cheaper route (the Gram form when built or cheaper than streaming).
-        const double L = least_squares_lipschitz_auto(A, c.l2, c.n_threads,
-                                                      full_batch && c.use_gram ? &F : nullptr, poller);
-        if (std::isnan(L)) {
-            out.status = fit_status::stopped;
-            return out;
+
+    fit_output<T> run() {
+        if (!build_gram() || !resolve_lr()) return stop_with(fit_status::stopped);
+        // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
+        // over X for it (full-batch runs need the gradient anyway).
+        double loss = full_batch_ || !from_zero_ ? full_loss_and_grad() : mean_square(A_.y, n_);
+        const divergence_rule diverged(loss);
+        if (c_.record) record(loss);
+        if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
+        // Already optimal (a warm start): no step to take.
+        if (may_stop_ && full_batch_ && measure(sums_) <= c_.gtol_stop) return stop_with(fit_status::converged);
+        if (!full_batch_ && !c_.shuffle) {
+            order_.resize(n_);
+            std::iota(order_.begin(), order_.end(), std::size_t{0});
         }
+        for (std::size_t epoch = 0; epoch < c_.max_iter; ++epoch) {
+            previous_ = out_.theta;
+            if (!one_epoch(epoch, loss)) {
+                out_.n_iter = epoch;
+                return stop_with(fit_status::stopped);
+            }
+            out_.n_iter = epoch + 1;
+            if (c_.record) record(loss);
+            if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
+            if (on_epoch_(out_.n_iter, loss, out_.theta)) return stop_with(fit_status::stopped);
+            if (const auto status = check_stop()) return stop_with(*status);
+            if (poller_.tick(use_gram_ ? p_ * p_ : n_ * (d_ + 1))) return stop_with(fit_status::stopped);
+        }
+        return stop_with(fit_status::max_iter);
+    }
+
+private:
+    void record(double loss) {
+        out_.losses.push_back(loss);
+        out_.path.insert(out_.path.end(), out_.theta.begin(), out_.theta.end());
+    }
+
+    fit_output<T> stop_with(fit_status status) {
+        out_.status = status;
+        return std::move(out_);
+    }
+
+    /// The Gram form, when the plan says so. False when the poller asked to stop.
+    bool build_gram() {
+        if (!use_gram_) return true;
+        F_ = compute_gram(A_, c_.n_threads, &poller_);
+        return F_.complete;
+    }
+
+    /// lr = 1/L when asked (full batch), by the cheaper route (the Gram form when built
+    /// or cheaper than streaming). False when the poller asked to stop.
+    bool resolve_lr() {
+        if (!c_.lr_auto) return true;
+        const double L = least_squares_lipschitz_auto(A_, c_.l2, c_.n_threads, use_gram_ ? &F_ : nullptr, poller_);
+        if (std::isnan(L)) return false;
         if (!(L > 0.0) || !std::isfinite(L))
-            throw std::invalid_argument(
-                "lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly");
-        c.lr = schedule{};
-        c.lr.lr0 = out.lr = 1.0 / L;
+            throw std::invalid_argument("lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly");
+        c_.lr = schedule{};
+        c_.lr.lr0 = out_.lr = 1.0 / L;
+        return true;
     }
 
-    auto full_loss_and_grad = [&]() {
-        if (!(full_batch && c.use_gram))
-            residual_sums_into(A, out.theta.data(), c.n_threads, sums);
-        else if (!residual_sums_from_gram(F, out.theta.data(), sums))
-            reanchor_gram(F, A, out.theta.data(), c.n_threads, sums);  // it cancelled: stream once
-        return detail::scale_to_mean(sums, n, out.theta, d, c.l2);
-    };
+    double full_loss_and_grad() {
+        if (!use_gram_)
+            residual_sums_into(A_, out_.theta.data(), c_.n_threads, sums_);
+        else if (!residual_sums_from_gram(F_, out_.theta.data(), sums_))
+            reanchor_gram(F_, A_, out_.theta.data(), c_.n_threads, sums_);  // it cancelled: stream once
+        return scale_to_mean(sums_, n_, out_.theta, d_, c_.l2);
+    }
+
+    /// One epoch: a full-batch step, or the mini-batch steps over all rows. Sets loss
+    /// to the epoch's loss; false when the poller asked to stop mid-epoch.
+    bool one_epoch(std::size_t epoch, double& loss) {
+        if (full_batch_) {
+            rule_.step_rounded(out_.theta.data(), sums_.grad.data(), p_, c_.lr.at(rule_.steps()));
+            loss = full_loss_and_grad();
+            return true;
+        }
+        if (c_.shuffle) shuffled_order(c_.seed, epoch, n_, order_, c_.n_threads);
+        double epoch_sum_sq = 0.0;
+        std::size_t prefetched = 0;
+        for (std::size_t start = 0; start < n_; start += c_.batch_size) {
+            const std::size_t m = std::min(c_.batch_size, n_ - start);
+            const std::size_t ahead = std::min(n_, start + m + std::max(m, prefetch_rows_ahead));
+            if (prefetched < ahead) {
+                prefetch_rows(A_, order_.data(), prefetched, ahead);
+                prefetched = ahead;
+            }
+            if (m <= chunk_rows) {
+                epoch_sum_sq += small_batch_.step(A_, order_.data() + start, m, out_.theta, rule_, c_);
+            } else {
+                design<T> batch = A_;
+                batch.idx = order_.data() + start;
+                batch.n = m;
+                residual_sums_into(batch, out_.theta.data(), c_.n_threads, sums_);
+                epoch_sum_sq += sums_.sum_sq;
+                scale_to_mean(sums_, m, out_.theta, d_, c_.l2);
+                rule_.step_rounded(out_.theta.data(), sums_.grad.data(), p_, c_.lr.at(rule_.steps()));
+            }
+            if (poller_.tick(m * (d_ + 1))) return false;
+        }
+        // Without a recorded full loss, the mean of the mini-batch losses watches for divergence.
+        loss = c_.record ? full_loss_and_grad()
+                         : epoch_sum_sq / static_cast<double>(n_) + l2_penalty(out_.theta, d_, c_.l2);
+        return true;
+    }
+
+    /// After an epoch: where the full gradient is at hand (full batch, or recorded), a
+    /// passing optimality test ends the fit ("converged"); a short step without it
+    /// is "stalled". Nothing when the fit goes on.
+    std::optional<fit_status> check_stop() {
+        const bool at_hand = may_stop_ && (full_batch_ || c_.record);
+        if (at_hand && measure(sums_) <= c_.gtol_stop) return fit_status::converged;
+        if (distance(out_.theta, previous_) < c_.tol) {
+            const bool optimal = at_hand ? out_.optimality <= c_.gtol : measure_with_a_pass();
+            return optimal ? fit_status::converged : fit_status::stalled;
+        }
+        return std::nullopt;
+    }
 
     // The optimality test (optimality_measure): ||y_c|| once (a pass over y only),
     // the column norms once per fit (free from the Gram form; one pass over X
     // otherwise, fused with the final gradient of a mini-batch fit that records
     // nothing), and the gradient wherever it is at hand: every full-batch step,
     // every recorded epoch, and one full pass when a mini-batch fit stops by tol.
-    const double y_c_sq = centred_square_sum(A.y, n, A.intercept);
-    std::vector<double> col_sq;
-    auto measure = [&](const residual_sums<T>& s) {  // s: the mean gradient, unscaled sum_sq
-        if (col_sq.empty()) {
-            if (full_batch && c.use_gram) {
-                col_sq.resize(p);
-                for (std::size_t j = 0; j < p; ++j) col_sq[j] = F.G[j * p + j];
+    double measure(const residual_sums<T>& s) {  // s: the mean gradient, unscaled sum_sq
+        if (col_sq_.empty()) {
+            if (use_gram_) {
+                col_sq_.resize(p_);
+                for (std::size_t j = 0; j < p_; ++j) col_sq_[j] = F_.G[j * p_ + j];
             } else {
                 residual_sums<T> unused;
-                column_residual_sums(A, out.theta.data(), c.n_threads, unused, col_sq);
+                column_residual_sums(A_, out_.theta.data(), c_.n_threads, unused, col_sq_);
             }
         }
-        out.optimality = optimality_measure(s.grad.data(), col_sq.data(), p, d, out.theta.data(), c.l2, n,
-                                            s.sum_sq, y_c_sq);
-        return out.optimality;
-    };
+        if (std::isnan(y_c_sq_)) y_c_sq_ = centred_square_sum(A_.y, n_, A_.intercept);
+        out_.optimality =
+            optimality_measure(s.grad.data(), col_sq_.data(), p_, d_, out_.theta.data(), c_.l2, n_, s.sum_sq, y_c_sq_);
+        return out_.optimality;
+    }
+
     // At the end of a mini-batch fit: one pass for the gradient and the column norms.
-    auto measure_with_a_pass = [&]() {
+    bool measure_with_a_pass() {
         residual_sums<T> s;
-        column_residual_sums(A, out.theta.data(), c.n_threads, s, col_sq);
-        detail::scale_to_mean(s, n, out.theta, d, c.l2);
-        return measure(s) <= c.gtol;
-    };
-
-    // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
-    // over X for it (full-batch runs need the gradient anyway).
-    double loss = full_batch || !from_zero ? full_loss_and_grad() : detail::mean_square(A.y, n);
-    const double loss0 = loss;
-    // Relative to the first loss, but never below 1: data with a tiny first loss
-    // (y ~ 1e-58) must not count an ordinary first step as a blow-up.
-    const double explode_at = c.explode_factor * std::max(loss0, 1.0);
-    if (c.record) out.losses.push_back(loss);
-    auto blew_up = [&](double l) {
-        return !std::isfinite(l) || l > explode_at || !detail::all_finite(out.theta);
-    };
-    if (blew_up(loss)) {
-        out.status = fit_status::diverged;
-        return out;
-    }
-    // tol < 0 (None in Python) runs exactly max_iter epochs: no stopping rule at all.
-    const bool may_stop = c.tol >= 0.0;
-    // Already optimal (a warm start): no step to take.
-    if (may_stop && full_batch && measure(sums) <= c.gtol_stop) {
-        out.status = fit_status::converged;
-        return out;
+        column_residual_sums(A_, out_.theta.data(), c_.n_threads, s, col_sq_);
+        scale_to_mean(s, n_, out_.theta, d_, c_.l2);
+        return measure(s) <= c_.gtol;
     }
 
-    std::vector<std::size_t> order;
-    detail::small_batch_stepper<T> small_batch(p);
-    if (!full_batch && !c.shuffle) {
-        order.resize(n);
-        std::iota(order.begin(), order.end(), std::size_t{0});
-    }
-    const std::size_t work_per_epoch = full_batch && c.use_gram ? p * p : n * (d + 1);
+    const design<T>& A_;
+    fit_config c_;
+    interrupt_poller& poller_;
+    optimizer<T>& rule_;
+    OnEpoch& on_epoch_;
+    const std::size_t p_, n_, d_;
+    const bool from_zero_, full_batch_, use_gram_;
+    const bool may_stop_;  // tol < 0 (None in Python) runs exactly max_iter epochs
+    fit_output<T> out_;
+    gram_form F_;
+    residual_sums<T> sums_;
+    std::vector<T> previous_;
+    std::vector<std::size_t> order_;
+    small_batch_stepper<T> small_batch_;
+    std::vector<double> col_sq_;
+    double y_c_sq_ = std::nan("");
+};
 
-    for (std::size_t epoch = 0; epoch < c.max_iter; ++epoch) {
-        previous = out.theta;
-        if (full_batch) {
-            rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr.at(rule.steps()));
-            loss = full_loss_and_grad();
-        } else {
-            if (c.shuffle) shuffled_order(c.seed, epoch, n, order, c.n_threads);
-            double epoch_sum_sq = 0.0;
-            std::size_t prefetched = 0;
-            for (std::size_t start = 0; start < n; start += c.batch_size) {
-                const std::size_t m = std::min(c.batch_size, n - start);
-                const std::size_t ahead = std::min(n, start + m + std::max(m, detail::prefetch_rows_ahead));
-                if (prefetched < ahead) {
-                    detail::prefetch_rows(A, order.data(), prefetched, ahead);
-                    prefetched = ahead;
-                }
-                if (m <= detail::chunk_rows) {
-                    epoch_sum_sq += small_batch.step(A, order.data() + start, m, out.theta, rule, c);
-                } else {
-                    design<T> batch = A;
-                    batch.idx = order.data() + start;
-                    batch.n = m;
-                    residual_sums_into(batch, out.theta.data(), c.n_threads, sums);
-                    epoch_sum_sq += sums.sum_sq;
-                    detail::scale_to_mean(sums, m, out.theta, d, c.l2);
-                    rule.step_rounded(out.theta.data(), sums.grad.data(), p, c.lr.at(rule.steps()));
-                }
-                if (poller.tick(m * (d + 1))) {
-                    out.n_iter = epoch;
-                    out.status = fit_status::stopped;
-                    return out;
-                }
-            }
-            // Without a recorded full loss, the mean of the mini-batch losses watches for divergence.
-            loss = c.record ? full_loss_and_grad()
-                            : epoch_sum_sq / static_cast<double>(n) + detail::l2_penalty(out.theta, d, c.l2);
-        }
-        out.n_iter = epoch + 1;
-        if (c.record) out.losses.push_back(loss);
-        if (blew_up(loss)) {
-            out.status = fit_status::diverged;
-            return out;
-        }
-        if (on_epoch(out.n_iter, loss, out.theta)) {
-            out.status = fit_status::stopped;
-            return out;
-        }
-        // Where the full gradient is at hand (full batch, or recorded), a passing
-        // optimality test ends the fit; a short step alone is "stalled".
-        const bool at_hand = may_stop && (full_batch || c.record);
-        if (at_hand && measure(sums) <= c.gtol_stop) {
-            out.status = fit_status::converged;
-            return out;
-        }
-        if (detail::distance(out.theta, previous) < c.tol) {
-            const bool optimal = at_hand ? out.optimality <= c.gtol : measure_with_a_pass();
-            out.status = optimal ? fit_status::converged : fit_status::stalled;
-            return out;
-        }
-        if (poller.tick(work_per_epoch)) {
-            out.status = fit_status::stopped;
-            return out;
-        }
-    }
-    out.status = fit_status::max_iter;
-    return out;
+}  // namespace detail
+
+/// Runs the descent from theta0 (p values, [w, b]; empty: zeros) with `rule`, whose
+/// state carries over from earlier fits (partial_fit, warm starts) and on to later
+/// ones, as config (the fit plan) says. on_epoch(epoch, loss, theta) runs after
+/// every epoch and returns true to stop ("stopped"). A.idx must be nullptr. poller
+/// is ticked with the work done. The status is "converged" only where the
+/// optimality test passed (see fit_config::gtol and optimality_measure); a step
+/// shorter than tol without it is "stalled"; tol < 0 runs max_iter epochs.
+template <typename T, typename OnEpoch = no_epoch_callback>
+fit_output<T> fit_least_squares(const design<T>& A, const fit_config& config, interrupt_poller& poller,
+                                optimizer<T>& rule, std::vector<T> theta0 = {}, OnEpoch&& on_epoch = OnEpoch{}) {
+    return detail::least_squares_fit<T, std::remove_reference_t<OnEpoch>>(A, config, poller, rule, std::move(theta0),
+                                                                         on_epoch)
+        .run();
 }
 
 }  // namespace fastgd
