@@ -33,6 +33,8 @@ THREADS = 8
 BIG = (1 << 18) + 3  # above the size at which a step releases the GIL
 SMALL = 5
 STEP_LR = 2.0**-10
+#: What a run must have done before it may end (test_sharing.py checks these).
+MINIMUM = {"sgd_steps": 200, "snapshots": 20, "fits": 10, "predictions": 20, "registered": 20}
 
 
 def digest(arrays: dict[str, np.ndarray]) -> str:
@@ -169,10 +171,26 @@ def run(seconds: float) -> dict[str, int]:
     small = OptimizerTarget(SMALL, np.float64)
     estimator = EstimatorTarget()
     registry = RegistryTarget()
-    counts = [{"sgd_steps_big": 0, "sgd_steps_small": 0, "fits": 0} for _ in range(THREADS)]
+    counts = [
+        {"sgd_steps_big": 0, "sgd_steps_small": 0, "fits": 0, "live_big": 0, "live_small": 0}
+        for _ in range(THREADS)
+    ]
     errors: list[Exception] = []
     barrier = threading.Barrier(THREADS)
     deadline = time.monotonic() + seconds
+
+    # The run lasts `seconds` and until every kind of call has happened often enough,
+    # however slow the machine (ThreadSanitizer, a loaded CI): the test never depends
+    # on speed. Python ints read under the GIL: an estimate is enough here.
+    def enough() -> bool:
+        steps = sum(c["live_big"] + c["live_small"] for c in counts)
+        return (
+            steps >= MINIMUM["sgd_steps"]
+            and min(len(big.snapshots), len(small.snapshots)) >= MINIMUM["snapshots"]
+            and sum(c["fits"] for c in counts) >= MINIMUM["fits"]
+            and len(estimator.predictions) >= MINIMUM["predictions"]
+            and len(registry.registered) >= MINIMUM["registered"]
+        )
 
     def work(tid: int) -> None:
         rng = np.random.default_rng(tid)
@@ -181,12 +199,14 @@ def run(seconds: float) -> dict[str, int]:
         try:
             barrier.wait()
             i = 0
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline or not enough():
                 kind = rng.random()
                 if kind < 0.3:
                     big.act(rng, big_counts)
+                    mine["live_big"] = big_counts["sgd_steps"]
                 elif kind < 0.6:
                     small.act(rng, small_counts)
+                    mine["live_small"] = small_counts["sgd_steps"]
                 elif kind < 0.8:
                     estimator.act(rng, mine)
                 else:

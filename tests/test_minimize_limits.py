@@ -107,7 +107,9 @@ def test_record_every_keeps_every_kth_iterate_and_the_last():
         np.testing.assert_array_equal(r.grad_norms, full.grad_norms[rows])
         assert r.record_every == k
         np.testing.assert_array_equal(r.x, full.x)
-    (race,) = fastgd.race("rosenbrock", [-1.0, 1.0], ["adam"], max_iter=1000, record_every=7)
+    (race,) = fastgd.race(
+        "rosenbrock", [-1.0, 1.0], ["adam"], lr=0.01, max_iter=1000, record_every=7
+    )
     np.testing.assert_array_equal(race.path, full.path[sorted({*range(0, 1001, 7), 1000})])
     with pytest.raises(ValueError, match="record_every must be >= 1"):
         fastgd.minimize("bowl", [1.0, 1.0], record_every=0)

@@ -12,13 +12,14 @@ import pytest
 import fastgd
 
 # fastgd.minimize is the function; its module (constants included) lives in sys.modules
-PUBLIC = ["fastgd", "fastgd.objectives", "fastgd.schedules", "fastgd.minimize", "fastgd.reference"]
-# plot.py belongs to another part of issue 12 (the plotcli helper): strict, so that
-# this mark must go the day fastgd.plot gets its __all__ and __dir__.
-PENDING = pytest.param(
+PUBLIC = [
+    "fastgd",
+    "fastgd.objectives",
+    "fastgd.schedules",
+    "fastgd.minimize",
+    "fastgd.reference",
     "fastgd.plot",
-    marks=pytest.mark.xfail(strict=True, reason="plot.py's __all__/__dir__ land with plotcli"),
-)
+]
 TYPING_HELPERS = {"Any", "TypeAlias", "TYPE_CHECKING", "annotations", "ArrayLike", "Callable"}
 
 
@@ -27,7 +28,7 @@ def module(name: str) -> types.ModuleType:
     return sys.modules[name]
 
 
-@pytest.mark.parametrize("name", [*PUBLIC, PENDING])
+@pytest.mark.parametrize("name", PUBLIC)
 def test_dir_shows_the_public_names_only(name):
     mod = module(name)
     extra = set(dir(mod)) - set(mod.__all__)

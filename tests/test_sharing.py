@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from .conftest import python_child
+from .sharing_stress import MINIMUM
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,13 +19,14 @@ def test_eight_threads_share_an_optimizer_an_estimator_and_the_registry():
     code = f"import runpy, sys; sys.argv = ['', '{seconds}']; runpy.run_module('tests.sharing_stress', run_name='__main__')"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with python_child(code, cwd=ROOT, env=env) as proc:
-        out, err = proc.communicate(timeout=10 * seconds + 300)
+        out, err = proc.communicate(timeout=10 * seconds + 900)
     assert proc.returncode == 0, f"exit {proc.returncode}: {err[-3000:]}"
     counts = json.loads(out.strip().splitlines()[-1])
-    # Every kind of call happened, many times, while the others ran.
-    assert counts["sgd_steps"] > 100, counts
-    assert counts["snapshots_big"] > 10, counts
-    assert counts["snapshots_small"] > 10, counts
-    assert counts["fits"] > 5, counts
-    assert counts["predictions"] > 10, counts
-    assert counts["registered"] > 10, counts
+    # Every kind of call happened, many times, while the others ran (the run goes on
+    # until it has, however slow the machine).
+    assert counts["sgd_steps"] >= MINIMUM["sgd_steps"], counts
+    assert counts["snapshots_big"] >= MINIMUM["snapshots"], counts
+    assert counts["snapshots_small"] >= MINIMUM["snapshots"], counts
+    assert counts["fits"] >= MINIMUM["fits"], counts
+    assert counts["predictions"] >= MINIMUM["predictions"], counts
+    assert counts["registered"] >= MINIMUM["registered"], counts

@@ -16,8 +16,8 @@ from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
 from ._namespace import public_dir
 from ._warnings import DivergenceWarning, StalledWarning
-from .linear_regression import DEFAULT_LR, resolve_optimizer
 from .objectives import Objective, get
+from .optimizer_names import resolve_optimizer
 from .optimizers import Optimizer
 from .schedules import Schedule
 
@@ -157,10 +157,8 @@ def _rule(optimizer: Any, lr: Any, momentum: Any) -> _Rule:
             )
         lr = None
     schedule = lr if isinstance(lr, Schedule) else None
-    if lr is None:
-        number: Any = DEFAULT_LR
-    else:
-        number = schedule.lr0 if schedule is not None else lr
+    # None: an instance's own lr, or the default for a name (optimizer_names.DEFAULT_LR).
+    number: Any = None if lr is None else (schedule.lr0 if schedule is not None else lr)
     name, rule, lr_auto = resolve_optimizer(optimizer, number, momentum)
     if lr_auto:
         raise ValueError("lr='auto' is for least squares; pass lr as a number")
@@ -383,7 +381,9 @@ def minimize(
         ..., or an instance such as ``fastgd.Adam(lr=0.01)``.
     lr : float, Schedule or None
         The learning rate of a named optimizer: a number > 0 or a schedule
-        (``fastgd.schedules.cosine(0.1, t_max=500)``); None: 0.01. With an
+        (``fastgd.schedules.cosine(0.1, t_max=500)``); None: the optimizer's own
+        default, as in fit_least_squares (0.01 for the lecture's "gd", "sgd",
+        "momentum", "nesterov"; torch.optim's default for the others). With an
         Optimizer instance leave it None (the instance's lr is used); a different
         lr is refused rather than silently dropped.
     momentum : float

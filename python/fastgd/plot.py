@@ -461,7 +461,7 @@ def _cost(
 def _fit_path(r: Any) -> np.ndarray:
     """A fit's (coef, intercept) path as (rows, 2), checked."""
     path = getattr(r, "path", None)
-    if path is None:
+    if path is None or np.size(path) == 0:  # record=False keeps an empty path
         raise ValueError(
             "a fit has no (coef, intercept) path: fit with record=True (FitResult.path)"
         )
