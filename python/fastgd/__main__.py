@@ -241,10 +241,6 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     for r, lr in zip(results, lrs, strict=True):
-        # The animation's legend gives each run's lr; until MinimizeResult carries
-        # it (see plot._lr_text), note it on the result here.
-        if getattr(r, "lr", None) is None:
-            r.lr = lr
         print(
             f"{r.optimizer:<10} lr {lr:<8g} {r.status:<10} steps {r.nit:>6}  "
             f"f = {r.fun:.6g}  x = {r.x}"

@@ -138,12 +138,6 @@ class Run:
     result: MinimizeResult
     lr: float
 
-    def __post_init__(self) -> None:
-        # The legends give each run's lr (fastgd.plot reads result.lr); until
-        # MinimizeResult carries it, note the rate the scene used on the result.
-        if getattr(self.result, "lr", None) is None:
-            setattr(self.result, "lr", self.lr)  # noqa: B010 - no such field yet
-
     def row(self) -> str:
         r = self.result
         start = ", ".join(f"{v:.3g}" for v in r.path[0])

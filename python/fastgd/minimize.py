@@ -80,6 +80,8 @@ class MinimizeResult:
         The optimality test's bound, ``max(gtol, grtol * ||grad(x0)||_2)``.
     record_every : int
         The recording stride (0: nothing recorded).
+    lr : float or Schedule or None
+        The learning rate the run used (a name's default, or an instance's own).
     """
 
     x: np.ndarray
@@ -95,6 +97,7 @@ class MinimizeResult:
     grad_norm: float = math.nan
     gradient_threshold: float = math.nan
     record_every: int = 1
+    lr: float | Schedule | None = None
 
     @property
     def success(self) -> bool:
@@ -140,6 +143,7 @@ class _Rule:
     name: str
     kind: str
     hyper: dict[str, Any]  # Optimizer._core_hyper(): a schedule travels beside lr0
+    lr: float | Schedule  # what the run steps with, for the result and its legends
 
 
 def _rule(optimizer: Any, lr: Any, momentum: Any) -> _Rule:
@@ -165,7 +169,9 @@ def _rule(optimizer: Any, lr: Any, momentum: Any) -> _Rule:
     hyper = rule._core_hyper()
     if schedule is not None:  # as rule._core_hyper() carries an instance's schedule
         hyper["lr"], hyper["schedule"] = schedule.lr0, schedule.as_dict()
-    return _Rule(name, rule.kind, hyper)
+    return _Rule(
+        name, rule.kind, hyper, schedule if schedule is not None else rule.hyperparameters["lr"]
+    )
 
 
 @dataclass(frozen=True)
@@ -281,7 +287,7 @@ def _message(status: str, nit: int, settings: _Settings, grad_norm: float, thres
     return f"stopped by the callback after {nit} steps"
 
 
-def _result(out: Any, settings: _Settings, name: str, opt_name: str) -> MinimizeResult:
+def _result(out: Any, settings: _Settings, name: str, rule: _Rule) -> MinimizeResult:
     """A MinimizeResult from the core's output tuple (see _core.pyi, _MinimizeOutput)."""
     xs, fun, nit, status, path, losses, grad_norms, grad_norm, threshold = out
     return MinimizeResult(
@@ -294,10 +300,11 @@ def _result(out: Any, settings: _Settings, name: str, opt_name: str) -> Minimize
         losses=losses,
         grad_norms=grad_norms,
         objective=name,
-        optimizer=opt_name,
+        optimizer=rule.name,
         grad_norm=float(grad_norm),
         gradient_threshold=float(threshold),
         record_every=settings.record_every,
+        lr=rule.lr,
     )
 
 
@@ -454,7 +461,7 @@ def minimize(
         out = _core.minimize_builtin(obj.name, *args)
     else:
         out = _core.minimize_callable(fn, *args)
-    result = _result(out, settings, name, rule.name)
+    result = _result(out, settings, name, rule)
     _warn([result], result.objective, stacklevel=2)
     return result
 
@@ -562,16 +569,14 @@ def _many(
                 _core.minimize_callable(fn, start, rule.kind, rule.hyper, settings.core(), None),
                 settings,
                 name,
-                rule.name,
+                rule,
             )
             for start, rule in runs
         ]
     outs = _core.minimize_many(
         obj.name, [(start, rule.kind, rule.hyper) for start, rule in runs], settings.core()
     )
-    return [
-        _result(out, settings, name, rule.name) for out, (_, rule) in zip(outs, runs, strict=True)
-    ]
+    return [_result(out, settings, name, rule) for out, (_, rule) in zip(outs, runs, strict=True)]
 
 
 @dataclass(repr=False)
