@@ -10,7 +10,7 @@ import fastgd
 from fastgd import _core
 from fastgd import _validation as v
 
-HOOKS = ("test_function", "stream_sum", "stream_axpy")
+HOOKS = ("test_function", "stream_sum", "stream_axpy", "permutation")
 
 
 def test_the_hooks_are_in_the_testing_submodule_only():

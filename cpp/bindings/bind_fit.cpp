@@ -225,8 +225,8 @@ void define_for(py::module_& m) {
 
 }  // namespace
 
-void register_fit(py::module_& m) {
-    m.def(
+void register_fit(py::module_& m, py::module_& testing) {
+    testing.def(
         "permutation",
         [](std::uint64_t seed, std::uint64_t epoch, std::size_t n) {
             std::vector<std::size_t> order;

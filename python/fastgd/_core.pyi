@@ -23,6 +23,8 @@ class _testing:
     def stream_sum(X: NDArray[Any]) -> float: ...
     @staticmethod
     def stream_axpy(a: NDArray[Any], b: NDArray[Any], q: float) -> None: ...
+    @staticmethod
+    def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]: ...
 
 def least_squares_loss_grad(
     X: NDArray[Any],
@@ -38,7 +40,6 @@ def gram_lipschitz(G: NDArray[np.float64], d: int, n: int, l2: float) -> float: 
 def least_squares_gram(
     X: NDArray[Any], y: NDArray[Any]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], float]: ...
-def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]: ...
 def fit_least_squares(
     X: NDArray[Any],
     y: NDArray[Any],

@@ -4,6 +4,7 @@
 ///
 /// Objective (reduction "mean"): J(w, b) = (1/n) sum (x_i.w + b - y_i)^2 + l2 ||w||^2.
 /// A mini-batch B uses (1/|B|) over its rows. Parameters are theta = [w, b].
+/// NumPy twin: fastgd.reference.fit_least_squares.
 
 #include <algorithm>
 #include <cmath>
