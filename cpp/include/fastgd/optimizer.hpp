@@ -114,22 +114,22 @@ private:
             case rule_kind::adadelta:
                 break;
             case rule_kind::adam:
-                k.a = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
-                k.b = std::sqrt(1.0 - beta2_power_.at(o.beta2, steps_));
+                k.step_size = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
+                k.sqrt_bias_correction2 = std::sqrt(1.0 - beta2_power_.at(o.beta2, steps_));
                 break;
             case rule_kind::adagrad:
                 k.lr = lr / (1.0 + (t - 1.0) * o.lr_decay);
                 break;
             case rule_kind::adamax:
-                k.a = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
+                k.step_size = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
                 break;
             case rule_kind::nadam: {
                 const double mu = o.beta1 * (1.0 - 0.5 * std::pow(0.96, t * o.momentum_decay));
                 const double mu_next = o.beta1 * (1.0 - 0.5 * std::pow(0.96, (t + 1.0) * o.momentum_decay));
                 mu_product_ *= mu;
-                k.a = lr * (1.0 - mu) / (1.0 - mu_product_);
-                k.b = lr * mu_next / (1.0 - mu_product_ * mu_next);
-                k.c = 1.0 - beta2_power_.at(o.beta2, steps_);
+                k.grad_coef = lr * (1.0 - mu) / (1.0 - mu_product_);
+                k.momentum_coef = lr * mu_next / (1.0 - mu_product_ * mu_next);
+                k.bias_correction2 = 1.0 - beta2_power_.at(o.beta2, steps_);
                 break;
             }
             case rule_kind::radam: {
@@ -137,10 +137,10 @@ private:
                 const double bc2 = 1.0 - beta2_t;
                 const double rho_inf = 2.0 / (1.0 - o.beta2) - 1.0;
                 const double rho_t = rho_inf - 2.0 * t * beta2_t / bc2;
-                k.a = 1.0 - beta1_power_.at(o.beta1, steps_);
+                k.bias_correction1 = 1.0 - beta1_power_.at(o.beta1, steps_);
                 k.rectify = rho_t > 5.0;
                 if (k.rectify)
-                    k.b = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
+                    k.rectified_scale = std::sqrt((rho_t - 4.0) * (rho_t - 2.0) * rho_inf /
                                     ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t)) *
                           std::sqrt(bc2);
                 break;

@@ -101,9 +101,13 @@ inline bool state_is_nonnegative(const rule_params& p, int index) {
 /// What a step needs besides the arrays: worked out once per step in double.
 struct step_scalars {
     double lr = 0.0;  // the learning rate of this step (a schedule's value)
-    double a = 0.0;   // rule-specific: step size, bias corrections, ...
-    double b = 0.0;
-    double c = 0.0;
+    double step_size = 0.0;              // Adam, Adamax: lr / (1 - beta1^t)
+    double sqrt_bias_correction2 = 0.0;  // Adam: sqrt(1 - beta2^t)
+    double grad_coef = 0.0;              // NAdam: lr (1 - mu_t) / (1 - prod mu)
+    double momentum_coef = 0.0;          // NAdam: lr mu_{t+1} / (1 - prod mu mu_{t+1})
+    double bias_correction1 = 0.0;       // RAdam: 1 - beta1^t
+    double bias_correction2 = 0.0;       // NAdam: 1 - beta2^t
+    double rectified_scale = 0.0;        // RAdam: r_t sqrt(1 - beta2^t), when rectify
     bool first = false;   // the first step (SGD's momentum buffer starts at the gradient)
     bool rectify = true;  // RAdam: the variance is tractable (rho_t > 5)
 };

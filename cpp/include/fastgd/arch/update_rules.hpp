@@ -71,7 +71,7 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             // a = lr / (1 - beta1^t), b = sqrt(1 - beta2^t); AdamW decays p first.
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
-            const T step = static_cast<T>(k.a), bc2 = static_cast<T>(k.b);
+            const T step = static_cast<T>(k.step_size), bc2 = static_cast<T>(k.sqrt_bias_correction2);
             const T decay = static_cast<T>(1.0 - k.lr * o.weight_decay);
             const T coupled = o.decoupled_weight_decay ? T(0) : wd;
             for (std::size_t i = 0; i < n; ++i) {
@@ -140,7 +140,7 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
         case rule_kind::adamax: {
             // a = lr / (1 - beta1^t)
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
-                    step = static_cast<T>(k.a);
+                    step = static_cast<T>(k.step_size);
             for (std::size_t i = 0; i < n; ++i) {
                 const T g = sign * grad[i] + wd * p[i];
                 const T m = lerp(s0[i], g, b1);
@@ -157,7 +157,8 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             // c = 1 - beta2^t
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
-            const T on_grad = static_cast<T>(k.a), on_avg = static_cast<T>(k.b), bc2 = static_cast<T>(k.c);
+            const T on_grad = static_cast<T>(k.grad_coef), on_avg = static_cast<T>(k.momentum_coef),
+                    bc2 = static_cast<T>(k.bias_correction2);
             for (std::size_t i = 0; i < n; ++i) {
                 const T g = sign * grad[i] + wd * p[i];
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
@@ -172,7 +173,7 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             // a = 1 - beta1^t, b = rect * sqrt(1 - beta2^t) (when rectify)
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
-            const T bc1 = static_cast<T>(k.a), rect = static_cast<T>(k.b);
+            const T bc1 = static_cast<T>(k.bias_correction1), rect = static_cast<T>(k.rectified_scale);
             for (std::size_t i = 0; i < n; ++i) {
                 const T g = sign * grad[i] + wd * p[i];
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
