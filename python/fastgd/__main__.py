@@ -18,7 +18,7 @@ from typing import Any
 
 def _known_optimizers() -> list[str]:
     """Every optimizer name the descent functions take."""
-    from .linear_regression import OPTIMIZER_NAMES
+    from .optimizer_names import OPTIMIZER_NAMES
 
     return list(OPTIMIZER_NAMES)
 

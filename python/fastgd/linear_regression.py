@@ -15,13 +15,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from . import _validation as v
-from . import optimizer_names
 from ._callbacks import IntermediateResult, adapt
 from ._warnings import DivergenceWarning, StalledWarning
 from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 from .fit_plan import DEFAULT_GTOL, DEFAULT_GTOL_STOP, FitPlan, default_gtol, plan_fit
 from .in_memory import run_fit
-from .optimizer_names import DEFAULT_LR, OPTIMIZER_NAMES
+from .optimizer_names import OPTIMIZER_NAMES
 from .optimizers import Optimizer
 from .results import FitResult
 from .schedules import Schedule
@@ -38,20 +37,7 @@ __all__ = [  # re-exported here for older imports: minimize, reference, demo, __
     "default_gtol",
     "fit_least_squares",
     "normal_equations",
-    "resolve_optimizer",
 ]
-
-
-def resolve_optimizer(
-    optimizer: Any, lr: Any, momentum: Any, params: dict[str, Any] | None = None
-) -> tuple[str, Optimizer, bool]:
-    """fastgd.optimizer_names.resolve_optimizer for callers that still pass lr=0.01
-    (DEFAULT_LR) to mean "the optimizer's own" (minimize, race, reference): that
-    value becomes None when an instance is given. New code imports it from
-    fastgd.optimizer_names and passes None."""
-    if isinstance(optimizer, Optimizer) and not isinstance(lr, str) and lr == DEFAULT_LR:
-        lr = None
-    return optimizer_names.resolve_optimizer(optimizer, lr, momentum, params)
 
 
 def fit_least_squares(

@@ -38,9 +38,10 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._namespace import public_dir
-from .linear_regression import FitResult, resolve_optimizer
 from .objectives import get
+from .optimizer_names import resolve_optimizer
 from .optimizers import Optimizer
+from .results import FitResult
 
 __all__ = [
     "OptimizerReference",
@@ -117,7 +118,7 @@ def fit_least_squares(
     X: Array,
     y: Array,
     optimizer: str | Optimizer = "sgd",
-    lr: float = 0.01,
+    lr: float | None = None,
     batch_size: int | None = None,
     max_iter: int = 1000,
     tol: float | None = 1e-6,
@@ -134,7 +135,8 @@ def fit_least_squares(
         r = X_B w + b - y_B
         grad_w = (2/m) X_B^T r + 2 l2 w,   grad_b = (2/m) sum(r)
         theta = rule.step(theta, grad)   (OptimizerReference: torch.optim's rules)
-    Takes numeric lr only (the compiled fit resolves lr="auto" to a number).
+    lr: a number, or None for the optimizer's own default (as the compiled fit);
+    "auto" is not taken (the compiled fit resolves it to a number).
     """
     n, d = X.shape
     dtype = X.dtype
