@@ -223,8 +223,15 @@ def test_hyperparameter_checks(cls, kw, error, match):
 
 
 def test_torch_defaults():
+    # Issue 13: decoupled_weight_decay is an option of Adam (as torch 2.13's param_groups show).
     assert fastgd.Adam().hyperparameters == dict(
-        lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False, maximize=False
+        lr=1e-3,
+        betas=(0.9, 0.999),
+        eps=1e-8,
+        weight_decay=0.0,
+        amsgrad=False,
+        maximize=False,
+        decoupled_weight_decay=False,
     )
     assert fastgd.AdamW().hyperparameters["weight_decay"] == 1e-2
     assert fastgd.Adagrad().hyperparameters["eps"] == 1e-10

@@ -39,7 +39,37 @@ def rules(draw: st.DrawFn) -> fastgd.Optimizer:
         kw.update(lr_decay=draw(st.sampled_from([0.0, 0.01])), initial_accumulator_value=draw(unit))
     elif name == "adadelta":
         kw.update(rho=draw(st.floats(0.5, 0.99)))
-    if name in ("sgd", "adam", "adamw", "adamax", "rmsprop", "adagrad", "adadelta"):
+    elif name == "rprop":  # issue 13's rules; Rprop has no weight decay (as torch)
+        del kw["weight_decay"]
+        kw.update(
+            etas=(draw(st.floats(0.1, 0.9)), draw(st.floats(1.05, 2.0))),
+            step_sizes=(draw(st.sampled_from([0.0, 1e-6, 1e-3])), draw(st.floats(0.01, 50.0))),
+        )
+    elif name == "asgd":
+        kw.update(
+            lambd=draw(st.sampled_from([0.0, 1e-4, 1e-2])),
+            alpha=draw(st.floats(0.0, 1.0)),
+            t0=draw(st.sampled_from([0.0, 5.0, 1e6])),
+        )
+    elif name == "lion":
+        kw["betas"] = (draw(unit), draw(unit))
+    elif name == "adafactor":
+        kw.update(beta2_decay=draw(st.floats(-1.0, 0.0)), d=draw(st.floats(1.0, 2.0)))
+    if name in ("adam", "nadam", "radam"):
+        kw["decoupled_weight_decay"] = draw(st.booleans())
+    if name in (
+        "sgd",
+        "adam",
+        "adamw",
+        "adamax",
+        "rmsprop",
+        "adagrad",
+        "adadelta",
+        "rprop",
+        "asgd",
+        "lion",
+        "adafactor",
+    ):
         kw["maximize"] = draw(st.booleans())
     return RULES[name](**kw)
 

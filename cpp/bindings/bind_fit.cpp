@@ -137,9 +137,13 @@ std::unique_ptr<optimizer<T>> optimizer_from(const rule_params& rule, const py::
             throw py::type_error("state must be an OptimizerState (step, mu_product, arrays, size)");
     std::unique_ptr<optimizer<T>> opt;
     try {
+        state_extras extras;  // ASGD's eta and mu (fields of OptimizerState with defaults)
+        if (py::hasattr(state, "eta")) extras.eta = state.attr("eta").cast<double>();
+        if (py::hasattr(state, "mu")) extras.mu = state.attr("mu").cast<double>();
         opt = import_optimizer_state<T>(rule, state.attr("step").cast<std::size_t>(),
                                         state.attr("mu_product").cast<double>(),
-                                        state.attr("arrays").cast<py::list>(), state.attr("size").cast<std::size_t>());
+                                        state.attr("arrays").cast<py::list>(), state.attr("size").cast<std::size_t>(),
+                                        extras);
     } catch (const py::cast_error&) {
         throw py::type_error("state must be an OptimizerState (step, mu_product, arrays, size)");
     }
@@ -157,6 +161,8 @@ py::dict state_of(const optimizer<T>& opt) {
     out["mu_product"] = t[1];
     out["arrays"] = t[2];
     out["size"] = t[3];
+    out["eta"] = opt.eta();
+    out["mu"] = opt.mu();
     return out;
 }
 

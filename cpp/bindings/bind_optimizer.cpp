@@ -21,7 +21,9 @@ rule_kind kind_from(const std::string& name) {
     static const std::pair<const char*, rule_kind> kinds[] = {
         {"sgd", rule_kind::sgd},         {"adam", rule_kind::adam},         {"adagrad", rule_kind::adagrad},
         {"rmsprop", rule_kind::rmsprop}, {"adadelta", rule_kind::adadelta}, {"adamax", rule_kind::adamax},
-        {"nadam", rule_kind::nadam},     {"radam", rule_kind::radam}};
+        {"nadam", rule_kind::nadam},     {"radam", rule_kind::radam},
+        {"rprop", rule_kind::rprop},     {"asgd", rule_kind::asgd},         {"lion", rule_kind::lion},
+        {"adafactor", rule_kind::adafactor}};
     for (const auto& [n, k] : kinds)
         if (name == n) return k;
     throw py::value_error("unknown update rule '" + name + "'");
@@ -75,6 +77,29 @@ bool flag_at(const py::dict& d, const char* key) {
     throw py::type_error(std::string(key) + " must be True or False, got " + type_name(v) + " " + short_repr(v));
 }
 
+// A pair (a tuple or list of two) from a dict of hyperparameters, torch's form of
+// etas, step_sizes and Adafactor's eps; each part read as number_at reads a value
+// (a None first part allowed where none_first is given).
+void pair_at(const py::dict& d, const char* key, const char* parts, double& first, double& second,
+             std::optional<double>* none_first = nullptr) {
+    const py::handle v = d[key];
+    if (!(PyTuple_Check(v.ptr()) || PyList_Check(v.ptr())) || PySequence_Size(v.ptr()) != 2)
+        throw py::type_error(std::string(key) + " must be a pair " + parts + ", got " + type_name(v) + " " +
+                             short_repr(v));
+    py::dict one;
+    const py::sequence seq = py::reinterpret_borrow<py::sequence>(v);
+    const std::string where = key;
+    if (none_first && seq[0].is_none()) {
+        none_first->reset();
+    } else {
+        one["[0]"] = seq[0];
+        first = number_at(one, "[0]", where);
+        if (none_first) *none_first = first;
+    }
+    one["[1]"] = seq[1];
+    second = number_at(one, "[1]", where);
+}
+
 }  // namespace
 
 rule_params rule_params_from(const std::string& kind, const py::dict& h) {
@@ -94,7 +119,12 @@ rule_params rule_params_from(const std::string& kind, const py::dict& h) {
     flag("nesterov", p.nesterov);
     num("beta1", p.beta1);
     num("beta2", p.beta2);
-    num("eps", p.eps);
+    if (p.kind == rule_kind::adafactor) {
+        double eps1 = 0.0;
+        if (h.contains("eps")) pair_at(h, "eps", "(eps1 or None, eps2)", eps1, p.eps2, &p.eps1);
+    } else {
+        num("eps", p.eps);
+    }
     flag("amsgrad", p.amsgrad);
     flag("decoupled_weight_decay", p.decoupled_weight_decay);
     num("lr_decay", p.lr_decay);
@@ -103,6 +133,13 @@ rule_params rule_params_from(const std::string& kind, const py::dict& h) {
     flag("centered", p.centered);
     num("rho", p.rho);
     num("momentum_decay", p.momentum_decay);
+    if (h.contains("etas")) pair_at(h, "etas", "(eta_minus, eta_plus)", p.eta_minus, p.eta_plus);
+    if (h.contains("step_sizes"))
+        pair_at(h, "step_sizes", "(step_size_min, step_size_max)", p.step_size_min, p.step_size_max);
+    num("lambd", p.lambd);
+    num("t0", p.t0);
+    num("beta2_decay", p.beta2_decay);
+    num("d", p.d);
     validate(p);  // std::invalid_argument -> ValueError
     return p;
 }
@@ -221,12 +258,13 @@ public:
         std::size_t n = 1;
         for (int k = 0; k < p->nd; ++k) n *= static_cast<std::size_t>(p->dimensions[k]);
         const bool same_params = !bound_ || bound_->matches(params_obj.ptr(), type);
+        const std::vector<std::size_t> shape(p->dimensions, p->dimensions + p->nd);
         if (type == api::NPY_FLOAT_)
             run<float>(f32_, reinterpret_cast<float*>(p->data), reinterpret_cast<const float*>(g->data), n,
-                       params_obj, same_params);
+                       params_obj, same_params, shape);
         else
             run<double>(f64_, reinterpret_cast<double*>(p->data), reinterpret_cast<const double*>(g->data), n,
-                        params_obj, same_params);
+                        params_obj, same_params, shape);
         if (!bound_) bound_ = binding::of(params_obj.ptr(), type);  // the first step (after a reset or a load)
     }
 
@@ -252,24 +290,39 @@ public:
         return py::none();
     }
 
+    /// state() with a sixth part, the rule's extras (export_state_extras: ASGD's eta and
+    /// mu, the parameters' shape), in the same locked call; None before the first step.
+    py::object full_state() {
+        const auto guard = lock();
+        auto with_extras = [](const py::tuple& t, const py::dict& extras) {
+            return py::make_tuple(t[0], t[1], t[2], t[3], t[4], extras);
+        };
+        if (f32_ && f32_->steps() > 0)
+            return with_extras(with_dtype(export_optimizer_state(*f32_), "float32"), export_state_extras(*f32_));
+        if (f64_ && f64_->steps() > 0)
+            return with_extras(with_dtype(export_optimizer_state(*f64_), "float64"), export_state_extras(*f64_));
+        return py::none();
+    }
+
     /// Inverse of state(). The arrays are checked again in C++ (import_optimizer_state);
     /// dtype is a name, "float32" or "float64" (a dtype object compared by identity
     /// took an unpickled float32 for float64). A refused load changes nothing. The
     /// state is unbound: the next step binds it to its params.
     void load_state(std::uint64_t steps, double mu_product, const py::list& arrays, const std::string& dtype,
-                    std::size_t size) {
+                    std::size_t size, const py::object& extras_obj) {
+        const state_extras extras = extras_from(extras_obj);
         const auto guard = lock();
         if (steps == 0) {  // a state never stepped: as after reset() (checked like any other)
-            import_optimizer_state<double>(params_, steps, mu_product, arrays, size);
+            import_optimizer_state<double>(params_, steps, mu_product, arrays, size, extras);
             forget();
             return;
         }
         if (dtype == "float32") {
-            auto loaded = import_optimizer_state<float>(params_, steps, mu_product, arrays, size);
+            auto loaded = import_optimizer_state<float>(params_, steps, mu_product, arrays, size, extras);
             forget();
             f32_ = std::move(loaded);
         } else if (dtype == "float64") {
-            auto loaded = import_optimizer_state<double>(params_, steps, mu_product, arrays, size);
+            auto loaded = import_optimizer_state<double>(params_, steps, mu_product, arrays, size, extras);
             forget();
             f64_ = std::move(loaded);
         } else {
@@ -278,6 +331,37 @@ public:
     }
 
 private:
+    // {"eta": float, "mu": float, "shape": tuple of ints or None} (every key optional),
+    // or None: no extras. Checked here, with the GIL, before anything is changed.
+    static state_extras extras_from(const py::object& obj) {
+        state_extras out;
+        if (obj.is_none()) return out;
+        if (!py::isinstance<py::dict>(obj))
+            throw py::type_error("extras must be a dict (eta, mu, shape) or None, got " + type_name(obj));
+        const auto d = py::reinterpret_borrow<py::dict>(obj);
+        if (d.contains("eta")) out.eta = number_at(d, "eta", "state's ");
+        if (d.contains("mu")) out.mu = number_at(d, "mu", "state's ");
+        if (d.contains("shape") && !d["shape"].is_none()) {
+            const py::handle shape = d["shape"];
+            if (!PyTuple_Check(shape.ptr()))
+                throw py::type_error("state['shape'] must be a tuple of sizes, got " + type_name(shape));
+            std::vector<std::size_t> dims;
+            for (const auto item : py::reinterpret_borrow<py::tuple>(shape)) {
+                if (!PyLong_Check(item.ptr()) || PyBool_Check(item.ptr()))
+                    throw py::type_error("state['shape'] must hold integers, got " + short_repr(item));
+                const long long v = PyLong_AsLongLong(item.ptr());
+                if (v == -1 && PyErr_Occurred()) {
+                    PyErr_Clear();
+                    throw py::value_error("state['shape'] holds a size out of range: " + short_repr(item));
+                }
+                if (v < 0) throw py::value_error("state['shape'] must hold sizes >= 0, got " + short_repr(item));
+                dims.push_back(static_cast<std::size_t>(v));
+            }
+            out.shape = std::move(dims);
+        }
+        return out;
+    }
+
     // The array the state belongs to: its memory, shape and dtype. Views of the same
     // memory with the same shape are the same params; anything else is another array.
     // The address alone is not enough: once the array is freed, a new one often gets
@@ -343,13 +427,19 @@ private:
         bound_.reset();
     }
 
+    static std::string shape_text(const std::vector<std::size_t>& shape) {
+        std::string text = "(";
+        for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+        return text + (shape.size() == 1 ? ",)" : ")");
+    }
+
     static py::tuple with_dtype(const py::tuple& exported, const char* dtype) {
         return py::make_tuple(exported[0], exported[1], exported[2], exported[3], dtype);
     }
 
     template <typename T>
     void run(std::unique_ptr<optimizer<T>>& opt, T* p, const T* g, std::size_t n, const py::object& params,
-             bool same_params) {
+             bool same_params, const std::vector<std::size_t>& shape) {
         if ((std::is_same_v<T, float> && f64_) || (std::is_same_v<T, double> && f32_))
             throw py::type_error("params dtype " + std::string(py::str(params.attr("dtype"))) +
                                  " differs from the optimizer state's; call reset() to start over");
@@ -363,7 +453,19 @@ private:
             throw py::value_error(
                 "params is not the array this optimizer's state belongs to (its moments would update "
                 "another array); make one optimizer per array, or call reset() to start over");
+        // Adafactor's factored moments follow the shape: a loaded state must meet its own.
+        if (opt && params_.kind == rule_kind::adafactor) {
+            if (!opt->has_shape() && shape.size() >= 2)
+                throw py::value_error("params has shape " + shape_text(shape) +
+                                      " but the Adafactor state is for a flat vector (its moments follow the "
+                                      "shape); call reset() to start over");
+            if (opt->has_shape() && opt->shape() != shape)
+                throw py::value_error("params has shape " + shape_text(shape) +
+                                      " but the Adafactor state is for shape " + shape_text(opt->shape()) +
+                                      " (its factored moments follow the shape); call reset() to start over");
+        }
         if (!opt) opt = std::make_unique<optimizer<T>>(params_);
+        if (!opt->has_shape()) opt->set_shape(shape);  // a new state, or a loaded one without a shape
         std::vector<T> copy;
         if (g < p + n && p < g + n) {  // grad overlaps params: the kernels assume they do not
             copy.assign(g, g + n);
@@ -426,8 +528,9 @@ void register_optimizer(py::module_& m, py::module_& testing) {
         .def("reset", &py_optimizer::reset)
         .def_property_readonly("dtype", &py_optimizer::dtype)
         .def("state", &py_optimizer::state)
+        .def("full_state", &py_optimizer::full_state)
         .def("load_state", &py_optimizer::load_state, py::arg("steps"), py::arg("mu_product"),
-             py::arg("arrays"), py::arg("dtype"), py::arg("size"));
+             py::arg("arrays"), py::arg("dtype"), py::arg("size"), py::arg("extras") = py::none());
 }
 
 }  // namespace fastgd::bindings

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +19,30 @@ namespace fastgd::bindings {
 /// double (the bias corrections compute with double(t)), and no run gets near it.
 /// A larger one is a corrupted or hostile state (2**64 - 1 would wrap to 0).
 constexpr std::uint64_t max_state_steps = std::uint64_t{1} << 53;
+
+/// What a rule keeps beside its arrays, step count and NAdam's mu_product: ASGD's eta
+/// and mu, and the parameters' shape (Adafactor's factored moments follow it).
+struct state_extras {
+    double eta = 0.0;
+    double mu = 1.0;
+    std::optional<std::vector<std::size_t>> shape;
+};
+
+/// state_extras as a dict {"eta", "mu", "shape": a tuple, or None when unset}.
+template <typename T>
+py::dict export_state_extras(const optimizer<T>& opt) {
+    py::dict out;
+    out["eta"] = opt.eta();
+    out["mu"] = opt.mu();
+    if (opt.has_shape()) {
+        py::tuple shape(opt.shape().size());
+        for (std::size_t i = 0; i < opt.shape().size(); ++i) shape[i] = py::int_(opt.shape()[i]);
+        out["shape"] = shape;
+    } else {
+        out["shape"] = py::none();
+    }
+    return out;
+}
 
 template <typename T>
 py::tuple export_optimizer_state(const optimizer<T>& opt) {
@@ -35,18 +60,39 @@ py::tuple export_optimizer_state(const optimizer<T>& opt) {
 template <typename T>
 std::unique_ptr<optimizer<T>> import_optimizer_state(const rule_params& params, std::size_t steps,
                                                      double mu_product, const py::list& arrays,
-                                                     std::size_t size) {
+                                                     std::size_t size, const state_extras& extras = {}) {
     if (steps > max_state_steps)
         throw py::value_error("state['step'] must be an integer in [0, 2**53], got " + std::to_string(steps));
     if (!(mu_product >= 0.0 && mu_product <= 1.0))
         throw py::value_error("state['mu_product'] must be a finite number in [0, 1] (NAdam's product of "
                               "momentum factors), got " +
                               std::string(py::str(py::float_(mu_product))));
+    if (params.kind == rule_kind::asgd && steps > 0) {
+        if (!(std::isfinite(extras.eta) && extras.eta >= 0.0))
+            throw py::value_error("state['eta'] must be a finite number >= 0 (ASGD's step size), got " +
+                                  std::string(py::str(py::float_(extras.eta))));
+        if (!(extras.mu > 0.0 && extras.mu <= 1.0))
+            throw py::value_error("state['mu'] must be a number in (0, 1] (ASGD's averaging weight), got " +
+                                  std::string(py::str(py::float_(extras.mu))));
+    }
     if (steps == 0) {
         if (!arrays.empty()) throw py::value_error("state has arrays but step 0");
         return std::make_unique<optimizer<T>>(params);  // never stepped
     }
-    if (static_cast<int>(arrays.size()) != state_arrays(params))
+    auto opt = std::make_unique<optimizer<T>>(params);
+    if (extras.shape) {
+        std::size_t product = 1;
+        for (const std::size_t d : *extras.shape) {
+            if (d != 0 && product > size / d + 1)
+                throw py::value_error("state['shape'] has more elements than the state's " + std::to_string(size));
+            product *= d;
+        }
+        if (product != size)
+            throw py::value_error("state['shape'] has " + std::to_string(product) + " elements but the state is for " +
+                                  std::to_string(size) + " parameters");
+        opt->set_shape(*extras.shape);  // without one, a flat vector (as the fits step them)
+    }
+    if (static_cast<int>(arrays.size()) != opt->state_count(size))
         throw py::value_error("the optimizer state has the wrong number of arrays for this rule");
     std::vector<state_vector<T>> state;
     int index = 0;
@@ -59,22 +105,26 @@ std::unique_ptr<optimizer<T>> import_optimizer_state(const rule_params& params, 
             throw py::value_error(name + " must have the optimizer's dtype " +
                                   std::string(py::str(py::dtype::of<T>())) + ", got " +
                                   std::string(py::str(raw.dtype())));
-        if (raw.ndim() != 1 || static_cast<std::size_t>(raw.size()) != size)
-            throw py::value_error("state arrays must be 1-D and match the parameters' size " + std::to_string(size));
+        const std::size_t expected = opt->state_size(index, size);
+        if (raw.ndim() != 1 || static_cast<std::size_t>(raw.size()) != expected)
+            throw py::value_error(expected == size ? "state arrays must be 1-D and match the parameters' size " +
+                                                         std::to_string(size)
+                                                   : name + " must be 1-D of length " + std::to_string(expected) +
+                                                         " (Adafactor's factored moment for this shape)");
         const auto arr = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(raw);
         if (!arr) throw py::error_already_set();
         const bool nonnegative = state_is_nonnegative(params, index);
         const T* d = arr.data();
-        for (std::size_t i = 0; i < size; ++i)
+        for (std::size_t i = 0; i < expected; ++i)
             if (!std::isfinite(d[i]) || (nonnegative && d[i] < T(0)))
                 throw py::value_error(name + (nonnegative ? " must hold finite values >= 0" : " must be finite") +
                                       ", got " + std::string(py::str(py::float_(static_cast<double>(d[i])))) +
                                       " at index " + std::to_string(i));
-        state.emplace_back(d, d + size);
+        state.emplace_back(d, d + expected);
         ++index;
     }
-    auto opt = std::make_unique<optimizer<T>>(params);
     opt->restore(steps, mu_product, std::move(state), size);
+    opt->restore_asgd(extras.eta, extras.mu);
     return opt;
 }
 

@@ -28,16 +28,20 @@ from .least_squares import least_squares_loss_grad
 from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr
 from .optimizers import (
+    ASGD,
     SGD,
     Adadelta,
+    Adafactor,
     Adagrad,
     Adam,
     Adamax,
     AdamW,
+    Lion,
     NAdam,
     Optimizer,
     RAdam,
     RMSprop,
+    Rprop,
 )
 
 if TYPE_CHECKING:  # loaded lazily by __getattr__ below; typed as if imported here
@@ -65,8 +69,10 @@ except PackageNotFoundError:  # running from a source tree without metadata
     __version__ = _core.__version__
 
 __all__ = [
+    "ASGD",
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -75,11 +81,13 @@ __all__ = [
     "FitResult",
     "GDRegressor",
     "IntermediateResult",
+    "Lion",
     "MinimizeResult",
     "NAdam",
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
     "StalledWarning",
     "SweepResult",
     "__version__",

@@ -36,6 +36,13 @@ DEFAULT_LRS: dict[str, float] = {
     "nadam": 0.05,
     "radam": 0.003,
     "adamax": 0.1,
+    # Issue 13's rules. ASGD diverges from 0.03 on; Rprop (lr is only its first step
+    # size), Lion (steps of about lr) and Adafactor (steps relative to |x|) diverge
+    # nowhere on the grid: theirs is the grid's rate with the lowest value at 1000 steps.
+    "rprop": 0.003,
+    "asgd": 0.01,
+    "lion": 0.03,
+    "adafactor": 0.03,
 }
 """``race``'s learning rate per optimizer when ``--lr`` is not given. Each is at
 least 3x below the smallest rate of a 1-3-10 grid at which that optimizer diverges

@@ -73,6 +73,9 @@ class Optimizer:
     @property
     def dtype(self) -> np.dtype[Any] | None: ...
     def state(self) -> tuple[int, float, list[NDArray[Any]], int, str] | None: ...
+    def full_state(
+        self,
+    ) -> tuple[int, float, list[NDArray[Any]], int, str, dict[str, Any]] | None: ...
     def load_state(
         self,
         steps: int,
@@ -80,6 +83,7 @@ class Optimizer:
         arrays: list[NDArray[Any]],
         dtype: str,
         size: int,
+        extras: dict[str, Any] | None = None,
     ) -> None: ...
 
 def schedule_at(hyper: dict[str, Any], t: int) -> float: ...

@@ -23,6 +23,8 @@ class OptimizerState(NamedTuple):
     mu_product: float  # NAdam's product of momentum factors (1.0 for other rules)
     arrays: list[np.ndarray]  # the rule's state vectors (moments, ...), in the fit's dtype
     size: int  # parameters
+    eta: float = 0.0  # ASGD's step size of the next step (0.0 for other rules)
+    mu: float = 1.0  # ASGD's averaging weight of the next step (1.0 for other rules)
 
 
 def _lipschitz(Xa: np.ndarray, fit_intercept: bool, l2: float) -> float:

@@ -51,6 +51,7 @@ MAX_STEPS = 2**53
 #: of |g|): the rules take their square root, so a negative value would give NaN.
 _NONNEGATIVE_STATE = frozenset(
     {"exp_avg_sq", "max_exp_avg_sq", "sum", "square_avg", "acc_delta", "exp_inf"}
+    | {"step_size", "row_var", "col_var", "variance"}  # Rprop's step sizes, Adafactor's moments
 )
 _STATE_KEYS = ("kind", "hyperparameters", "step", "state", "dtype", "size", "mu_product")
 
@@ -128,11 +129,7 @@ class Optimizer:
     @property
     def hyperparameters(self) -> dict[str, Any]:
         """A copy of the hyperparameters, by torch.optim's names."""
-        out = {
-            k: v
-            for k, v in self._hyper.items()
-            if k not in ("beta1", "beta2", "decoupled_weight_decay")
-        }
+        out = {k: v for k, v in self._hyper.items() if k not in ("beta1", "beta2")}
         if "beta1" in self._hyper:
             out["betas"] = (self._hyper["beta1"], self._hyper["beta2"])
         return out
@@ -416,6 +413,8 @@ class Adam(Optimizer):
         \theta &\leftarrow \theta - \frac{\alpha}{1-\beta_1^t}\, \frac{m}{\sqrt{\hat v}/\sqrt{1-\beta_2^t} + \epsilon}
 
     Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False.
+    ``decoupled_weight_decay=True`` is AdamW (as torch 2.13's option): the weight decay
+    is :math:`\theta \leftarrow \theta(1 - \alpha\lambda)` before the step, not in :math:`g`.
     """
 
     kind = "adam"
@@ -429,11 +428,13 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
+        decoupled = v.boolean(decoupled_weight_decay, "decoupled_weight_decay")
         super().__init__(
             **_moments(lr, betas, eps, weight_decay, maximize),
             amsgrad=v.boolean(amsgrad, "amsgrad"),
-            decoupled_weight_decay=self._decoupled,
+            decoupled_weight_decay=self._decoupled or decoupled,
         )
 
     def state_names(self) -> list[str]:
@@ -459,6 +460,13 @@ class AdamW(Adam):
         maximize: bool = False,
     ) -> None:
         super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
+
+    @property
+    def hyperparameters(self) -> dict[str, Any]:
+        """As Adam's, without decoupled_weight_decay (always True here, as AdamW takes no such argument)."""
+        out = super().hyperparameters
+        del out["decoupled_weight_decay"]
+        return out
 
 
 class Adagrad(Optimizer):
@@ -600,6 +608,8 @@ class NAdam(Optimizer):
         d = \sqrt{v/(1-\beta_2^t)} + \epsilon
 
     Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3.
+    ``decoupled_weight_decay=True``: :math:`\theta \leftarrow \theta(1 - \alpha\lambda)` before
+    the step instead of :math:`\lambda\theta` in :math:`g` (torch's NAdamW).
     """
 
     kind = "nadam"
@@ -612,30 +622,448 @@ class NAdam(Optimizer):
         weight_decay: float = 0.0,
         momentum_decay: float = 4e-3,
         maximize: bool = False,
+        decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__(
             **_moments(lr, betas, eps, weight_decay, maximize),
             momentum_decay=_check(momentum_decay, "momentum_decay"),
+            decoupled_weight_decay=v.boolean(decoupled_weight_decay, "decoupled_weight_decay"),
         )
 
     def state_names(self) -> list[str]:
         return ["exp_avg", "exp_avg_sq"]
 
 
-class RAdam(_MomentRule):
+class RAdam(Optimizer):
     r"""RAdam (Liu et al., 2020), as torch.optim.RAdam: Adam whose adaptive step is
     switched on (and rectified) once the variance estimate is tractable,
     :math:`\rho_t = \rho_\infty - 2t\beta_2^t/(1-\beta_2^t) > 5`; before that, SGD with
     momentum on the bias-corrected average.
 
     Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.
+    ``decoupled_weight_decay=True``: :math:`\theta \leftarrow \theta(1 - \alpha\lambda)` before
+    the step instead of :math:`\lambda\theta` in :math:`g` (torch's RAdamW).
     """
 
     kind = "radam"
-    _default_lr = 1e-3
+
+    def __init__(
+        self,
+        lr: float | Schedule = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        super().__init__(
+            **_moments(lr, betas, eps, weight_decay, maximize),
+            decoupled_weight_decay=v.boolean(decoupled_weight_decay, "decoupled_weight_decay"),
+        )
 
     def state_names(self) -> list[str]:
         return ["exp_avg", "exp_avg_sq"]
+
+
+def _pair(value: Any, name: str, parts: str) -> tuple[Any, Any]:
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a pair {parts}, got {value!r}") from None
+    return first, second
+
+
+def _at_least(value: Any, name: str, wording: str, low: float) -> float:
+    """A finite hyperparameter >= low, refused with torch's Adafactor wording."""
+    x = v.real_number(value, name)
+    if not (math.isfinite(x) and x >= low):
+        raise ValueError(f"{wording} should be >= {low:g} but is: {v.describe(value)}")
+    return x
+
+
+def _full_state(core: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The core's state as state_dict() gives it, and its extras (ASGD's eta and mu,
+    the parameters' shape), from one locked call: None extras before the first step."""
+    exported = core.full_state()
+    out: dict[str, Any] = {"step": 0, "state": [], "dtype": None, "size": 0}
+    if exported is None:
+        return out, None
+    steps, _, arrays, size, dtype, extras = exported
+    out.update(step=int(steps), state=arrays, dtype=str(dtype), size=int(size))
+    return out, extras
+
+
+class Rprop(Optimizer):
+    r"""Resilient backpropagation (Riedmiller and Braun, 1993), as torch.optim.Rprop:
+    a step size per parameter, grown while the gradient keeps its sign and shrunk
+    when it flips; only the sign of the gradient is used.
+
+    .. math::
+        s &= \operatorname{sign}(g\, g_{prev}), \quad
+        \eta = \eta_+ \text{ if } s > 0,\ \eta_- \text{ if } s < 0,\ 1 \text{ else} \\
+        \Delta &\leftarrow \operatorname{clip}(\eta\Delta, \Delta_{min}, \Delta_{max})
+              \quad (\Delta = \alpha \text{ before the first step}) \\
+        g &\leftarrow 0 \text{ where } s < 0, \quad
+        \theta \leftarrow \theta - \operatorname{sign}(g)\,\Delta, \quad g_{prev} \leftarrow g
+
+    Defaults: lr=1e-2 (the initial step size), etas=(0.5, 1.2) (:math:`\eta_-, \eta_+`),
+    step_sizes=(1e-6, 50) (:math:`\Delta_{min}, \Delta_{max}`). No weight decay, as torch.
+    State: ``prev`` (:math:`g_{prev}`), ``step_size`` (:math:`\Delta`). As torch, the sign of
+    NaN is 0: a NaN gradient leaves its parameter where it is.
+    """
+
+    kind = "rprop"
+
+    def __init__(
+        self,
+        lr: float | Schedule = 1e-2,
+        etas: tuple[float, float] = (0.5, 1.2),
+        step_sizes: tuple[float, float] = (1e-6, 50),
+        maximize: bool = False,
+    ) -> None:
+        e0, e1 = _pair(etas, "etas", "(eta_minus, eta_plus)")
+        eta_minus, eta_plus = v.real_number(e0, "etas[0]"), v.real_number(e1, "etas[1]")
+        if not (0.0 < eta_minus < 1.0 < eta_plus and math.isfinite(eta_plus)):
+            raise ValueError(f"Invalid eta values: {v.describe(e0)}, {v.describe(e1)}")
+        s0, s1 = _pair(step_sizes, "step_sizes", "(step_size_min, step_size_max)")
+        low, high = v.real_number(s0, "step_sizes[0]"), v.real_number(s1, "step_sizes[1]")
+        if not (0.0 <= low <= high and math.isfinite(high)):
+            raise ValueError(
+                f"Invalid step_sizes: ({v.describe(s0)}, {v.describe(s1)}) (expected "
+                "0 <= step_size_min <= step_size_max, both finite)"
+            )
+        super().__init__(
+            lr=_lr(lr),
+            etas=(eta_minus, eta_plus),
+            step_sizes=(low, high),
+            maximize=v.boolean(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["prev", "step_size"]
+
+
+class ASGD(Optimizer):
+    r"""Averaged stochastic gradient descent (Polyak and Juditsky, 1992), as
+    torch.optim.ASGD: SGD with a decaying step and a running average of the iterates.
+
+    .. math::
+        g &\leftarrow \pm\nabla + \lambda_{wd}\theta, \quad
+        \theta \leftarrow \theta(1 - \lambda\eta_t) - \eta_t g \\
+        \bar\theta &\leftarrow \bar\theta + \mu_t(\theta - \bar\theta) \quad
+              (\bar\theta \leftarrow \theta \text{ while } \mu_t = 1) \\
+        \eta_{t+1} &= \frac{\alpha_{lr}}{(1 + \lambda\alpha_{lr} t)^{\alpha}}, \quad
+        \mu_{t+1} = \frac{1}{\max(1, t - t_0)}, \quad \eta_1 = \alpha_{lr},\ \mu_1 = 1
+
+    Defaults: lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.
+    State: the array ``ax`` (:math:`\bar\theta`) and two numbers, ``eta`` and ``mu``,
+    kept as float32 values as torch keeps them (its default dtype), so that runs and
+    state dicts match torch's; state_dict() holds them as ``"eta"`` and ``"mu"``.
+    The averaged parameters: the read-only property :attr:`ax`, a copy.
+    """
+
+    kind = "asgd"
+
+    def __init__(
+        self,
+        lr: float | Schedule = 1e-2,
+        lambd: float = 1e-4,
+        alpha: float = 0.75,
+        t0: float = 1e6,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            lr=_lr(lr),
+            lambd=_check(lambd, "lambd"),
+            alpha=_check(alpha, "alpha"),
+            t0=_check(t0, "t0", -math.inf),
+            weight_decay=_check(weight_decay, "weight_decay"),
+            maximize=v.boolean(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["ax"]
+
+    @property
+    def ax(self) -> np.ndarray | None:
+        """A copy of the averaged parameters (torch's state ``ax``), in the parameters'
+        shape; None before the first step. Read-only: assigning to it is an error."""
+        core, extras = _full_state(self._core)
+        if extras is None:
+            return None
+        (ax,) = core["state"]
+        shape = extras["shape"]
+        return ax.reshape(shape) if shape is not None else ax
+
+    def state_dict(self) -> dict[str, Any]:
+        """As every rule's, with ASGD's ``"eta"`` and ``"mu"`` (once stepped)."""
+        core, extras = _full_state(self._core)
+        out: dict[str, Any] = {"kind": self.kind, "hyperparameters": self.hyperparameters}
+        out.update(core, state=dict(zip(self.state_names(), core["state"], strict=True)))
+        if extras is not None:
+            out["eta"], out["mu"] = float(extras["eta"]), float(extras["mu"])
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """As every rule's; ``"eta"`` (>= 0) and ``"mu"`` (in (0, 1]) are needed once stepped."""
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        rest = {k: val for k, val in state.items() if k not in ("eta", "mu")}
+        steps, mu_product, values, dtype, size = self._checked_state(rest)
+        extras: dict[str, float] = {}
+        if steps > 0:
+            for key, text in (("eta", "ASGD's step size"), ("mu", "ASGD's averaging weight")):
+                if key not in state:
+                    raise ValueError(f"state[{key!r}] ({text}) is missing")
+                x = state[key]
+                if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+                    raise TypeError(f"state[{key!r}] must be a real number, got {v.describe(x)}")
+                try:
+                    extras[key] = float(x)
+                except OverflowError:
+                    extras[key] = math.inf
+        elif "eta" in state or "mu" in state:
+            raise ValueError("state at step 0 (never stepped) has no 'eta' or 'mu'")
+        # One core call, checked again there (eta finite >= 0, mu in (0, 1]).
+        self._core.load_state(steps, mu_product, values, dtype, size, extras)
+
+
+class Lion(Optimizer):
+    r"""Lion, "evolved sign momentum" (Chen et al., 2023), as optax.lion (torch.optim
+    has no Lion): the sign of an interpolated momentum, with decoupled weight decay.
+
+    .. math::
+        u &= \operatorname{sign}(\beta_1 m + (1-\beta_1) g), \quad
+        m \leftarrow \beta_2 m + (1-\beta_2) g \\
+        \theta &\leftarrow \theta - \alpha\,(u + \lambda\theta)
+
+    Defaults: lr=1e-4, betas=(0.9, 0.99), weight_decay=0 (optax's is 1e-3). A step
+    moves every parameter by about lr: take lr 3-10x smaller than AdamW's. State:
+    ``exp_avg`` (:math:`m`).
+    """
+
+    kind = "lion"
+
+    def __init__(
+        self,
+        lr: float | Schedule = 1e-4,
+        betas: tuple[float, float] = (0.9, 0.99),
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        b1, b2 = _betas(betas)
+        super().__init__(
+            lr=_lr(lr),
+            beta1=b1,
+            beta2=b2,
+            weight_decay=_check(weight_decay, "weight_decay"),
+            maximize=v.boolean(maximize, "maximize"),
+        )
+
+    def state_names(self) -> list[str]:
+        return ["exp_avg"]
+
+
+class Adafactor(Optimizer):
+    r"""Adafactor (Shazeer and Stern, 2018), as torch.optim.Adafactor (torch 2.5 and
+    later): the second moment of an array of 2 or more dimensions is kept factored over
+    its last two (a row and a column factor), and the step is relative to the
+    parameters' root mean square.
+
+    .. math::
+        \hat\beta_{2,t} &= 1 - t^{\tau}, \quad \rho_t = \min(\alpha, 1/\sqrt t), \quad
+        a_t = \max(\epsilon_2, \operatorname{RMS}(\theta))\,\rho_t, \quad
+        \theta \leftarrow \theta(1 - \alpha\lambda) \\
+        R &\leftarrow \hat\beta_{2,t} R + (1-\hat\beta_{2,t}) \operatorname{mean}_{cols}(g^2), \quad
+        C \leftarrow \hat\beta_{2,t} C + (1-\hat\beta_{2,t}) \operatorname{mean}_{rows}(g^2), \quad
+        V = \frac{R\,C}{\max(\operatorname{mean}_{rows} R, \epsilon_1)} \\
+        V &\leftarrow \hat\beta_{2,t} V + (1-\hat\beta_{2,t})\, g^2 \text{ (0-D and 1-D arrays)} \\
+        U &= \frac{g}{\sqrt{\max(V, \epsilon_1^2)}}, \quad
+        \theta \leftarrow \theta - \frac{a_t\, U}{\max(1, \operatorname{RMS}(U)/d)}
+
+    Defaults: lr=1e-2 (the largest relative step), beta2_decay=-0.8 (:math:`\tau`),
+    eps=(None, 1e-3) (:math:`\epsilon_1`: None is the machine epsilon of the parameters'
+    dtype), d=1.0, weight_decay=0.0. State, as torch's: ``row_var`` (shape
+    ``shape[:-1] + (1,)``) and ``col_var`` (``shape[:-2] + (1, shape[-1])``) for 2 or more
+    dimensions, ``variance`` (the parameters' shape) else; state_dict() gives these
+    arrays in those shapes, and the parameters' ``"shape"``. Stepped on one thread.
+    """
+
+    kind = "adafactor"
+
+    def __init__(
+        self,
+        lr: float | Schedule = 1e-2,
+        beta2_decay: float = -0.8,
+        eps: tuple[float | None, float] = (None, 1e-3),
+        d: float = 1.0,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> None:
+        decay = v.real_number(beta2_decay, "beta2_decay")
+        if not (math.isfinite(decay) and decay <= 0.0):
+            raise ValueError(f"beta2_decay should be <= 0 but is: {v.describe(beta2_decay)}")
+        e1, e2 = _pair(eps, "eps", "(eps1 or None, eps2)")
+        eps1 = None if e1 is None else _at_least(e1, "eps[0]", "epsilon1", 0.0)
+        super().__init__(
+            lr=_lr(lr),
+            beta2_decay=decay,
+            eps=(eps1, _at_least(e2, "eps[1]", "epsilon2", 0.0)),
+            d=_at_least(d, "d", "Clipping threshold d", 1.0),
+            weight_decay=_at_least(weight_decay, "weight_decay", "weight_decay", 0.0),
+            maximize=v.boolean(maximize, "maximize"),
+        )
+
+    @staticmethod
+    def _names_and_shapes(shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+        """torch's state arrays for parameters of this shape, with their shapes."""
+        if len(shape) >= 2:
+            return [
+                ("row_var", (*shape[:-1], 1)),
+                ("col_var", (*shape[:-2], 1, shape[-1])),
+            ]
+        return [("variance", shape)]
+
+    @staticmethod
+    def _shape_of(extras: dict[str, Any], size: int) -> tuple[int, ...]:
+        """The parameters' shape (a flat vector when the core has none)."""
+        shape = extras["shape"]
+        return tuple(shape) if shape is not None else (size,)
+
+    def state_names(self) -> list[str]:
+        """row_var and col_var, or variance, for the array stepped (none before the first step)."""
+        core, extras = _full_state(self._core)
+        if extras is None:
+            return []
+        return [name for name, _ in self._names_and_shapes(self._shape_of(extras, core["size"]))]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As every rule's, the arrays in torch's shapes, with the parameters' ``"shape"``."""
+        core, extras = _full_state(self._core)
+        out: dict[str, Any] = {"kind": self.kind, "hyperparameters": self.hyperparameters}
+        out.update(core, state={})
+        if extras is not None:
+            shape = self._shape_of(extras, core["size"])
+            layout = self._names_and_shapes(shape)
+            out["state"] = {
+                name: a.reshape(s) for (name, s), a in zip(layout, core["state"], strict=True)
+            }
+            out["shape"] = shape
+        return out
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore from :meth:`state_dict`: every field checked (kind, hyperparameters,
+        step, shape, dtype, size, and each array: float32/64, torch's shape for these
+        parameters' shape, finite, >= 0); arrays are copied. A refused state changes
+        nothing. The next step must be on an array of the saved shape."""
+        self._core.load_state(*self._checked_adafactor_state(state))
+
+    def _checked_adafactor_state(
+        self, state: Any
+    ) -> tuple[int, float, list[np.ndarray], str, int, dict[str, Any]]:
+        if not isinstance(state, dict):
+            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
+        known = ("kind", "hyperparameters", "step", "state", "dtype", "size", "shape")
+        missing = [k for k in ("kind", "hyperparameters", "step", "state") if k not in state]
+        if missing:
+            raise ValueError(f"state is missing {missing}")
+        unknown = [v.describe(k) for k in state if k not in known]
+        if unknown:
+            raise ValueError(
+                f"state has unknown keys {', '.join(unknown)}; known: {', '.join(known)}"
+            )
+        if not isinstance(state["kind"], str) or state["kind"] != self.kind:
+            raise ValueError(
+                f"state is for {v.describe(state['kind'])}, this optimizer is {self.kind!r}"
+            )
+        hyper = state["hyperparameters"]
+        try:
+            same = isinstance(hyper, dict) and bool(hyper == self.hyperparameters)
+        except Exception:  # noqa: BLE001 - values whose == fails (arrays) are not equal
+            same = False
+        if not same:
+            raise ValueError(
+                f"state's hyperparameters {v.describe(hyper, 200)} differ from this optimizer's "
+                f"{self.hyperparameters}"
+            )
+        step = state["step"]
+        if (
+            isinstance(step, (bool, np.bool_))
+            or not isinstance(step, numbers.Integral)
+            or not 0 <= int(step) <= MAX_STEPS
+        ):
+            raise ValueError(
+                f"state['step'] must be an integer in [0, 2**53], got {v.describe(step)}"
+            )
+        steps = int(step)
+        arrays = state["state"]
+        if not isinstance(arrays, dict):
+            raise TypeError(f"state['state'] must be a dict of arrays, got {type(arrays).__name__}")
+        if steps == 0:
+            if arrays or state.get("dtype") is not None or state.get("size", 0) != 0:
+                raise ValueError(
+                    "state at step 0 (never stepped) must have no arrays, dtype None and size 0"
+                )
+            if state.get("shape") is not None:
+                raise ValueError("state at step 0 (never stepped) has no shape")
+            return 0, 1.0, [], "float64", 0, {}
+        raw_shape = state.get("shape")
+        if not isinstance(raw_shape, (tuple, list)) or not all(
+            isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_)) and int(n) >= 0
+            for n in raw_shape
+        ):
+            raise ValueError(
+                "state['shape'] must be the parameters' shape (a tuple of sizes >= 0), got "
+                f"{v.describe(raw_shape)}"
+            )
+        shape = tuple(int(n) for n in raw_shape)
+        size = math.prod(shape)
+        if "size" in state and not (
+            isinstance(state["size"], numbers.Integral)
+            and not isinstance(state["size"], (bool, np.bool_))
+            and int(state["size"]) == size
+        ):
+            raise ValueError(
+                f"state['size'] must be {size} (the product of state['shape'] {shape}), got "
+                f"{v.describe(state['size'])}"
+            )
+        layout = self._names_and_shapes(shape)
+        names = [name for name, _ in layout]
+        if sorted(map(str, arrays)) != sorted(names) or len(arrays) != len(names):
+            raise ValueError(
+                f"state['state'] must have the arrays {names} (for shape {shape}), got "
+                f"{[v.describe(k) for k in arrays]}"
+            )
+        values = []
+        for name, expected in layout:
+            where = f"state['state'][{name!r}]"
+            try:
+                a = np.asarray(arrays[name])
+            except Exception as exc:  # noqa: BLE001 - anything that is not an array
+                raise ValueError(f"{where} could not be read as an array: {exc}") from None
+            if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+                raise ValueError(f"{where} must be a float32 or float64 array, got dtype {a.dtype}")
+            if a.shape != expected:
+                raise ValueError(
+                    f"{where} must have shape {expected} (torch's for parameters of shape "
+                    f"{shape}), got {a.shape}"
+                )
+            a = v.contiguous(a, a.dtype.newbyteorder("=")).reshape(-1)
+            if not np.isfinite(a).all():
+                raise ValueError(f"{where} must be finite, got NaN or infinite values")
+            if (a < 0).any():
+                raise ValueError(f"{where} must be >= 0 (an average of squares), got {a.min()}")
+            values.append(a)
+        dtypes = {a.dtype for a in values}
+        if state.get("dtype") is not None:
+            dtypes.add(_state_dtype(state["dtype"], "state['dtype']"))
+        if len(dtypes) != 1:
+            raise ValueError(
+                "state arrays must share one float32 or float64 dtype (state['dtype']), got "
+                f"{sorted(map(str, dtypes))}"
+            )
+        return steps, 1.0, values, next(iter(dtypes)).name, size, {"shape": shape}
 
 
 #: Every rule by its lower-case name.
@@ -649,4 +1077,8 @@ RULES: dict[str, type[Optimizer]] = {
     "adamax": Adamax,
     "nadam": NAdam,
     "radam": RAdam,
+    "rprop": Rprop,
+    "asgd": ASGD,
+    "lion": Lion,
+    "adafactor": Adafactor,
 }

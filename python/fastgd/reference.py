@@ -354,6 +354,76 @@ def _radam(step: _Step) -> None:
         p -= mhat * dt(lr)
 
 
+def _rprop(step: _Step) -> None:
+    p, g, lr, _, h, st, dt = step
+    eta_minus, eta_plus = h["etas"]
+    low, high = h["step_sizes"]
+    prev = st.get("prev", np.zeros_like(p))
+    size = st.get("step_size", np.full_like(p, lr))
+    same = np.sign(g * prev)  # 0 for NaN below, as torch.sign
+    factor = np.where(same > 0, dt(eta_plus), np.where(same < 0, dt(eta_minus), dt(1)))
+    size = st["step_size"] = np.clip(size * factor, dt(low), dt(high))
+    used = st["prev"] = np.where(factor == dt(eta_minus), dt(0), g)
+    direction = np.where(used > 0, dt(1), np.where(used < 0, dt(-1), dt(0)))
+    p -= direction * size
+
+
+def _float32(x: float) -> float:
+    """torch keeps ASGD's eta and mu as float32 numbers (its default dtype)."""
+    return float(np.float32(x))
+
+
+def _asgd(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    eta, mu = (_float32(lr), 1.0) if t == 1 else (st["eta"], st["mu"])
+    p *= dt(1 - h["lambd"] * eta)
+    p -= dt(eta) * g
+    st["ax"] = p.copy() if mu == 1 else st["ax"] + (p - st["ax"]) * dt(mu)
+    st["eta"] = _float32(lr / (1 + h["lambd"] * lr * t) ** h["alpha"])
+    st["mu"] = _float32(1 / max(1, t - h["t0"]))
+
+
+def _lion(step: _Step) -> None:
+    p, g, lr, _, h, st, dt = step
+    b1, b2 = h["beta1"], h["beta2"]
+    m = st.get("m", np.zeros_like(p))
+    u = np.sign(dt(1 - b1) * g + dt(b1) * m)
+    st["m"] = dt(1 - b2) * g + dt(b2) * m
+    p -= dt(lr) * (u + dt(h["weight_decay"]) * p)
+
+
+def _torch_lerp(a: Array, b: Array, w: Any) -> Array:
+    return a + w * (b - a) if abs(w) < 0.5 else b - (b - a) * (1 - w)
+
+
+def _adafactor(step: _Step) -> None:
+    p, g, lr, t, h, st, dt = step
+    eps1, eps2 = h["eps"]
+    if eps1 is None:
+        eps1 = float(np.finfo(p.dtype).eps)
+    w = dt(t ** h["beta2_decay"])
+    rho = min(lr, 1 / t**0.5)
+    if p.size == 0:
+        return
+    alpha = max(eps2, float(np.linalg.norm(p.astype(np.float64))) / p.size**0.5) * rho
+    if h["weight_decay"]:
+        p *= dt(1 - lr * h["weight_decay"])
+    g64 = g.astype(np.float64) ** 2
+    if p.ndim >= 2:
+        rows, cols = p.shape[-2], p.shape[-1]
+        row_mean = (np.sqrt(g64.sum(axis=-1, keepdims=True)).astype(p.dtype) ** 2) / dt(cols)
+        col_mean = (np.sqrt(g64.sum(axis=-2, keepdims=True)).astype(p.dtype) ** 2) / dt(rows)
+        r = st["row_var"] = _torch_lerp(st.get("row_var", np.zeros_like(row_mean)), row_mean, w)
+        c = st["col_var"] = _torch_lerp(st.get("col_var", np.zeros_like(col_mean)), col_mean, w)
+        mean = (r.astype(np.float64).sum(axis=-2, keepdims=True) / rows).astype(p.dtype)
+        var = r * c / np.maximum(mean, dt(eps1))
+    else:
+        var = st["variance"] = _torch_lerp(st.get("variance", np.zeros_like(p)), g * g, w)
+    u = dt(1) / np.sqrt(np.maximum(var, dt(eps1 * eps1))) * g
+    denom = max(1.0, float(np.linalg.norm(u.astype(np.float64))) / (u.size**0.5 * h["d"]))
+    p += dt(-alpha / denom) * u
+
+
 #: One function per update rule, by fastgd.optimizers' kind.
 _RULES: dict[str, Callable[[_Step], None]] = {
     "sgd": _sgd,
@@ -364,6 +434,10 @@ _RULES: dict[str, Callable[[_Step], None]] = {
     "adamax": _adamax,
     "nadam": _nadam,
     "radam": _radam,
+    "rprop": _rprop,
+    "asgd": _asgd,
+    "lion": _lion,
+    "adafactor": _adafactor,  # also takes the weight decay (after reading RMS(theta))
 }
 
 
@@ -382,9 +456,13 @@ class OptimizerReference:
         self.t += 1
         g = -grad if h.get("maximize") else grad.copy()
         lr = h["lr"] if isinstance(h["lr"], (int, float)) else schedule_value(h["lr"], self.t - 1)
-        if self.kind == "adam" and h.get("decoupled_weight_decay"):
-            p *= dt(1 - lr * h["weight_decay"])
-        elif h.get("weight_decay"):
+        if h.get("decoupled_weight_decay"):  # AdamW, and Adam, NAdam, RAdam with the option
+            if h["weight_decay"]:
+                p *= dt(1 - lr * h["weight_decay"])
+        elif h.get("weight_decay") and self.kind not in (
+            "lion",
+            "adafactor",
+        ):  # theirs is their own
             g = g + dt(h["weight_decay"]) * p
         _RULES[self.kind](_Step(p, g, lr, self.t, h, self.state, dt))
         return p

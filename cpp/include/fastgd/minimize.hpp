@@ -136,8 +136,11 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
             return out;
         }
         // The stopping rule: a short step ends the run, but only a passing
-        // optimality test makes it a convergence.
-        if (detail::distance(out.x, previous) < c.tol) {
+        // optimality test makes it a convergence. Rprop skips the step of each
+        // coordinate whose gradient has just flipped sign (torch's rule): a step of
+        // exactly 0 there is that skip, not a stall, and the next step moves.
+        const double moved = detail::distance(out.x, previous);
+        if (moved < c.tol && !(moved == 0.0 && rule.params().kind == rule_kind::rprop)) {
             finish(optimal() ? fit_status::converged : fit_status::stalled);
             return out;
         }

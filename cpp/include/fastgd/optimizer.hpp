@@ -13,6 +13,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "fastgd/adafactor.hpp"
 #include "fastgd/buffer.hpp"
 #include "fastgd/dispatch.hpp"
 #include "fastgd/power_sequence.hpp"
@@ -30,6 +31,36 @@ public:
     std::size_t steps() const { return steps_; }
     std::size_t size() const { return size_; }
     double mu_product() const { return mu_product_; }  // NAdam's running product of momentum factors
+    double eta() const { return eta_; }  // ASGD: the eta of the next step (float32 values, as torch keeps it)
+    double mu() const { return mu_; }    // ASGD: the averaging weight of the next step
+
+    /// The parameters' shape, set before the first step by whoever knows it (the
+    /// binding of an optimizer object); unset, the parameters are a flat vector (the
+    /// fits, minimize). Only Adafactor's state depends on it (see adafactor.hpp).
+    void set_shape(std::vector<std::size_t> shape) {
+        shape_ = std::move(shape);
+        has_shape_ = true;
+    }
+    bool has_shape() const { return has_shape_; }
+    const std::vector<std::size_t>& shape() const { return shape_; }
+
+    /// ASGD's eta and mu, restored with the state (restore() sets the rest).
+    void restore_asgd(double eta, double mu) {
+        eta_ = eta;
+        mu_ = mu;
+    }
+
+    /// Number of state arrays, and the length of each, for these parameters: those of
+    /// state_arrays(params()), each size() long, but for Adafactor, whose factored
+    /// moments follow the shape. For a state of `n` parameters (before allocation).
+    int state_count(std::size_t n) const {
+        if (params_.kind == rule_kind::adafactor) return adafactor_layout::of(shape_, n).state_count();
+        return state_arrays(params_);
+    }
+    std::size_t state_size(int index, std::size_t n) const {
+        if (params_.kind == rule_kind::adafactor) return adafactor_layout::of(shape_, n).state_size(index, n);
+        return n;
+    }
     std::vector<state_vector<T>>& state() { return state_; }
     const std::vector<state_vector<T>>& state() const { return state_; }
 
@@ -42,6 +73,10 @@ public:
         steps_ = 0;
         size_ = 0;
         mu_product_ = 1.0;
+        eta_ = 0.0;
+        mu_ = 1.0;
+        shape_.clear();
+        has_shape_ = false;
     }
 
     /// Replace the state (sizes are checked by the caller).
@@ -64,6 +99,10 @@ public:
         const step_scalars k = scalars(lr);
         T* s[3] = {nullptr, nullptr, nullptr};
         for (std::size_t i = 0; i < state_.size(); ++i) s[i] = state_[i].data();
+        if (params_.kind == rule_kind::adafactor) {  // not element-wise: its own pass over the shape
+            adafactor_step(params_, adafactor_layout::of(shape_, n), steps_, lr, p, grad, s[0], s[1], n);
+            return;
+        }
         const auto apply = kernels_for<T>().apply_rule;
         if (n <= (std::size_t{1} << 16)) {  // one block: the common small case, called directly
             apply(params_, k, p, grad, s[0], s[1], s[2], n);
@@ -95,7 +134,17 @@ public:
 
 private:
     void allocate(std::size_t n) {
+        if (has_shape_) {
+            std::size_t product = 1;
+            for (const std::size_t d : shape_) product *= d;
+            if (product != n) throw std::invalid_argument("the optimizer's shape does not match the parameters' size");
+        }
         size_ = n;
+        if (params_.kind == rule_kind::adafactor) {
+            state_.clear();
+            for (int i = 0; i < state_count(n); ++i) state_.emplace_back(state_size(i, n), T(0));
+            return;
+        }
         const int count = state_arrays(params_);
         state_.assign(static_cast<std::size_t>(count), state_vector<T>(n, T(0)));
         if (params_.kind == rule_kind::adagrad)
@@ -112,7 +161,23 @@ private:
             case rule_kind::sgd:
             case rule_kind::rmsprop:
             case rule_kind::adadelta:
+            case rule_kind::rprop:  // its first step starts the step sizes at k.lr
+            case rule_kind::lion:
+            case rule_kind::adafactor:  // adafactor.hpp works out its own from t and lr
                 break;
+            case rule_kind::asgd: {
+                // torch keeps eta and mu as float32 scalars (its default dtype): so do we,
+                // so that runs and state dicts match torch's. eta starts at this step's lr.
+                if (steps_ == 1) {
+                    eta_ = as_float32(lr);
+                    mu_ = 1.0;
+                }
+                k.eta = eta_;
+                k.mu = mu_;
+                eta_ = as_float32(lr / std::pow(1.0 + o.lambd * lr * t, o.alpha));
+                mu_ = as_float32(1.0 / std::max(1.0, t - o.t0));
+                break;
+            }
             case rule_kind::adam:
                 k.step_size = lr / (1.0 - beta1_power_.at(o.beta1, steps_));
                 k.sqrt_bias_correction2 = std::sqrt(1.0 - beta2_power_.at(o.beta2, steps_));
@@ -149,12 +214,17 @@ private:
         return k;
     }
 
+    static double as_float32(double x) { return static_cast<double>(static_cast<float>(x)); }
+
     rule_params params_;
     std::vector<state_vector<T>> state_;
     std::vector<T> rounded_;
     std::size_t steps_ = 0;
     std::size_t size_ = 0;
     double mu_product_ = 1.0;
+    double eta_ = 0.0, mu_ = 1.0;  // ASGD
+    std::vector<std::size_t> shape_;
+    bool has_shape_ = false;
     power_sequence beta1_power_, beta2_power_;
 };
 

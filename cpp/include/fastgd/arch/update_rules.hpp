@@ -159,8 +159,11 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
                     c2 = static_cast<T>(1.0 - o.beta2);
             const T on_grad = static_cast<T>(k.grad_coef), on_avg = static_cast<T>(k.momentum_coef),
                     bc2 = static_cast<T>(k.bias_correction2);
+            const T decay = static_cast<T>(1.0 - k.lr * o.weight_decay);  // decoupled: p decays first
+            const T coupled = o.decoupled_weight_decay ? T(0) : wd;
             for (std::size_t i = 0; i < n; ++i) {
-                const T g = sign * grad[i] + wd * p[i];
+                if (o.decoupled_weight_decay) p[i] *= decay;
+                const T g = sign * grad[i] + coupled * p[i];
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
                 const T m = s0[i], v = s1[i];
                 const T denom = root(v / bc2) + eps;
@@ -174,8 +177,11 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
             const T bc1 = static_cast<T>(k.bias_correction1), rect = static_cast<T>(k.rectified_scale);
+            const T decay = static_cast<T>(1.0 - k.lr * o.weight_decay);  // decoupled: p decays first
+            const T coupled = o.decoupled_weight_decay ? T(0) : wd;
             for (std::size_t i = 0; i < n; ++i) {
-                const T g = sign * grad[i] + wd * p[i];
+                if (o.decoupled_weight_decay) p[i] *= decay;
+                const T g = sign * grad[i] + coupled * p[i];
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
                 const T m = s0[i], v = s1[i];
                 const T mhat = m / bc1;
@@ -183,6 +189,58 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             }
             return;
         }
+        case rule_kind::rprop: {
+            // s0 = prev (the last gradient used, 0 where its sign flipped), s1 = step_size
+            // (lr before the first step). sign(g * prev) picks the factor: eta_plus when the
+            // same, eta_minus when flipped (and that gradient is skipped), 1 when zero. As
+            // torch, sign(NaN) is 0 there: a NaN gradient moves nothing.
+            const T up = static_cast<T>(o.eta_plus), down = static_cast<T>(o.eta_minus);
+            const T lo = static_cast<T>(o.step_size_min), hi = static_cast<T>(o.step_size_max);
+            for (std::size_t i = 0; i < n; ++i) {
+                const T g = sign * grad[i];
+                const T same = g * s0[i];
+                const T factor = same > T(0) ? up : (same < T(0) ? down : T(1));
+                T size = (k.first ? lr : s1[i]) * factor;
+                size = size < lo ? lo : (size > hi ? hi : size);  // a NaN size stays NaN, as torch's clamp
+                s1[i] = size;
+                const T used = factor == down ? T(0) : g;
+                s0[i] = used;
+                const T direction = used > T(0) ? T(1) : (used < T(0) ? T(-1) : T(0));
+                p[i] -= direction * size;
+            }
+            return;
+        }
+        case rule_kind::asgd: {
+            // theta <- theta (1 - lambd eta) - eta g; ax <- ax + mu (theta - ax), or theta when mu = 1.
+            const T step = static_cast<T>(k.eta), decay = static_cast<T>(1.0 - o.lambd * k.eta);
+            const T mu = static_cast<T>(k.mu);
+            const bool copy = k.mu == 1.0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const T g = sign * grad[i] + wd * p[i];
+                T q = p[i] * decay;
+                q = q - step * g;
+                p[i] = q;
+                s0[i] = copy ? q : s0[i] + (q - s0[i]) * mu;
+            }
+            return;
+        }
+        case rule_kind::lion: {
+            // optax's lion: u = sign((1 - b1) g + b1 m); m <- (1 - b2) g + b2 m;
+            // theta <- theta - lr (u + weight_decay theta). sign(NaN) is NaN (jnp.sign).
+            const T b1 = static_cast<T>(o.beta1), c1 = static_cast<T>(1.0 - o.beta1);
+            const T b2 = static_cast<T>(o.beta2), c2 = static_cast<T>(1.0 - o.beta2);
+            for (std::size_t i = 0; i < n; ++i) {
+                const T g = sign * grad[i];
+                const T m = s0[i];
+                const T c = c1 * g + b1 * m;
+                const T u = c > T(0) ? T(1) : (c < T(0) ? T(-1) : c * T(0));  // 0 stays 0, NaN stays NaN
+                s0[i] = c2 * g + b2 * m;
+                p[i] -= lr * (u + wd * p[i]);
+            }
+            return;
+        }
+        case rule_kind::adafactor:
+            return;  // not element-wise: optimizer<T> steps it through adafactor.hpp
     }
 }
 
