@@ -167,7 +167,7 @@ namespace {
 class py_optimizer {
 public:
     py_optimizer(const std::string& kind, const py::dict& hyper)
-        : params_(rule_params_from(kind, hyper)), schedule_(schedule_from(hyper)) {}
+        : kind_(kind), params_(rule_params_from(kind, hyper)), schedule_(schedule_from(hyper)) {}
 
     /// Checks every part of the in-place contract here (one call from Python); a
     /// grad that is not already a C-contiguous array of params' dtype and shape
@@ -193,6 +193,19 @@ public:
     void reset() {
         const auto guard = lock();
         forget();
+    }
+
+    /// New hyperparameters from the next step on, the state kept (a live lr).
+    void set_hyper(const py::dict& hyper) {
+        const auto guard = lock();
+        rule_params p = rule_params_from(kind_, hyper);
+        schedule sc = schedule_from(hyper);
+        if (f32_) f32_->check_params(p);
+        if (f64_) f64_->check_params(p);
+        if (f32_) f32_->set_params(p);
+        if (f64_) f64_->set_params(p);
+        params_ = p;
+        schedule_ = sc;
     }
 
     py::object dtype() {
@@ -284,6 +297,7 @@ private:
         }
     }
 
+    std::string kind_;
     rule_params params_;
     schedule schedule_;
     std::mutex mutex_;
@@ -327,6 +341,7 @@ void register_optimizer(py::module_& m, py::module_& testing) {
         .def(py::init<const std::string&, const py::dict&>(), py::arg("kind"), py::arg("hyper"))
         .def("step", &py_optimizer::step, py::arg("params"), py::arg("grad"))
         .def("reset", &py_optimizer::reset)
+        .def("set_hyper", &py_optimizer::set_hyper, py::arg("hyper"))
         .def_property_readonly("dtype", &py_optimizer::dtype)
         .def("state", &py_optimizer::state)
         .def("load_state", &py_optimizer::load_state, py::arg("steps"), py::arg("mu_product"),

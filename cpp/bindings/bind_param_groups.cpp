@@ -168,21 +168,30 @@ public:
         return out;
     }
 
-    /// The inverse of state(), checked again here; the groups' hyperparameters are
-    /// set first (set_group). All arrays are imported before any is replaced, so a
-    /// refused load changes nothing. Loaded states bind to the params of the next step.
-    void load_state(const py::list& states) {
+    /// The inverse of state() with the groups' hyperparameters (torch's load_state_dict
+    /// restores both): one dict per group, one entry per array. Everything is parsed
+    /// and imported (and checked again here) before anything is replaced, so a refused
+    /// load changes nothing. Loaded states bind to the params of the next step.
+    void load_state(const py::list& hypers, const py::list& states) {
         const auto guard = lock_releasing_gil(mutex_);
+        if (hypers.size() != groups_.size())
+            throw py::value_error("the state has " + std::to_string(hypers.size()) + " parameter groups, the optimizer " +
+                                  std::to_string(groups_.size()));
         if (states.size() != slots_.size())
             throw py::value_error("the state has " + std::to_string(states.size()) + " arrays, the optimizer " +
                                   std::to_string(slots_.size()));
+        std::vector<group_settings> groups;
+        for (const auto& h : hypers) {
+            const auto d = h.cast<py::dict>();
+            groups.push_back({rule_params_from(kind_, d), schedule_from(d)});
+        }
         std::vector<std::unique_ptr<optimizer<float>>> loaded32(slots_.size());
         std::vector<std::unique_ptr<optimizer<double>>> loaded64(slots_.size());
         for (std::size_t i = 0; i < slots_.size(); ++i) {
             if (states[i].is_none()) continue;
             const auto t = states[i].cast<py::tuple>();
             if (t.size() != 5) throw py::value_error(at("state", i) + " must be (steps, mu_product, arrays, size, dtype)");
-            const rule_params& rp = groups_[slots_[i].group].params;
+            const rule_params& rp = groups[slots_[i].group].params;
             const auto steps = t[0].cast<std::uint64_t>();
             const auto mu = t[1].cast<double>();
             const auto arrays = t[2].cast<py::list>();
@@ -195,6 +204,7 @@ public:
             else
                 throw py::value_error(at("state", i) + " dtype must be 'float32' or 'float64', got '" + dtype + "'");
         }
+        groups_ = std::move(groups);
         for (std::size_t i = 0; i < slots_.size(); ++i) {
             slots_[i].forget();
             if (loaded32[i] && loaded32[i]->steps() > 0) slots_[i].f32 = std::move(loaded32[i]);
@@ -303,7 +313,7 @@ void register_param_groups(py::module_& m) {
         .def("step", &py_param_groups::step, py::arg("params"), py::arg("grads"))
         .def("reset", &py_param_groups::reset)
         .def("state", &py_param_groups::state)
-        .def("load_state", &py_param_groups::load_state, py::arg("states"))
+        .def("load_state", &py_param_groups::load_state, py::arg("hypers"), py::arg("states"))
         .def("__len__", &py_param_groups::size);
 }
 
