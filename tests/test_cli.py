@@ -405,12 +405,13 @@ def test_a_wrong_lr_count_is_refused_before_any_work(monkeypatch, capsys):
 def test_the_race_gif_legend_gives_each_run_s_lr(tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
     from fastgd import plot
+    from fastgd.plot._common import _label
 
     drawn = []
     real = plot.animate
 
     def spy(objective, results, path, **kwargs):
-        drawn.extend(plot._label(r) for r in results)
+        drawn.extend(_label(r) for r in results)
         return real(objective, results, path, **kwargs)
 
     monkeypatch.setattr(plot, "animate", spy)
