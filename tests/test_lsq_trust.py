@@ -19,9 +19,9 @@ import pytest
 import fastgd
 from fastgd import GDRegressor, _core, schedules
 from fastgd.chunked import MemmapChunks, fit_chunked
-from fastgd.fit_plan import DEFAULT_GTOL, plan_fit
+from fastgd.fit_plan import DEFAULT_GTOL
 
-from .conftest import make_regression, python_child
+from .conftest import make_plan, make_regression, python_child
 
 # --- the oracle of the optimality test ----------------------------------------------
 
@@ -449,21 +449,8 @@ def test_a_memmap_is_bitwise_unchanged_by_fits(tmp_path, mode, offset):
         np.testing.assert_array_equal(np.asarray(X_map), before)
     # Small blocks, so that pages are handed back between blocks, then checked.
     chunks = MemmapChunks(X_map, y, block_bytes=4096 * 4)
-    plan = plan_fit(
-        3000,
-        X.shape[1],
-        np.dtype(np.float64),
-        optimizer="gd",
-        lr="auto",
-        momentum=0.9,
-        batch_size=None,
-        max_iter=10,
-        tol=None,
-        fit_intercept=True,
-        l2=0.0,
-        shuffle=True,
-        record=True,
-        gradient="stream",
+    plan = make_plan(
+        3000, X.shape[1], optimizer="gd", lr="auto", max_iter=10, tol=None, gradient="stream"
     )
     blocked = fit_chunked(chunks, plan, 0)
     np.testing.assert_array_equal(np.asarray(X_map), before)
