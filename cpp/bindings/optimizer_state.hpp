@@ -28,6 +28,49 @@ struct state_extras {
     std::optional<std::vector<std::size_t>> shape;
 };
 
+/// state_extras from {"eta": float, "mu": float, "shape": tuple of ints or None}
+/// (every key optional), or None: no extras. Checked here, with the GIL; the values'
+/// ranges are checked by import_optimizer_state.
+inline state_extras state_extras_from(const py::handle& obj) {
+    state_extras out;
+    if (obj.is_none()) return out;
+    if (!PyDict_Check(obj.ptr()))
+        throw py::type_error("the state's extras must be a dict (eta, mu, shape) or None");
+    const auto d = py::reinterpret_borrow<py::dict>(obj);
+    auto number = [&](const char* key, double& target) {
+        if (!d.contains(key)) return;
+        const py::handle v = d[key];
+        if (PyBool_Check(v.ptr()) || !(PyFloat_Check(v.ptr()) || PyLong_Check(v.ptr())))
+            throw py::type_error(std::string("state['") + key + "'] must be a real number");
+        double x = PyFloat_AsDouble(v.ptr());
+        if (x == -1.0 && PyErr_Occurred()) {  // an int beyond a double: refused by the range checks
+            PyErr_Clear();
+            x = std::nan("");
+        }
+        target = x;
+    };
+    number("eta", out.eta);
+    number("mu", out.mu);
+    if (d.contains("shape") && !d["shape"].is_none()) {
+        const py::handle shape = d["shape"];
+        if (!PyTuple_Check(shape.ptr())) throw py::type_error("state['shape'] must be a tuple of sizes");
+        std::vector<std::size_t> dims;
+        for (const auto item : py::reinterpret_borrow<py::tuple>(shape)) {
+            if (!PyLong_Check(item.ptr()) || PyBool_Check(item.ptr()))
+                throw py::type_error("state['shape'] must hold integers");
+            const long long v = PyLong_AsLongLong(item.ptr());
+            if (v == -1 && PyErr_Occurred()) {
+                PyErr_Clear();
+                throw py::value_error("state['shape'] holds a size out of range");
+            }
+            if (v < 0) throw py::value_error("state['shape'] must hold sizes >= 0, got " + std::to_string(v));
+            dims.push_back(static_cast<std::size_t>(v));
+        }
+        out.shape = std::move(dims);
+    }
+    return out;
+}
+
 /// state_extras as a dict {"eta", "mu", "shape": a tuple, or None when unset}.
 template <typename T>
 py::dict export_state_extras(const optimizer<T>& opt) {

@@ -17,15 +17,43 @@ grad or state) changes nothing: neither the arrays nor the optimizer's state.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, overload
 
 import numpy as np
 
 from . import _core
 from . import _validation as v
+from .param_groups import Groups, ParamGroup, normalise, to_torch
 from .schedules import Schedule
+
+__all__ = [
+    "ASGD",
+    "RULES",
+    "SGD",
+    "Adadelta",
+    "Adafactor",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "Lion",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "Rprop",
+    "to_torch",
+]
+
+#: What an optimizer's ``params`` may be: an iterable of arrays, a dict name -> array,
+#: or a list of parameter-group dicts (torch.optim's three forms).
+Params = Iterable[np.ndarray] | Mapping[str, np.ndarray] | Iterable[dict[str, Any]]
+#: A closure for step(): recomputes and returns (loss, grads), grads in the params' structure.
+Closure = Callable[[], tuple[Any, Any]]
 
 
 def _check(
@@ -99,11 +127,19 @@ def _moments(lr: Any, betas: Any, eps: Any, weight_decay: Any, maximize: Any) ->
 
 
 class Optimizer:
-    """Base class: holds hyperparameters and the compiled rule with its state."""
+    """Base class: holds hyperparameters and the compiled rule with its state.
+
+    Two ways to use a rule. **Parameter groups** (torch.optim's way): give the arrays
+    at construction, ``Adam([W, b], lr=...)``, a dict by name, or a list of group
+    dicts, then ``step(grads)`` (or ``step(closure)``) steps them all in one compiled
+    call. **One array**: ``Adam(lr=...)`` then ``step(params, grad)``.
+    """
 
     kind: ClassVar[str]
+    #: Whether weight decay is decoupled (AdamW) in a rule without that option.
+    _decoupled: ClassVar[bool] = False
 
-    def __init__(self, **hyper: Any) -> None:
+    def __init__(self, params: Params | None = None, /, **hyper: Any) -> None:
         if not isinstance(getattr(type(self), "kind", None), str):
             raise TypeError(
                 f"{type(self).__name__} is an abstract base class and cannot be created; use one "
@@ -111,6 +147,25 @@ class Optimizer:
             )
         self._hyper = hyper
         self._core = _core.Optimizer(self.kind, self._core_hyper())
+        self._single_group: ParamGroup | None = None
+        self._groups: Groups | None = None
+        if params is not None:
+            groups = normalise(params, self.hyperparameters)
+            self._groups = Groups(self.kind, groups, self._rule_for)
+
+    @classmethod
+    def _implied_options(cls) -> dict[str, Any]:
+        """torch options this class does not take, with the value it always runs with
+        (torch 2.13 saves decoupled_weight_decay for the Adam family): accepted from a
+        torch state_dict when they agree."""
+        taken = inspect.signature(cls.__init__).parameters
+        return (
+            {} if "decoupled_weight_decay" in taken else {"decoupled_weight_decay": cls._decoupled}
+        )
+
+    def _rule_for(self, options: dict[str, Any]) -> Optimizer:
+        """A single-array optimizer of this class with a group's options (checked)."""
+        return type(self)(**options)
 
     def _core_hyper(self) -> dict[str, Any]:
         """The hyperparameters as the core takes them: a schedule travels beside lr0."""
@@ -122,9 +177,66 @@ class Optimizer:
 
     @property
     def lr(self) -> float:
-        """The learning rate of the first step (a schedule's lr(0))."""
-        lr = self._hyper["lr"]
+        """The learning rate (of the one group; with one array, a schedule's lr(0)).
+        Setting it takes effect at the next step, the state kept."""
+        if self._groups is not None:
+            if len(self._groups.groups) != 1:
+                raise AttributeError(
+                    "this optimizer has several parameter groups: read param_groups[i]['lr']"
+                )
+            lr = self._groups.groups[0]["lr"]
+        else:
+            lr = self._hyper["lr"]
         return lr(0) if isinstance(lr, Schedule) else float(lr)
+
+    @lr.setter
+    def lr(self, value: float | Schedule) -> None:
+        value = _lr(value)
+        if self._groups is not None:
+            if len(self._groups.groups) != 1:
+                raise AttributeError(
+                    "this optimizer has several parameter groups: set param_groups[i]['lr']"
+                )
+            self._groups.groups[0]["lr"] = value
+        else:
+            self.param_groups[0]["lr"] = value
+
+    @property
+    def param_groups(self) -> list[ParamGroup]:
+        """torch's param_groups: dicts of "params" and the hyperparameters by torch's
+        names. A changed option takes effect at the next step, the state kept. With one
+        array stepped by ``step(params, grad)``, one group whose "params" is empty."""
+        if self._groups is not None:
+            return self._groups.groups
+        if self._single_group is None:
+            self._single_group = ParamGroup(params=[], **self.hyperparameters)
+        return [self._single_group]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The options given at construction, which groups fill their gaps from."""
+        return self.hyperparameters
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of arrays (torch's add_param_group): its options override the
+        defaults. Only for an optimizer given params at construction."""
+        if self._groups is None:
+            raise TypeError(
+                "add_param_group needs an optimizer given params at construction, e.g. Adam([W], lr=...)"
+            )
+        self._groups.add(param_group, self.hyperparameters)
+
+    def _sync_single_group(self) -> None:
+        """With one array: hand a changed param_groups[0] to the core (checked first)."""
+        group = self._single_group
+        assert group is not None
+        try:
+            rule = self._rule_for(group.options())
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"param_groups[0]: {exc}") from None
+        self._core.set_hyper(rule._core_hyper())
+        self._hyper = rule._hyper
+        group.changed = False
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
@@ -138,39 +250,104 @@ class Optimizer:
         """Names of the state arrays, in torch.optim's terms."""
         raise NotImplementedError
 
-    def step(self, params: np.ndarray, grad: Any) -> np.ndarray:
-        """Update ``params`` in place by one step along ``grad``; returns ``params``.
+    #: Numbers a rule keeps per array beside its arrays, by torch's names (ASGD's eta
+    #: and mu); the core's state extras carry them.
+    _state_scalars: ClassVar[tuple[str, ...]] = ()
 
-        The first step (after construction, ``reset()`` or ``load_state_dict``) binds
-        the state to ``params``: later steps must pass the same array (or a view of
-        its memory with the same shape). A refused step changes nothing."""
-        # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
-        # asks for grad to be converted only when it is not ready as it is.
-        try:
-            self._core.step(params, grad)
-        except _core.GradNeedsConversion:
-            self._core.step(params, self._convert_grad(grad, params))
-        return params
+    def _state_layout(self, shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+        """The state arrays of parameters of this shape: torch's names and shapes (each
+        the parameters' shape, but for Adafactor's factored moments)."""
+        return [(name, shape) for name in self.state_names()]
+
+    @overload
+    def step(self, params: np.ndarray, grad: Any, /) -> np.ndarray: ...
+    @overload
+    def step(self, grads: Any = None, /, *, closure: Closure | None = None) -> Any: ...
+
+    def step(self, *args: Any, closure: Closure | None = None) -> Any:
+        """One step.
+
+        - Parameter groups: ``step(grads)`` with the grads in the params' structure (a
+          list in their order, group after group, or a dict by name; None skips an
+          array), or ``step(closure)`` / ``step(closure=f)`` where ``f()`` returns
+          ``(loss, grads)``: called once, before the update. Returns the loss (None
+          without a closure).
+        - One array: ``step(params, grad)`` updates ``params`` in place and returns it.
+          The first step (after construction, ``reset()`` or ``load_state_dict``) binds
+          the state to ``params``: later steps must pass the same array (or a view of
+          its memory with the same shape).
+
+        A refused step changes nothing: neither the arrays nor the state."""
+        if self._groups is None:
+            if closure is not None or len(args) != 2:
+                raise TypeError(
+                    "step(params, grad) takes the array and its gradient; to step many arrays or use "
+                    "a closure, give the params at construction: e.g. Adam([W, b], lr=0.01)"
+                )
+            params, grad = args
+            if self._single_group is not None and self._single_group.changed:
+                self._sync_single_group()
+            # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
+            # asks for grad to be converted only when it is not ready as it is.
+            try:
+                self._core.step(params, grad)
+            except _core.GradNeedsConversion:
+                self._core.step(params, self._convert_grad(grad, params))
+            return params
+        if len(args) > 1:
+            raise TypeError(
+                "step takes the grads (one list or dict) or a closure; this optimizer was given its "
+                "params at construction"
+            )
+        grads = args[0] if args else None
+        if closure is None and callable(grads):
+            closure, grads = grads, None
+        loss = None
+        if closure is not None:
+            if grads is not None:
+                raise TypeError("step takes grads or a closure, not both")
+            result = closure()
+            if not isinstance(result, tuple) or len(result) != 2:
+                raise TypeError(
+                    "the closure must return (loss, grads), grads in the params' structure (NumPy "
+                    f"has no autograd), got {type(result).__name__}"
+                )
+            loss, grads = result
+        if grads is None:
+            raise TypeError("step needs the grads, or a closure returning (loss, grads)")
+        self._groups.step(grads, self._convert_grad)
+        return loss
 
     @staticmethod
-    def _convert_grad(grad: Any, params: np.ndarray) -> np.ndarray:
+    def _convert_grad(grad: Any, params: np.ndarray, name: str = "grad") -> np.ndarray:
         try:
             g = np.asarray(grad)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise TypeError(f"grad could not be read as an array of numbers: {exc}") from None
+            raise TypeError(f"{name} could not be read as an array of numbers: {exc}") from None
         if g.dtype.kind not in "fiub":
-            raise TypeError(f"grad must hold real numbers, got dtype {g.dtype}")
+            raise TypeError(f"{name} must hold real numbers, got dtype {g.dtype}")
         if g.shape != params.shape:
-            raise ValueError(f"grad has shape {g.shape} but params has shape {params.shape}")
+            raise ValueError(f"{name} has shape {g.shape} but params has shape {params.shape}")
         # NaN or inf in grad is the caller's data: stepped as torch steps it.
         return v.contiguous(g, params.dtype)
 
     def reset(self) -> None:
-        """Forget the state (and the array it belongs to): the next step is a first step."""
+        """Forget the state (and the arrays it belongs to): the next step is a first step."""
+        if self._groups is not None:
+            self._groups.core.reset()
         self._core.reset()
 
     def state_dict(self) -> dict[str, Any]:
-        """Copies of everything needed to continue: hyperparameters, step count, state."""
+        """Copies of everything needed to continue.
+
+        Parameter groups: torch.optim's structure, ``{"state": {index: {"step": n,
+        "exp_avg": array, ...}}, "param_groups": [{options..., "params": [indices]}]}``
+        with torch's state names and arrays shaped like their params (torch.optim loads
+        it once the arrays are tensors: :func:`fastgd.optimizers.to_torch`). One array:
+        ``{"kind", "hyperparameters", "step", "state", "dtype", "size"}``."""
+        if self._groups is not None:
+            self._groups.sync_options()
+            return self._groups.state_dict(with_mu_product=self.kind == "nadam")
         # One core call: its parts (steps, arrays, dtype) agree even while another
         # thread steps or resets this optimizer.
         exported = self._core.state()
@@ -198,6 +375,11 @@ class Optimizer:
         dtype, finite, >= 0 where the rule takes its square root); arrays are copied. A
         refused state changes nothing. The loaded state is bound to the params of the
         next step."""
+        if self._groups is not None:
+            # torch's semantics: the saved hyperparameters replace the groups' (a torch
+            # state_dict loads too: its tensors are read as arrays).
+            self._groups.load_state_dict(state, self._implied_options(), _NONNEGATIVE_STATE)
+            return
         steps, mu_product, values, dtype, size = self._checked_state(state)
         # One core call, checked again there: the whole state is replaced at once.
         self._core.load_state(steps, mu_product, values, dtype, size)
@@ -327,16 +509,29 @@ class Optimizer:
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        if self._groups is not None:
+            sizes = ", ".join(str(len(g["params"])) for g in self._groups.groups)
+            return f"{type(self).__name__}({args}; param_groups of {sizes} arrays)"
         return f"{type(self).__name__}({args})"
 
     # Pickling and copying (an estimator's parameter is cloned and pickled): the
-    # hyperparameters and the state, the compiled rule rebuilt from them.
+    # hyperparameters, the groups (with their arrays) and the state, the compiled
+    # rule rebuilt from them.
     def __getstate__(self) -> dict[str, Any]:
-        return {"hyper": dict(self._hyper), "state": self.state_dict()}
+        saved: dict[str, Any] = {"hyper": dict(self._hyper), "state": self.state_dict()}
+        if self._groups is not None:
+            saved["groups"] = [dict(g) for g in self._groups.groups]
+        return saved
 
     def __setstate__(self, saved: dict[str, Any]) -> None:
         self._hyper = saved["hyper"]
         self._core = _core.Optimizer(self.kind, self._core_hyper())
+        self._single_group = None
+        self._groups = None
+        if "groups" in saved:
+            self._groups = Groups(
+                self.kind, normalise(saved["groups"], self.hyperparameters), self._rule_for
+            )
         self.load_state_dict(saved["state"])
 
 
@@ -347,6 +542,7 @@ class _MomentRule(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule | None = None,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -354,7 +550,7 @@ class _MomentRule(Optimizer):
         maximize: bool = False,
     ) -> None:
         lr = self._default_lr if lr is None else lr
-        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
+        super().__init__(params, **_moments(lr, betas, eps, weight_decay, maximize))
 
 
 class SGD(Optimizer):
@@ -378,6 +574,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
@@ -391,6 +588,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(
+            params,
             lr=_lr(lr),
             momentum=momentum,
             dampening=dampening,
@@ -422,6 +620,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -432,6 +631,7 @@ class Adam(Optimizer):
     ) -> None:
         decoupled = v.boolean(decoupled_weight_decay, "decoupled_weight_decay")
         super().__init__(
+            params,
             **_moments(lr, betas, eps, weight_decay, maximize),
             amsgrad=v.boolean(amsgrad, "amsgrad"),
             decoupled_weight_decay=self._decoupled or decoupled,
@@ -452,6 +652,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -459,7 +660,7 @@ class AdamW(Adam):
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
-        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
@@ -483,6 +684,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
@@ -491,6 +693,7 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             lr_decay=_check(lr_decay, "lr_decay"),
             weight_decay=_check(weight_decay, "weight_decay"),
@@ -522,6 +725,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -531,6 +735,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             alpha=_check(alpha, "alpha"),
             eps=_check(eps, "eps"),
@@ -563,6 +768,7 @@ class Adadelta(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1.0,
         rho: float = 0.9,
         eps: float = 1e-6,
@@ -570,6 +776,7 @@ class Adadelta(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             rho=_check(rho, "rho", 0.0, 1.0),
             eps=_check(eps, "eps"),
@@ -616,6 +823,7 @@ class NAdam(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -625,6 +833,7 @@ class NAdam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__(
+            params,
             **_moments(lr, betas, eps, weight_decay, maximize),
             momentum_decay=_check(momentum_decay, "momentum_decay"),
             decoupled_weight_decay=v.boolean(decoupled_weight_decay, "decoupled_weight_decay"),
@@ -649,6 +858,7 @@ class RAdam(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -657,6 +867,7 @@ class RAdam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         super().__init__(
+            params,
             **_moments(lr, betas, eps, weight_decay, maximize),
             decoupled_weight_decay=v.boolean(decoupled_weight_decay, "decoupled_weight_decay"),
         )
@@ -716,6 +927,7 @@ class Rprop(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule = 1e-2,
         etas: tuple[float, float] = (0.5, 1.2),
         step_sizes: tuple[float, float] = (1e-6, 50),
@@ -733,6 +945,7 @@ class Rprop(Optimizer):
                 "0 <= step_size_min <= step_size_max, both finite)"
             )
         super().__init__(
+            params,
             lr=_lr(lr),
             etas=(eta_minus, eta_plus),
             step_sizes=(low, high),
@@ -766,6 +979,7 @@ class ASGD(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule = 1e-2,
         lambd: float = 1e-4,
         alpha: float = 0.75,
@@ -774,6 +988,7 @@ class ASGD(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             lambd=_check(lambd, "lambd"),
             alpha=_check(alpha, "alpha"),
@@ -782,13 +997,21 @@ class ASGD(Optimizer):
             maximize=v.boolean(maximize, "maximize"),
         )
 
+    _state_scalars = ("eta", "mu")
+
     def state_names(self) -> list[str]:
         return ["ax"]
 
     @property
-    def ax(self) -> np.ndarray | None:
+    def ax(self) -> Any:
         """A copy of the averaged parameters (torch's state ``ax``), in the parameters'
-        shape; None before the first step. Read-only: assigning to it is an error."""
+        shape; None before the first step. With parameter groups, a list of them (None
+        for an array not stepped yet), in the params' order. Read-only: assigning to it
+        is an error."""
+        if self._groups is not None:
+            saved = self.state_dict()["state"]
+            count = sum(len(g["params"]) for g in self._groups.groups)
+            return [saved[i]["ax"] if i in saved else None for i in range(count)]
         core, extras = _full_state(self._core)
         if extras is None:
             return None
@@ -797,7 +1020,10 @@ class ASGD(Optimizer):
         return ax.reshape(shape) if shape is not None else ax
 
     def state_dict(self) -> dict[str, Any]:
-        """As every rule's, with ASGD's ``"eta"`` and ``"mu"`` (once stepped)."""
+        """As every rule's, with ASGD's ``"eta"`` and ``"mu"`` (once stepped; with
+        parameter groups, in each array's entry, as torch)."""
+        if self._groups is not None:
+            return super().state_dict()
         core, extras = _full_state(self._core)
         out: dict[str, Any] = {"kind": self.kind, "hyperparameters": self.hyperparameters}
         out.update(core, state=dict(zip(self.state_names(), core["state"], strict=True)))
@@ -807,6 +1033,9 @@ class ASGD(Optimizer):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """As every rule's; ``"eta"`` (>= 0) and ``"mu"`` (in (0, 1]) are needed once stepped."""
+        if self._groups is not None:
+            super().load_state_dict(state)
+            return
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
         rest = {k: val for k, val in state.items() if k not in ("eta", "mu")}
@@ -847,6 +1076,7 @@ class Lion(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule = 1e-4,
         betas: tuple[float, float] = (0.9, 0.99),
         weight_decay: float = 0.0,
@@ -854,6 +1084,7 @@ class Lion(Optimizer):
     ) -> None:
         b1, b2 = _betas(betas)
         super().__init__(
+            params,
             lr=_lr(lr),
             beta1=b1,
             beta2=b2,
@@ -894,6 +1125,7 @@ class Adafactor(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule = 1e-2,
         beta2_decay: float = -0.8,
         eps: tuple[float | None, float] = (None, 1e-3),
@@ -907,6 +1139,7 @@ class Adafactor(Optimizer):
         e1, e2 = _pair(eps, "eps", "(eps1 or None, eps2)")
         eps1 = None if e1 is None else _at_least(e1, "eps[0]", "epsilon1", 0.0)
         super().__init__(
+            params,
             lr=_lr(lr),
             beta2_decay=decay,
             eps=(eps1, _at_least(e2, "eps[1]", "epsilon2", 0.0)),
@@ -931,15 +1164,22 @@ class Adafactor(Optimizer):
         shape = extras["shape"]
         return tuple(shape) if shape is not None else (size,)
 
+    def _state_layout(self, shape: tuple[int, ...]) -> list[tuple[str, tuple[int, ...]]]:
+        return self._names_and_shapes(shape)
+
     def state_names(self) -> list[str]:
-        """row_var and col_var, or variance, for the array stepped (none before the first step)."""
+        """row_var and col_var, or variance, for the array stepped (none before the first
+        step; with parameter groups, the names depend on each array's shape)."""
         core, extras = _full_state(self._core)
         if extras is None:
             return []
         return [name for name, _ in self._names_and_shapes(self._shape_of(extras, core["size"]))]
 
     def state_dict(self) -> dict[str, Any]:
-        """As every rule's, the arrays in torch's shapes, with the parameters' ``"shape"``."""
+        """As every rule's, the arrays in torch's shapes, with the parameters' ``"shape"``
+        (with parameter groups: torch's structure, each array's state in torch's shapes)."""
+        if self._groups is not None:
+            return super().state_dict()
         core, extras = _full_state(self._core)
         out: dict[str, Any] = {"kind": self.kind, "hyperparameters": self.hyperparameters}
         out.update(core, state={})
@@ -957,6 +1197,9 @@ class Adafactor(Optimizer):
         step, shape, dtype, size, and each array: float32/64, torch's shape for these
         parameters' shape, finite, >= 0); arrays are copied. A refused state changes
         nothing. The next step must be on an array of the saved shape."""
+        if self._groups is not None:
+            super().load_state_dict(state)
+            return
         self._core.load_state(*self._checked_adafactor_state(state))
 
     def _checked_adafactor_state(

@@ -52,6 +52,9 @@ struct adafactor_layout {
 
     int state_count() const { return factored ? 2 : 1; }
 
+    /// Doubles adafactor_step needs as scratch: the column sums and row means.
+    std::size_t scratch_size() const { return factored ? cols + batch : 0; }
+
     /// Length of state array `index`: row_var, col_var when factored; variance else.
     std::size_t state_size(int index, std::size_t n) const {
         if (!factored) return n;
@@ -69,10 +72,11 @@ inline T torch_lerp(T from, T to, T weight) {
 }  // namespace detail
 
 /// One Adafactor step on p[0:n] in place; s0, s1 are row_var and col_var (factored)
-/// or s0 is variance. t is this step's number (1 for the first).
+/// or s0 is variance; scratch holds l.scratch_size() doubles. t is this step's number
+/// (1 for the first). Allocates nothing and cannot fail.
 template <typename T>
 void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t t, double lr, T* p,
-                    const T* grad, T* s0, T* s1, std::size_t n) {
+                    const T* grad, T* s0, T* s1, std::size_t n, double* scratch) noexcept {
     if (n == 0) return;  // nothing to update (torch divides by numel() = 0 here)
     const double eps1 = o.eps1 ? *o.eps1 : static_cast<double>(std::numeric_limits<T>::epsilon());
     const T eps1_t = static_cast<T>(eps1), eps1_sq = static_cast<T>(eps1 * eps1);
@@ -94,16 +98,15 @@ void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t
         v = v < eps1_sq ? eps1_sq : v;
         return T(1) / static_cast<T>(std::sqrt(v)) * g;
     };
-    std::vector<T> row_mean;  // factored: max(mean_rows(R), eps1) of each matrix of the batch
+    double* col_sum = scratch;             // factored: sums of g^2 down each column
+    double* row_mean = scratch + l.cols;   // factored: max(mean_rows(R), eps1) of each matrix
     if (l.factored) {
         const std::size_t R = l.rows, C = l.cols;
-        std::vector<double> col_sum(C);
-        row_mean.resize(l.batch);
         for (std::size_t b = 0; b < l.batch; ++b) {
             const T* gb = grad + b * R * C;
             T* row_var = s0 + b * R;
             T* col_var = s1 + b * C;
-            std::fill(col_sum.begin(), col_sum.end(), 0.0);
+            std::fill(col_sum, col_sum + C, 0.0);
             for (std::size_t r = 0; r < R; ++r) {
                 double s = 0.0;
                 for (std::size_t c = 0; c < C; ++c) {
@@ -121,7 +124,7 @@ void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t
             double s = 0.0;
             for (std::size_t r = 0; r < R; ++r) s += static_cast<double>(row_var[r]);
             const T mean = static_cast<T>(s / static_cast<double>(R));
-            row_mean[b] = mean < eps1_t ? eps1_t : mean;
+            row_mean[b] = static_cast<double>(mean < eps1_t ? eps1_t : mean);
         }
     } else {
         for (std::size_t i = 0; i < n; ++i) {
@@ -138,7 +141,7 @@ void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t
         const std::size_t R = l.rows, C = l.cols;
         for (std::size_t b = 0; b < l.batch; ++b)
             for (std::size_t r = 0; r < R; ++r) {
-                const T row = s0[b * R + r], mean = row_mean[b];
+                const T row = s0[b * R + r], mean = static_cast<T>(row_mean[b]);
                 const T* col = s1 + b * C;
                 const std::size_t at = (b * R + r) * C;
                 for (std::size_t c = 0; c < C; ++c) f(at + c, update(sign * grad[at + c], row * col[c] / mean));
