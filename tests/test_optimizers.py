@@ -36,6 +36,18 @@ TABLE = [
     ("nadam", dict(lr=0.01, momentum_decay=0.01, weight_decay=0.05)),
     ("radam", dict(lr=0.01)),
     ("radam", dict(lr=0.01, weight_decay=0.05, betas=(0.9, 0.99))),
+    # issue 13: decoupled weight decay on Adam, NAdam, RAdam; Rprop, ASGD, Lion, Adafactor
+    ("adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("nadam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True)),
+    ("radam", dict(lr=0.01, weight_decay=0.05, decoupled_weight_decay=True, maximize=True)),
+    ("rprop", dict()),
+    ("rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-4, 1.0), maximize=True)),
+    ("asgd", dict(lr=0.05)),
+    ("asgd", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=20, weight_decay=0.05)),
+    ("lion", dict(lr=0.01)),
+    ("lion", dict(lr=0.01, betas=(0.8, 0.95), weight_decay=0.1, maximize=True)),
+    ("adafactor", dict()),
+    ("adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.05)),
 ]
 IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items()) or 'defaults'}" for name, kw in TABLE]
 
@@ -107,7 +119,10 @@ def test_converges_on_a_convex_quadratic(name, kw):
     for _ in range(4000):
         opt.step(p, 2 * (p - target))
     wd = kw.get("weight_decay", 0.0)
-    if name == "adamw":
+    if name == "asgd":
+        wd += kw.get("lambd", 1e-4)  # ASGD's lambd decays theta as an L2 term of lambd/2 |theta|^2
+    decoupled = kw.get("decoupled_weight_decay") or name in ("adamw", "adafactor", "lion")
+    if decoupled and (wd or name == "adamw"):
         wd = 0.0  # decoupled decay pulls towards 0 by lr*wd per step: a small, known bias
         np.testing.assert_allclose(p, target, atol=0.2)
     elif wd == 0:
