@@ -100,7 +100,7 @@ def test_parameter_groups_with_a_live_lr_change_match_torch(name, kw):
     second = {"lr": kw.get("lr", 0.01) * 2}
     if "weight_decay" in kw:
         second["weight_decay"] = 0.0
-    groups = lambda ps: [{"params": ps[:2]}, {"params": ps[2:], **second}]  # noqa: E731
+    groups = lambda ps: [{"params": ps[:2]}, {"params": ps[2:], **second}]
     mine = [a.copy() for a in arrays]
     opt = getattr(fastgd, name)(groups(mine), **kw)
     tps = _torch_params(torch, arrays)
@@ -567,7 +567,7 @@ def test_rprops_skipped_step_is_not_a_stall():
     coordinate flips at once the step is exactly 0, which minimize's short-step rule
     must not take for a stall."""
     x0 = np.array([0.0])
-    f = lambda x: (float((x[0] - 0.05) ** 2), 2 * (x - 0.05))  # noqa: E731
+    f = lambda x: (float((x[0] - 0.05) ** 2), 2 * (x - 0.05))
     # Step 1 goes to 0.1 (past 0.05); step 2 sees the gradient flip: a step of 0.
     r = fastgd.minimize(f, x0, optimizer=fastgd.Rprop(lr=0.1), max_iter=5000, tol=1e-9, gtol=1e-4)
     assert r.status == "converged"
