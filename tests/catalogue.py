@@ -2054,6 +2054,182 @@ case("fit12 fit callback returns a string", TypeError, "callback must return Non
     )
 )
 
+# --- issue 13: the rest of torch.optim's rules, and Lion ---
+
+
+def _rules13_adafactor_loaded(shape: tuple[int, ...]) -> Any:
+    """An Adafactor whose state was saved from an array of this shape."""
+    saved = fastgd.Adafactor()
+    saved.step(np.ones(shape), np.ones(shape))
+    fresh = fastgd.Adafactor()
+    fresh.load_state_dict(saved.state_dict())
+    return fresh
+
+
+def _rules13_asgd_state(
+    drop: str | None = None, **over: Any
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt = fastgd.ASGD(lr=0.1)
+    opt.step(np.ones(4), np.ones(4))
+    saved = dict(opt.state_dict(), **over)
+    if drop is not None:
+        del saved[drop]
+    return (lambda: fastgd.ASGD(lr=0.1).load_state_dict(saved)), ()
+
+
+def _rules13_adafactor_state(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt = fastgd.Adafactor()
+    opt.step(np.ones((3, 4)), np.ones((3, 4)))
+    saved = dict(opt.state_dict(), **over)
+    return (lambda: fastgd.Adafactor().load_state_dict(saved)), ()
+
+
+for _name, _error, _match, _make in [
+    (
+        "rules13 rprop etas reversed",
+        ValueError,
+        "Invalid eta values",
+        lambda: fastgd.Rprop(etas=(1.2, 0.5)),
+    ),
+    (
+        "rules13 rprop etas not a pair",
+        TypeError,
+        "etas must be a pair",
+        lambda: fastgd.Rprop(etas=1.2),
+    ),
+    (
+        "rules13 rprop etas string",
+        TypeError,
+        r"etas\[1\] must be a real number",
+        lambda: fastgd.Rprop(etas=(0.5, "x")),
+    ),
+    (
+        "rules13 rprop step_sizes reversed",
+        ValueError,
+        "Invalid step_sizes",
+        lambda: fastgd.Rprop(step_sizes=(1.0, 0.5)),
+    ),
+    (
+        "rules13 rprop weight_decay",
+        TypeError,
+        "weight_decay",
+        lambda: fastgd.Rprop(weight_decay=0.1),
+    ),
+    ("rules13 asgd lambd negative", ValueError, "Invalid lambd", lambda: fastgd.ASGD(lambd=-1.0)),
+    ("rules13 asgd t0 nan", ValueError, "Invalid t0", lambda: fastgd.ASGD(t0=float("nan"))),
+    (
+        "rules13 asgd alpha string",
+        TypeError,
+        "alpha must be a real number",
+        lambda: fastgd.ASGD(alpha="x"),
+    ),
+    ("rules13 lion beta1 one", ValueError, "Invalid beta1", lambda: fastgd.Lion(betas=(1.0, 0.99))),
+    ("rules13 lion betas none", TypeError, "betas must be a pair", lambda: fastgd.Lion(betas=None)),
+    (
+        "rules13 adafactor beta2_decay positive",
+        ValueError,
+        "beta2_decay should be <= 0",
+        lambda: fastgd.Adafactor(beta2_decay=0.1),
+    ),
+    (
+        "rules13 adafactor d below one",
+        ValueError,
+        "Clipping threshold d should be >= 1",
+        lambda: fastgd.Adafactor(d=0.5),
+    ),
+    (
+        "rules13 adafactor eps not a pair",
+        TypeError,
+        "eps must be a pair",
+        lambda: fastgd.Adafactor(eps=1e-3),
+    ),
+    (
+        "rules13 adafactor eps1 negative",
+        ValueError,
+        "epsilon1 should be >= 0",
+        lambda: fastgd.Adafactor(eps=(-1.0, 1e-3)),
+    ),
+    (
+        "rules13 adafactor eps2 inf",
+        ValueError,
+        "epsilon2 should be >= 0",
+        lambda: fastgd.Adafactor(eps=(None, float("inf"))),
+    ),
+    (
+        "rules13 adam decoupled not a bool",
+        TypeError,
+        "decoupled_weight_decay must be True or False",
+        lambda: fastgd.Adam(decoupled_weight_decay="yes"),
+    ),
+    (
+        "rules13 nadam decoupled not a bool",
+        TypeError,
+        "decoupled_weight_decay must be True or False",
+        lambda: fastgd.NAdam(decoupled_weight_decay=1),
+    ),
+    (
+        "rules13 core rprop etas short",
+        TypeError,
+        "etas must be a pair",
+        lambda: fastgd._core.Optimizer("rprop", {"etas": (0.5,)}),
+    ),
+    (
+        "rules13 core adafactor eps2 nan",
+        ValueError,
+        "eps2",
+        lambda: fastgd._core.Optimizer("adafactor", {"eps": (None, float("nan"))}),
+    ),
+]:
+    simple(_name, _error, _match, _make)
+
+case("rules13 adafactor step another shape", ValueError, r"Adafactor state is for shape \(3, 4\)")(
+    lambda: _step(np.ones((4, 3)), np.ones((4, 3)), _rules13_adafactor_loaded((3, 4)))
+)
+case("rules13 adafactor step flat after a matrix", ValueError, "Adafactor state is for shape")(
+    lambda: _step(np.ones(12), np.ones(12), _rules13_adafactor_loaded((3, 4)))
+)
+case("rules13 asgd state mu zero", ValueError, r"state\['mu'\] must be a number in \(0, 1\]")(
+    lambda: _rules13_asgd_state(mu=0.0)
+)
+case("rules13 asgd state eta nan", ValueError, r"state\['eta'\] must be a finite number")(
+    lambda: _rules13_asgd_state(eta=float("nan"))
+)
+case("rules13 asgd state eta string", TypeError, r"state\['eta'\] must be a real number")(
+    lambda: _rules13_asgd_state(eta="0.1")
+)
+case("rules13 asgd state without eta", ValueError, r"state\['eta'\] .* is missing")(
+    lambda: _rules13_asgd_state(eta=None, drop="eta")
+)
+case("rules13 adafactor state row_var shape", ValueError, "must have shape")(
+    lambda: _rules13_adafactor_state(
+        state={"row_var": np.zeros((4, 1)), "col_var": np.zeros((1, 4))}
+    )
+)
+case("rules13 adafactor state shape mismatch", ValueError, "must have shape")(
+    lambda: _rules13_adafactor_state(shape=(4, 3))
+)
+case("rules13 adafactor state negative", ValueError, ">= 0")(
+    lambda: _rules13_adafactor_state(
+        state={"row_var": -np.ones((3, 1)), "col_var": np.zeros((1, 4))}
+    )
+)
+case("rules13 adafactor state no shape", ValueError, "parameters' shape")(
+    lambda: _rules13_adafactor_state(shape=None)
+)
+case("rules13 groups asgd state mu above one", ValueError, "mu")(
+    lambda: _rules13_groups_asgd(mu=2.0)
+)
+
+
+def _rules13_groups_asgd(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    w = np.ones(3)
+    opt = fastgd.ASGD([w], lr=0.1)
+    opt.step([np.ones(3)])
+    saved = opt.state_dict()
+    saved["state"][0].update(over)
+    return (lambda: opt.load_state_dict(saved)), (w,)
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 
