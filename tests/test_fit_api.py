@@ -27,6 +27,10 @@ TORCH_DEFAULT_LR = {
     "adamax": 2e-3,
     "nadam": 2e-3,
     "radam": 1e-3,
+    "rprop": 1e-2,  # issue 13's rules (Lion's is optax's usual 1e-4: torch has no Lion)
+    "asgd": 1e-2,
+    "lion": 1e-4,
+    "adafactor": 1e-2,
 }
 
 

@@ -70,7 +70,7 @@ def test_kernel_sum_of_empty_is_zero():
         (
             dict(optimizer="adamm"),
             ValueError,
-            "unknown optimizer 'adamm'; known: adadelta, adagrad, adam, adamax, adamw, gd, momentum, nadam",
+            "unknown optimizer 'adamm'; known: adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, gd, lion, momentum",
         ),
         (dict(optimizer=3), TypeError, "optimizer must be a name"),
         (

@@ -87,7 +87,8 @@ class GDRegressor(RegressorMixin, BaseEstimator):  # type: ignore[misc]
     ----------
     optimizer : str or fastgd.Optimizer, default "sgd"
         "gd", "sgd", "momentum", "nesterov", "adam", "adamw", "adagrad", "rmsprop",
-        "adadelta", "adamax", "nadam", "radam", or an instance such as
+        "adadelta", "adamax", "nadam", "radam", "rprop", "asgd", "lion", "adafactor",
+        or an instance such as
         ``fastgd.Adam(lr=0.01)``. The default is fit_least_squares' ("sgd": full-batch
         gradient descent with batch_size=None, the same steps as "gd", and
         mini-batches with a batch_size).

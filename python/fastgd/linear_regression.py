@@ -80,7 +80,8 @@ def fit_least_squares(
         :math:`v \leftarrow \beta v + \alpha \nabla J,\ \theta \leftarrow \theta - v`,
         "nesterov" its look-ahead variant (both as torch.optim.SGD with ``momentum=beta``).
         The family since: "adam", "adamw", "adagrad", "rmsprop", "adadelta", "adamax",
-        "nadam", "radam" with torch.optim's defaults, or an instance such as
+        "nadam", "radam", "rprop", "asgd", "adafactor" with torch.optim's defaults,
+        "lion" (optax's, lr 1e-4), or an instance such as
         ``fastgd.Adam(lr=0.05, amsgrad=True)`` carrying its hyperparameters (its own
         state is neither used nor changed; its lr is the fit's learning rate).
     lr : float > 0, Schedule, "auto" or None
