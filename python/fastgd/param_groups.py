@@ -281,8 +281,8 @@ class Groups:
             if unknown:
                 raise ValueError(f"grads has names the params do not: {unknown}")
             return [grads.get(n) for n in names]
-        if isinstance(grads, np.ndarray) or not _is_array_list(grads):
-            if isinstance(grads, np.ndarray) or not isinstance(grads, Iterable):
+        if not _is_array_list(grads):
+            if isinstance(grads, (np.ndarray, str, bytes)) or not isinstance(grads, Iterable):
                 raise TypeError(
                     "grads must be a list with one array (or None) per parameter array, group after "
                     f"group, or a dict by name; got {type(grads).__name__}"
