@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import copy
 import math
+import re
+import textwrap
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -372,6 +375,42 @@ def test_a_group_added_after_construction_is_an_error():
         sched.step()
     assert sched.last_epoch == 0
     assert opt.param_groups[0]["lr"] == 0.1
+
+
+def test_a_subclass_of_lr_scheduler():
+    """As in torch: a subclass implements get_lr(), called after last_epoch advanced."""
+
+    class Halving(fl.LRScheduler):
+        def get_lr(self) -> list[float]:
+            return [base / 2**self.last_epoch for base in self.base_lrs]
+
+    opt = Opt(1.0, 0.5)
+    sched = Halving(opt)
+    sched.step()
+    sched.step()
+    assert sched.get_last_lr() == [0.25, 0.125]
+    assert sched.state_dict() == {
+        "base_lrs": [1.0, 0.5],
+        "last_epoch": 2,
+        "_step_count": 3,
+        "_last_lr": [0.25, 0.125],
+    }
+    with pytest.warns(UserWarning, match="get_last_lr"):  # get_lr() outside step(), as torch
+        fl.StepLR(Opt(1.0), 2).get_lr()
+
+
+def test_the_readme_example_runs_as_written():
+    """The README's scheduler example, with fastgd's own optimizer (its param_groups)."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    found = [textwrap.dedent(b) for b in blocks if "fastgd.lr_scheduler" in b]
+    assert len(found) == 1
+    scope: dict[str, Any] = {}
+    exec(found[0], scope)  # noqa: S102 - the README's code, as a reader runs it
+    # the gradients W - 1 and b + 1 pull W to 1 and b to -1
+    assert abs(scope["W"] - 1.0).max() < 0.05
+    assert abs(scope["b"] + 1.0).max() < 0.05
+    assert scope["opt"].param_groups[0]["lr"] == scope["sched"].get_last_lr()[0]
 
 
 def test_namespace():
