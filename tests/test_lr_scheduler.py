@@ -367,6 +367,21 @@ def test_step_epoch_is_refused_and_metrics_checked():
     assert plateau.last_epoch == 0
 
 
+def test_a_failing_lambda_changes_nothing():
+    def fragile(epoch: int) -> float:
+        if epoch == 2:
+            raise ZeroDivisionError("the user's function failed")
+        return 0.5**epoch
+
+    opt = Opt(1.0)
+    sched = fl.LambdaLR(opt, fragile)
+    sched.step()
+    before = (sched.state_dict(), copy.deepcopy(opt.param_groups))
+    with pytest.raises(ZeroDivisionError):
+        sched.step()
+    assert (sched.state_dict(), opt.param_groups) == before
+
+
 def test_a_group_added_after_construction_is_an_error():
     opt = Opt(0.1)
     sched = fl.ExponentialLR(opt, 0.5)
@@ -496,6 +511,33 @@ CONFIGS: dict[str, tuple[Callable[[Any, Any], Any], int, str]] = {
         ),
         100,
         "sgd",
+    ),
+    "SequentialLR-warmup-restarts-polynomial": (
+        lambda L, o: L.SequentialLR(
+            o,
+            [
+                L.LinearLR(o, 0.01, total_iters=8),
+                L.CosineAnnealingWarmRestarts(o, T_0=9, T_mult=2),
+                L.PolynomialLR(o, total_iters=30, power=0.5),
+                L.MultiplicativeLR(o, Callable07()),
+            ],
+            milestones=[8, 60, 100],
+        ),
+        150,
+        "sgd",
+    ),
+    "SequentialLR-cyclic-onecycle": (
+        lambda L, o: L.SequentialLR(
+            o,
+            [
+                L.ConstantLR(o, 0.2, 10),
+                L.OneCycleLR(o, 0.2, total_steps=40),
+                L.CyclicLR(o, 0.01, 0.05, 4),
+            ],
+            milestones=[10, 45],
+        ),
+        100,
+        "adam",
     ),
     "ChainedScheduler": (
         lambda L, o: L.ChainedScheduler(

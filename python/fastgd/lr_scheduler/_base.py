@@ -212,8 +212,13 @@ class LRScheduler:
         """Advance the schedule by one epoch (or batch) and set every group's "lr"."""
         refuse_epoch(epoch)
         self._groups()
+        counters = (self._step_count, self.last_epoch)
         self._step_count += 1
-        self._update_lr()
+        try:
+            self._update_lr()
+        except BaseException:  # e.g. a user's lr_lambda failed: the groups' lr are unchanged
+            self._step_count, self.last_epoch = counters
+            raise
 
     def _update_lr(self, epoch: int | None = None) -> None:
         groups = self._groups()
