@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import math
 import numbers
+import types
 import warnings
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, ClassVar
@@ -292,7 +293,11 @@ class LRScheduler:
         for key in keys | (set(self._OPTIONAL) & set(state_dict)):
             value = state_dict[key]
             per_group_list = key in PER_GROUP_KEYS or key.endswith("momentums")
-            if per_group_list and (not isinstance(value, list) or len(value) != n):
+            if per_group_list and (
+                not isinstance(value, list)
+                or len(value) != n
+                or not all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in value)
+            ):
                 raise ValueError(
                     f"state_dict[{key!r}] must be a list of {n} numbers (one per param "
                     f"group), got {describe(value)}"
@@ -310,13 +315,8 @@ class LRScheduler:
 
 def lambdas_state(fns: list[Callable[[int], float]]) -> list[dict[str, Any] | None]:
     """As torch: a callable object is saved by its __dict__, a function not at all."""
-    import types
-
-    return [
-        None
-        if isinstance(fn, types.FunctionType)
-        else copy.deepcopy(vars(fn))
-        if hasattr(fn, "__dict__")
-        else None
-        for fn in fns
-    ]
+    saved: list[dict[str, Any] | None] = []
+    for fn in fns:
+        has_state = not isinstance(fn, types.FunctionType) and hasattr(fn, "__dict__")
+        saved.append(dict(vars(fn)) if has_state else None)  # as torch: a shallow copy
+    return saved
