@@ -428,6 +428,14 @@ def test_the_readme_example_runs_as_written():
     assert scope["opt"].param_groups[0]["lr"] == scope["sched"].get_last_lr()[0]
 
 
+def test_the_module_docstring_example_runs():
+    import doctest
+
+    result = doctest.testmod(fl)
+    assert result.attempted >= 5
+    assert result.failed == 0
+
+
 def test_namespace():
     assert "lr_scheduler" in dir(fastgd)
     assert fastgd.lr_scheduler is fl
