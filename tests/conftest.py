@@ -56,16 +56,12 @@ RESTORE_CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int
 
 
 @contextlib.contextmanager
-def python_child(code: str, **popen_kwargs) -> Iterator[subprocess.Popen]:
-    """A Python child running ``code`` with Ctrl-C handled as in a terminal, its
-    stdout and stderr piped as text; killed and reaped when the block ends, whatever
-    happened, so a failing test never leaves it spinning."""
+def child_process(args: list[str], **popen_kwargs) -> Iterator[subprocess.Popen]:
+    """A child running ``args``, its stdout and stderr piped as text; killed and
+    reaped when the block ends, whatever happened, so a failing test never leaves it
+    spinning."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", RESTORE_CTRL_C + code],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **popen_kwargs,
+        args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen_kwargs
     )
     try:
         yield proc
@@ -73,3 +69,44 @@ def python_child(code: str, **popen_kwargs) -> Iterator[subprocess.Popen]:
         if proc.poll() is None:
             proc.kill()
         proc.communicate()
+
+
+def python_child(code: str, **popen_kwargs) -> contextlib.AbstractContextManager[subprocess.Popen]:
+    """A Python child running ``code`` with Ctrl-C handled as in a terminal (a
+    :func:`child_process`: piped, killed and reaped when the block ends)."""
+    return child_process([sys.executable, "-c", RESTORE_CTRL_C + code], **popen_kwargs)
+
+
+PLAN_DEFAULTS = dict(
+    optimizer="sgd",
+    lr=0.01,
+    momentum=0.9,
+    batch_size=None,
+    max_iter=1000,
+    tol=1e-6,
+    fit_intercept=True,
+    l2=0.0,
+    shuffle=True,
+    record=True,
+    gradient="auto",
+)
+
+
+def make_plan(n: int = 1000, d: int = 4, dtype=np.float64, **kw):
+    """fastgd.fit_plan.plan_fit for n rows and d features in ``dtype``, with
+    PLAN_DEFAULTS where ``kw`` does not say otherwise."""
+    from fastgd.fit_plan import plan_fit
+
+    return plan_fit(n, d, np.dtype(dtype), **{**PLAN_DEFAULTS, **kw})
+
+
+def run_mypy(tmp_path, source: str) -> tuple[str, int]:
+    """``mypy --strict`` on ``source`` (written to a file in tmp_path): its report
+    and exit status. Skips the test where mypy is not installed."""
+    api = pytest.importorskip("mypy.api")
+    path = tmp_path / "uses_fastgd.py"
+    path.write_text(source)
+    out, _, status = api.run(
+        ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(path)]
+    )
+    return out, status

@@ -10,6 +10,8 @@ import pytest
 from fastgd import objectives
 from fastgd.__main__ import main
 
+from .conftest import child_process
+
 
 def test_list_names_every_objective_and_optimizer(capsys):
     assert main(["list"]) == 0
@@ -181,20 +183,11 @@ def test_demo_out_on_a_file_or_unwritable_path_is_a_usage_error(tmp_path, capsys
 
 
 def test_the_cli_runs_in_a_child_with_exit_2_and_no_traceback():
-    import subprocess
     import sys
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fastgd", "race", "beale", "--frames", "1000000000"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    argv = [sys.executable, "-m", "fastgd", "race", "beale", "--frames", "1000000000"]
+    with child_process(argv) as proc:
         _, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-        proc.wait()
     assert proc.returncode == 2
     assert "Traceback" not in err
     assert "--frames: must be an integer in [2, 500]" in err
@@ -405,12 +398,13 @@ def test_a_wrong_lr_count_is_refused_before_any_work(monkeypatch, capsys):
 def test_the_race_gif_legend_gives_each_run_s_lr(tmp_path, monkeypatch, capsys):
     pytest.importorskip("matplotlib")
     from fastgd import plot
+    from fastgd.plot._common import _label
 
     drawn = []
     real = plot.animate
 
     def spy(objective, results, path, **kwargs):
-        drawn.extend(plot._label(r) for r in results)
+        drawn.extend(_label(r) for r in results)
         return real(objective, results, path, **kwargs)
 
     monkeypatch.setattr(plot, "animate", spy)

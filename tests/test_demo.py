@@ -75,6 +75,6 @@ def test_a_scene_s_run_notes_its_lr_for_the_legends():
     r = fastgd.minimize("bowl", [1.0, 1.0], lr=0.1, max_iter=5)
     run = demo.Run("x.png", r, 0.1)
     assert run.result.lr == 0.1
-    from fastgd import plot
+    from fastgd.plot._common import _label
 
-    assert plot._label(run.result).startswith("gd lr=0.1 (")
+    assert _label(run.result).startswith("gd lr=0.1 (")

@@ -12,7 +12,7 @@ from hypothesis.extra import numpy as hnp
 import fastgd
 from fastgd import reference as ref
 
-from .conftest import make_regression
+from .conftest import make_plan, make_regression
 
 METHODS = [
     pytest.param("gd", None, 0.05, id="gd"),
@@ -414,24 +414,19 @@ def test_two_halves_from_coef_init_and_the_state_equal_one_fit(optimizer, batch_
     equal twenty at once: what warm starts and partial_fit build on. Shuffles are
     keyed by epoch, so the second half runs without shuffling (each half restarts
     its epoch count); the same holds for the one long fit."""
-    from fastgd.fit_plan import plan_fit
     from fastgd.in_memory import run_fit
 
     X, y, _ = make_regression(200, 4, intercept=0.5)
-    plan = plan_fit(
+    plan = make_plan(
         200,
         4,
         X.dtype,
         optimizer=optimizer,
         lr=lr,
-        momentum=0.9,
         batch_size=batch_size,
         max_iter=20,
         tol=None,
-        fit_intercept=True,
-        l2=0.0,
         shuffle=False,
-        record=True,
         gradient="stream",
     )
     whole, _ = run_fit(X, y, plan, 0)

@@ -10,42 +10,22 @@ import numpy as np
 import pytest
 
 import fastgd
-from fastgd.fit_plan import plan_fit
 
-from .conftest import make_regression
-
-F64 = np.dtype(np.float64)
-DEFAULTS = dict(
-    optimizer="sgd",
-    lr=0.01,
-    momentum=0.9,
-    batch_size=None,
-    max_iter=1000,
-    tol=1e-6,
-    fit_intercept=True,
-    l2=0.0,
-    shuffle=True,
-    record=True,
-    gradient="auto",
-)
-
-
-def _plan(n=1000, d=4, dtype=F64, **kw):
-    return plan_fit(n, d, dtype, **{**DEFAULTS, **kw})
+from .conftest import make_plan, make_regression
 
 
 def test_full_batch_gradient_mode_and_lr_source_are_decided_once():
-    plan = _plan()
+    plan = make_plan()
     assert (plan.full_batch, plan.gradient, plan.lr_source) == (True, "gram", "given")
     # batch_size >= n is full batch; an explicit mode is kept.
-    plan = _plan(batch_size=1000, gradient="stream", lr="auto")
+    plan = make_plan(batch_size=1000, gradient="stream", lr="auto")
     assert (plan.full_batch, plan.gradient, plan.lr_source) == (True, "stream", "auto_full_batch")
-    plan = _plan(batch_size=10, lr="auto")
+    plan = make_plan(batch_size=10, lr="auto")
     assert (plan.full_batch, plan.gradient, plan.lr_source) == (False, "batch", "auto_mini_batch")
     # Fewer rows than 2p: the Gram form never pays.
-    assert _plan(n=6, d=4).gradient == "stream"
+    assert make_plan(n=6, d=4).gradient == "stream"
     # tol=None is a None in the plan, not a -1 sentinel.
-    assert _plan(tol=None).tol is None
+    assert make_plan(tol=None).tol is None
 
 
 def test_the_dtype_rule_is_float_dtype_of_everywhere():
@@ -54,8 +34,8 @@ def test_the_dtype_rule_is_float_dtype_of_everywhere():
         got = fastgd._validation.float_dtype_of(X, "X")
         assert got == want
         assert fastgd.fit_least_squares(X, np.ones(3), lr=0.01, max_iter=1).coef.dtype == want
-    assert _plan(dtype=np.dtype(np.float32)).gtol == 1e-3
-    assert _plan().gtol == 1e-4
+    assert make_plan(dtype=np.dtype(np.float32)).gtol == 1e-3
+    assert make_plan().gtol == 1e-4
 
 
 def test_a_dask_float16_x_computes_in_float32_as_in_memory():
@@ -70,7 +50,7 @@ def test_a_dask_float16_x_computes_in_float32_as_in_memory():
 
 
 def test_one_epoch_on_part_of_the_rows_decides_for_those_rows():
-    plan = _plan(batch_size=64, lr="auto").with_lr(0.1)
+    plan = make_plan(batch_size=64, lr="auto").with_lr(0.1)
     part = plan.one_epoch_on(40)  # a chunk smaller than a batch: full batch there
     assert (part.full_batch, part.max_iter, part.tol, part.record, part.gtol) == (
         True,
@@ -84,9 +64,9 @@ def test_one_epoch_on_part_of_the_rows_decides_for_those_rows():
 
 
 def test_auto_lr_is_one_over_l_or_the_expected_smoothness():
-    full = _plan(lr="auto")
+    full = make_plan(lr="auto")
     assert full.auto_lr(4.0, 100.0) == 0.25
-    mini = _plan(n=10, batch_size=1, lr="auto")
+    mini = make_plan(n=10, batch_size=1, lr="auto")
     assert mini.auto_lr(4.0, 100.0) == pytest.approx(1.0 / 100.0)  # b = 1: L_max
     with pytest.raises(ValueError, match="non-zero X"):
         full.auto_lr(0.0, 0.0)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import pickle
-import subprocess
 import sys
 import textwrap
 import threading
@@ -20,9 +19,9 @@ import pytest
 import fastgd
 from fastgd import GDRegressor, _core, schedules
 from fastgd.chunked import MemmapChunks, fit_chunked
-from fastgd.fit_plan import DEFAULT_GTOL, plan_fit
+from fastgd.fit_plan import DEFAULT_GTOL
 
-from .conftest import make_regression
+from .conftest import make_plan, make_regression, python_child
 
 # --- the oracle of the optimality test ----------------------------------------------
 
@@ -412,15 +411,8 @@ ROWS_RACE = textwrap.dedent(
 
 
 def test_rows_rewritten_by_another_thread_never_crash_or_mislead():
-    proc = subprocess.Popen(
-        [sys.executable, "-c", ROWS_RACE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
+    with python_child(ROWS_RACE) as proc:
         out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, (proc.returncode, err[-2000:])
     done, ok, errors = out.split()
     assert done == "done"
@@ -457,21 +449,8 @@ def test_a_memmap_is_bitwise_unchanged_by_fits(tmp_path, mode, offset):
         np.testing.assert_array_equal(np.asarray(X_map), before)
     # Small blocks, so that pages are handed back between blocks, then checked.
     chunks = MemmapChunks(X_map, y, block_bytes=4096 * 4)
-    plan = plan_fit(
-        3000,
-        X.shape[1],
-        np.dtype(np.float64),
-        optimizer="gd",
-        lr="auto",
-        momentum=0.9,
-        batch_size=None,
-        max_iter=10,
-        tol=None,
-        fit_intercept=True,
-        l2=0.0,
-        shuffle=True,
-        record=True,
-        gradient="stream",
+    plan = make_plan(
+        3000, X.shape[1], optimizer="gd", lr="auto", max_iter=10, tol=None, gradient="stream"
     )
     blocked = fit_chunked(chunks, plan, 0)
     np.testing.assert_array_equal(np.asarray(X_map), before)
@@ -547,15 +526,8 @@ BAD_ALLOC = textwrap.dedent(
     reason="RLIMIT_AS and the sanitizers' shadow memory do not mix; /proc is Linux",
 )
 def test_a_failed_allocation_in_the_core_is_a_memory_error_naming_the_size():
-    proc = subprocess.Popen(
-        [sys.executable, "-c", BAD_ALLOC], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
+    with python_child(BAD_ALLOC) as proc:
         out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.communicate()
     assert proc.returncode == 0, err[-2000:]
     assert out.startswith("MemoryError"), (out, err[-2000:])
     assert "Gram form" in out

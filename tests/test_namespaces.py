@@ -11,6 +11,8 @@ import pytest
 
 import fastgd
 
+from .conftest import run_mypy
+
 # fastgd.minimize is the function; its module (constants included) lives in sys.modules
 PUBLIC = [
     "fastgd",
@@ -99,17 +101,13 @@ def test_star_import_gives_all_names():
 
 
 def test_type_checkers_see_the_lazy_names(tmp_path):
-    api = pytest.importorskip("mypy.api")
-    source = tmp_path / "lazy.py"
-    source.write_text(
+    out, status = run_mypy(
+        tmp_path,
         "import fastgd\n"
         "from fastgd import GDRegressor\n"
         "model: GDRegressor = fastgd.GDRegressor()\n"
         "reveal_type(fastgd.plot.contour)\n"
-        "sched: fastgd.lr_scheduler.LRScheduler = fastgd.lr_scheduler.StepLR(object(), 3)\n"
-    )
-    out, _, status = api.run(
-        ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(source)]
+        "sched: fastgd.lr_scheduler.LRScheduler = fastgd.lr_scheduler.StepLR(object(), 3)\n",
     )
     assert status == 0, out
     assert "def (" in out  # the function's signature: plot is a module to mypy, not object

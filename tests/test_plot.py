@@ -13,6 +13,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from fastgd import plot
+from fastgd.plot._animation import _ffmpeg
+from fastgd.plot._common import _lr_text
+from fastgd.plot._regression import _cost
 
 
 @pytest.fixture(autouse=True)
@@ -226,7 +229,7 @@ def test_animate_frames_show_the_paths_growing(runs, tmp_path):
 
 
 def test_animate_writes_an_mp4(runs, tmp_path):
-    if plot._ffmpeg() is None:
+    if _ffmpeg() is None:
         pytest.skip("no ffmpeg: install the test extra (imageio-ffmpeg)")
     out = plot.animate("beale", runs, str(tmp_path / "race.mp4"), frames=8, resolution=30)
     head = (tmp_path / "race.mp4").read_bytes()[:12]
@@ -575,11 +578,11 @@ def test_callable_objectives_that_cannot_be_drawn():
 
 
 def test_lr_text_of_numbers_schedules_and_results_without_one(runs):
-    assert plot._lr_text(runs[0]) == " lr=0.05"
-    assert plot._lr_text(_with_lr(runs[1], fastgd.schedules.cosine(0.1, t_max=100))) == (
+    assert _lr_text(runs[0]) == " lr=0.05"
+    assert _lr_text(_with_lr(runs[1], fastgd.schedules.cosine(0.1, t_max=100))) == (
         " lr=cosine(0.1)"
     )
-    assert plot._lr_text(object()) == ""  # a result without its lr: the name alone
+    assert _lr_text(object()) == ""  # a result without its lr: the name alone
 
 
 def test_fit_legends_give_the_lr_the_fit_used():
@@ -626,7 +629,7 @@ def test_the_gif_legend_shows_a_status_only_once_the_run_has_ended(tmp_path, mon
 
 def test_regression_cost_is_the_mean_squared_error():
     x, y = _regression_data()
-    J, w_star, b_star, j_star = plot._cost(x, y)
+    J, w_star, b_star, j_star = _cost(x, y)
     rng = np.random.default_rng(0)
     W, B = rng.uniform(-5, 5, (2, 40))
     direct = np.array([np.mean((w * x + b - y) ** 2) for w, b in zip(W, B, strict=True)])
@@ -676,7 +679,7 @@ def test_regression_contour_draws_each_path_and_the_minimum():
     assert ax.get_ylabel().startswith("b")
     # Levels above the minimum, log-spaced: the lowest close to J*, each above it.
     levels = ax.collections[0].levels
-    _, _, _, j_star = plot._cost(x, y)
+    _, _, _, j_star = _cost(x, y)
     assert np.all(levels > j_star)
     assert np.all(np.diff(np.log(levels - j_star)) > 0)
 
@@ -756,4 +759,5 @@ def test_dir_of_plot_shows_the_pictures_only():
     assert "regression_contour" in plot.__all__
     for name in plot.__all__:
         assert callable(getattr(plot, name))
-    assert plot.np is np  # the helpers stay importable, out of dir()
+    # the helpers stay importable, out of dir() (in the package's private modules)
+    assert plot._common.np is np

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "array_binding.hpp"
 #include "optimizer_state.hpp"
 #include "fastgd/optimizer.hpp"
 #include "fastgd/threads.hpp"
@@ -154,17 +155,6 @@ schedule schedule_from(const py::dict& hyper) {
 
 namespace {
 
-struct grad_needs_conversion : std::exception {
-    const char* what() const noexcept override { return "grad needs conversion"; }
-};
-
-// A dtype stored in the machine's byte order ('=' or '|', or '<'/'>' spelled out
-// when it is this machine's). A byte-swapped array read as native gives nonsense.
-bool native_byte_order(char order) {
-    const std::uint16_t probe = 1;
-    const bool little = *reinterpret_cast<const unsigned char*>(&probe) == 1;
-    return order == '=' || order == '|' || order == (little ? '<' : '>');
-}
 
 // An optimizer whose dtype is fixed by its first step (or by a loaded state), and
 // whose state belongs to the array it was made for.
@@ -177,7 +167,7 @@ bool native_byte_order(char order) {
 class py_optimizer {
 public:
     py_optimizer(const std::string& kind, const py::dict& hyper)
-        : params_(rule_params_from(kind, hyper)), schedule_(schedule_from(hyper)) {}
+        : kind_(kind), params_(rule_params_from(kind, hyper)), schedule_(schedule_from(hyper)) {}
 
     /// Checks every part of the in-place contract here (one call from Python); a
     /// grad that is not already a C-contiguous array of params' dtype and shape
@@ -185,54 +175,37 @@ public:
     /// A refused step changes nothing: every check comes before the first write.
     void step(const py::object& params_obj, const py::object& grad_obj) {
         const auto guard = lock();
-        if (!py::array::check_(params_obj))
-            throw py::type_error("params must be a numpy.ndarray (it is updated in place), got " +
-                                 type_name(params_obj));
-        // NumPy's struct fields directly: a step on a few parameters should cost well
-        // under a microsecond, and each pybind11 accessor builds a Python object.
-        using api = py::detail::npy_api;
-        const auto* p = py::detail::array_proxy(params_obj.ptr());
-        const auto* pd = py::detail::array_descriptor_proxy(p->descr);
-        const int type = pd->type_num;
-        if (type != api::NPY_FLOAT_ && type != api::NPY_DOUBLE_)
-            throw py::type_error("params must be float32 or float64 to be updated in place, got " +
-                                 std::string(py::str(params_obj.attr("dtype"))));
-        if (!native_byte_order(pd->byteorder))
-            throw py::type_error("params has the non-native byte order " + std::string(py::str(params_obj.attr("dtype"))) +
-                                 " and is updated in place; step a native copy, "
-                                 "params = params.astype(params.dtype.newbyteorder('='))");
-        if (!(p->flags & api::NPY_ARRAY_C_CONTIGUOUS_))
-            throw py::value_error(
-                "params must be C-contiguous to be updated in place (got a strided view); use "
-                "np.ascontiguousarray and step that array");
-        if (!(p->flags & api::NPY_ARRAY_WRITEABLE_))
-            throw py::value_error("params is read-only; it is updated in place");
-        if (!(p->flags & api::NPY_ARRAY_ALIGNED_))
-            throw py::value_error(
-                "params is not aligned to its dtype (an array built from bytes at an odd offset); "
-                "step an aligned copy, e.g. params = params.copy()");
-        if (!py::array::check_(grad_obj)) throw grad_needs_conversion();
-        const auto* g = py::detail::array_proxy(grad_obj.ptr());
-        const auto* gd = py::detail::array_descriptor_proxy(g->descr);
-        if (gd->type_num != type || !native_byte_order(gd->byteorder) || g->nd != p->nd ||
-            !(g->flags & api::NPY_ARRAY_C_CONTIGUOUS_) || !(g->flags & api::NPY_ARRAY_ALIGNED_) ||
-            !std::equal(g->dimensions, g->dimensions + g->nd, p->dimensions))
-            throw grad_needs_conversion();
-        std::size_t n = 1;
-        for (int k = 0; k < p->nd; ++k) n *= static_cast<std::size_t>(p->dimensions[k]);
+        const inplace_array params = checked_inplace(params_obj, "params");
+        const int type = params.is_float32 ? py::detail::npy_api::NPY_FLOAT_ : py::detail::npy_api::NPY_DOUBLE_;
+        if (!grad_ready(grad_obj, params_obj)) throw grad_needs_conversion();
+        const void* g = py::detail::array_proxy(grad_obj.ptr())->data;
+        const std::size_t n = params.size;
         const bool same_params = !bound_ || bound_->matches(params_obj.ptr(), type);
-        if (type == api::NPY_FLOAT_)
-            run<float>(f32_, reinterpret_cast<float*>(p->data), reinterpret_cast<const float*>(g->data), n,
-                       params_obj, same_params);
+        if (params.is_float32)
+            run<float>(f32_, static_cast<float*>(params.data), static_cast<const float*>(g), n, params_obj,
+                       same_params);
         else
-            run<double>(f64_, reinterpret_cast<double*>(p->data), reinterpret_cast<const double*>(g->data), n,
-                        params_obj, same_params);
+            run<double>(f64_, static_cast<double*>(params.data), static_cast<const double*>(g), n, params_obj,
+                        same_params);
         if (!bound_) bound_ = binding::of(params_obj.ptr(), type);  // the first step (after a reset or a load)
     }
 
     void reset() {
         const auto guard = lock();
         forget();
+    }
+
+    /// New hyperparameters from the next step on, the state kept (a live lr).
+    void set_hyper(const py::dict& hyper) {
+        const auto guard = lock();
+        rule_params p = rule_params_from(kind_, hyper);
+        schedule sc = schedule_from(hyper);
+        if (f32_) f32_->check_params(p);
+        if (f64_) f64_->check_params(p);
+        if (f32_) f32_->set_params(p);
+        if (f64_) f64_->set_params(p);
+        params_ = p;
+        schedule_ = sc;
     }
 
     py::object dtype() {
@@ -278,64 +251,7 @@ public:
     }
 
 private:
-    // The array the state belongs to: its memory, shape and dtype. Views of the same
-    // memory with the same shape are the same params; anything else is another array.
-    // The address alone is not enough: once the array is freed, a new one often gets
-    // the same address (NumPy caches small blocks), and would pass some of the time.
-    // So when the memory belongs to an ndarray (the usual case), the binding also
-    // holds a weak reference to that owner, and a step must come from a view of it.
-    // Memory owned by something else (an mmap, a bytearray) is matched by address.
-    struct binding {
-        const void* data = nullptr;
-        std::vector<py::ssize_t> shape;
-        int type = 0;
-        py::object owner;  // a weakref to the owning ndarray, or None
-
-        // The ndarray that owns arr's memory, or nullptr when a non-array owns it.
-        static PyObject* owning_array(PyObject* arr) {
-            PyObject* o = arr;
-            for (PyObject* base = py::detail::array_proxy(o)->base; base; base = py::detail::array_proxy(o)->base) {
-                if (!py::array::check_(base)) return nullptr;
-                o = base;
-            }
-            return o;
-        }
-
-        static binding of(PyObject* arr, int type) {
-            const auto* q = py::detail::array_proxy(arr);
-            binding b{q->data, std::vector<py::ssize_t>(q->dimensions, q->dimensions + q->nd), type, py::none()};
-            if (PyObject* owner = owning_array(arr)) b.owner = py::weakref(py::handle(owner));
-            return b;
-        }
-
-        bool matches(PyObject* arr, int t) const {
-            const auto* q = py::detail::array_proxy(arr);
-            if (q->data != data || t != type || shape.size() != static_cast<std::size_t>(q->nd) ||
-                !std::equal(q->dimensions, q->dimensions + q->nd, shape.begin()))
-                return false;
-            if (owner.is_none()) return true;
-            // The owner must still be alive and be this array's owner.
-#if PY_VERSION_HEX >= 0x030D0000
-            PyObject* alive = nullptr;  // PyWeakref_GetObject is deprecated from 3.13
-            if (PyWeakref_GetRef(owner.ptr(), &alive) < 0) PyErr_Clear();
-            const bool same = alive != nullptr && alive == owning_array(arr);
-            Py_XDECREF(alive);
-            return same;
-#else
-            return PyWeakref_GetObject(owner.ptr()) == owning_array(arr);
-#endif
-        }
-    };
-
-    std::unique_lock<std::mutex> lock() {
-        std::unique_lock<std::mutex> guard(mutex_, std::try_to_lock);
-        if (!guard.owns_lock()) {
-            // Safe without the GIL: waits for the mutex only, touching no Python object.
-            py::gil_scoped_release release;
-            guard.lock();
-        }
-        return guard;
-    }
+    std::unique_lock<std::mutex> lock() { return lock_releasing_gil(mutex_); }
 
     void forget() {
         f32_.reset();
@@ -381,6 +297,7 @@ private:
         }
     }
 
+    std::string kind_;
     rule_params params_;
     schedule schedule_;
     std::mutex mutex_;
@@ -424,6 +341,7 @@ void register_optimizer(py::module_& m, py::module_& testing) {
         .def(py::init<const std::string&, const py::dict&>(), py::arg("kind"), py::arg("hyper"))
         .def("step", &py_optimizer::step, py::arg("params"), py::arg("grad"))
         .def("reset", &py_optimizer::reset)
+        .def("set_hyper", &py_optimizer::set_hyper, py::arg("hyper"))
         .def_property_readonly("dtype", &py_optimizer::dtype)
         .def("state", &py_optimizer::state)
         .def("load_state", &py_optimizer::load_state, py::arg("steps"), py::arg("mu_product"),

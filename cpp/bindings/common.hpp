@@ -61,6 +61,7 @@ void register_checks(py::module_& m, py::module_& testing);
 void register_least_squares(py::module_& m);
 void register_fit(py::module_& m, py::module_& testing);
 void register_optimizer(py::module_& m, py::module_& testing);
+void register_param_groups(py::module_& m);
 void register_minimize(py::module_& m, py::module_& testing);
 
 }  // namespace fastgd::bindings

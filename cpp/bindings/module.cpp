@@ -10,5 +10,6 @@ PYBIND11_MODULE(_core, m) {
     fastgd::bindings::register_least_squares(m);
     fastgd::bindings::register_fit(m, testing);
     fastgd::bindings::register_optimizer(m, testing);
+    fastgd::bindings::register_param_groups(m);
     fastgd::bindings::register_minimize(m, testing);
 }

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def _known_optimizers() -> list[str]:
@@ -251,6 +251,91 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any
     return results
 
 
+class _Option(NamedTuple):
+    """One ``--flag VALUE`` option of a subcommand: its type (the parser of the
+    text, an argparse type), default and help text."""
+
+    flag: str
+    type: Callable[[str], Any]
+    default: Any
+    help: str
+
+
+DEMO_OPTIONS = (
+    _Option(
+        "--out",
+        str,
+        "fastgd-demo",
+        "folder for the pictures, made if missing (default ./fastgd-demo)",
+    ),
+    _Option(
+        "--n",
+        _int_type(2, 10_000_000),
+        200_000,
+        "number of samples of the regression table, 2 .. 10^7 (default 200000)",
+    ),
+    _Option(
+        "--d",
+        _int_type(1, 1000),
+        10,
+        "number of features of the regression table, 1 .. 1000 (default 10)",
+    ),
+    _Option(
+        "--seed",
+        _int_type(0, 2**63 - 1),
+        0,
+        "random seed of the data and the SGD shuffles, >= 0 (default 0)",
+    ),
+)
+
+RACE_OPTIONS = (
+    _Option(
+        "--optimizers",
+        _optimizer_names,
+        DEFAULT_OPTIMIZERS,
+        f"comma-separated optimizer names (default {DEFAULT_OPTIMIZERS})",
+    ),
+    _Option(
+        "--lr",
+        _learning_rates,
+        None,
+        "learning rate: one for every optimizer, or a comma-separated list with one "
+        "per optimizer, each in (0, 1e6] (default per optimizer: "
+        + ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LRS.items())
+        + ")",
+    ),
+    _Option(
+        "--x0",
+        _point,
+        None,
+        "starting point, e.g. 1,1 (default: a third of the way into the plot window)",
+    ),
+    _Option(
+        "--max-iter",
+        _int_type(1, 10_000_000),
+        1000,
+        "most steps per optimizer, 1 .. 10^7 (default 1000)",
+    ),
+    _Option(
+        "--out",
+        _animation_path,
+        None,
+        "write an animation here (.gif, or .mp4 with ffmpeg); the folder must exist",
+    ),
+    _Option(
+        "--frames",
+        _int_type(2, MAX_FRAMES),
+        60,
+        f"frames of the animation, 2 .. {MAX_FRAMES} (default 60)",
+    ),
+)
+
+
+def _add_options(parser: argparse.ArgumentParser, options: Sequence[_Option]) -> None:
+    for option in options:
+        parser.add_argument(option.flag, type=option.type, default=option.default, help=option.help)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser: every subcommand and option with its help text."""
     from . import __version__
@@ -277,29 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
         "and momentum beside the analytic solution",
         description="Run the lecture end to end: write its pictures and print two tables.",
     )
-    demo.add_argument(
-        "--out",
-        default="fastgd-demo",
-        help="folder for the pictures, made if missing (default ./fastgd-demo)",
-    )
-    demo.add_argument(
-        "--n",
-        type=_int_type(2, 10_000_000),
-        default=200_000,
-        help="number of samples of the regression table, 2 .. 10^7 (default 200000)",
-    )
-    demo.add_argument(
-        "--d",
-        type=_int_type(1, 1000),
-        default=10,
-        help="number of features of the regression table, 1 .. 1000 (default 10)",
-    )
-    demo.add_argument(
-        "--seed",
-        type=_int_type(0, 2**63 - 1),
-        default=0,
-        help="random seed of the data and the SGD shuffles, >= 0 (default 0)",
-    )
+    _add_options(demo, DEMO_OPTIONS)
     race_p = sub.add_parser(
         "race",
         help="race optimizers on one objective; optionally write a GIF",
@@ -309,45 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     race_p.add_argument(
         "name", type=_objective_name, help="an objective name (see: python -m fastgd list)"
     )
-    race_p.add_argument(
-        "--optimizers",
-        type=_optimizer_names,
-        default=DEFAULT_OPTIMIZERS,
-        help=f"comma-separated optimizer names (default {DEFAULT_OPTIMIZERS})",
-    )
-    race_p.add_argument(
-        "--lr",
-        type=_learning_rates,
-        default=None,
-        help="learning rate: one for every optimizer, or a comma-separated list with one "
-        "per optimizer, each in (0, 1e6] (default per optimizer: "
-        + ", ".join(f"{name} {lr:g}" for name, lr in DEFAULT_LRS.items())
-        + ")",
-    )
-    race_p.add_argument(
-        "--x0",
-        type=_point,
-        default=None,
-        help="starting point, e.g. 1,1 (default: a third of the way into the plot window)",
-    )
-    race_p.add_argument(
-        "--max-iter",
-        type=_int_type(1, 10_000_000),
-        default=1000,
-        help="most steps per optimizer, 1 .. 10^7 (default 1000)",
-    )
-    race_p.add_argument(
-        "--out",
-        type=_animation_path,
-        default=None,
-        help="write an animation here (.gif, or .mp4 with ffmpeg); the folder must exist",
-    )
-    race_p.add_argument(
-        "--frames",
-        type=_int_type(2, MAX_FRAMES),
-        default=60,
-        help=f"frames of the animation, 2 .. {MAX_FRAMES} (default 60)",
-    )
+    _add_options(race_p, RACE_OPTIONS)
     sub.add_parser(
         "list",
         help="list the objectives and optimizers",

@@ -192,6 +192,14 @@ def _real_array(value: Any, name: str) -> np.ndarray:
     return as_array(value, name)
 
 
+def _finite_copy(arr: np.ndarray, name: str) -> np.ndarray:
+    """A private C-contiguous float64 copy of finite numbers (the caller's array is
+    never the one the core reads)."""
+    out = np.array(arr, dtype=np.float64, order="C", copy=True)
+    require_finite(out, name)
+    return out
+
+
 def point(x0: Any, name: str = "x0") -> np.ndarray:
     """A starting point as a private float64 copy: a list, tuple or array of real
     numbers (ints included), or one number for a 1-D problem. minimize, race and
@@ -204,9 +212,7 @@ def point(x0: Any, name: str = "x0") -> np.ndarray:
             f"{name} must be a non-empty 1-D point (a list or array of numbers), "
             f"got shape {arr.shape}"
         )
-    out = np.array(arr, dtype=np.float64, order="C", copy=True)
-    require_finite(out, name)
-    return out
+    return _finite_copy(arr, name)
 
 
 def points(x0: Any, name: str = "x0") -> np.ndarray:
@@ -220,9 +226,7 @@ def points(x0: Any, name: str = "x0") -> np.ndarray:
             f"{name} must be one point (1-D) or a non-empty list of points of equal "
             f"length (2-D), got shape {arr.shape}"
         )
-    out = np.array(arr, dtype=np.float64, order="C", copy=True)
-    require_finite(out, name)
-    return out
+    return _finite_copy(arr, name)
 
 
 def learning_rates(lrs: Any, name: str = "lrs") -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -187,14 +187,8 @@ class _Settings:
     record_every: int  # 0: record nothing
 
     def core(self) -> dict[str, Any]:
-        return dict(
-            max_iter=self.max_iter,
-            tol=self.tol,
-            gtol=self.gtol,
-            grtol=self.grtol,
-            stop_on_gradient=self.stop_on_gradient,
-            record_every=self.record_every,
-        )
+        # Every field by its name: the C++ loop reads these keys (and refuses others).
+        return asdict(self)
 
 
 def _settings(

@@ -17,15 +17,39 @@ grad or state) changes nothing: neither the arrays nor the optimizer's state.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, overload
 
 import numpy as np
 
 from . import _core
 from . import _validation as v
+from .param_groups import Groups, ParamGroup, normalise, to_torch
 from .schedules import Schedule
+
+__all__ = [
+    "RULES",
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Adamax",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "to_torch",
+]
+
+#: What an optimizer's ``params`` may be: an iterable of arrays, a dict name -> array,
+#: or a list of parameter-group dicts (torch.optim's three forms).
+Params = Iterable[np.ndarray] | Mapping[str, np.ndarray] | Iterable[dict[str, Any]]
+#: A closure for step(): recomputes and returns (loss, grads), grads in the params' structure.
+Closure = Callable[[], tuple[Any, Any]]
 
 
 def _check(
@@ -98,11 +122,19 @@ def _moments(lr: Any, betas: Any, eps: Any, weight_decay: Any, maximize: Any) ->
 
 
 class Optimizer:
-    """Base class: holds hyperparameters and the compiled rule with its state."""
+    """Base class: holds hyperparameters and the compiled rule with its state.
+
+    Two ways to use a rule. **Parameter groups** (torch.optim's way): give the arrays
+    at construction, ``Adam([W, b], lr=...)``, a dict by name, or a list of group
+    dicts, then ``step(grads)`` (or ``step(closure)``) steps them all in one compiled
+    call. **One array**: ``Adam(lr=...)`` then ``step(params, grad)``.
+    """
 
     kind: ClassVar[str]
+    #: Whether weight decay is decoupled (AdamW) in a rule without that option.
+    _decoupled: ClassVar[bool] = False
 
-    def __init__(self, **hyper: Any) -> None:
+    def __init__(self, params: Params | None = None, /, **hyper: Any) -> None:
         if not isinstance(getattr(type(self), "kind", None), str):
             raise TypeError(
                 f"{type(self).__name__} is an abstract base class and cannot be created; use one "
@@ -110,6 +142,25 @@ class Optimizer:
             )
         self._hyper = hyper
         self._core = _core.Optimizer(self.kind, self._core_hyper())
+        self._single_group: ParamGroup | None = None
+        self._groups: Groups | None = None
+        if params is not None:
+            groups = normalise(params, self.hyperparameters)
+            self._groups = Groups(self.kind, groups, self._rule_for)
+
+    @classmethod
+    def _implied_options(cls) -> dict[str, Any]:
+        """torch options this class does not take, with the value it always runs with
+        (torch 2.13 saves decoupled_weight_decay for the Adam family): accepted from a
+        torch state_dict when they agree."""
+        taken = inspect.signature(cls.__init__).parameters
+        return (
+            {} if "decoupled_weight_decay" in taken else {"decoupled_weight_decay": cls._decoupled}
+        )
+
+    def _rule_for(self, options: dict[str, Any]) -> Optimizer:
+        """A single-array optimizer of this class with a group's options (checked)."""
+        return type(self)(**options)
 
     def _core_hyper(self) -> dict[str, Any]:
         """The hyperparameters as the core takes them: a schedule travels beside lr0."""
@@ -121,9 +172,66 @@ class Optimizer:
 
     @property
     def lr(self) -> float:
-        """The learning rate of the first step (a schedule's lr(0))."""
-        lr = self._hyper["lr"]
+        """The learning rate (of the one group; with one array, a schedule's lr(0)).
+        Setting it takes effect at the next step, the state kept."""
+        if self._groups is not None:
+            if len(self._groups.groups) != 1:
+                raise AttributeError(
+                    "this optimizer has several parameter groups: read param_groups[i]['lr']"
+                )
+            lr = self._groups.groups[0]["lr"]
+        else:
+            lr = self._hyper["lr"]
         return lr(0) if isinstance(lr, Schedule) else float(lr)
+
+    @lr.setter
+    def lr(self, value: float | Schedule) -> None:
+        value = _lr(value)
+        if self._groups is not None:
+            if len(self._groups.groups) != 1:
+                raise AttributeError(
+                    "this optimizer has several parameter groups: set param_groups[i]['lr']"
+                )
+            self._groups.groups[0]["lr"] = value
+        else:
+            self.param_groups[0]["lr"] = value
+
+    @property
+    def param_groups(self) -> list[ParamGroup]:
+        """torch's param_groups: dicts of "params" and the hyperparameters by torch's
+        names. A changed option takes effect at the next step, the state kept. With one
+        array stepped by ``step(params, grad)``, one group whose "params" is empty."""
+        if self._groups is not None:
+            return self._groups.groups
+        if self._single_group is None:
+            self._single_group = ParamGroup(params=[], **self.hyperparameters)
+        return [self._single_group]
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The options given at construction, which groups fill their gaps from."""
+        return self.hyperparameters
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Add a group of arrays (torch's add_param_group): its options override the
+        defaults. Only for an optimizer given params at construction."""
+        if self._groups is None:
+            raise TypeError(
+                "add_param_group needs an optimizer given params at construction, e.g. Adam([W], lr=...)"
+            )
+        self._groups.add(param_group, self.hyperparameters)
+
+    def _sync_single_group(self) -> None:
+        """With one array: hand a changed param_groups[0] to the core (checked first)."""
+        group = self._single_group
+        assert group is not None
+        try:
+            rule = self._rule_for(group.options())
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"param_groups[0]: {exc}") from None
+        self._core.set_hyper(rule._core_hyper())
+        self._hyper = rule._hyper
+        group.changed = False
 
     @property
     def hyperparameters(self) -> dict[str, Any]:
@@ -141,39 +249,95 @@ class Optimizer:
         """Names of the state arrays, in torch.optim's terms."""
         raise NotImplementedError
 
-    def step(self, params: np.ndarray, grad: Any) -> np.ndarray:
-        """Update ``params`` in place by one step along ``grad``; returns ``params``.
+    @overload
+    def step(self, params: np.ndarray, grad: Any, /) -> np.ndarray: ...
+    @overload
+    def step(self, grads: Any = None, /, *, closure: Closure | None = None) -> Any: ...
 
-        The first step (after construction, ``reset()`` or ``load_state_dict``) binds
-        the state to ``params``: later steps must pass the same array (or a view of
-        its memory with the same shape). A refused step changes nothing."""
-        # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
-        # asks for grad to be converted only when it is not ready as it is.
-        try:
-            self._core.step(params, grad)
-        except _core.GradNeedsConversion:
-            self._core.step(params, self._convert_grad(grad, params))
-        return params
+    def step(self, *args: Any, closure: Closure | None = None) -> Any:
+        """One step.
+
+        - Parameter groups: ``step(grads)`` with the grads in the params' structure (a
+          list in their order, group after group, or a dict by name; None skips an
+          array), or ``step(closure)`` / ``step(closure=f)`` where ``f()`` returns
+          ``(loss, grads)``: called once, before the update. Returns the loss (None
+          without a closure).
+        - One array: ``step(params, grad)`` updates ``params`` in place and returns it.
+          The first step (after construction, ``reset()`` or ``load_state_dict``) binds
+          the state to ``params``: later steps must pass the same array (or a view of
+          its memory with the same shape).
+
+        A refused step changes nothing: neither the arrays nor the state."""
+        if self._groups is None:
+            if closure is not None or len(args) != 2:
+                raise TypeError(
+                    "step(params, grad) takes the array and its gradient; to step many arrays or use "
+                    "a closure, give the params at construction: e.g. Adam([W, b], lr=0.01)"
+                )
+            params, grad = args
+            if self._single_group is not None and self._single_group.changed:
+                self._sync_single_group()
+            # The core checks params (ndarray, float32/64, C-contiguous, writeable) and
+            # asks for grad to be converted only when it is not ready as it is.
+            try:
+                self._core.step(params, grad)
+            except _core.GradNeedsConversion:
+                self._core.step(params, self._convert_grad(grad, params))
+            return params
+        if len(args) > 1:
+            raise TypeError(
+                "step takes the grads (one list or dict) or a closure; this optimizer was given its "
+                "params at construction"
+            )
+        grads = args[0] if args else None
+        if closure is None and callable(grads):
+            closure, grads = grads, None
+        loss = None
+        if closure is not None:
+            if grads is not None:
+                raise TypeError("step takes grads or a closure, not both")
+            result = closure()
+            if not isinstance(result, tuple) or len(result) != 2:
+                raise TypeError(
+                    "the closure must return (loss, grads), grads in the params' structure (NumPy "
+                    f"has no autograd), got {type(result).__name__}"
+                )
+            loss, grads = result
+        if grads is None:
+            raise TypeError("step needs the grads, or a closure returning (loss, grads)")
+        self._groups.step(grads, self._convert_grad)
+        return loss
 
     @staticmethod
-    def _convert_grad(grad: Any, params: np.ndarray) -> np.ndarray:
+    def _convert_grad(grad: Any, params: np.ndarray, name: str = "grad") -> np.ndarray:
         try:
             g = np.asarray(grad)
         except (TypeError, ValueError, OverflowError) as exc:
-            raise TypeError(f"grad could not be read as an array of numbers: {exc}") from None
+            raise TypeError(f"{name} could not be read as an array of numbers: {exc}") from None
         if g.dtype.kind not in "fiub":
-            raise TypeError(f"grad must hold real numbers, got dtype {g.dtype}")
+            raise TypeError(f"{name} must hold real numbers, got dtype {g.dtype}")
         if g.shape != params.shape:
-            raise ValueError(f"grad has shape {g.shape} but params has shape {params.shape}")
+            raise ValueError(f"{name} has shape {g.shape} but params has shape {params.shape}")
         # NaN or inf in grad is the caller's data: stepped as torch steps it.
         return v.contiguous(g, params.dtype)
 
     def reset(self) -> None:
-        """Forget the state (and the array it belongs to): the next step is a first step."""
+        """Forget the state (and the arrays it belongs to): the next step is a first step."""
+        if self._groups is not None:
+            self._groups.core.reset()
         self._core.reset()
 
     def state_dict(self) -> dict[str, Any]:
-        """Copies of everything needed to continue: hyperparameters, step count, state."""
+        """Copies of everything needed to continue.
+
+        Parameter groups: torch.optim's structure, ``{"state": {index: {"step": n,
+        "exp_avg": array, ...}}, "param_groups": [{options..., "params": [indices]}]}``
+        with torch's state names and arrays shaped like their params (torch.optim loads
+        it once the arrays are tensors: :func:`fastgd.optimizers.to_torch`). One array:
+        ``{"kind", "hyperparameters", "step", "state", "dtype", "size"}``."""
+        if self._groups is not None:
+            self._groups.sync_options()
+            return self._groups.state_dict(with_mu_product=self.kind == "nadam")
         # One core call: its parts (steps, arrays, dtype) agree even while another
         # thread steps or resets this optimizer.
         exported = self._core.state()
@@ -201,6 +365,11 @@ class Optimizer:
         dtype, finite, >= 0 where the rule takes its square root); arrays are copied. A
         refused state changes nothing. The loaded state is bound to the params of the
         next step."""
+        if self._groups is not None:
+            # torch's semantics: the saved hyperparameters replace the groups' (a torch
+            # state_dict loads too: its tensors are read as arrays).
+            self._groups.load_state_dict(state, self._implied_options(), _NONNEGATIVE_STATE)
+            return
         steps, mu_product, values, dtype, size = self._checked_state(state)
         # One core call, checked again there: the whole state is replaced at once.
         self._core.load_state(steps, mu_product, values, dtype, size)
@@ -330,16 +499,29 @@ class Optimizer:
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.hyperparameters.items())
+        if self._groups is not None:
+            sizes = ", ".join(str(len(g["params"])) for g in self._groups.groups)
+            return f"{type(self).__name__}({args}; param_groups of {sizes} arrays)"
         return f"{type(self).__name__}({args})"
 
     # Pickling and copying (an estimator's parameter is cloned and pickled): the
-    # hyperparameters and the state, the compiled rule rebuilt from them.
+    # hyperparameters, the groups (with their arrays) and the state, the compiled
+    # rule rebuilt from them.
     def __getstate__(self) -> dict[str, Any]:
-        return {"hyper": dict(self._hyper), "state": self.state_dict()}
+        saved: dict[str, Any] = {"hyper": dict(self._hyper), "state": self.state_dict()}
+        if self._groups is not None:
+            saved["groups"] = [dict(g) for g in self._groups.groups]
+        return saved
 
     def __setstate__(self, saved: dict[str, Any]) -> None:
         self._hyper = saved["hyper"]
         self._core = _core.Optimizer(self.kind, self._core_hyper())
+        self._single_group = None
+        self._groups = None
+        if "groups" in saved:
+            self._groups = Groups(
+                self.kind, normalise(saved["groups"], self.hyperparameters), self._rule_for
+            )
         self.load_state_dict(saved["state"])
 
 
@@ -350,6 +532,7 @@ class _MomentRule(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float | Schedule | None = None,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -357,7 +540,7 @@ class _MomentRule(Optimizer):
         maximize: bool = False,
     ) -> None:
         lr = self._default_lr if lr is None else lr
-        super().__init__(**_moments(lr, betas, eps, weight_decay, maximize))
+        super().__init__(params, **_moments(lr, betas, eps, weight_decay, maximize))
 
 
 class SGD(Optimizer):
@@ -381,6 +564,7 @@ class SGD(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-3,
         momentum: float = 0.0,
         dampening: float = 0.0,
@@ -394,6 +578,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         super().__init__(
+            params,
             lr=_lr(lr),
             momentum=momentum,
             dampening=dampening,
@@ -423,6 +608,7 @@ class Adam(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -431,6 +617,7 @@ class Adam(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             **_moments(lr, betas, eps, weight_decay, maximize),
             amsgrad=v.boolean(amsgrad, "amsgrad"),
             decoupled_weight_decay=self._decoupled,
@@ -451,6 +638,7 @@ class AdamW(Adam):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -458,7 +646,7 @@ class AdamW(Adam):
         amsgrad: bool = False,
         maximize: bool = False,
     ) -> None:
-        super().__init__(lr, betas, eps, weight_decay, amsgrad, maximize)
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
 
 
 class Adagrad(Optimizer):
@@ -475,6 +663,7 @@ class Adagrad(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-2,
         lr_decay: float = 0.0,
         weight_decay: float = 0.0,
@@ -483,6 +672,7 @@ class Adagrad(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             lr_decay=_check(lr_decay, "lr_decay"),
             weight_decay=_check(weight_decay, "weight_decay"),
@@ -514,6 +704,7 @@ class RMSprop(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1e-2,
         alpha: float = 0.99,
         eps: float = 1e-8,
@@ -523,6 +714,7 @@ class RMSprop(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             alpha=_check(alpha, "alpha"),
             eps=_check(eps, "eps"),
@@ -555,6 +747,7 @@ class Adadelta(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 1.0,
         rho: float = 0.9,
         eps: float = 1e-6,
@@ -562,6 +755,7 @@ class Adadelta(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             lr=_lr(lr),
             rho=_check(rho, "rho", 0.0, 1.0),
             eps=_check(eps, "eps"),
@@ -606,6 +800,7 @@ class NAdam(Optimizer):
 
     def __init__(
         self,
+        params: Params | None = None,
         lr: float = 2e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -614,6 +809,7 @@ class NAdam(Optimizer):
         maximize: bool = False,
     ) -> None:
         super().__init__(
+            params,
             **_moments(lr, betas, eps, weight_decay, maximize),
             momentum_decay=_check(momentum_decay, "momentum_decay"),
         )

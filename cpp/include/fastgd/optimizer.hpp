@@ -21,6 +21,10 @@
 
 namespace fastgd {
 
+/// Elements an update rule steps as one piece of work: long arrays are split into
+/// blocks of this size across threads, short ones are batched into blocks as long.
+constexpr std::size_t step_block = std::size_t{1} << 16;
+
 template <typename T>
 class optimizer {
 public:
@@ -52,31 +56,61 @@ public:
         size_ = size;
     }
 
-    /// params[0:n] updated in place with grad[0:n] at learning rate lr (this step's
-    /// value of the schedule). The first step fixes n; state is allocated then.
-    void step(T* p, const T* grad, std::size_t n, double lr, int n_threads = 1) {
-        if (size_ == 0) allocate(n);  // the first step (or the first after a stateless restore)
+    /// Replace the hyperparameters (torch's live param_groups: the next step uses
+    /// them, the moments are kept). The rule and the set of state arrays must stay.
+    void set_params(const rule_params& p) {
+        check_params(p);
+        params_ = p;
+    }
+
+    /// Throws what set_params(p) would throw, changing nothing.
+    void check_params(const rule_params& p) const {
+        if (p.kind != params_.kind) throw std::invalid_argument("the update rule of an optimizer cannot change");
+        if (size_ != 0 && state_arrays(p) != static_cast<int>(state_.size()))
+            throw std::invalid_argument(
+                "this change of hyperparameters changes the optimizer's state arrays (e.g. amsgrad, centered, "
+                "or momentum to or from 0) after the first step; make a new optimizer instead");
+    }
+
+    /// Allocate the state for n parameters if there is none yet (the first step, or
+    /// the first after a stateless restore), else check n: the only part of a step
+    /// that can fail, so a caller stepping many arrays does it for all of them first.
+    void prepare(std::size_t n) {
+        if (size_ == 0) allocate(n);
         if (n != size_)
             throw std::invalid_argument("params has " + std::to_string(n) +
                                         " elements but the optimizer state has " + std::to_string(size_) +
                                         "; call reset() to start over");
+    }
+
+    /// Count the step and work out its scalars; apply() then updates any parts of
+    /// the array with them (after prepare()).
+    step_scalars begin_step(double lr) noexcept {
         ++steps_;
-        const step_scalars k = scalars(lr);
+        return scalars(lr);
+    }
+
+    /// params[begin:end] updated in place with grad[begin:end] (pointers to element 0).
+    void apply(const step_scalars& k, T* p, const T* grad, std::size_t begin, std::size_t end) noexcept {
         T* s[3] = {nullptr, nullptr, nullptr};
-        for (std::size_t i = 0; i < state_.size(); ++i) s[i] = state_[i].data();
-        const auto apply = kernels_for<T>().apply_rule;
-        if (n <= (std::size_t{1} << 16)) {  // one block: the common small case, called directly
-            apply(params_, k, p, grad, s[0], s[1], s[2], n);
+        for (std::size_t i = 0; i < state_.size(); ++i) s[i] = state_[i].data() + begin;
+        kernels_for<T>().apply_rule(params_, k, p + begin, grad + begin, s[0], s[1], s[2], end - begin);
+    }
+
+    /// params[0:n] updated in place with grad[0:n] at learning rate lr (this step's
+    /// value of the schedule). The first step fixes n; state is allocated then.
+    void step(T* p, const T* grad, std::size_t n, double lr, int n_threads = 1) {
+        prepare(n);
+        const step_scalars k = begin_step(lr);
+        if (n <= step_block) {  // one block: the common small case, called directly
+            apply(k, p, grad, 0, n);
             return;
         }
-        constexpr std::size_t block = std::size_t{1} << 16;
-        const std::size_t n_blocks = (n + block - 1) / block;
+        const std::size_t n_blocks = (n + step_block - 1) / step_block;
         // Element-wise: any split gives the same result; threads only pay off on long arrays.
-        const int threads = n < (std::size_t{1} << 18) ? 1 : n_threads;
+        const int threads = n < 4 * step_block ? 1 : n_threads;
         parallel_for(n_blocks, threads, [&](std::size_t first, std::size_t last) {
-            const std::size_t b = first * block, e = std::min(n, last * block);
-            apply(params_, k, p + b, grad + b, s[0] ? s[0] + b : nullptr, s[1] ? s[1] + b : nullptr,
-                  s[2] ? s[2] + b : nullptr, e - b);
+            apply(k, p, grad, first * step_block, std::min(n, last * step_block));
         });
     }
 

@@ -1,0 +1,86 @@
+#pragma once
+/// Many arrays stepped in one call (torch.optim's parameter groups). Each array has
+/// its own rule object: its group's hyperparameters, its state and its step count.
+/// The work is cut into pieces of at most step_block elements, long arrays split and
+/// short ones batched into tasks of about step_block elements, and the tasks are
+/// spread over the threads: no thread waits on a tiny array, none gets all the work.
+///
+/// NumPy twin: fastgd.reference.OptimizerReference, applied to each array in turn.
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "fastgd/optimizer.hpp"
+#include "fastgd/threads.hpp"
+
+namespace fastgd {
+
+/// One array's part of a step: its rule (already prepare()d for `size` elements),
+/// the arrays, and this step's learning rate.
+template <typename T>
+struct array_step {
+    optimizer<T>* rule = nullptr;
+    T* params = nullptr;
+    const T* grad = nullptr;
+    std::size_t size = 0;
+    double lr = 0.0;
+    step_scalars scalars{};  // set by step_arrays
+};
+
+namespace detail {
+
+struct step_piece {
+    bool is_float32;
+    std::size_t array;  // index into the float32 or the float64 list
+    std::size_t begin, end;
+};
+
+}  // namespace detail
+
+/// Step every array once, float32 and float64 ones together. Cannot fail: every
+/// check and allocation happened in prepare(). Runs on up to n_threads threads.
+inline void step_arrays(std::vector<array_step<float>>& f32, std::vector<array_step<double>>& f64,
+                        int n_threads) {
+    std::vector<detail::step_piece> pieces;
+    std::vector<std::size_t> task_begin{0};  // task t runs pieces[task_begin[t]:task_begin[t + 1]]
+    std::size_t in_task = 0, total = 0;
+    auto add = [&](bool is_float32, std::size_t index, std::size_t n) {
+        for (std::size_t b = 0; b < n; b += step_block) {
+            const std::size_t e = std::min(n, b + step_block);
+            pieces.push_back({is_float32, index, b, e});
+            in_task += e - b;
+            if (in_task >= step_block) {
+                task_begin.push_back(pieces.size());
+                in_task = 0;
+            }
+        }
+        total += n;
+    };
+    for (std::size_t i = 0; i < f32.size(); ++i) {
+        f32[i].scalars = f32[i].rule->begin_step(f32[i].lr);
+        add(true, i, f32[i].size);
+    }
+    for (std::size_t i = 0; i < f64.size(); ++i) {
+        f64[i].scalars = f64[i].rule->begin_step(f64[i].lr);
+        add(false, i, f64[i].size);
+    }
+    if (in_task > 0) task_begin.push_back(pieces.size());
+    const std::size_t n_tasks = task_begin.size() - 1;
+    // Element-wise: any split gives the same result; threads only pay off on long work.
+    const int threads = total < 4 * step_block ? 1 : n_threads;
+    parallel_for(n_tasks, threads, [&](std::size_t first, std::size_t last) {
+        for (std::size_t k = task_begin[first]; k < task_begin[last]; ++k) {
+            const detail::step_piece& q = pieces[k];
+            if (q.is_float32) {
+                const array_step<float>& a = f32[q.array];
+                a.rule->apply(a.scalars, a.params, a.grad, q.begin, q.end);
+            } else {
+                const array_step<double>& a = f64[q.array];
+                a.rule->apply(a.scalars, a.params, a.grad, q.begin, q.end);
+            }
+        }
+    });
+}
+
+}  // namespace fastgd
