@@ -745,3 +745,137 @@ def test_a_torch_optimizer_directly():
         sched.step()
     assert topt.param_groups[0]["lr"] == pytest.approx(0.1 / 25 / 1e4)
     assert topt.param_groups[0]["momentum"] == pytest.approx(0.95)
+
+
+# --- with fastgd's own optimizers (param_groups) ----------------------------------------
+
+
+def _grads(rng: Any, shapes: list[tuple[int, ...]]) -> list[Any]:
+    return [rng.standard_normal(s) for s in shapes]
+
+
+def _fastgd_and_torch(torch: Any, kind: str) -> tuple[Any, Any, list[Any], list[Any]]:
+    """The same two-group problem in fastgd (float64 arrays) and torch (float64 tensors)."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    starts = [rng.standard_normal((4, 3)), rng.standard_normal(3)]
+    arrays = [s.copy() for s in starts]
+    tensors = [torch.nn.Parameter(torch.from_numpy(s.copy())) for s in starts]
+    if kind == "sgd":
+        ours = fastgd.SGD(
+            [{"params": [arrays[0]], "lr": 0.1}, {"params": [arrays[1]], "lr": 0.02}], momentum=0.9
+        )
+        theirs = torch.optim.SGD(
+            [{"params": [tensors[0]], "lr": 0.1}, {"params": [tensors[1]], "lr": 0.02}],
+            momentum=0.9,
+        )
+    else:
+        ours = fastgd.Adam(
+            [{"params": [arrays[0]], "lr": 0.1}, {"params": [arrays[1]], "lr": 0.02}],
+            betas=(0.9, 0.99),
+        )
+        theirs = torch.optim.Adam(
+            [{"params": [tensors[0]], "lr": 0.1}, {"params": [tensors[1]], "lr": 0.02}],
+            betas=(0.9, 0.99),
+        )
+    return ours, theirs, arrays, tensors
+
+
+def _step_both(ours: Any, theirs: Any, tensors: list[Any], grads: list[Any]) -> None:
+    import torch
+
+    ours.step(grads)
+    for t, g in zip(tensors, grads, strict=True):
+        t.grad = torch.from_numpy(g.copy())
+    theirs.step()
+
+
+TRAINING = {
+    "sgd-CyclicLR": ("sgd", lambda L, o: L.CyclicLR(o, [0.01, 0.002], [0.1, 0.02], step_size_up=5)),
+    "adam-OneCycleLR": ("adam", lambda L, o: L.OneCycleLR(o, [0.1, 0.02], total_steps=40)),
+    "adam-warmup-cosine": (
+        "adam",
+        lambda L, o: L.SequentialLR(
+            o, [L.LinearLR(o, 0.1, total_iters=5), L.CosineAnnealingLR(o, T_max=35)], [5]
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", TRAINING)
+def test_training_with_fastgd_optimizers_matches_torch(name):
+    """fastgd's optimizer and scheduler against torch's, step by step: the same lrs,
+    momenta and betas in the groups, and the same parameters (the optimizer uses them);
+    then saved halfway (torch's state dicts loaded into fresh fastgd objects) and
+    continued."""
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    kind, make = TRAINING[name]
+    ours, theirs, arrays, tensors = _fastgd_and_torch(torch, kind)
+    sched, tsched = make(fl, ours), make(torch.optim.lr_scheduler, theirs)
+    rng = np.random.default_rng(3)
+    shapes = [a.shape for a in arrays]
+    for k in range(40):
+        if k == 20:
+            # torch's state dicts hold its live tensors: copies, as a checkpoint file would
+            opt_state = copy.deepcopy(theirs.state_dict())
+            sched_state = copy.deepcopy(tsched.state_dict())
+            snapshot = [a.copy() for a in arrays]
+        grads = _grads(rng, shapes)
+        _step_both(ours, theirs, tensors, grads)
+        sched.step()
+        tsched.step()
+        for g, tg in zip(ours.param_groups, theirs.param_groups, strict=True):
+            for key in GROUP_KEYS:
+                if key in tg:
+                    assert g[key] == pytest.approx(tg[key], rel=0, abs=0), (k, key)
+        for a, t in zip(arrays, tensors, strict=True):
+            np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-12, atol=1e-14)
+    # resume from torch's checkpoint at step 20 in fresh fastgd objects: the torch recipe
+    # (build the scheduler, then load the optimizer's state, then the scheduler's)
+    rng = np.random.default_rng(3)
+    replay = [_grads(rng, shapes) for _ in range(40)][20:]
+    fresh = [s.copy() for s in snapshot]
+    ours2 = (fastgd.SGD if kind == "sgd" else fastgd.Adam)(
+        [{"params": [fresh[0]], "lr": 0.5}, {"params": [fresh[1]], "lr": 0.5}]
+    )
+    sched2 = make(fl, ours2)
+    ours2.load_state_dict(opt_state)
+    assert ours2.param_groups[0]["initial_lr"] == opt_state["param_groups"][0]["initial_lr"]
+    sched2.load_state_dict(sched_state)
+    for grads in replay:
+        ours2.step(grads)
+        sched2.step()
+    assert sched2.get_last_lr() == sched.get_last_lr()
+    for a, b in zip(fresh, arrays, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
+
+
+def test_an_optimizer_with_a_schedule_as_lr_is_refused():
+    opt = fastgd.Adam(lr=fastgd.schedules.cosine(0.1, t_max=10))
+    with pytest.raises(TypeError, match=r"is a fastgd\.schedules Schedule"):
+        fl.StepLR(opt, 2)
+    assert "initial_lr" not in opt.param_groups[0]
+
+
+def test_a_scheduler_on_a_fastgd_optimizer_keeps_the_moments():
+    """Torch-free: SGD with momentum, lr changed by StepLR between steps; the moments
+    carry over (a written-out heavy-ball recursion is the oracle)."""
+    import numpy as np
+
+    w = np.zeros(2)
+    opt = fastgd.SGD([w], lr=0.1, momentum=0.5)
+    sched = fl.StepLR(opt, step_size=2, gamma=0.5)
+    g = np.array([1.0, -2.0])
+    buf, ref = np.zeros(2), np.zeros(2)
+    for k in range(6):
+        lr = opt.param_groups[0]["lr"]
+        assert lr == 0.1 * 0.5 ** (k // 2)
+        opt.step([g])
+        buf = g.copy() if k == 0 else 0.5 * buf + g
+        ref = ref - lr * buf
+        sched.step()
+    np.testing.assert_allclose(w, ref, rtol=1e-15)
+    assert opt.state_dict()["param_groups"][0]["initial_lr"] == 0.1

@@ -14,6 +14,8 @@ import warnings
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from typing import Any, ClassVar
 
+from ..schedules import Schedule
+
 Group = MutableMapping[str, Any]
 
 # keys torch keeps in a scheduler's state_dict that fastgd has no use for: a state dict
@@ -50,6 +52,12 @@ def param_groups(optimizer: Any) -> Sequence[Group]:
         if "lr" not in group:
             raise TypeError(f"{need}; param_groups[{i}] has no 'lr'")
         lr = group["lr"]
+        if isinstance(lr, Schedule):
+            raise TypeError(
+                f"optimizer.param_groups[{i}]['lr'] is a fastgd.schedules Schedule, which the "
+                "optimizer evaluates itself at every step; to drive lr with "
+                "fastgd.lr_scheduler, give the optimizer a number as lr"
+            )
         if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
             raise TypeError(
                 f"optimizer.param_groups[{i}]['lr'] must be a real number, got "
