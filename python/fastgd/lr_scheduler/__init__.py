@@ -29,10 +29,14 @@ As torch: call ``step()`` after the optimizer's step (once per epoch, or once pe
 for CyclicLR and OneCycleLR); ``ReduceLROnPlateau.step(metrics)`` takes the monitored
 value. Differences from torch: ``step(epoch)`` (deprecated in torch) is refused with a
 TypeError; no warning when the scheduler steps before the optimizer (the optimizer is
-not patched); arguments torch would accept and then fail on (``step_size=0``,
-``T_max=0``, ``ConstantLR(factor=0)``, ...) are refused when the scheduler is built;
-stepping OneCycleLR past ``total_steps`` raises without changing anything; learning
-rates are Python floats, never tensors. ``state_dict()`` has torch's keys, so a state
+not patched); arguments torch would accept and then fail on or turn into nonsense
+(``step_size=0``, ``T_max=0``, ``ConstantLR(factor=0)``, ``total_iters=0`` for LinearLR
+and PolynomialLR, a negative gamma, unsorted SequentialLR milestones, an unknown
+``scale_mode``) are refused when the scheduler is built, with a TypeError or ValueError
+naming the argument (torch's words where torch checks); a refused call changes nothing,
+and neither does a step that fails (stepping OneCycleLR past ``total_steps``, a
+lambda that raises); learning rates are Python floats, never tensors; like torch's,
+ChainedScheduler has no ``last_epoch``. ``state_dict()`` has torch's keys, so a state
 dict saved by torch's scheduler of the same kind and configuration loads here and the
 other way round; lambdas (LambdaLR, MultiplicativeLR, CyclicLR's ``scale_fn``) are saved
 as torch saves them: a callable object by its ``__dict__``, a plain function not at all.
