@@ -343,8 +343,18 @@ def test_bad_compositions_change_nothing():
         fl.ChainedScheduler([exp, "StepLR"], optimizer=opt)  # type: ignore[list-item]
     with pytest.raises(ValueError, match="increasing order"):
         fl.SequentialLR(opt, [exp, exp, exp], [5, 2])
+    chained = fl.ChainedScheduler([exp])
+    before = copy.deepcopy(opt.param_groups)
+    with pytest.raises(ValueError, match="cannot switch to a ChainedScheduler"):
+        fl.SequentialLR(opt, [exp, chained], [3])
     assert opt.param_groups == before
     assert exp.state_dict() == state
+    # ReduceLROnPlateau with one min_lr per group, after add_param_group: torch's error
+    plateau = fl.ReduceLROnPlateau(opt, min_lr=[0.0, 0.0])
+    opt.param_groups.append({"lr": 0.3})
+    with pytest.raises(ValueError, match="Please modify the `min_lrs` field"):
+        plateau.step(1.0)
+    assert plateau.last_epoch == 0
 
 
 def test_cycle_momentum_needs_momentum_or_betas():
