@@ -2437,6 +2437,230 @@ simple(
 )
 
 
+# --- issue 13: lr_scheduler ---
+
+
+class _Lrs13Opt:
+    """A stand-in optimizer with torch-style param_groups (two groups)."""
+
+    def __init__(self) -> None:
+        self.param_groups = [{"lr": 0.1, "momentum": 0.9}, {"lr": 0.02, "momentum": 0.9}]
+
+
+def _lrs13(make: Callable[[Any], Any]) -> Callable[[], Any]:
+    return lambda: make(_Lrs13Opt())
+
+
+def _lrs13_stepped(make: Callable[[Any], Any], call: Callable[[Any], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        sched = make(_Lrs13Opt())
+        return call(sched)
+
+    return run
+
+
+_LRS = fastgd.lr_scheduler
+for _name, _error, _match, _call in [
+    (
+        "no param_groups",
+        TypeError,
+        "needs an optimizer with param_groups",
+        lambda: _LRS.StepLR(np.zeros(3), 2),
+    ),
+    (
+        "param_groups of strings",
+        TypeError,
+        r"param_groups\[0\] is a str",
+        lambda: _LRS.ExponentialLR(type("O", (), {"param_groups": ["lr"]})(), 0.9),
+    ),
+    (
+        "group lr a string",
+        TypeError,
+        r"param_groups\[0\]\['lr'\] must be a real number",
+        lambda: _LRS.ExponentialLR(type("O", (), {"param_groups": [{"lr": "0.1"}]})(), 0.9),
+    ),
+    (
+        "step_size zero",
+        ValueError,
+        "step_size must be an integer >= 1",
+        _lrs13(lambda o: _LRS.StepLR(o, 0)),
+    ),
+    (
+        "gamma nan",
+        ValueError,
+        "gamma must be a finite number",
+        _lrs13(lambda o: _LRS.ExponentialLR(o, float("nan"))),
+    ),
+    (
+        "gamma a string",
+        TypeError,
+        "gamma must be a real number",
+        _lrs13(lambda o: _LRS.StepLR(o, 2, gamma="0.1")),
+    ),
+    (
+        "milestones a number",
+        TypeError,
+        "milestones must be a list",
+        _lrs13(lambda o: _LRS.MultiStepLR(o, 5)),
+    ),
+    (
+        "T_0 zero",
+        ValueError,
+        "Expected positive integer T_0",
+        _lrs13(lambda o: _LRS.CosineAnnealingWarmRestarts(o, 0)),
+    ),
+    (
+        "T_max negative",
+        ValueError,
+        "T_max must be > 0",
+        _lrs13(lambda o: _LRS.CosineAnnealingLR(o, -3)),
+    ),
+    (
+        "ConstantLR factor 0",
+        ValueError,
+        "factor must be > 0",
+        _lrs13(lambda o: _LRS.ConstantLR(o, factor=0.0)),
+    ),
+    (
+        "LinearLR end 2",
+        ValueError,
+        "Ending multiplicative factor",
+        _lrs13(lambda o: _LRS.LinearLR(o, end_factor=2.0)),
+    ),
+    (
+        "PolynomialLR power -1",
+        ValueError,
+        "power must be >= 0",
+        _lrs13(lambda o: _LRS.PolynomialLR(o, power=-1.0)),
+    ),
+    (
+        "lambdas too few",
+        ValueError,
+        "Expected 2 lr_lambdas, but got 1",
+        _lrs13(lambda o: _LRS.LambdaLR(o, [lambda e: 1.0])),
+    ),
+    (
+        "lambda not callable",
+        TypeError,
+        "lr_lambda should be a function",
+        _lrs13(lambda o: _LRS.LambdaLR(o, 0.5)),
+    ),
+    (
+        "CyclicLR max_lr 3 values",
+        ValueError,
+        "max_lr must have the same length",
+        _lrs13(lambda o: _LRS.CyclicLR(o, 0.01, [1.0, 1.0, 1.0])),
+    ),
+    (
+        "CyclicLR step_size_up 0",
+        ValueError,
+        "step_size_up must be > 0",
+        _lrs13(lambda o: _LRS.CyclicLR(o, 0.01, 0.1, 0)),
+    ),
+    (
+        "CyclicLR scale_mode",
+        ValueError,
+        "scale_mode must be one of",
+        _lrs13(lambda o: _LRS.CyclicLR(o, 0.01, 0.1, scale_mode="epoch")),
+    ),
+    (
+        "OneCycleLR no length",
+        ValueError,
+        "either total_steps OR",
+        _lrs13(lambda o: _LRS.OneCycleLR(o, 0.1)),
+    ),
+    (
+        "OneCycleLR epochs 0",
+        ValueError,
+        "Expected positive integer epochs",
+        _lrs13(lambda o: _LRS.OneCycleLR(o, 0.1, epochs=0, steps_per_epoch=3)),
+    ),
+    (
+        "OneCycleLR anneal",
+        ValueError,
+        "anneal_strategy must be one of",
+        _lrs13(lambda o: _LRS.OneCycleLR(o, 0.1, 10, anneal_strategy="exp")),
+    ),
+    (
+        "OneCycleLR no momentum",
+        ValueError,
+        "must support momentum or beta1",
+        lambda: _LRS.OneCycleLR(type("O", (), {"param_groups": [{"lr": 0.1}]})(), 0.1, 10),
+    ),
+    (
+        "OneCycleLR past the end",
+        ValueError,
+        "Tried to step 3 times",
+        _lrs13_stepped(
+            lambda o: _LRS.OneCycleLR(o, 0.1, 2), lambda s: [s.step() for _ in range(3)]
+        ),
+    ),
+    (
+        "plateau factor 2",
+        ValueError,
+        "Factor should be < 1.0",
+        _lrs13(lambda o: _LRS.ReduceLROnPlateau(o, factor=2.0)),
+    ),
+    (
+        "plateau patience -1",
+        ValueError,
+        "patience must be an integer >= 0",
+        _lrs13(lambda o: _LRS.ReduceLROnPlateau(o, patience=-1)),
+    ),
+    (
+        "plateau min_lr 3 values",
+        ValueError,
+        "expected 2 min_lrs, got 3",
+        _lrs13(lambda o: _LRS.ReduceLROnPlateau(o, min_lr=[0, 0, 0])),
+    ),
+    (
+        "plateau metric a string",
+        TypeError,
+        "metrics must be a number",
+        _lrs13_stepped(lambda o: _LRS.ReduceLROnPlateau(o), lambda s: s.step("low")),
+    ),
+    (
+        "last_epoch without initial_lr",
+        ValueError,
+        "has no 'initial_lr'",
+        _lrs13(lambda o: _LRS.StepLR(o, 2, last_epoch=4)),
+    ),
+    (
+        "step with an epoch",
+        TypeError,
+        r"step\(epoch\) is not supported",
+        _lrs13_stepped(lambda o: _LRS.StepLR(o, 2), lambda s: s.step(3)),
+    ),
+    (
+        "load a list",
+        TypeError,
+        "state_dict must be a dict",
+        _lrs13_stepped(lambda o: _LRS.StepLR(o, 2), lambda s: s.load_state_dict([])),
+    ),
+    (
+        "load another kind",
+        ValueError,
+        "does not fit StepLR",
+        _lrs13_stepped(
+            lambda o: _LRS.StepLR(o, 2),
+            lambda s: s.load_state_dict(_LRS.ExponentialLR(_Lrs13Opt(), 0.9).state_dict()),
+        ),
+    ),
+    (
+        "sequential milestones",
+        ValueError,
+        "one more than the number of milestone",
+        _lrs13(lambda o: _LRS.SequentialLR(o, [_LRS.StepLR(o, 2), _LRS.StepLR(o, 3)], [])),
+    ),
+    (
+        "chained plateau",
+        ValueError,
+        "does not support `ReduceLROnPlateau`",
+        _lrs13(lambda o: _LRS.ChainedScheduler([_LRS.ReduceLROnPlateau(o)])),
+    ),
+]:
+    simple(f"lrs13 {_name}", _error, _match, _call)
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 
