@@ -2054,6 +2054,621 @@ case("fit12 fit callback returns a string", TypeError, "callback must return Non
     )
 )
 
+# --- issue 13: parameter groups ---
+
+
+def _pg13(
+    shapes: Any = ((3, 2), (2,)), dtype: Any = np.float64, **kw: Any
+) -> tuple[Any, list[np.ndarray]]:
+    arrays = [np.ones(s, dtype) for s in shapes]
+    opt = fastgd.Adam(arrays, lr=0.1, **kw)
+    opt.step([np.ones(s, dtype) for s in shapes])  # state exists: a refused call must keep it
+    return opt, arrays
+
+
+def _pg13_step(grads: Any, **kw: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, arrays = _pg13(**kw)
+    given = tuple(
+        g for g in (grads if isinstance(grads, list) else []) if isinstance(g, np.ndarray)
+    )
+    return (lambda: opt.step(grads)), (*arrays, *given)
+
+
+def _pg13_group_change(key: str, value: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, arrays = _pg13()
+    opt.param_groups[0][key] = value
+    return (lambda: opt.step([np.ones((3, 2)), np.ones(2)])), tuple(arrays)
+
+
+def _pg13_swap_params(value: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, arrays = _pg13()
+    opt.param_groups[0]["params"][1] = value
+    return (lambda: opt.step([np.ones((3, 2)), np.ones(2)])), (*arrays, value) if isinstance(
+        value, np.ndarray
+    ) else tuple(arrays)
+
+
+def _pg13_load(edit: Callable[[dict[str, Any]], Any]) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, arrays = _pg13()
+    saved = opt.state_dict()
+    edit(saved)
+    return (lambda: opt.load_state_dict(saved)), tuple(arrays)
+
+
+def _pg13_set(d: dict[Any, Any], path: tuple[Any, ...], value: Any) -> None:
+    for k in path[:-1]:
+        d = d[k]
+    d[path[-1]] = value
+
+
+def _pg13_strided() -> np.ndarray:
+    return np.ones((4, 4))[:, 0]
+
+
+def _pg13_swapped() -> np.ndarray:
+    return np.ones(2, dtype=">f8")
+
+
+for _name, _error, _match, _grads in [
+    (
+        "pg13 grads too few",
+        ValueError,
+        "grads has 1 entries but the optimizer has 2 arrays",
+        [np.ones((3, 2))],
+    ),
+    (
+        "pg13 grads too many",
+        ValueError,
+        "grads has 3 entries",
+        [np.ones((3, 2)), np.ones(2), np.ones(2)],
+    ),
+    ("pg13 grads an ndarray", TypeError, "grads must be a list", np.ones(2)),
+    ("pg13 grads a number", TypeError, "grads must be a list", 1.5),
+    ("pg13 grads a string", TypeError, "grads must be a list", "ab"),
+    ("pg13 grads None", TypeError, "step needs the grads", None),
+    (
+        "pg13 grads wrong shape",
+        ValueError,
+        r"grads\[1\] has shape \(3,\) but params has shape \(2,\)",
+        [np.ones((3, 2)), np.ones(3)],
+    ),
+    (
+        "pg13 grads transposed",
+        ValueError,
+        r"grads\[0\] has shape \(2, 3\)",
+        [np.ones((2, 3)), np.ones(2)],
+    ),
+    (
+        "pg13 grads strings",
+        TypeError,
+        r"grads\[1\] must hold real numbers",
+        [np.ones((3, 2)), np.array(["a", "b"])],
+    ),
+    (
+        "pg13 grads objects",
+        TypeError,
+        r"grads\[1\] must hold real numbers",
+        [np.ones((3, 2)), [object(), object()]],
+    ),
+    (
+        "pg13 grads complex",
+        TypeError,
+        r"grads\[1\] must hold real numbers",
+        [np.ones((3, 2)), np.ones(2, complex)],
+    ),
+    (
+        "pg13 grads ragged",
+        TypeError,
+        r"grads\[1\] could not be read",
+        [np.ones((3, 2)), [[1.0], [1.0, 2.0]]],
+    ),
+    ("pg13 grads dict without names", TypeError, "params have no names", {"a": np.ones(2)}),
+]:
+    case(_name, _error, _match)(lambda g=_grads: _pg13_step(g))
+
+simple(
+    "pg13 params a number", TypeError, "the learning rate is a keyword", lambda: fastgd.Adam(0.1)
+)  # type: ignore[arg-type]
+simple("pg13 params one array", TypeError, "one numpy.ndarray", lambda: fastgd.Adam(np.ones(3)))
+simple("pg13 params empty", ValueError, "empty parameter list", lambda: fastgd.Adam([]))
+simple(
+    "pg13 params a string",
+    TypeError,
+    "params must be an iterable of arrays",
+    lambda: fastgd.Adam("W"),
+)
+simple(
+    "pg13 params ints",
+    TypeError,
+    r"must be float32 or float64",
+    lambda: fastgd.Adam([np.ones(3, int)]),
+)
+simple(
+    "pg13 params a list", TypeError, r"must be a numpy.ndarray", lambda: fastgd.Adam([[1.0, 2.0]])
+)
+simple("pg13 params strided", ValueError, "C-contiguous", lambda: fastgd.Adam([_pg13_strided()]))
+simple("pg13 params read-only", ValueError, "read-only", lambda: fastgd.Adam([_read_only()]))
+simple("pg13 params misaligned", ValueError, "not aligned", lambda: fastgd.Adam([_misaligned()]))
+simple(
+    "pg13 params byte-swapped",
+    TypeError,
+    "float32 or float64",
+    lambda: fastgd.Adam([_pg13_swapped()]),
+)
+simple(
+    "pg13 group without params",
+    ValueError,
+    "must have the key 'params'",
+    lambda: fastgd.Adam([{"lr": 0.1}]),
+)
+simple(
+    "pg13 group params a number",
+    TypeError,
+    r"\['params'\] must be an iterable",
+    lambda: fastgd.Adam([{"params": 3}]),
+)
+simple(
+    "pg13 group unknown option",
+    TypeError,
+    r"param_groups\[0\]: .*'momentum'",
+    lambda: fastgd.Adam([{"params": [np.ones(2)], "momentum": 0.9}]),
+)
+simple(
+    "pg13 group bad lr",
+    ValueError,
+    r"param_groups\[0\]: Invalid lr",
+    lambda: fastgd.Adam([{"params": [np.ones(2)], "lr": -1.0}]),
+)
+simple(
+    "pg13 group lr a string",
+    TypeError,
+    r"param_groups\[0\]: lr must be a real number",
+    lambda: fastgd.Adam([{"params": [np.ones(2)], "lr": "0.1"}]),
+)
+simple("pg13 repeated array", ValueError, "more than one parameter group", lambda: _pg13_repeat())
+simple(
+    "pg13 names not strings",
+    TypeError,
+    "parameter names must be strings",
+    lambda: fastgd.Adam({1: np.ones(2)}),
+)
+
+
+def _pg13_repeat() -> Any:
+    a = np.ones(4)
+    return fastgd.Adam([{"params": [a]}, {"params": [a[2:]]}])
+
+
+case("pg13 live lr negative", ValueError, r"param_groups\[0\]: Invalid lr")(
+    lambda: _pg13_group_change("lr", -0.5)
+)
+case("pg13 live lr NaN", ValueError, r"param_groups\[0\]: Invalid lr")(
+    lambda: _pg13_group_change("lr", float("nan"))
+)
+case("pg13 live betas bad", ValueError, r"Invalid beta2")(
+    lambda: _pg13_group_change("betas", (0.9, 1.0))
+)
+case("pg13 live amsgrad on", ValueError, "changes the optimizer's state arrays")(
+    lambda: _pg13_group_change("amsgrad", True)
+)
+case("pg13 live unknown option", TypeError, "unexpected keyword argument 'lrr'")(
+    lambda: _pg13_group_change("lrr", 0.1)
+)
+case("pg13 swapped array", ValueError, r"params\[1\] is not the array its state belongs to")(
+    lambda: _pg13_swap_params(np.ones(2))
+)
+case("pg13 swapped for a list", TypeError, r"params\[1\] must be a numpy.ndarray")(
+    lambda: _pg13_swap_params([1.0, 1.0])
+)
+case(
+    "pg13 swapped for float32", TypeError, r"params\[1\] has dtype float32 but its state is float64"
+)(lambda: _pg13_swap_params(np.ones(2, np.float32)))
+case(
+    "pg13 swapped for a view of params 0", ValueError, r"params\[0\] and params\[1\] share memory"
+)(lambda: _pg13_swap_params_view())
+
+
+def _pg13_swap_params_view() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, arrays = _pg13()
+    opt.reset()  # no state: only the shared memory stops it
+    opt.param_groups[0]["params"][1] = arrays[0].reshape(-1)[:2]
+    return (lambda: opt.step([np.ones((3, 2)), np.ones(2)])), tuple(arrays)
+
+
+for _name, _error, _match, _edit in [
+    (
+        "pg13 load not a dict",
+        ValueError,
+        "must be a dict with 'state' and 'param_groups'",
+        lambda d: d.clear(),
+    ),
+    (
+        "pg13 load groups not a list",
+        TypeError,
+        "must be a list of dicts",
+        lambda d: d.__setitem__("param_groups", "x"),
+    ),
+    (
+        "pg13 load state not a dict",
+        TypeError,
+        "index -> state",
+        lambda d: d.__setitem__("state", [1]),
+    ),
+    (
+        "pg13 load two groups",
+        ValueError,
+        "different number of parameter groups",
+        lambda d: d["param_groups"].append(dict(d["param_groups"][0])),
+    ),
+    (
+        "pg13 load group size",
+        ValueError,
+        "doesn't match the size",
+        lambda d: d["param_groups"][0].__setitem__("params", [0]),
+    ),
+    (
+        "pg13 load stray index",
+        ValueError,
+        "entries for no parameter",
+        lambda d: d["state"].__setitem__(7, {}),
+    ),
+    (
+        "pg13 load step negative",
+        ValueError,
+        r"\['step'\] must be an integer",
+        lambda d: _pg13_set(d, ("state", 0, "step"), -1),
+    ),
+    (
+        "pg13 load step huge",
+        ValueError,
+        r"\['step'\] must be an integer",
+        lambda d: _pg13_set(d, ("state", 0, "step"), 2**64),
+    ),
+    (
+        "pg13 load step fraction",
+        ValueError,
+        r"\['step'\] must be an integer",
+        lambda d: _pg13_set(d, ("state", 0, "step"), 1.5),
+    ),
+    (
+        "pg13 load step string",
+        ValueError,
+        r"\['step'\] must be an integer",
+        lambda d: _pg13_set(d, ("state", 0, "step"), "3"),
+    ),
+    (
+        "pg13 load step NaN",
+        ValueError,
+        r"\['step'\] must be an integer",
+        lambda d: _pg13_set(d, ("state", 0, "step"), float("nan")),
+    ),
+    (
+        "pg13 load entry a list",
+        TypeError,
+        "must be a dict of the array's state",
+        lambda d: _pg13_set(d, ("state", 0), [1]),
+    ),
+    (
+        "pg13 load extra key",
+        ValueError,
+        "does not keep",
+        lambda d: _pg13_set(d, ("state", 0, "momentum_buffer"), np.ones((3, 2))),
+    ),
+    (
+        "pg13 load missing array",
+        ValueError,
+        "is missing 'exp_avg'",
+        lambda d: d["state"][0].pop("exp_avg"),
+    ),
+    (
+        "pg13 load NaN moment",
+        ValueError,
+        "must be finite",
+        lambda d: _pg13_set(d, ("state", 1, "exp_avg"), np.array([np.nan, 0.0])),
+    ),
+    (
+        "pg13 load negative square",
+        ValueError,
+        "must be >= 0",
+        lambda d: _pg13_set(d, ("state", 1, "exp_avg_sq"), np.array([-1.0, 0.0])),
+    ),
+    (
+        "pg13 load wrong shape",
+        ValueError,
+        r"has shape \(6,\) but its parameter has shape \(3, 2\)",
+        lambda d: _pg13_set(d, ("state", 0, "exp_avg"), np.ones(6)),
+    ),
+    (
+        "pg13 load int moment",
+        ValueError,
+        "must be a floating-point array",
+        lambda d: _pg13_set(d, ("state", 1, "exp_avg"), np.ones(2, int)),
+    ),
+    (
+        "pg13 load object moment",
+        ValueError,
+        "must be a floating-point array",
+        lambda d: _pg13_set(d, ("state", 1, "exp_avg"), np.array([None, None])),
+    ),
+    (
+        "pg13 load bad lr",
+        ValueError,
+        "Invalid lr",
+        lambda d: _pg13_set(d, ("param_groups", 0, "lr"), -1.0),
+    ),
+    (
+        "pg13 load fused on",
+        ValueError,
+        "torch kernel option",
+        lambda d: _pg13_set(d, ("param_groups", 0, "fused"), True),
+    ),
+]:
+    case(_name, _error, _match)(lambda e=_edit: _pg13_load(e))
+
+
+def _pg13_adamax_decoupled() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    # Adam takes decoupled_weight_decay since issue 13's section 5; Adamax has no such
+    # option (torch's neither): a state dict that turns it on is refused.
+    w = np.ones(3)
+    opt = fastgd.Adamax([w], lr=0.1)
+    opt.step([np.ones(3)])
+    saved = opt.state_dict()
+    saved["param_groups"][0]["decoupled_weight_decay"] = True
+    return (lambda: opt.load_state_dict(saved)), (w,)
+
+
+case("pg13 load decoupled on", ValueError, "decoupled_weight_decay")(_pg13_adamax_decoupled)
+
+simple(
+    "pg13 add group to a single-array optimizer",
+    TypeError,
+    "add_param_group needs",
+    lambda: fastgd.Adam(lr=0.1).add_param_group({"params": [np.ones(2)]}),
+)
+simple(
+    "pg13 closure returns a number",
+    TypeError,
+    r"closure must return \(loss, grads\)",
+    lambda: fastgd.SGD([np.ones(2)], lr=0.1).step(lambda: 1.0),
+)
+simple(
+    "pg13 lr setter string",
+    TypeError,
+    "lr must be a real number",
+    lambda: setattr(fastgd.SGD([np.ones(2)], lr=0.1), "lr", "x"),
+)
+simple(
+    "pg13 lr of two groups",
+    AttributeError,
+    "several parameter groups",
+    lambda: fastgd.SGD([{"params": [np.ones(2)]}, {"params": [np.ones(1)]}], lr=0.1).lr,
+)
+
+
+# --- issue 13: lr_scheduler ---
+
+
+class _Lrs13Opt:
+    """A stand-in optimizer with torch-style param_groups (two groups)."""
+
+    def __init__(self) -> None:
+        self.param_groups = [{"lr": 0.1, "momentum": 0.9}, {"lr": 0.02, "momentum": 0.9}]
+
+
+def _lrs13(make: Callable[[Any], Any]) -> Callable[[], Any]:
+    return lambda: make(_Lrs13Opt())
+
+
+def _lrs13_stepped(make: Callable[[Any], Any], call: Callable[[Any], Any]) -> Callable[[], Any]:
+    def run() -> Any:
+        sched = make(_Lrs13Opt())
+        return call(sched)
+
+    return run
+
+
+_LRS = fastgd.lr_scheduler
+for _name, _error, _match, _call in [
+    (
+        "no param_groups",
+        TypeError,
+        "needs an optimizer with param_groups",
+        lambda: _LRS.StepLR(np.zeros(3), 2),
+    ),
+    (
+        "param_groups of strings",
+        TypeError,
+        r"param_groups\[0\] is a str",
+        lambda: _LRS.ExponentialLR(type("O", (), {"param_groups": ["lr"]})(), 0.9),
+    ),
+    (
+        "group lr a string",
+        TypeError,
+        r"param_groups\[0\]\['lr'\] must be a real number",
+        lambda: _LRS.ExponentialLR(type("O", (), {"param_groups": [{"lr": "0.1"}]})(), 0.9),
+    ),
+    (
+        "step_size zero",
+        ValueError,
+        "step_size must be an integer >= 1",
+        _lrs13(lambda o: _LRS.StepLR(o, 0)),
+    ),
+    (
+        "gamma nan",
+        ValueError,
+        "gamma must be a finite number",
+        _lrs13(lambda o: _LRS.ExponentialLR(o, float("nan"))),
+    ),
+    (
+        "gamma a string",
+        TypeError,
+        "gamma must be a real number",
+        _lrs13(lambda o: _LRS.StepLR(o, 2, gamma="0.1")),
+    ),
+    (
+        "milestones a number",
+        TypeError,
+        "milestones must be a list",
+        _lrs13(lambda o: _LRS.MultiStepLR(o, 5)),
+    ),
+    (
+        "T_0 zero",
+        ValueError,
+        "Expected positive integer T_0",
+        _lrs13(lambda o: _LRS.CosineAnnealingWarmRestarts(o, 0)),
+    ),
+    (
+        "T_max negative",
+        ValueError,
+        "T_max must be > 0",
+        _lrs13(lambda o: _LRS.CosineAnnealingLR(o, -3)),
+    ),
+    (
+        "ConstantLR factor 0",
+        ValueError,
+        "factor must be > 0",
+        _lrs13(lambda o: _LRS.ConstantLR(o, factor=0.0)),
+    ),
+    (
+        "LinearLR end 2",
+        ValueError,
+        "Ending multiplicative factor",
+        _lrs13(lambda o: _LRS.LinearLR(o, end_factor=2.0)),
+    ),
+    (
+        "PolynomialLR power -1",
+        ValueError,
+        "power must be >= 0",
+        _lrs13(lambda o: _LRS.PolynomialLR(o, power=-1.0)),
+    ),
+    (
+        "lambdas too few",
+        ValueError,
+        "Expected 2 lr_lambdas, but got 1",
+        _lrs13(lambda o: _LRS.LambdaLR(o, [lambda e: 1.0])),
+    ),
+    (
+        "lambda not callable",
+        TypeError,
+        "lr_lambda should be a function",
+        _lrs13(lambda o: _LRS.LambdaLR(o, 0.5)),
+    ),
+    (
+        "CyclicLR max_lr 3 values",
+        ValueError,
+        "max_lr must have the same length",
+        _lrs13(lambda o: _LRS.CyclicLR(o, 0.01, [1.0, 1.0, 1.0])),
+    ),
+    (
+        "CyclicLR step_size_up 0",
+        ValueError,
+        "step_size_up must be > 0",
+        _lrs13(lambda o: _LRS.CyclicLR(o, 0.01, 0.1, 0)),
+    ),
+    (
+        "CyclicLR scale_mode",
+        ValueError,
+        "scale_mode must be one of",
+        _lrs13(lambda o: _LRS.CyclicLR(o, 0.01, 0.1, scale_mode="epoch")),
+    ),
+    (
+        "OneCycleLR no length",
+        ValueError,
+        "either total_steps OR",
+        _lrs13(lambda o: _LRS.OneCycleLR(o, 0.1)),
+    ),
+    (
+        "OneCycleLR epochs 0",
+        ValueError,
+        "Expected positive integer epochs",
+        _lrs13(lambda o: _LRS.OneCycleLR(o, 0.1, epochs=0, steps_per_epoch=3)),
+    ),
+    (
+        "OneCycleLR anneal",
+        ValueError,
+        "anneal_strategy must be one of",
+        _lrs13(lambda o: _LRS.OneCycleLR(o, 0.1, 10, anneal_strategy="exp")),
+    ),
+    (
+        "OneCycleLR no momentum",
+        ValueError,
+        "must support momentum or beta1",
+        lambda: _LRS.OneCycleLR(type("O", (), {"param_groups": [{"lr": 0.1}]})(), 0.1, 10),
+    ),
+    (
+        "OneCycleLR past the end",
+        ValueError,
+        "Tried to step 3 times",
+        _lrs13_stepped(
+            lambda o: _LRS.OneCycleLR(o, 0.1, 2), lambda s: [s.step() for _ in range(3)]
+        ),
+    ),
+    (
+        "plateau factor 2",
+        ValueError,
+        "Factor should be < 1.0",
+        _lrs13(lambda o: _LRS.ReduceLROnPlateau(o, factor=2.0)),
+    ),
+    (
+        "plateau patience -1",
+        ValueError,
+        "patience must be an integer >= 0",
+        _lrs13(lambda o: _LRS.ReduceLROnPlateau(o, patience=-1)),
+    ),
+    (
+        "plateau min_lr 3 values",
+        ValueError,
+        "expected 2 min_lrs, got 3",
+        _lrs13(lambda o: _LRS.ReduceLROnPlateau(o, min_lr=[0, 0, 0])),
+    ),
+    (
+        "plateau metric a string",
+        TypeError,
+        "metrics must be a number",
+        _lrs13_stepped(lambda o: _LRS.ReduceLROnPlateau(o), lambda s: s.step("low")),
+    ),
+    (
+        "last_epoch without initial_lr",
+        ValueError,
+        "has no 'initial_lr'",
+        _lrs13(lambda o: _LRS.StepLR(o, 2, last_epoch=4)),
+    ),
+    (
+        "step with an epoch",
+        TypeError,
+        r"step\(epoch\) is not supported",
+        _lrs13_stepped(lambda o: _LRS.StepLR(o, 2), lambda s: s.step(3)),
+    ),
+    (
+        "load a list",
+        TypeError,
+        "state_dict must be a dict",
+        _lrs13_stepped(lambda o: _LRS.StepLR(o, 2), lambda s: s.load_state_dict([])),
+    ),
+    (
+        "load another kind",
+        ValueError,
+        "does not fit StepLR",
+        _lrs13_stepped(
+            lambda o: _LRS.StepLR(o, 2),
+            lambda s: s.load_state_dict(_LRS.ExponentialLR(_Lrs13Opt(), 0.9).state_dict()),
+        ),
+    ),
+    (
+        "sequential milestones",
+        ValueError,
+        "one more than the number of milestone",
+        _lrs13(lambda o: _LRS.SequentialLR(o, [_LRS.StepLR(o, 2), _LRS.StepLR(o, 3)], [])),
+    ),
+    (
+        "chained plateau",
+        ValueError,
+        "does not support `ReduceLROnPlateau`",
+        _lrs13(lambda o: _LRS.ChainedScheduler([_LRS.ReduceLROnPlateau(o)])),
+    ),
+]:
+    simple(f"lrs13 {_name}", _error, _match, _call)
+
 # --- issue 13: the rest of torch.optim's rules, and Lion ---
 
 

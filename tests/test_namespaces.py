@@ -21,6 +21,7 @@ PUBLIC = [
     "fastgd.minimize",
     "fastgd.reference",
     "fastgd.plot",
+    "fastgd.lr_scheduler",
 ]
 TYPING_HELPERS = {"Any", "TypeAlias", "TYPE_CHECKING", "annotations", "ArrayLike", "Callable"}
 
@@ -64,7 +65,9 @@ def test_every_name_in_all_exists_and_none_is_a_helper(name):
 
 
 def test_the_lazy_names_are_in_dir_and_load_on_use():
-    assert {"plot", "GDRegressor", "minimize", "objectives", "schedules"} <= set(dir(fastgd))
+    assert {"plot", "GDRegressor", "minimize", "objectives", "schedules", "lr_scheduler"} <= set(
+        dir(fastgd)
+    )
     for leaked in ("np", "version", "PackageNotFoundError", "annotations", "TYPE_CHECKING"):
         assert leaked not in dir(fastgd)
     code = (
@@ -72,7 +75,9 @@ def test_the_lazy_names_are_in_dir_and_load_on_use():
         "assert 'fastgd.plot' not in sys.modules and 'matplotlib' not in sys.modules; "
         "assert 'plot' in dir(fastgd) and 'GDRegressor' in dir(fastgd); "
         "assert 'fastgd.plot' not in sys.modules; "
-        "fastgd.plot; assert 'fastgd.plot' in sys.modules"
+        "fastgd.plot; assert 'fastgd.plot' in sys.modules; "
+        "assert 'fastgd.lr_scheduler' not in sys.modules and 'lr_scheduler' in dir(fastgd); "
+        "fastgd.lr_scheduler.StepLR; assert 'fastgd.lr_scheduler' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
@@ -101,7 +106,8 @@ def test_type_checkers_see_the_lazy_names(tmp_path):
         "import fastgd\n"
         "from fastgd import GDRegressor\n"
         "model: GDRegressor = fastgd.GDRegressor()\n"
-        "reveal_type(fastgd.plot.contour)\n",
+        "reveal_type(fastgd.plot.contour)\n"
+        "sched: fastgd.lr_scheduler.LRScheduler = fastgd.lr_scheduler.StepLR(object(), 3)\n",
     )
     assert status == 0, out
     assert "def (" in out  # the function's signature: plot is a module to mypy, not object

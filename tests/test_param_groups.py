@@ -510,3 +510,44 @@ def test_torch_cpu_tensors_through_numpy_are_stepped_in_place():
         model.weight.detach().numpy(), twin.weight.detach().numpy(), rtol=1e-6
     )
     np.testing.assert_allclose(model.bias.detach().numpy(), twin.bias.detach().numpy(), atol=1e-6)
+
+
+def test_threads_sharing_one_optimizer_give_a_serial_result():
+    """Each step is one locked core call: four threads stepping one optimizer while a
+    fifth reads its state give what 80 serial steps give, and every state read sees
+    all arrays at the same step."""
+    import threading
+
+    shapes = [(300_000,), (50,), (200, 3)]
+    params = [np.ones(s, np.float32) for s in shapes]
+    twin = [p.copy() for p in params]
+    grads = [np.full(s, 0.5, np.float32) for s in shapes]
+    opt = fastgd.SGD(params, lr=0.01, momentum=0.9)
+    seen, errors = [], []
+
+    def stepper():
+        try:
+            for _ in range(20):
+                opt.step(grads)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def reader():
+        while any(t.is_alive() for t in steppers):
+            state = opt.state_dict()["state"]
+            seen.append({entry["step"] for entry in state.values()})
+
+    steppers = [threading.Thread(target=stepper) for _ in range(4)]
+    for t in steppers:
+        t.start()
+    watcher = threading.Thread(target=reader)
+    watcher.start()
+    for t in [*steppers, watcher]:
+        t.join(timeout=120)
+    assert not errors
+    serial = fastgd.SGD(twin, lr=0.01, momentum=0.9)
+    for _ in range(80):
+        serial.step(grads)
+    for a, b in zip(params, twin, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert all(len(steps) <= 1 for steps in seen)

@@ -3,6 +3,7 @@
 // in-place step safe, and the binding of an optimizer's state to the array it
 // belongs to. Shared by the single-array optimizer and parameter groups.
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <mutex>
@@ -42,12 +43,14 @@ struct inplace_array {
 };
 
 /// Check every part of the in-place contract (an ndarray, float32 or float64 in the
-/// machine's byte order, C-contiguous, writeable, aligned) or raise naming `name`.
+/// machine's byte order, C-contiguous, writeable, aligned) or raise naming it (what[index]).
 /// Reads NumPy's struct fields directly: a step on a few parameters should cost well
 /// under a microsecond, and each pybind11 accessor builds a Python object.
-inline inplace_array checked_inplace(const py::handle& obj, const std::string& name) {
+inline inplace_array checked_inplace(const py::handle& obj, const char* what, std::ptrdiff_t index = -1) {
+    // The name is built only for a message: a step checks hundreds of arrays.
+    const auto name_of = [&] { return index < 0 ? std::string(what) : std::string(what) + "[" + std::to_string(index) + "]"; };
     if (!py::array::check_(obj))
-        throw py::type_error(name + " must be a numpy.ndarray (it is updated in place), got " +
+        throw py::type_error(name_of() + " must be a numpy.ndarray (it is updated in place), got " +
                              std::string(py::str(py::type::of(obj).attr("__name__"))));
     using api = py::detail::npy_api;
     const auto* p = py::detail::array_proxy(obj.ptr());
@@ -55,20 +58,20 @@ inline inplace_array checked_inplace(const py::handle& obj, const std::string& n
     const int type = pd->type_num;
     const auto dtype = [&] { return std::string(py::str(obj.attr("dtype"))); };
     if (type != api::NPY_FLOAT_ && type != api::NPY_DOUBLE_)
-        throw py::type_error(name + " must be float32 or float64 to be updated in place, got " + dtype());
+        throw py::type_error(name_of() + " must be float32 or float64 to be updated in place, got " + dtype());
     if (!native_byte_order(pd->byteorder))
-        throw py::type_error(name + " has the non-native byte order " + dtype() +
-                             " and is updated in place; step a native copy, " + name +
-                             " = " + name + ".astype(" + name + ".dtype.newbyteorder('='))");
+        throw py::type_error(name_of() + " has the non-native byte order " + dtype() +
+                             " and is updated in place; step a native copy, " + name_of() +
+                             " = " + name_of() + ".astype(" + name_of() + ".dtype.newbyteorder('='))");
     if (!(p->flags & api::NPY_ARRAY_C_CONTIGUOUS_))
-        throw py::value_error(name +
+        throw py::value_error(name_of() +
                               " must be C-contiguous to be updated in place (got a strided view); use "
                               "np.ascontiguousarray and step that array");
-    if (!(p->flags & api::NPY_ARRAY_WRITEABLE_)) throw py::value_error(name + " is read-only; it is updated in place");
+    if (!(p->flags & api::NPY_ARRAY_WRITEABLE_)) throw py::value_error(name_of() + " is read-only; it is updated in place");
     if (!(p->flags & api::NPY_ARRAY_ALIGNED_))
-        throw py::value_error(name +
+        throw py::value_error(name_of() +
                               " is not aligned to its dtype (an array built from bytes at an odd offset); "
-                              "step an aligned copy, e.g. " + name + " = " + name + ".copy()");
+                              "step an aligned copy, e.g. " + name_of() + " = " + name_of() + ".copy()");
     std::size_t n = 1;
     for (int k = 0; k < p->nd; ++k) n *= static_cast<std::size_t>(p->dimensions[k]);
     return {p->data, n, type == api::NPY_FLOAT_};

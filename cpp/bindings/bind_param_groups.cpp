@@ -112,11 +112,15 @@ public:
                                   std::to_string(n) + " arrays (one grad, or None, per array, group after group)");
         std::vector<checked_array> arrays(n);
         bool needs_conversion = false;
+        // Borrowed items of the caller's lists (alive for this call): no reference
+        // counting in a loop that may run over hundreds of arrays.
+        PyObject* const* param_items = &PyList_GET_ITEM(params.ptr(), 0);
+        PyObject* const* grad_items = &PyList_GET_ITEM(grads.ptr(), 0);
         for (std::size_t i = 0; i < n; ++i) {
-            const py::handle g = grads[i];
+            const py::handle g = grad_items[i];
             if (g.is_none()) continue;
-            const py::handle p = params[i];
-            arrays[i].params = checked_inplace(p, at("params", i));
+            const py::handle p = param_items[i];
+            arrays[i].params = checked_inplace(p, "params", static_cast<std::ptrdiff_t>(i));
             arrays[i].shape = shape_of(p);
             check_against_state(i, p, arrays[i].params, arrays[i].shape);
             if (!grad_ready(g, p)) {
@@ -157,7 +161,7 @@ public:
         }
         for (std::size_t i = 0; i < n; ++i)
             if (arrays[i].grad && !slots_[i].bound)
-                slots_[i].bound = binding::of(params[i].ptr(), arrays[i].params.is_float32 ? npy_float : npy_double);
+                slots_[i].bound = binding::of(param_items[i], arrays[i].params.is_float32 ? npy_float : npy_double);
     }
 
     void reset() {
@@ -242,26 +246,26 @@ private:
     void check_against_state(std::size_t i, const py::handle& p, const inplace_array& a,
                              const std::vector<std::size_t>& shape) const {
         const array_slot& s = slots_[i];
-        const std::string name = at("params", i);
+        const auto name = [i] { return at("params", i); };
         // Adafactor's factored moments follow the shape: a loaded state must meet its own.
         if (kind_ == "adafactor" && s.has_state()) {
             const bool has_shape = s.f32 ? s.f32->has_shape() : s.f64->has_shape();
             const std::vector<std::size_t>& own = s.f32 ? s.f32->shape() : s.f64->shape();
             if ((has_shape && own != shape) || (!has_shape && shape.size() >= 2))
-                throw py::value_error(name + " has shape " + shape_text(shape) + " but its Adafactor state is for " +
+                throw py::value_error(name() + " has shape " + shape_text(shape) + " but its Adafactor state is for " +
                                       (has_shape ? "shape " + shape_text(own) : std::string("a flat vector")) +
                                       " (the order or the shapes of the arrays changed?)");
         }
         if ((s.f32 && !a.is_float32) || (s.f64 && a.is_float32))
-            throw py::type_error(name + " has dtype " + std::string(py::str(p.attr("dtype"))) +
+            throw py::type_error(name() + " has dtype " + std::string(py::str(p.attr("dtype"))) +
                                  " but its state is " + (s.f32 ? "float32" : "float64") +
                                  "; call reset() to start over");
         const std::size_t state_size = s.f32 ? s.f32->size() : s.f64 ? s.f64->size() : a.size;
         if (state_size != a.size && (s.f32 ? s.f32->steps() : s.f64 ? s.f64->steps() : 0) > 0)
-            throw py::value_error(name + " has " + std::to_string(a.size) + " elements but its state has " +
+            throw py::value_error(name() + " has " + std::to_string(a.size) + " elements but its state has " +
                                   std::to_string(state_size) + " (the order or the shapes of the arrays changed?)");
         if (s.bound && !s.bound->matches(p.ptr(), a.is_float32 ? npy_float : npy_double))
-            throw py::value_error(name +
+            throw py::value_error(name() +
                                   " is not the array its state belongs to (its moments would update another "
                                   "array); keep the arrays and their order, or call reset() to start over");
     }
@@ -289,6 +293,8 @@ private:
     void prepare(const std::vector<checked_array>& arrays, std::vector<array_step<float>>& work32,
                  std::vector<array_step<double>>& work64) {
         std::vector<std::size_t> created;
+        work32.reserve(arrays.size());
+        work64.reserve(arrays.size());
         try {
             for (std::size_t i = 0; i < arrays.size(); ++i) {
                 const checked_array& a = arrays[i];

@@ -4,13 +4,14 @@ A C++17 core (the fused least-squares loss and gradient, the descent loops) behi
 a NumPy API.
 
 Namespaces: every public module (fastgd, fastgd.objectives, fastgd.schedules,
-fastgd.plot, fastgd.reference, and the module fastgd.minimize, which the function
-fastgd.minimize shadows: ``from fastgd.minimize import RECORD_BUDGET``) declares
-``__all__`` and a module ``__dir__`` that returns it, so ``dir()`` and tab completion
-show the public names only; the modules a file works with (numpy as np, re, Any,
+fastgd.lr_scheduler, fastgd.plot, fastgd.reference, and the module fastgd.minimize,
+which the function fastgd.minimize shadows: ``from fastgd.minimize import
+RECORD_BUDGET``) declares ``__all__`` and a module ``__dir__`` that returns it, so
+``dir()`` and tab completion show the public names only; the modules a file works with (numpy as np, re, Any,
 ...) keep their usual names and stay out of sight rather than being renamed
-``_np``. ``fastgd.plot`` and ``fastgd.GDRegressor`` load on first use (matplotlib,
-scikit-learn), yet are in ``dir(fastgd)`` and known to type checkers.
+``_np``. ``fastgd.plot``, ``fastgd.lr_scheduler`` and ``fastgd.GDRegressor`` load on
+first use (matplotlib, scikit-learn; the schedulers are only needed by training
+loops), yet are in ``dir(fastgd)`` and known to type checkers.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from .optimizers import (
 )
 
 if TYPE_CHECKING:  # loaded lazily by __getattr__ below; typed as if imported here
-    from . import plot
+    from . import lr_scheduler, plot
     from .estimator import GDRegressor
 
 
@@ -54,8 +55,8 @@ def __getattr__(name: str) -> object:
     # load them on first use, not with fastgd.
     import importlib
 
-    if name == "plot":
-        return importlib.import_module(".plot", __name__)
+    if name in ("plot", "lr_scheduler"):
+        return importlib.import_module(f".{name}", __name__)
     if name == "GDRegressor":
         return importlib.import_module(".estimator", __name__).GDRegressor
     raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
@@ -94,6 +95,7 @@ __all__ = [
     "fit_least_squares",
     "get_num_threads",
     "least_squares_loss_grad",
+    "lr_scheduler",
     "minimize",
     "normal_equations",
     "objectives",

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 #: from a torch state_dict when set as fastgd runs (value None or False), then dropped.
 TORCH_KERNEL_OPTIONS = ("foreach", "fused", "capturable", "differentiable")
 
+#: Keys torch's lr schedulers (and fastgd.lr_scheduler) add to a group: their bookkeeping,
+#: kept in the group and in its state_dict as torch keeps them, never a rule's option.
+SCHEDULER_KEYS = ("initial_lr", "max_lr", "min_lr", "base_momentum", "max_momentum")
+
 
 class ParamGroup(dict[str, Any]):
     """A parameter group: a dict that notes when an option changes, so that the next
@@ -66,8 +70,11 @@ class ParamGroup(dict[str, Any]):
         self.changed = True
 
     def options(self) -> dict[str, Any]:
-        """The hyperparameters: everything but the arrays and their names."""
-        return {k: x for k, x in self.items() if k not in ("params", "param_names")}
+        """The hyperparameters: everything but the arrays, their names and the keys
+        torch's lr schedulers keep in a group (SCHEDULER_KEYS)."""
+        return {
+            k: x for k, x in self.items() if k not in ("params", "param_names", *SCHEDULER_KEYS)
+        }
 
 
 def _is_array_list(x: Any) -> bool:
@@ -281,8 +288,8 @@ class Groups:
             if unknown:
                 raise ValueError(f"grads has names the params do not: {unknown}")
             return [grads.get(n) for n in names]
-        if isinstance(grads, np.ndarray) or not _is_array_list(grads):
-            if isinstance(grads, np.ndarray) or not isinstance(grads, Iterable):
+        if not _is_array_list(grads):
+            if isinstance(grads, (np.ndarray, str, bytes)) or not isinstance(grads, Iterable):
                 raise TypeError(
                     "grads must be a list with one array (or None) per parameter array, group after "
                     f"group, or a dict by name; got {type(grads).__name__}"
@@ -335,7 +342,7 @@ class Groups:
                     state[index] = entry
                 indices.append(index)
                 index += 1
-            saved_group = dict(group.options())
+            saved_group = {k: x for k, x in group.items() if k not in ("params", "param_names")}
             saved_group["params"] = indices
             if "param_names" in group:
                 saved_group["param_names"] = list(group["param_names"])

@@ -43,6 +43,7 @@ struct step_piece {
 inline void step_arrays(std::vector<array_step<float>>& f32, std::vector<array_step<double>>& f64,
                         int n_threads) {
     std::vector<detail::step_piece> pieces;
+    pieces.reserve(f32.size() + f64.size());
     std::vector<std::size_t> task_begin{0};  // task t runs pieces[task_begin[t]:task_begin[t + 1]]
     std::size_t in_task = 0, total = 0;
     auto add = [&](bool is_float32, std::size_t index, std::size_t n, bool splittable) {
