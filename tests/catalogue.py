@@ -2803,8 +2803,8 @@ case("rules13 adafactor step another shape", ValueError, r"Adafactor state is fo
 case("rules13 adafactor step flat after a matrix", ValueError, "Adafactor state is for shape")(
     lambda: _step(np.ones(12), np.ones(12), _rules13_adafactor_loaded((3, 4)))
 )
-case("rules13 asgd state mu zero", ValueError, r"state\['mu'\] must be a number in \(0, 1\]")(
-    lambda: _rules13_asgd_state(mu=0.0)
+case("rules13 asgd state mu negative", ValueError, r"state\['mu'\] must be a number in \[0, 1\]")(
+    lambda: _rules13_asgd_state(mu=-0.5)
 )
 case("rules13 asgd state eta nan", ValueError, r"state\['eta'\] must be a finite number")(
     lambda: _rules13_asgd_state(eta=float("nan"))

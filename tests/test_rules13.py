@@ -456,7 +456,7 @@ def test_hyperparameter_checks(make, error, match):
     [
         (dict(eta=float("nan")), ValueError, r"state\['eta'\] must be a finite number >= 0"),
         (dict(eta=-1.0), ValueError, r"state\['eta'\]"),
-        (dict(mu=0.0), ValueError, r"state\['mu'\] must be a number in \(0, 1\]"),
+        (dict(mu=-0.5), ValueError, r"state\['mu'\] must be a number in \[0, 1\]"),
         (dict(mu=1.5), ValueError, r"state\['mu'\]"),
         (dict(mu="1"), TypeError, r"state\['mu'\] must be a real number"),
         (dict(eta=10**400), ValueError, r"state\['eta'\]"),
@@ -573,3 +573,20 @@ def test_rprops_skipped_step_is_not_a_stall():
     assert r.status == "converged"
     assert r.nit > 2
     assert r.x[0] == pytest.approx(0.05, abs=1e-5)
+
+
+def test_asgd_mu_may_underflow_to_zero_and_its_state_still_loads():
+    # mu = 1 / max(1, t - t0) as a float32 number: 0 for t0 = -1e300 (torch's too).
+    p = np.linspace(-1, 1, 5)
+    opt = fastgd.ASGD(lr=0.1, t0=-1e300)
+    for t in range(3):
+        opt.step(p, _grad(p, t))
+    saved = opt.state_dict()
+    assert saved["mu"] == 0.0
+    ax = opt.ax.copy()
+    clone, q = fastgd.ASGD(lr=0.1, t0=-1e300), p.copy()
+    clone.load_state_dict(saved)
+    opt.step(p, _grad(p, 3))
+    clone.step(q, _grad(q, 3))
+    np.testing.assert_array_equal(p, q)
+    np.testing.assert_array_equal(opt.ax, ax)  # mu = 0: the average no longer moves

@@ -114,8 +114,9 @@ std::unique_ptr<optimizer<T>> import_optimizer_state(const rule_params& params, 
         if (!(std::isfinite(extras.eta) && extras.eta >= 0.0))
             throw py::value_error("state['eta'] must be a finite number >= 0 (ASGD's step size), got " +
                                   std::string(py::str(py::float_(extras.eta))));
-        if (!(extras.mu > 0.0 && extras.mu <= 1.0))
-            throw py::value_error("state['mu'] must be a number in (0, 1] (ASGD's averaging weight), got " +
+        // [0, 1]: 1 / max(1, t - t0) as a float32 number underflows to 0 for a t0 below -1e38.
+        if (!(extras.mu >= 0.0 && extras.mu <= 1.0))
+            throw py::value_error("state['mu'] must be a number in [0, 1] (ASGD's averaging weight), got " +
                                   std::string(py::str(py::float_(extras.mu))));
     }
     if (steps == 0) {

@@ -1032,7 +1032,7 @@ class ASGD(Optimizer):
         return out
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """As every rule's; ``"eta"`` (>= 0) and ``"mu"`` (in (0, 1]) are needed once stepped."""
+        """As every rule's; ``"eta"`` (>= 0) and ``"mu"`` (in [0, 1]) are needed once stepped."""
         if self._groups is not None:
             super().load_state_dict(state)
             return
@@ -1054,7 +1054,7 @@ class ASGD(Optimizer):
                     extras[key] = math.inf
         elif "eta" in state or "mu" in state:
             raise ValueError("state at step 0 (never stepped) has no 'eta' or 'mu'")
-        # One core call, checked again there (eta finite >= 0, mu in (0, 1]).
+        # One core call, checked again there (eta finite >= 0, mu in [0, 1]).
         self._core.load_state(steps, mu_product, values, dtype, size, extras)
 
 
