@@ -13,8 +13,8 @@ What each one is the twin of (the C++ file says so at its top):
 - ``fit_least_squares``: fit_least_squares.hpp (epochs of shuffled mini-batches or
   full-batch steps, the short-step and divergence rules).
 - ``schedule_value``: schedule.hpp.
-- ``OptimizerReference``: optimizer.hpp and arch/update_rules.hpp (one function per
-  rule, torch.optim's algorithms).
+- ``OptimizerReference``: optimizer.hpp, arch/update_rules.hpp and adafactor.hpp (one
+  function per rule, torch.optim's algorithms; Lion is optax's).
 - ``descent_path``: minimize.hpp (its steps; not its stopping rules).
 - ``normal_equations``: the lecture's closed form, against which the descent is
   checked (the package's own ``fastgd.normal_equations`` solves it stably).
