@@ -69,6 +69,19 @@ inline T torch_lerp(T from, T to, T weight) {
     return std::fabs(weight) < T(0.5) ? from + weight * (to - from) : to - (to - from) * (T(1) - weight);
 }
 
+/// sum of term(i) for i in [0, n), in double, in a fixed order whatever the machine:
+/// eight running sums (element i goes to sum i % 8), added pairwise at the end. Eight
+/// independent chains keep the adds pipelined (and vectorisable without reordering).
+template <typename Term>
+inline double ordered_sum(std::size_t n, Term&& term) {
+    double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (std::size_t k = 0; k < 8; ++k) acc[k] += term(i + k);
+    for (std::size_t k = 0; i < n; ++i, ++k) acc[k] += term(i);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 }  // namespace detail
 
 /// One Adafactor step on p[0:n] in place; s0, s1 are row_var and col_var (factored)
@@ -84,8 +97,10 @@ void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t
     const T w = static_cast<T>(std::pow(tf, o.beta2_decay));
     const double rho = std::min(lr, 1.0 / std::pow(tf, 0.5));
     const double root_n = std::pow(static_cast<double>(n), 0.5);
-    double p_sq = 0.0;
-    for (std::size_t i = 0; i < n; ++i) p_sq += static_cast<double>(p[i]) * static_cast<double>(p[i]);
+    const double p_sq = detail::ordered_sum(n, [p](std::size_t i) {
+        const double x = static_cast<double>(p[i]);
+        return x * x;
+    });
     const double alpha = std::max(o.eps2, std::sqrt(p_sq) / root_n) * rho;
     if (o.weight_decay != 0.0) {
         const T decay = static_cast<T>(1.0 - lr * o.weight_decay);
@@ -108,12 +123,15 @@ void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t
             T* col_var = s1 + b * C;
             std::fill(col_sum, col_sum + C, 0.0);
             for (std::size_t r = 0; r < R; ++r) {
-                double s = 0.0;
-                for (std::size_t c = 0; c < C; ++c) {
-                    const double g = static_cast<double>(gb[r * C + c]);
-                    s += g * g;
+                const T* gr = gb + r * C;
+                for (std::size_t c = 0; c < C; ++c) {  // element-wise across the columns
+                    const double g = static_cast<double>(gr[c]);
                     col_sum[c] += g * g;
                 }
+                const double s = detail::ordered_sum(C, [gr](std::size_t c) {
+                    const double g = static_cast<double>(gr[c]);
+                    return g * g;
+                });
                 const T norm = static_cast<T>(std::sqrt(s));  // torch: norm(g, dim=-1)^2 / C
                 row_var[r] = detail::torch_lerp(row_var[r], norm * norm / static_cast<T>(C), w);
             }
@@ -132,26 +150,36 @@ void adafactor_step(const rule_params& o, const adafactor_layout& l, std::size_t
             s0[i] = detail::torch_lerp(s0[i], g * g, w);
         }
     }
-    // Visit every element with its update: f(i, U_i), in index order.
-    auto for_each_update = [&](auto&& f) {
-        if (!l.factored) {
-            for (std::size_t i = 0; i < n; ++i) f(i, update(sign * grad[i], s0[i]));
-            return;
-        }
+    // The sum of U^2 (in order: the flat vector, or row after row), then the step.
+    double u_sq = 0.0;
+    auto square = [](T u) { return static_cast<double>(u) * static_cast<double>(u); };
+    if (!l.factored) {
+        u_sq = detail::ordered_sum(n, [&](std::size_t i) { return square(update(sign * grad[i], s0[i])); });
+    } else {
+        const std::size_t R = l.rows, C = l.cols;
+        for (std::size_t b = 0; b < l.batch; ++b)
+            for (std::size_t r = 0; r < R; ++r) {
+                const T row = s0[b * R + r], mean = static_cast<T>(row_mean[b]);
+                const T* col = s1 + b * C;
+                const T* gr = grad + (b * R + r) * C;
+                u_sq += detail::ordered_sum(
+                    C, [&](std::size_t c) { return square(update(sign * gr[c], row * col[c] / mean)); });
+            }
+    }
+    const double denom = std::max(1.0, std::sqrt(u_sq) / (root_n * o.d));
+    const T scale = static_cast<T>(-alpha / denom);
+    if (!l.factored) {
+        for (std::size_t i = 0; i < n; ++i) p[i] += scale * update(sign * grad[i], s0[i]);
+    } else {
         const std::size_t R = l.rows, C = l.cols;
         for (std::size_t b = 0; b < l.batch; ++b)
             for (std::size_t r = 0; r < R; ++r) {
                 const T row = s0[b * R + r], mean = static_cast<T>(row_mean[b]);
                 const T* col = s1 + b * C;
                 const std::size_t at = (b * R + r) * C;
-                for (std::size_t c = 0; c < C; ++c) f(at + c, update(sign * grad[at + c], row * col[c] / mean));
+                for (std::size_t c = 0; c < C; ++c) p[at + c] += scale * update(sign * grad[at + c], row * col[c] / mean);
             }
-    };
-    double u_sq = 0.0;
-    for_each_update([&](std::size_t, T u) { u_sq += static_cast<double>(u) * static_cast<double>(u); });
-    const double denom = std::max(1.0, std::sqrt(u_sq) / (root_n * o.d));
-    const T scale = static_cast<T>(-alpha / denom);
-    for_each_update([&](std::size_t i, T u) { p[i] += scale * u; });
+    }
 }
 
 }  // namespace fastgd
