@@ -46,6 +46,37 @@ def _uses_betas(optimizer: Any, groups: Sequence[Group]) -> bool:
     return use_beta1
 
 
+def _momentum_range(
+    optimizer: Any,
+    groups: Sequence[Group],
+    base_momentum: Any,
+    max_momentum: Any,
+    epoch: int,
+    last_epoch: Any,
+) -> tuple[bool, list[float], list[float]]:
+    """(uses betas, base momentums, max momentums) of a cycled momentum, checked; a
+    resumed scheduler (last_epoch given) needs them saved in the groups."""
+    use_beta1 = _uses_betas(optimizer, groups)
+    base_momentums = per_group(base_momentum, "base_momentum", groups)
+    max_momentums = per_group(max_momentum, "max_momentum", groups)
+    if epoch >= 0:
+        check_last_epoch(last_epoch, groups, "base_momentum", "max_momentum")
+    return use_beta1, base_momentums, max_momentums
+
+
+def _start_momentum(
+    groups: Sequence[Group],
+    base_momentums: list[float],
+    max_momentums: list[float],
+    use_beta1: bool,
+) -> None:
+    """A fresh cycle starts at the max momentum; the range is kept in the groups."""
+    for m_momentum, b_momentum, group in zip(max_momentums, base_momentums, groups, strict=True):
+        _set_momentum(group, m_momentum, use_beta1)
+        group["max_momentum"] = m_momentum
+        group["base_momentum"] = b_momentum
+
+
 def _set_momentum(group: Group, value: float, use_beta1: bool) -> None:
     if use_beta1:
         group["betas"] = (value, *group["betas"][1:])
@@ -88,11 +119,9 @@ class CyclicLR(LRScheduler):
         rate = real(gamma, "gamma", low=0.0, low_open=True)
         cycle = boolean(cycle_momentum, "cycle_momentum")
         if cycle:
-            use_beta1 = _uses_betas(optimizer, groups)
-            base_momentums = per_group(base_momentum, "base_momentum", groups)
-            max_momentums = per_group(max_momentum, "max_momentum", groups)
-            if epoch >= 0:
-                check_last_epoch(last_epoch, groups, "base_momentum", "max_momentum")
+            use_beta1, base_momentums, max_momentums = _momentum_range(
+                optimizer, groups, base_momentum, max_momentum, epoch, last_epoch
+            )
 
         # every argument checked: now the groups change
         self.optimizer = optimizer
@@ -113,12 +142,7 @@ class CyclicLR(LRScheduler):
             self.base_momentums = base_momentums
             self.max_momentums = max_momentums
             if epoch == -1:
-                for m_momentum, b_momentum, group in zip(
-                    max_momentums, base_momentums, groups, strict=True
-                ):
-                    _set_momentum(group, m_momentum, use_beta1)
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _start_momentum(groups, base_momentums, max_momentums, use_beta1)
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
 
@@ -266,11 +290,9 @@ class OneCycleLR(LRScheduler):
         if epoch >= 0:
             check_last_epoch(last_epoch, groups, "max_lr", "min_lr")
         if cycle:
-            use_beta1 = _uses_betas(optimizer, groups)
-            max_momentums = per_group(max_momentum, "max_momentum", groups)
-            base_momentums = per_group(base_momentum, "base_momentum", groups)
-            if epoch >= 0:
-                check_last_epoch(last_epoch, groups, "max_momentum", "base_momentum")
+            use_beta1, base_momentums, max_momentums = _momentum_range(
+                optimizer, groups, base_momentum, max_momentum, epoch, last_epoch
+            )
 
         # every argument checked: now the groups change
         self.optimizer = optimizer
@@ -303,12 +325,7 @@ class OneCycleLR(LRScheduler):
         if cycle:
             self.use_beta1 = use_beta1
             if epoch == -1:
-                for m_momentum, b_momentum, group in zip(
-                    max_momentums, base_momentums, groups, strict=True
-                ):
-                    _set_momentum(group, m_momentum, use_beta1)
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _start_momentum(groups, base_momentums, max_momentums, use_beta1)
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
