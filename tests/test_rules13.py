@@ -590,3 +590,45 @@ def test_asgd_mu_may_underflow_to_zero_and_its_state_still_loads():
     clone.step(q, _grad(q, 3))
     np.testing.assert_array_equal(p, q)
     np.testing.assert_array_equal(opt.ax, ax)  # mu = 0: the average no longer moves
+
+
+@pytest.mark.parametrize("name", ["ASGD", "Adafactor", "Rprop", "Lion"])
+def test_an_optimizer_shared_by_threads_steps_as_one_serial_order(name):
+    """Each call runs whole under the optimizer's lock: 4 threads x 5 steps with the
+    same gradient give what 20 serial steps give, while other threads read the state
+    (the arrays are long enough for the step to release the GIL)."""
+    import threading
+
+    shape = (3, 100_000)
+    g = np.random.default_rng(9).standard_normal(shape)
+    p, q = np.ones(shape), np.ones(shape)
+    shared, alone = getattr(fastgd, name)(), getattr(fastgd, name)()
+    errors: list[BaseException] = []
+
+    def stepper() -> None:
+        try:
+            for _ in range(5):
+                shared.step(p, g)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def reader() -> None:
+        try:
+            for _ in range(10):
+                saved = shared.state_dict()
+                if saved["step"]:
+                    assert saved["dtype"] == "float64"
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=stepper) for _ in range(4)]
+    threads += [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for _ in range(20):
+        alone.step(q, g)
+    np.testing.assert_array_equal(p, q)
+    assert shared.state_dict()["step"] == 20
