@@ -13,7 +13,7 @@ from . import _validation as v
 from ._hyperparameters import at_least as _at_least
 from ._hyperparameters import lr_value as _lr
 from ._hyperparameters import pair as _pair
-from .optimizer_base import MAX_STEPS, Optimizer, Params, _full_state, _state_dtype
+from .optimizer_base import Optimizer, Params, _full_state, _state_dtype
 from .schedules import Schedule
 
 
@@ -126,44 +126,8 @@ class Adafactor(Optimizer):
     def _checked_adafactor_state(
         self, state: Any
     ) -> tuple[int, float, list[np.ndarray], str, int, dict[str, Any]]:
-        if not isinstance(state, dict):
-            raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
         known = ("kind", "hyperparameters", "step", "state", "dtype", "size", "shape")
-        missing = [k for k in ("kind", "hyperparameters", "step", "state") if k not in state]
-        if missing:
-            raise ValueError(f"state is missing {missing}")
-        unknown = [v.describe(k) for k in state if k not in known]
-        if unknown:
-            raise ValueError(
-                f"state has unknown keys {', '.join(unknown)}; known: {', '.join(known)}"
-            )
-        if not isinstance(state["kind"], str) or state["kind"] != self.kind:
-            raise ValueError(
-                f"state is for {v.describe(state['kind'])}, this optimizer is {self.kind!r}"
-            )
-        hyper = state["hyperparameters"]
-        try:
-            same = isinstance(hyper, dict) and bool(hyper == self.hyperparameters)
-        except Exception:  # noqa: BLE001 - values whose == fails (arrays) are not equal
-            same = False
-        if not same:
-            raise ValueError(
-                f"state's hyperparameters {v.describe(hyper, 200)} differ from this optimizer's "
-                f"{self.hyperparameters}"
-            )
-        step = state["step"]
-        if (
-            isinstance(step, (bool, np.bool_))
-            or not isinstance(step, numbers.Integral)
-            or not 0 <= int(step) <= MAX_STEPS
-        ):
-            raise ValueError(
-                f"state['step'] must be an integer in [0, 2**53], got {v.describe(step)}"
-            )
-        steps = int(step)
-        arrays = state["state"]
-        if not isinstance(arrays, dict):
-            raise TypeError(f"state['state'] must be a dict of arrays, got {type(arrays).__name__}")
+        steps, arrays = self._state_header(state, known)
         if steps == 0:
             if arrays or state.get("dtype") is not None or state.get("size", 0) != 0:
                 raise ValueError(

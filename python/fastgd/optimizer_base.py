@@ -322,18 +322,18 @@ class Optimizer:
         # One core call, checked again there: the whole state is replaced at once.
         self._core.load_state(steps, mu_product, values, dtype, size)
 
-    def _checked_state(self, state: Any) -> tuple[int, float, list[np.ndarray], str, int]:
-        """(steps, mu_product, arrays, dtype name, size) from a state_dict, or an error
-        naming the key that is wrong."""
+    def _state_header(self, state: Any, known: tuple[str, ...]) -> tuple[int, dict[Any, Any]]:
+        """(step count, dict of arrays) of a single-array state_dict: its keys, kind,
+        hyperparameters and step checked against this optimizer."""
         if not isinstance(state, dict):
             raise TypeError(f"state must be a dict from state_dict(), got {type(state).__name__}")
         missing = [k for k in ("kind", "hyperparameters", "step", "state") if k not in state]
         if missing:
             raise ValueError(f"state is missing {missing}")
-        unknown = [v.describe(k) for k in state if k not in _STATE_KEYS]
+        unknown = [v.describe(k) for k in state if k not in known]
         if unknown:
             raise ValueError(
-                f"state has unknown keys {', '.join(unknown)}; known: {', '.join(_STATE_KEYS)}"
+                f"state has unknown keys {', '.join(unknown)}; known: {', '.join(known)}"
             )
         kind = state["kind"]
         if not isinstance(kind, str) or kind != self.kind:
@@ -361,6 +361,12 @@ class Optimizer:
         arrays = state["state"]
         if not isinstance(arrays, dict):
             raise TypeError(f"state['state'] must be a dict of arrays, got {type(arrays).__name__}")
+        return steps, arrays
+
+    def _checked_state(self, state: Any) -> tuple[int, float, list[np.ndarray], str, int]:
+        """(steps, mu_product, arrays, dtype name, size) from a state_dict, or an error
+        naming the key that is wrong."""
+        steps, arrays = self._state_header(state, _STATE_KEYS)
         has_mu = "mu_product" in state
         if has_mu and self.kind != "nadam":
             raise ValueError(f"state['mu_product'] is NAdam's; this optimizer is {self.kind!r}")

@@ -1,18 +1,10 @@
 """Update rules with torch.optim's names, defaults and semantics, stepping NumPy
-arrays in place. The rules run in C++ (vectorised for this CPU, threaded for long
-arrays); the same rules drive :func:`fastgd.fit_least_squares`.
-
-Each ``step(params, grad)`` updates ``params`` in place and returns it. ``params``
-must be a writeable, C-contiguous float32 or float64 array in the machine's byte
-order: fastgd never updates a silent copy. ``grad`` is converted to params' dtype
-(and byte order) if needed. State (moments, buffers) is allocated on the first step
-and belongs to that array (its memory, shape and dtype): stepping another array is
-an error; make one optimizer per array, or ``reset()`` to start over.
-
-An optimizer may be shared between threads: each call (step, reset, state_dict,
-load_state_dict) runs as a whole under a lock in the core, so the result of
-concurrent calls is that of one serial order of them. A refused call (bad params,
-grad or state) changes nothing: neither the arrays nor the optimizer's state.
+arrays in place: torch's classic nine here (SGD, Adam, AdamW, Adagrad, RMSprop,
+Adadelta, Adamax, NAdam, RAdam), Rprop, ASGD and Lion in :mod:`fastgd.rprop_asgd_lion`,
+Adafactor in :mod:`fastgd.adafactor`, and ``RULES``, every rule by name. The rules run
+in C++ (vectorised for this CPU, threaded for long arrays); the same rules drive
+:func:`fastgd.fit_least_squares`. How an optimizer holds its arrays and state (one
+array, or parameter groups), and its thread-safety: :mod:`fastgd.optimizer_base`.
 """
 
 from __future__ import annotations
