@@ -45,6 +45,22 @@ inline void update_moments(T& m, T& v, T g, T one_minus_beta1, T beta2, T one_mi
     v = beta2 * v + one_minus_beta2 * g * g;
 }
 
+// Weight decay as the Adam family applies it: decoupled (AdamW: p shrinks by lr * wd
+// first) or coupled (wd * p added to the gradient); gradient() gives the gradient to use.
+template <typename T>
+struct adam_weight_decay {
+    adam_weight_decay(const rule_params& o, const step_scalars& k, T wd)
+        : decay(static_cast<T>(1.0 - k.lr * o.weight_decay)),
+          coupled(o.decoupled_weight_decay ? T(0) : wd),
+          decoupled(o.decoupled_weight_decay) {}
+    T gradient(T& p, T signed_grad) const {
+        if (decoupled) p *= decay;
+        return signed_grad + coupled * p;
+    }
+    T decay, coupled;
+    bool decoupled;
+};
+
 template <typename T>
 void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, const T* __restrict grad,
                 T* __restrict s0, T* __restrict s1, T* __restrict s2, std::size_t n) {
@@ -72,11 +88,9 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
             const T step = static_cast<T>(k.step_size), bc2 = static_cast<T>(k.sqrt_bias_correction2);
-            const T decay = static_cast<T>(1.0 - k.lr * o.weight_decay);
-            const T coupled = o.decoupled_weight_decay ? T(0) : wd;
+            const adam_weight_decay<T> decayed(o, k, wd);
             for (std::size_t i = 0; i < n; ++i) {
-                if (o.decoupled_weight_decay) p[i] *= decay;
-                const T g = sign * grad[i] + coupled * p[i];
+                const T g = decayed.gradient(p[i], sign * grad[i]);
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
                 const T m = s0[i], v = s1[i];
                 T vhat = v;
@@ -159,11 +173,9 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
                     c2 = static_cast<T>(1.0 - o.beta2);
             const T on_grad = static_cast<T>(k.grad_coef), on_avg = static_cast<T>(k.momentum_coef),
                     bc2 = static_cast<T>(k.bias_correction2);
-            const T decay = static_cast<T>(1.0 - k.lr * o.weight_decay);  // decoupled: p decays first
-            const T coupled = o.decoupled_weight_decay ? T(0) : wd;
+            const adam_weight_decay<T> decayed(o, k, wd);
             for (std::size_t i = 0; i < n; ++i) {
-                if (o.decoupled_weight_decay) p[i] *= decay;
-                const T g = sign * grad[i] + coupled * p[i];
+                const T g = decayed.gradient(p[i], sign * grad[i]);
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
                 const T m = s0[i], v = s1[i];
                 const T denom = root(v / bc2) + eps;
@@ -177,11 +189,9 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
             const T bc1 = static_cast<T>(k.bias_correction1), rect = static_cast<T>(k.rectified_scale);
-            const T decay = static_cast<T>(1.0 - k.lr * o.weight_decay);  // decoupled: p decays first
-            const T coupled = o.decoupled_weight_decay ? T(0) : wd;
+            const adam_weight_decay<T> decayed(o, k, wd);
             for (std::size_t i = 0; i < n; ++i) {
-                if (o.decoupled_weight_decay) p[i] *= decay;
-                const T g = sign * grad[i] + coupled * p[i];
+                const T g = decayed.gradient(p[i], sign * grad[i]);
                 update_moments(s0[i], s1[i], g, b1, b2, c2);
                 const T m = s0[i], v = s1[i];
                 const T mhat = m / bc1;
