@@ -275,7 +275,8 @@ def _adam(step: _Step) -> None:
     v = st["v"] = dt(b2) * st.get("v", np.zeros_like(p)) + dt(1 - b2) * g * g
     if h["amsgrad"]:
         v = st["vmax"] = np.maximum(st.get("vmax", np.zeros_like(p)), v)
-    denom = np.sqrt(v) / dt(np.sqrt(1 - b2**t)) + dt(h["eps"])
+    # times 1/sqrt(1 - beta2^t), as the C++ kernel (torch divides: 1 ulp apart at most)
+    denom = np.sqrt(v) * dt(1 / np.sqrt(1 - b2**t)) + dt(h["eps"])
     p -= dt(lr / (1 - b1**t)) * m / denom
 
 

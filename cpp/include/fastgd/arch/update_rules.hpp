@@ -87,7 +87,18 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
             // a = lr / (1 - beta1^t), b = sqrt(1 - beta2^t); AdamW decays p first.
             const T b1 = static_cast<T>(1.0 - o.beta1), b2 = static_cast<T>(o.beta2),
                     c2 = static_cast<T>(1.0 - o.beta2);
-            const T step = static_cast<T>(k.step_size), bc2 = static_cast<T>(k.sqrt_bias_correction2);
+            const T step = static_cast<T>(k.step_size);
+            // 1/sqrt(1 - beta2^t) once per step: one division per element fewer than
+            // torch's sqrt(v)/bc2 (1 ulp apart at most), and the step is bound by divisions.
+            const T inv_bc2 = static_cast<T>(1.0 / k.sqrt_bias_correction2);
+            if (!o.amsgrad && !o.decoupled_weight_decay) {  // the common case, as one plain loop
+                for (std::size_t i = 0; i < n; ++i) {
+                    const T g = sign * grad[i] + wd * p[i];
+                    update_moments(s0[i], s1[i], g, b1, b2, c2);
+                    p[i] -= step * s0[i] / (root(s1[i]) * inv_bc2 + eps);
+                }
+                return;
+            }
             const adam_weight_decay<T> decayed(o, k, wd);
             for (std::size_t i = 0; i < n; ++i) {
                 const T g = decayed.gradient(p[i], sign * grad[i]);
@@ -98,7 +109,7 @@ void apply_rule(const rule_params& o, const step_scalars& k, T* __restrict p, co
                     vhat = s2[i] > v ? s2[i] : v;
                     s2[i] = vhat;
                 }
-                p[i] -= step * m / (root(vhat) / bc2 + eps);
+                p[i] -= step * m / (root(vhat) * inv_bc2 + eps);
             }
             return;
         }
