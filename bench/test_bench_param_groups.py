@@ -59,7 +59,7 @@ def test_adam_step_many_arrays(benchmark, case, role):
     params, grads = _arrays(SHAPES[case], 0), _arrays(SHAPES[case], 1)
     n = sum(p.size for p in params)
     benchmark.group = f"adam step, {case}: {len(params)} arrays, {n} float32"
-    benchmark.extra_info.update(role=role, baseline=role == "torch-fused")
+    benchmark.extra_info.update(role=role, baseline=role == "torch-fused", arrays_moved=7)
     # The same first steps agree (float32, same rule): a fast wrong step fails here.
     mine = [p.copy() for p in params]
     opt = fastgd.Adam(mine, lr=1e-3)
@@ -75,3 +75,18 @@ def test_adam_step_many_arrays(benchmark, case, role):
         _tensors, topt = _torch_adam(torch, params, grads, role.split("-")[1])
         topt.step()  # state allocated outside the timing
         benchmark(topt.step)
+
+
+@pytest.mark.parametrize("case", ["mlp", "transformer"])
+def test_in_place_traffic_ceiling(benchmark, case):
+    """In the same group: an in-place a += q*b over as many float32 elements (three
+    arrays moved). An Adam step moves seven (p, g, m, v read; p, m, v written), so its
+    memory-traffic bound is 7/3 of this time; report.py shows the step against it."""
+    from fastgd import _core
+
+    params, grads = _arrays(SHAPES[case], 0), _arrays(SHAPES[case], 1)
+    n = sum(p.size for p in params)
+    a, b = np.concatenate([p.ravel() for p in params]), np.concatenate([g.ravel() for g in grads])
+    benchmark.group = f"adam step, {case}: {len(params)} arrays, {n} float32"
+    benchmark.extra_info.update(role="ceiling", arrays_moved=3)
+    benchmark.pedantic(_core._testing.stream_axpy, args=(a, b, 1e-9), rounds=30, iterations=1)
