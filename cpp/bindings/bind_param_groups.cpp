@@ -28,6 +28,7 @@ struct array_slot {
     std::optional<binding> bound;
 
     bool has_state() const { return f32 || f64; }
+    bool has_shape() const { return f32 ? f32->has_shape() : f64 ? f64->has_shape() : false; }
     void forget() {
         f32.reset();
         f64.reset();
@@ -65,7 +66,7 @@ std::string shape_text(const std::vector<std::size_t>& shape) {
 // mutex_ (with the GIL released while it waits), so calls run in one serial order.
 class py_param_groups {
 public:
-    explicit py_param_groups(std::string kind) : kind_(std::move(kind)) {}
+    explicit py_param_groups(std::string kind) : kind_(std::move(kind)), factored_(kind_ == "adafactor") {}
 
     /// Append a group of n_arrays arrays with these hyperparameters (torch's add_param_group).
     void add_group(const py::dict& hyper, std::size_t n_arrays) {
@@ -121,7 +122,9 @@ public:
             if (g.is_none()) continue;
             const py::handle p = param_items[i];
             arrays[i].params = checked_inplace(p, "params", static_cast<std::ptrdiff_t>(i));
-            arrays[i].shape = shape_of(p);
+            // The shape is copied only where it is needed: Adafactor's factored moments, or
+            // a state that has none yet (a heap copy per array and step costs more than the rest).
+            if (factored_ || !slots_[i].has_shape()) arrays[i].shape = shape_of(p);
             check_against_state(i, p, arrays[i].params, arrays[i].shape);
             if (!grad_ready(g, p)) {
                 needs_conversion = true;
@@ -248,7 +251,7 @@ private:
         const array_slot& s = slots_[i];
         const auto name = [i] { return at("params", i); };
         // Adafactor's factored moments follow the shape: a loaded state must meet its own.
-        if (kind_ == "adafactor" && s.has_state()) {
+        if (factored_ && s.has_state()) {
             const bool has_shape = s.f32 ? s.f32->has_shape() : s.f64->has_shape();
             const std::vector<std::size_t>& own = s.f32 ? s.f32->shape() : s.f64->shape();
             if ((has_shape && own != shape) || (!has_shape && shape.size() >= 2))
@@ -331,6 +334,7 @@ private:
     }
 
     std::string kind_;
+    bool factored_;  // Adafactor: the moments follow the params' shape, checked every step
     std::mutex mutex_;
     std::vector<group_settings> groups_;
     std::vector<array_slot> slots_;
