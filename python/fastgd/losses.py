@@ -102,7 +102,9 @@ def binary_labels(y: ArrayLike, n: int, dtype: np.dtype[Any], loss: str) -> Arra
     they are; labels in {0, 1} become 0 -> -1, 1 -> +1; anything else is refused."""
     ya = v.as_array(y, "y")
     if ya.ndim != 1 or ya.shape[0] != n:
-        raise ValueError(f"y must be a 1-D array of {n} labels (one per row of X), got shape {ya.shape}")
+        raise ValueError(
+            f"y must be a 1-D array of {n} labels (one per row of X), got shape {ya.shape}"
+        )
     values = np.unique(ya)
     if np.isin(values, (-1, 1)).all():
         return v.contiguous(ya, dtype)
@@ -121,9 +123,8 @@ def class_indices(y: ArrayLike, n: int, n_classes: int) -> Array:
     ya = v.as_array(y, "y")
     if ya.ndim != 1 or ya.shape[0] != n:
         raise ValueError(f"y must be a 1-D array of {n} class indices, got shape {ya.shape}")
-    if ya.dtype.kind == "f":
-        if not (np.isfinite(ya).all() and (ya == np.round(ya)).all()):
-            raise ValueError("y must hold integer class indices for the multinomial log loss")
+    if ya.dtype.kind == "f" and not (np.isfinite(ya).all() and (ya == np.round(ya)).all()):
+        raise ValueError("y must hold integer class indices for the multinomial log loss")
     if ya.size and (ya.min() < 0 or ya.max() >= n_classes):
         raise ValueError(
             f"y must hold class indices in [0, {n_classes}) for w with {n_classes} columns; "
@@ -160,9 +161,13 @@ def row_indices(rows: Any, n: int) -> Array | None:
     if r.size == 0:
         r = r.astype(np.int64)  # [] arrives as float64
     if r.ndim != 1 or r.dtype.kind not in "iu":
-        raise TypeError(f"rows must be a 1-D array of integers, got dtype {r.dtype} and shape {r.shape}")
+        raise TypeError(
+            f"rows must be a 1-D array of integers, got dtype {r.dtype} and shape {r.shape}"
+        )
     if r.size and (r.min() < 0 or r.max() >= n):
-        raise ValueError(f"rows must be in [0, {n}) for X with {n} rows; got min {r.min()}, max {r.max()}")
+        raise ValueError(
+            f"rows must be in [0, {n}) for X with {n} rows; got min {r.min()}, max {r.max()}"
+        )
     return v.contiguous(r, np.int64)
 
 
@@ -246,7 +251,9 @@ def loss_grad(
                 f"(the multinomial); loss={loss_!r} takes w of shape ({d},)"
             )
         if wa.shape[0] != d or wa.shape[1] < 1:
-            raise ValueError(f"w has shape {wa.shape} but X has n_features = {d}: pass shape ({d}, n_classes)")
+            raise ValueError(
+                f"w has shape {wa.shape} but X has n_features = {d}: pass shape ({d}, n_classes)"
+            )
     elif wa.ndim != 1 or wa.shape[0] != d:
         raise ValueError(f"w has shape {wa.shape} but X has n_features = {d}: pass shape ({d},)")
     wa = v.contiguous(wa, dtype)
@@ -265,7 +272,9 @@ def loss_grad(
         if b.ndim == 0:
             b = np.full(K, b.item())
         if b.shape != (K,):
-            raise ValueError(f"intercept must be a number or {K} values (one per class), got shape {b.shape}")
+            raise ValueError(
+                f"intercept must be a number or {K} values (one per class), got shape {b.shape}"
+            )
         ba = v.contiguous(b, dtype)
         v.require_finite(ba, "intercept")
         value, gW, gb = _core.multinomial_loss_grad(Xa, labels, wa, ba, sw, idx, alpha_, ratio)
@@ -278,7 +287,7 @@ def loss_grad(
         v.require_finite(ya, "y")
     else:
         ya = binary_labels(y, n, dtype, loss_)
-    value, gw, gb = _core.linear_loss_grad(
+    value1, gw, gb1 = _core.linear_loss_grad(
         Xa, ya, wa, b0, sw, idx, LOSSES[loss_], eps, alpha_, ratio
     )
-    return float(value), gw, float(gb)
+    return float(value1), gw, float(gb1)
