@@ -110,8 +110,10 @@ def test_loss_matches_reference(loss, dtype, case):
     X, y, w = make_data(loss, 600, 7, dtype, seed=3, intercept=CASES[case][0])
     kw = case_kwargs(case, X.shape[0], seed=3)
     got = fastgd.loss_grad(X, y, w, loss=loss, **kw)
-    assert isinstance(got[0], float) and isinstance(got[2], float)
-    assert got[1].dtype == dtype and got[1].shape == w.shape
+    assert isinstance(got[0], float)
+    assert isinstance(got[2], float)
+    assert got[1].dtype == dtype
+    assert got[1].shape == w.shape
     assert_close(loss, X, got, reference_of(loss, X, y, w, kw), kw.get("sample_weight"))
 
 
@@ -157,7 +159,9 @@ def test_labels_zero_one_are_minus_one_plus_one():
     for loss in CLASSIFICATION_LOSSES:
         a = fastgd.loss_grad(X, y01, w, loss=loss)
         b = fastgd.loss_grad(X, ypm, w, loss=loss)
-        assert a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2] == b[2]
+        assert a[0] == b[0]
+        assert np.array_equal(a[1], b[1])
+        assert a[2] == b[2]
     assert (
         fastgd.loss_grad(X, y01.astype(bool), w, loss="hinge")[0]
         == fastgd.loss_grad(X, ypm, w, loss="hinge")[0]
@@ -195,12 +199,15 @@ def test_penalties_have_scikit_learns_meaning():
     assert l1[0] == pytest.approx(base[0] + 0.2 * np.abs(w).sum(), rel=1e-12)
     np.testing.assert_allclose(l1[1], base[1] + 0.2 * np.sign(w), rtol=1e-12)
     en = fastgd.loss_grad(X, y, w, penalty="elasticnet", alpha=0.2, l1_ratio=1.0)
-    assert en[0] == l1[0] and np.array_equal(en[1], l1[1])
+    assert en[0] == l1[0]
+    assert np.array_equal(en[1], l1[1])
     # l1's subgradient at 0 is 0; the intercept is never penalised.
     w0 = np.zeros(4)
     a = fastgd.loss_grad(X, y, w0, penalty="l1", alpha=5.0, intercept=2.0)
     b = fastgd.loss_grad(X, y, w0, intercept=2.0)
-    assert a[0] == b[0] and np.array_equal(a[1], b[1]) and a[2] == b[2]
+    assert a[0] == b[0]
+    assert np.array_equal(a[1], b[1])
+    assert a[2] == b[2]
 
 
 def test_log_loss_is_stable_for_large_margins():
@@ -209,7 +216,8 @@ def test_log_loss_is_stable_for_large_margins():
     value, g, gb = fastgd.loss_grad(X, y, np.array([1e4]), loss="log_loss")
     # rows: m = 1e4 (loss ~0), m = -1e4 (loss 1e4), m = -1e4 (loss 1e4).
     assert value == pytest.approx(2e4 / 3, rel=1e-12)
-    assert np.isfinite(g).all() and np.isfinite(gb)
+    assert np.isfinite(g).all()
+    assert np.isfinite(gb)
     assert g[0] == pytest.approx((1.0 + 1.0) / 3 * 1.0, rel=1e-12)  # -y x at the saturated rows
     value, _, _ = fastgd.loss_grad(X[:1], y[:1], np.array([40.0]), loss="log_loss")
     assert value == pytest.approx(np.exp(-40.0), rel=1e-12)  # log1p, not log(1 + tiny)
@@ -268,8 +276,10 @@ def test_multinomial_matches_reference(dtype, case):
     kw.pop("epsilon")
     kw["intercept"] = b
     got = fastgd.loss_grad(X, y, W, loss="log_loss", **kw)
-    assert got[1].shape == (9, 4) and got[2].shape == (4,)
-    assert got[1].dtype == dtype and got[2].dtype == dtype
+    assert got[1].shape == (9, 4)
+    assert got[2].shape == (4,)
+    assert got[1].dtype == dtype
+    assert got[2].dtype == dtype
     sw = kw.get("sample_weight")
     want = ref.multinomial_loss_grad(
         X.astype(np.float64),
@@ -331,7 +341,8 @@ def test_multinomial_is_stable_for_large_scores():
     W = np.array([[1000.0, -1000.0, 0.0]])
     value, gW, gb = fastgd.loss_grad(X, np.array([0, 1]), W, loss="log_loss")
     assert value == pytest.approx(1000.0, rel=1e-12)  # row 1 misses by 2000: loss 2000
-    assert np.isfinite(gW).all() and np.isfinite(gb).all()
+    assert np.isfinite(gW).all()
+    assert np.isfinite(gb).all()
 
 
 # --- determinism and dispatch ---------------------------------------------------------
@@ -390,7 +401,12 @@ def test_every_instruction_set_gives_the_same_answer():
     for arch in ("baseline", "avx2", "avx512"):
         env = dict(os.environ, FASTGD_ARCH=arch)
         proc = subprocess.run(
-            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+            [sys.executable, "-c", code],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert proc.returncode == 0, proc.stderr
         out = json.loads(proc.stdout)
