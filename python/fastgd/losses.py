@@ -105,11 +105,12 @@ def binary_labels(y: ArrayLike, n: int, dtype: np.dtype[Any], loss: str) -> Arra
         raise ValueError(
             f"y must be a 1-D array of {n} labels (one per row of X), got shape {ya.shape}"
         )
-    values = np.unique(ya)
-    if np.isin(values, (-1, 1)).all():
+    one = ya == 1
+    if (one | (ya == -1)).all():
         return v.contiguous(ya, dtype)
-    if np.isin(values, (0, 1)).all():
-        return v.contiguous(np.where(ya == 1, 1, -1), dtype)
+    if (one | (ya == 0)).all():
+        return v.contiguous(np.where(one, 1, -1), dtype)
+    values = np.unique(ya)
     shown = ", ".join(repr(x.item()) for x in values[:5]) + (", ..." if values.size > 5 else "")
     raise ValueError(
         f"y must hold binary labels in {{-1, +1}} or {{0, 1}} for loss={loss!r}; got the values "

@@ -67,19 +67,17 @@ struct squared_epsilon_insensitive_loss {
     }
 };
 
-/// log(1 + exp(-y z)), computed without overflow for any z.
+/// log(1 + exp(-y z)), computed without overflow for any z. Value and derivative
+/// both use e = exp(-|y z|), computed once per row (see value_and_derivative).
 struct log_loss {
     double value(double z, double y) const {
         const double m = y * z;
-        return m > 0 ? std::log1p(std::exp(-m)) : -m + std::log1p(std::exp(m));
+        return std::log1p(std::exp(-std::fabs(m))) + (m < 0 ? -m : 0.0);
     }
     double derivative(double z, double y) const {
         const double m = y * z;  // -y sigmoid(-m)
-        if (m > 0) {
-            const double e = std::exp(-m);
-            return -y * e / (1.0 + e);
-        }
-        return -y / (1.0 + std::exp(m));
+        const double e = std::exp(-std::fabs(m));
+        return -y * (m > 0 ? e : 1.0) / (1.0 + e);
     }
 };
 
@@ -122,6 +120,20 @@ struct modified_huber_loss {
     }
 };
 
+/// Value and derivative at once: by default the loss's two functions; the log loss
+/// shares its one exp.
+template <typename Loss>
+double value_and_derivative(const Loss& loss, double z, double y, double& value) {
+    value = loss.value(z, y);
+    return loss.derivative(z, y);
+}
+inline double value_and_derivative(const log_loss&, double z, double y, double& value) {
+    const double m = y * z;
+    const double e = std::exp(-std::fabs(m));
+    value = std::log1p(e) + (m < 0 ? -m : 0.0);
+    return -y * (m > 0 ? e : 1.0) / (1.0 + e);
+}
+
 /// The row interface the kernel calls: from x.w (dot), the intercept b and the
 /// target y, the derivative dL/dz (in T, what multiplies x_i in the gradient) and
 /// the value (in double). row() is used for rows taken four at a time, row_tail()
@@ -132,8 +144,7 @@ struct margin_loss {
     template <typename T>
     T row(T dot, T b, T y, double& value) const {
         const double z = static_cast<double>(dot + b), yd = static_cast<double>(y);
-        value = loss.value(z, yd);
-        return static_cast<T>(loss.derivative(z, yd));
+        return static_cast<T>(value_and_derivative(loss, z, yd, value));
     }
     template <typename T>
     T row_tail(T dot, T b, T y, double& value) const {
