@@ -53,7 +53,7 @@ struct row_kernels {
                         double* g_intercept);
     /// See arch/least_squares_rows.hpp: softmax_rows.
     double (*softmax_rows)(const T* X, const int* labels, const T* sw, std::size_t d, const std::size_t* idx,
-                           const T* W, const T* b, std::size_t K, std::size_t begin, std::size_t end, T* G,
+                           const T* Wt, const T* b, std::size_t K, std::size_t begin, std::size_t end, T* G,
                            double* gb, T* zs, double* es);
 };
 

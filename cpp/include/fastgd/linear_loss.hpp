@@ -41,18 +41,27 @@ void linear_loss_sums_into(const design<T>& A, const T* sw, const loss_spec& spe
 
 /// Sums of the multinomial log loss at W (d x K, row-major) and b (K): labels
 /// hold n class indices in [0, K) (checked by the caller), read through A.idx.
+/// out.grad: W's gradient (d x K, row-major), then b's (K).
 template <typename T>
 void softmax_sums_into(const design<T>& A, const int* labels, const T* sw, const T* W, const T* b, std::size_t K,
                        int n_threads, loss_sums& out) {
     const auto& k = kernels_for<T>();
-    const std::size_t g_len = A.d * K;
+    const std::size_t d = A.d, g_len = d * K;
+    std::vector<T> Wt(g_len);  // class-major: the kernel reads and writes W^T's layout
+    for (std::size_t j = 0; j < d; ++j)
+        for (std::size_t c = 0; c < K; ++c) Wt[c * d + j] = W[j * K + c];
     const auto chunk = [&](std::size_t c, std::size_t c_end, T* scratch, double* extra, double* acc_b) {
-        return k.softmax_rows(A.X, labels, sw, A.d, A.idx, W, b, K, c, c_end, scratch, acc_b, scratch + g_len,
-                              extra);
+        return k.softmax_rows(A.X, labels, sw, d, A.idx, Wt.data(), b, K, c, c_end, scratch, acc_b,
+                              scratch + g_len, extra);
     };
     std::vector<T> scratch;
+    std::vector<double> grad_t;
     // Each row costs about d K multiply-adds twice: size the tasks by d K.
-    out.loss = detail::blocked_row_sums(A.n, g_len, g_len, g_len + K, 2 * K, K, n_threads, chunk, out.grad, scratch);
+    out.loss = detail::blocked_row_sums(A.n, g_len, g_len, g_len + K, 8 * K, K, n_threads, chunk, grad_t, scratch);
+    out.grad.assign(g_len + K, 0.0);
+    for (std::size_t j = 0; j < d; ++j)
+        for (std::size_t c = 0; c < K; ++c) out.grad[j * K + c] = grad_t[c * d + j];
+    for (std::size_t c = 0; c < K; ++c) out.grad[g_len + c] = grad_t[g_len + c];
 }
 
 /// Adds alpha R(w) to the value and alpha dR/dw to the gradient (w: the first

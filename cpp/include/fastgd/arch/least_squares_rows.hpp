@@ -223,38 +223,65 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
     return linear_rows<false>(src, w, intercept, begin, end, g, g_intercept, residual_loss{});
 }
 
-/// Multinomial log loss over rows [begin, end): W is d x K row-major, b has K
-/// values; per row z = x W + b, p = softmax(z) (shifted by max z), L = log sum
-/// exp(z) - z_c for the row's class c = labels[row] (checked in [0, K) by the
-/// caller). With dL = s_i (p - e_c): G (d x K) += x dL^T (in T), gb[0:K] += dL
-/// (double); returns sum s_i L_i. Scratch: zs (2 K values of T), es (K doubles).
+// One row's softmax log loss from its scores z (K values): dz = s (p - e_c) (in T),
+// gb += dz (double); returns s L. es: K doubles of scratch.
 template <typename T>
-double softmax_rows(const row_source<T>& src, const int* labels, const T* W, const T* b, std::size_t K,
-                    std::size_t begin, std::size_t end, T* G, double* gb, T* zs, double* es) {
+inline double softmax_row(const T* z, std::size_t K, std::size_t c, double s, T* dz, double* gb, double* es) {
+    double m = static_cast<double>(z[0]);
+    for (std::size_t k = 1; k < K; ++k) m = static_cast<double>(z[k]) > m ? static_cast<double>(z[k]) : m;
+    double S = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+        es[k] = std::exp(static_cast<double>(z[k]) - m);
+        S += es[k];
+    }
+    for (std::size_t k = 0; k < K; ++k) {
+        const double dk = s * (es[k] / S - (k == c ? 1.0 : 0.0));
+        dz[k] = static_cast<T>(dk);
+        gb[k] += dk;
+    }
+    return s * (std::log(S) + m - static_cast<double>(z[c]));
+}
+
+/// Multinomial log loss over rows [begin, end), class-major: Wt is W^T (K x d,
+/// row-major, so each class's weights are contiguous), b has K values; per row
+/// z = W^T x + b, p = softmax(z) (shifted by max z), L = log sum exp(z) - z_c for
+/// the row's class c = labels[row] (checked in [0, K) by the caller). With
+/// dL = s_i (p - e_c): Gt (K x d, W^T's layout) += dL x^T (in T), gb[0:K] += dL
+/// (double); returns sum s_i L_i. Four rows at a time share each load of a class's
+/// weights and of its gradient row (dot4/axpy4). Scratch: zs (8 K values of T),
+/// es (K doubles).
+template <typename T>
+double softmax_rows(const row_source<T>& src, const int* labels, const T* Wt, const T* b, std::size_t K,
+                    std::size_t begin, std::size_t end, T* Gt, double* gb, T* zs, double* es) {
     const std::size_t d = src.d;
-    T* z = zs;
-    T* dz = zs + K;
+    T* z = zs;           // 4 rows x K scores
+    T* dz = zs + 4 * K;  // 4 rows x K derivatives
     double loss = 0.0;
-    for (std::size_t i = begin; i < end; ++i) {
+    std::size_t i = begin;
+    for (; i + 4 <= end; i += 4) {
+        const T* x[4] = {src.row(i), src.row(i + 1), src.row(i + 2), src.row(i + 3)};
+        for (std::size_t k = 0; k < K; ++k) {
+            T out[4];
+            dot4(x[0], x[1], x[2], x[3], Wt + k * d, d, out);
+            for (std::size_t r = 0; r < 4; ++r) z[r * K + k] = out[r] + b[k];
+        }
+        for (std::size_t r = 0; r < 4; ++r) {
+            const std::size_t row = src.idx ? src.idx[i + r] : i + r;
+            const double s = src.sw ? static_cast<double>(src.sw[row]) : 1.0;
+            loss += softmax_row(z + r * K, K, static_cast<std::size_t>(labels[row]), s, dz + r * K, gb, es);
+        }
+        for (std::size_t k = 0; k < K; ++k) {
+            const T r4[4] = {dz[k], dz[K + k], dz[2 * K + k], dz[3 * K + k]};
+            axpy4(Gt + k * d, x[0], x[1], x[2], x[3], r4, d);
+        }
+    }
+    for (; i < end; ++i) {
         const T* x = src.row(i);
-        for (std::size_t k = 0; k < K; ++k) z[k] = b[k];
-        for (std::size_t j = 0; j < d; ++j) axpy1(z, W + j * K, x[j], K);
-        double m = static_cast<double>(z[0]);
-        for (std::size_t k = 1; k < K; ++k) m = static_cast<double>(z[k]) > m ? static_cast<double>(z[k]) : m;
-        double S = 0.0;
-        for (std::size_t k = 0; k < K; ++k) {
-            es[k] = std::exp(static_cast<double>(z[k]) - m);
-            S += es[k];
-        }
-        const std::size_t c = static_cast<std::size_t>(labels[src.idx ? src.idx[i] : i]);
-        const double s = src.sw ? static_cast<double>(src.weight(i)) : 1.0;
-        loss += s * (std::log(S) + m - static_cast<double>(z[c]));
-        for (std::size_t k = 0; k < K; ++k) {
-            const double dk = s * (es[k] / S - (k == c ? 1.0 : 0.0));
-            dz[k] = static_cast<T>(dk);
-            gb[k] += dk;
-        }
-        for (std::size_t j = 0; j < d; ++j) axpy1(G + j * K, dz, x[j], K);
+        for (std::size_t k = 0; k < K; ++k) z[k] = dot1(x, Wt + k * d, d) + b[k];
+        const std::size_t row = src.idx ? src.idx[i] : i;
+        const double s = src.sw ? static_cast<double>(src.sw[row]) : 1.0;
+        loss += softmax_row(z, K, static_cast<std::size_t>(labels[row]), s, dz, gb, es);
+        for (std::size_t k = 0; k < K; ++k) axpy1(Gt + k * d, x, dz[k], d);
     }
     return loss;
 }
