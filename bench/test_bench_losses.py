@@ -45,3 +45,47 @@ def test_logistic_loss_grad(benchmark, logistic_problem, role):
     assert loss == pytest.approx(want[0], rel=1e-9)
     np.testing.assert_allclose(grad, want[1], rtol=1e-9, atol=1e-9 * np.abs(want[1]).max())
     assert grad_b == pytest.approx(want[2], rel=1e-9, abs=1e-12)
+
+
+@pytest.fixture(scope="module")
+def multinomial_problem():
+    rng = np.random.default_rng(1)
+    n, d, K = 100_000, 784, 10
+    X = rng.random((n, d), dtype=np.float32)
+    y = rng.integers(0, K, n)
+    W = (rng.standard_normal((d, K)) * 0.01).astype(np.float32)
+    b = np.zeros(K, np.float32)
+    want = ref.multinomial_loss_grad(X, y, W, b)
+    return X, y, W, b, want
+
+
+def numpy_multinomial(X, y, W, b):
+    """Softmax loss and gradient as a NumPy user writes it: X @ W, softmax, X.T @ (P - Y)."""
+    Z = X @ W + b
+    Z -= Z.max(axis=1, keepdims=True)
+    P = np.exp(Z)
+    S = P.sum(axis=1, keepdims=True)
+    P /= S
+    rows = np.arange(y.size)
+    loss = float(np.mean(np.log(S[:, 0]) - Z[rows, y]))
+    P[rows, y] -= 1.0
+    return loss, X.T @ P / y.size, P.mean(axis=0)
+
+
+MULTINOMIAL = {
+    "fastgd": lambda X, y, W, b: fastgd.loss_grad(X, y, W, loss="log_loss", intercept=b),
+    "baseline": numpy_multinomial,
+}
+
+
+@pytest.mark.parametrize("role", list(MULTINOMIAL))
+def test_multinomial_loss_grad(benchmark, multinomial_problem, role):
+    X, y, W, b, want = multinomial_problem
+    benchmark.group = (
+        f"multinomial loss_grad {X.shape[0]}x{X.shape[1]} K={W.shape[1]} {X.dtype.name}"
+    )
+    benchmark.extra_info.update(bytes=X.nbytes, role=role)
+    loss, grad, grad_b = benchmark(MULTINOMIAL[role], X, y, W, b)
+    assert loss == pytest.approx(want[0], rel=1e-4)
+    np.testing.assert_allclose(grad, want[1], rtol=1e-3, atol=1e-4 * np.abs(want[1]).max())
+    np.testing.assert_allclose(grad_b, want[2], rtol=1e-3, atol=1e-4 * np.abs(want[2]).max())
