@@ -2817,6 +2817,18 @@ for _name, _error, _match, _over in [
         dict(intercept=float("inf")),
     ),
     (
+        "losses14 intercept beyond float32",
+        ValueError,
+        "intercept must be a finite number in the range of float32",
+        dict(X=np.ones((40, 3), np.float32), intercept=1e300),
+    ),
+    (
+        "losses14 weight beyond float32",
+        ValueError,
+        "sample_weight must be finite",
+        dict(X=np.ones((40, 3), np.float32), sample_weight=np.full(40, 1e300)),
+    ),
+    (
         "losses14 penalty unknown",
         ValueError,
         "penalty must be None, 'l2', 'l1' or 'elasticnet'",

@@ -144,7 +144,8 @@ def sample_weights(sample_weight: Any, n: int, dtype: np.dtype[Any]) -> Array | 
         raise ValueError(
             f"sample_weight must be a 1-D array of {n} weights (one per row of X), got shape {sw.shape}"
         )
-    out = v.contiguous(sw, dtype)
+    with np.errstate(over="ignore"):  # beyond float32: inf, refused below
+        out = v.contiguous(sw, dtype)
     bad = ~(np.isfinite(out) & (out >= 0))
     if bad.any():
         raise ValueError(
@@ -257,7 +258,8 @@ def loss_grad(
             )
     elif wa.ndim != 1 or wa.shape[0] != d:
         raise ValueError(f"w has shape {wa.shape} but X has n_features = {d}: pass shape ({d},)")
-    wa = v.contiguous(wa, dtype)
+    with np.errstate(over="ignore"):  # beyond float32: inf, refused by require_finite
+        wa = v.contiguous(wa, dtype)
     v.require_finite(wa, "w")
     sw = sample_weights(sample_weight, n, dtype)
     idx = row_indices(rows, n)
@@ -276,13 +278,19 @@ def loss_grad(
             raise ValueError(
                 f"intercept must be a number or {K} values (one per class), got shape {b.shape}"
             )
-        ba = v.contiguous(b, dtype)
+        with np.errstate(over="ignore"):
+            ba = v.contiguous(b, dtype)
         v.require_finite(ba, "intercept")
         value, gW, gb = _core.multinomial_loss_grad(Xa, labels, wa, ba, sw, idx, alpha_, ratio)
         return float(value), gW, gb
     b0 = v.real_number(intercept, "intercept")
-    if not np.isfinite(b0):
-        raise ValueError(f"intercept must be a finite number, got {v.describe(intercept)}")
+    with np.errstate(over="ignore"):
+        representable = bool(np.isfinite(dtype.type(b0)))
+    if not representable:
+        raise ValueError(
+            f"intercept must be a finite number in the range of {dtype.name}, "
+            f"got {v.describe(intercept)}"
+        )
     if loss_ in REGRESSION_LOSSES:
         ya = v.vector(y, "y", n, dtype, "X has n_samples =")
         v.require_finite(ya, "y")
