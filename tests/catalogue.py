@@ -2845,6 +2845,242 @@ def _rules13_groups_asgd(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...
     return (lambda: opt.load_state_dict(saved)), (w,)
 
 
+
+# --- issue 14: losses (fastgd.loss_grad) ---
+
+
+def _lg14(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    args: dict[str, Any] = dict(
+        X=X, y=np.where(y > y.mean(), 1.0, -1.0), w=np.zeros(3), loss="hinge"
+    )
+    args.update(over)
+    arrays = tuple(a for a in args.values() if isinstance(a, np.ndarray))
+    return (lambda: fastgd.loss_grad(**args)), arrays
+
+
+_y14_classes = np.arange(40) % 3
+for _name, _error, _match, _over in [
+    (
+        "losses14 unknown loss",
+        ValueError,
+        "loss must be one of squared_error, huber",
+        dict(loss="log"),
+    ),
+    ("losses14 loss not a string", ValueError, "loss must be one of", dict(loss=3)),
+    (
+        "losses14 labels 0 1 2",
+        ValueError,
+        r"y must hold binary labels .*got the values 0, 1, 2",
+        dict(y=_y14_classes),
+    ),
+    (
+        "losses14 labels -1 0 1",
+        ValueError,
+        "y must hold binary labels",
+        dict(y=np.arange(40) % 3 - 1.0),
+    ),
+    (
+        "losses14 labels strings",
+        TypeError,
+        "y must hold real numbers",
+        dict(y=np.array(["a", "b"] * 20)),
+    ),
+    (
+        "losses14 labels wrong length",
+        ValueError,
+        "y must be a 1-D array of 40 labels",
+        dict(y=np.ones(39)),
+    ),
+    (
+        "losses14 regression y nan",
+        ValueError,
+        "y contains 1 NaN",
+        dict(loss="huber", y=np.r_[np.nan, np.ones(39)]),
+    ),
+    (
+        "losses14 regression y short",
+        ValueError,
+        "y has length 39",
+        dict(loss="squared_error", y=np.ones(39)),
+    ),
+    (
+        "losses14 weight negative",
+        ValueError,
+        "sample_weight must be finite and >= 0; 1 are not",
+        dict(sample_weight=np.r_[-1.0, np.ones(39)]),
+    ),
+    (
+        "losses14 weight nan",
+        ValueError,
+        "sample_weight must be finite",
+        dict(sample_weight=np.r_[np.nan, np.ones(39)]),
+    ),
+    (
+        "losses14 weight wrong length",
+        ValueError,
+        "sample_weight must be a 1-D array of 40 weights",
+        dict(sample_weight=np.ones(41)),
+    ),
+    (
+        "losses14 weight 2-D",
+        ValueError,
+        "sample_weight must be a 1-D array",
+        dict(sample_weight=np.ones((40, 1))),
+    ),
+    (
+        "losses14 weight strings",
+        TypeError,
+        "sample_weight must hold real numbers",
+        dict(sample_weight=np.array(["x"] * 40)),
+    ),
+    (
+        "losses14 w wrong length",
+        ValueError,
+        r"w has shape \(4,\) but X has n_features = 3",
+        dict(w=np.ones(4)),
+    ),
+    ("losses14 w nan", ValueError, "w contains 1 NaN", dict(w=np.array([0.0, np.nan, 0.0]))),
+    ("losses14 w 2-D with hinge", ValueError, "is for loss='log_loss'", dict(w=np.ones((3, 2)))),
+    (
+        "losses14 W wrong rows",
+        ValueError,
+        r"w has shape \(4, 3\)",
+        dict(loss="log_loss", w=np.ones((4, 3)), y=_y14_classes),
+    ),
+    (
+        "losses14 W no classes",
+        ValueError,
+        r"pass shape \(3, n_classes\)",
+        dict(loss="log_loss", w=np.ones((3, 0)), y=_y14_classes),
+    ),
+    (
+        "losses14 class too large",
+        ValueError,
+        r"y must hold class indices in \[0, 2\)",
+        dict(loss="log_loss", w=np.ones((3, 2)), y=_y14_classes),
+    ),
+    (
+        "losses14 class negative",
+        ValueError,
+        r"y must hold class indices in \[0, 3\)",
+        dict(loss="log_loss", w=np.ones((3, 3)), y=_y14_classes - 1),
+    ),
+    (
+        "losses14 class fractional",
+        ValueError,
+        "y must hold integer class indices",
+        dict(loss="log_loss", w=np.ones((3, 3)), y=_y14_classes + 0.5),
+    ),
+    (
+        "losses14 class intercept length",
+        ValueError,
+        "intercept must be a number or 3 values",
+        dict(loss="log_loss", w=np.ones((3, 3)), y=_y14_classes, intercept=np.ones(2)),
+    ),
+    (
+        "losses14 class intercept nan",
+        ValueError,
+        "intercept contains 1 NaN",
+        dict(
+            loss="log_loss",
+            w=np.ones((3, 3)),
+            y=_y14_classes,
+            intercept=np.array([0.0, np.nan, 0.0]),
+        ),
+    ),
+    (
+        "losses14 intercept string",
+        TypeError,
+        "intercept must be a real number",
+        dict(intercept="0"),
+    ),
+    (
+        "losses14 intercept inf",
+        ValueError,
+        "intercept must be a finite number",
+        dict(intercept=float("inf")),
+    ),
+    (
+        "losses14 intercept beyond float32",
+        ValueError,
+        "intercept must be a finite number in the range of float32",
+        dict(X=np.ones((40, 3), np.float32), intercept=1e300),
+    ),
+    (
+        "losses14 weight beyond float32",
+        ValueError,
+        "sample_weight must be finite",
+        dict(X=np.ones((40, 3), np.float32), sample_weight=np.full(40, 1e300)),
+    ),
+    (
+        "losses14 penalty unknown",
+        ValueError,
+        "penalty must be None, 'l2', 'l1' or 'elasticnet'",
+        dict(penalty="ridge"),
+    ),
+    ("losses14 penalty 'none'", ValueError, "penalty must be None", dict(penalty="none")),
+    (
+        "losses14 alpha negative",
+        ValueError,
+        "alpha must be a finite number >= 0",
+        dict(penalty="l2", alpha=-1.0),
+    ),
+    ("losses14 alpha string", TypeError, "alpha must be a real number", dict(alpha="1")),
+    (
+        "losses14 l1_ratio above 1",
+        ValueError,
+        r"l1_ratio must be in \[0, 1\]",
+        dict(penalty="elasticnet", l1_ratio=1.5),
+    ),
+    (
+        "losses14 l1_ratio nan",
+        ValueError,
+        r"l1_ratio must be in \[0, 1\]",
+        dict(l1_ratio=float("nan")),
+    ),
+    (
+        "losses14 epsilon negative",
+        ValueError,
+        "epsilon must be a finite number >= 0",
+        dict(loss="huber", y=np.ones(40), epsilon=-0.1),
+    ),
+    (
+        "losses14 rows out of range",
+        ValueError,
+        r"rows must be in \[0, 40\)",
+        dict(rows=np.array([0, 40])),
+    ),
+    ("losses14 rows float", TypeError, "rows must be a 1-D array of integers", dict(rows=[0.5])),
+    ("losses14 rows empty", ValueError, "rows is empty", dict(rows=[])),
+    ("losses14 X empty", ValueError, "X is empty", dict(X=np.ones((0, 3)), y=np.ones(0))),
+    ("losses14 X 1-D", ValueError, "X must be a 2-D array", dict(X=np.ones(40))),
+    (
+        "losses14 X complex",
+        TypeError,
+        "X must hold real numbers",
+        dict(X=np.ones((40, 3), complex)),
+    ),
+]:
+    case(_name, _error, _match)(lambda over=_over: _lg14(**over))
+
+
+def _lg14_sparse(name: str, **over: Any) -> None:
+    def build() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        from scipy import sparse
+
+        X, _ = data()
+        Xs = sparse.csr_matrix(X)
+        args: dict[str, Any] = dict(X=X, y=np.ones(40), w=np.zeros(3))
+        args.update({k: Xs if v == "sparse" else v for k, v in over.items()})
+        return (lambda: fastgd.loss_grad(**args)), (X,)
+
+    case(name, TypeError, "loss_grad: .* is a sparse matrix")(build)
+
+
+_lg14_sparse("losses14 sparse X", X="sparse")
+_lg14_sparse("losses14 sparse w", w="sparse")
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

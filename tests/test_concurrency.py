@@ -234,6 +234,19 @@ _HUGE_P = np.ones(1 << 22)
             id="loss-grad-x5",  # one pass takes ~15 ms here: too short to observe alone
         ),
         pytest.param(
+            lambda: [
+                fastgd.loss_grad(_BIG[0], np.sign(_BIG[1]), np.zeros(32), loss="log_loss")
+                for _ in range(5)
+            ],
+            id="logistic-loss-grad-x5",
+        ),
+        pytest.param(
+            lambda: fastgd.loss_grad(
+                _BIG[0], np.arange(_BIG[0].shape[0]) % 10, np.zeros((32, 10)), loss="log_loss"
+            ),
+            id="multinomial-loss-grad",
+        ),
+        pytest.param(
             lambda: fastgd.fit_least_squares(
                 *_BIG[:2], lr=1e-3, max_iter=5, gradient="stream", tol=None
             ),

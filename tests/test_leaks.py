@@ -65,6 +65,13 @@ ENTRY_POINTS: dict[str, Callable[[], Any]] = {
     "least_squares_loss_grad": lambda: fastgd.least_squares_loss_grad(X, Y, W),
     "least_squares_loss_grad rows": lambda: fastgd.least_squares_loss_grad(X, Y, W, rows=[0, 5, 9]),
     "least_squares_loss_grad fails": _swallow(lambda: fastgd.least_squares_loss_grad(X, Y[:3], W)),
+    "loss_grad log_loss": lambda: fastgd.loss_grad(
+        X, np.sign(Y), W, loss="log_loss", sample_weight=np.ones(64), rows=[0, 5, 9]
+    ),
+    "loss_grad multinomial": lambda: fastgd.loss_grad(
+        X, np.arange(64) % 3, np.zeros((4, 3)), loss="log_loss"
+    ),
+    "loss_grad fails": _swallow(lambda: fastgd.loss_grad(X, Y, W, loss="hinge")),
     "fit_least_squares gd": lambda: fastgd.fit_least_squares(
         X, Y, optimizer="gd", lr=0.05, max_iter=3
     ),

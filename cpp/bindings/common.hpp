@@ -59,6 +59,7 @@ schedule schedule_from(const py::dict& hyper);
 void register_threads(py::module_& m);
 void register_checks(py::module_& m, py::module_& testing);
 void register_least_squares(py::module_& m);
+void register_losses(py::module_& m);
 void register_fit(py::module_& m, py::module_& testing);
 void register_optimizer(py::module_& m, py::module_& testing);
 void register_param_groups(py::module_& m);

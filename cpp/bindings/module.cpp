@@ -8,6 +8,7 @@ PYBIND11_MODULE(_core, m) {
     fastgd::bindings::register_threads(m);
     fastgd::bindings::register_checks(m, testing);
     fastgd::bindings::register_least_squares(m);
+    fastgd::bindings::register_losses(m);
     fastgd::bindings::register_fit(m, testing);
     fastgd::bindings::register_optimizer(m, testing);
     fastgd::bindings::register_param_groups(m);

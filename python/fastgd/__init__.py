@@ -27,6 +27,7 @@ from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
 from .least_squares import least_squares_loss_grad
 from .linear_regression import FitResult, fit_least_squares, normal_equations
+from .losses import loss_grad
 from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr
 from .optimizers import (
     ASGD,
@@ -95,6 +96,7 @@ __all__ = [
     "fit_least_squares",
     "get_num_threads",
     "least_squares_loss_grad",
+    "loss_grad",
     "lr_scheduler",
     "minimize",
     "normal_equations",

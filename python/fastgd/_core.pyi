@@ -35,6 +35,28 @@ def least_squares_loss_grad(
     l2: float,
     intercept: bool = ...,
 ) -> tuple[float, NDArray[Any]]: ...
+def linear_loss_grad(
+    X: NDArray[Any],
+    y: NDArray[Any],
+    w: NDArray[Any],
+    b: float,
+    sample_weight: NDArray[Any] | None,
+    rows: NDArray[np.int64] | None,
+    loss: int,
+    epsilon: float,
+    alpha: float,
+    l1_ratio: float,
+) -> tuple[float, NDArray[Any], float]: ...
+def multinomial_loss_grad(
+    X: NDArray[Any],
+    labels: NDArray[np.int64],
+    W: NDArray[Any],
+    b: NDArray[Any],
+    sample_weight: NDArray[Any] | None,
+    rows: NDArray[np.int64] | None,
+    alpha: float,
+    l1_ratio: float,
+) -> tuple[float, NDArray[Any], NDArray[Any]]: ...
 def least_squares_lipschitz(X: NDArray[Any], intercept: bool, l2: float) -> float: ...
 def gram_lipschitz(G: NDArray[np.float64], d: int, n: int, l2: float) -> float: ...
 def least_squares_gram(

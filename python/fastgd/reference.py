@@ -9,6 +9,10 @@ What each one is the twin of (the C++ file says so at its top):
 
 - ``least_squares_loss_grad``: least_squares.hpp and arch/least_squares_rows.hpp
   (the fused loss and gradient, full batch or over rows).
+- ``loss_value``, ``loss_derivative``, ``penalty``, ``loss_grad`` and
+  ``multinomial_loss_grad``: arch/losses.hpp, linear_loss.hpp and the row kernels
+  (scikit-learn's SGD losses and penalties; y already in {-1, +1} for the binary
+  losses, l1_ratio the effective one).
 - ``permutation``: permutation.hpp (the seeded, portable shuffle of an epoch).
 - ``fit_least_squares``: fit_least_squares.hpp (epochs of shuffled mini-batches or
   full-batch steps, the short-step and divergence rules).
@@ -48,7 +52,12 @@ __all__ = [
     "descent_path",
     "fit_least_squares",
     "least_squares_loss_grad",
+    "loss_derivative",
+    "loss_grad",
+    "loss_value",
+    "multinomial_loss_grad",
     "normal_equations",
+    "penalty",
     "permutation",
     "schedule_value",
 ]
@@ -78,6 +87,121 @@ def least_squares_loss_grad(
     loss = scale * float(r.astype(np.float64) @ r) + l2 * float(w.astype(np.float64) @ w)
     grad = 2.0 * scale * (X.T @ r) + 2.0 * l2 * w
     return loss, grad.astype(X.dtype)
+
+
+def loss_value(loss: str, z: Array, y: Array, epsilon: float = 0.1) -> Array:
+    """L(z, y) per row, scikit-learn's definitions (r = z - y, m = y z)."""
+    z, y = np.asarray(z, np.float64), np.asarray(y, np.float64)
+    r, m = z - y, y * z
+    if loss == "squared_error":
+        return 0.5 * r**2
+    if loss == "huber":
+        return np.where(np.abs(r) <= epsilon, 0.5 * r**2, epsilon * np.abs(r) - 0.5 * epsilon**2)
+    if loss == "epsilon_insensitive":
+        return np.maximum(0.0, np.abs(r) - epsilon)
+    if loss == "squared_epsilon_insensitive":
+        return np.maximum(0.0, np.abs(r) - epsilon) ** 2
+    if loss == "log_loss":
+        return np.logaddexp(0.0, -m)  # log(1 + exp(-m)) without overflow
+    if loss == "hinge":
+        return np.maximum(0.0, 1.0 - m)
+    if loss == "squared_hinge":
+        return np.maximum(0.0, 1.0 - m) ** 2
+    if loss == "modified_huber":
+        return np.where(m >= 1.0, 0.0, np.where(m >= -1.0, (1.0 - m) ** 2, -4.0 * m))
+    if loss == "perceptron":
+        return np.maximum(0.0, -m)
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def loss_derivative(loss: str, z: Array, y: Array, epsilon: float = 0.1) -> Array:
+    """dL/dz per row (at a kink, scikit-learn's choice: hinge and perceptron take -y
+    where m equals the threshold)."""
+    z, y = np.asarray(z, np.float64), np.asarray(y, np.float64)
+    r, m = z - y, y * z
+    if loss == "squared_error":
+        return r
+    if loss == "huber":
+        return np.clip(r, -epsilon, epsilon)
+    if loss == "epsilon_insensitive":
+        return np.where(r > epsilon, 1.0, np.where(r < -epsilon, -1.0, 0.0))
+    if loss == "squared_epsilon_insensitive":
+        return np.where(np.abs(r) > epsilon, 2.0 * np.sign(r) * (np.abs(r) - epsilon), 0.0)
+    if loss == "log_loss":
+        return -y / (1.0 + np.exp(np.minimum(m, 700.0)))  # -y sigmoid(-m)
+    if loss == "hinge":
+        return np.where(m <= 1.0, -y, 0.0)
+    if loss == "squared_hinge":
+        return np.where(m < 1.0, -2.0 * y * (1.0 - m), 0.0)
+    if loss == "modified_huber":
+        return np.where(m >= 1.0, 0.0, np.where(m >= -1.0, -2.0 * (1.0 - m) * y, -4.0 * y))
+    if loss == "perceptron":
+        return np.where(m <= 0.0, -y, 0.0)
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def penalty(w: Array, alpha: float, l1_ratio: float) -> tuple[float, Array]:
+    """alpha R(w) and its (sub)gradient, R = (1 - l1_ratio)/2 ||w||^2 + l1_ratio ||w||_1."""
+    w = np.asarray(w, np.float64)
+    value = alpha * ((1.0 - l1_ratio) / 2.0 * np.sum(w**2) + l1_ratio * np.sum(np.abs(w)))
+    return float(value), alpha * ((1.0 - l1_ratio) * w + l1_ratio * np.sign(w))
+
+
+def loss_grad(
+    X: Array,
+    y: Array,
+    w: Array,
+    loss: str,
+    intercept: float = 0.0,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.0,
+    sample_weight: Array | None = None,
+    rows: Array | None = None,
+    epsilon: float = 0.1,
+) -> tuple[float, Array, float]:
+    """(1/m) sum s_i L(x_i w + b, y_i) + alpha R(w), its gradient in w and in b, in
+    float64 (y in {-1, +1} for the binary losses)."""
+    X, y = np.asarray(X, np.float64), np.asarray(y, np.float64)
+    s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if rows is not None:
+        X, y, s = X[rows], y[rows], s[rows]
+    z = X @ np.asarray(w, np.float64) + intercept
+    dz = s * loss_derivative(loss, z, y, epsilon)
+    m = X.shape[0]
+    pen, pen_grad = penalty(w, alpha, l1_ratio)
+    value = float(np.sum(s * loss_value(loss, z, y, epsilon))) / m + pen
+    return value, X.T @ dz / m + pen_grad, float(np.sum(dz)) / m
+
+
+def multinomial_loss_grad(
+    X: Array,
+    y: Array,
+    W: Array,
+    b: Array,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.0,
+    sample_weight: Array | None = None,
+    rows: Array | None = None,
+) -> tuple[float, Array, Array]:
+    """The softmax log loss: (1/m) sum s_i (log sum_k exp(z_ik) - z_i,y_i) +
+    alpha R(W), Z = X W + b; gradients X^T (s (P - Y)) / m and the column sums."""
+    X = np.asarray(X, np.float64)
+    y = np.asarray(y, np.int64)
+    s = np.ones(X.shape[0]) if sample_weight is None else np.asarray(sample_weight, np.float64)
+    if rows is not None:
+        X, y, s = X[rows], y[rows], s[rows]
+    Z = X @ np.asarray(W, np.float64) + np.asarray(b, np.float64)
+    zmax = Z.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(Z - zmax).sum(axis=1)) + zmax[:, 0]
+    rows_ = np.arange(X.shape[0])
+    P = np.exp(Z - log_norm[:, None])
+    Y = np.zeros_like(P)
+    Y[rows_, y] = 1.0
+    D = s[:, None] * (P - Y)
+    m = X.shape[0]
+    pen, pen_grad = penalty(W, alpha, l1_ratio)
+    value = float(np.sum(s * (log_norm - Z[rows_, y]))) / m + pen
+    return value, X.T @ D / m + pen_grad, D.sum(axis=0) / m
 
 
 def _mix64(z: Array) -> Array:

@@ -11,6 +11,25 @@
 
 namespace fastgd {
 
+/// The losses of the linear models (arch/losses.hpp has their definitions).
+enum class loss_kind : int {
+    squared_error = 0,
+    huber = 1,
+    epsilon_insensitive = 2,
+    squared_epsilon_insensitive = 3,
+    log_loss = 4,
+    hinge = 5,
+    squared_hinge = 6,
+    modified_huber = 7,
+    perceptron = 8,
+};
+constexpr int n_loss_kinds = 9;
+
+struct loss_spec {
+    loss_kind kind;
+    double epsilon;  // huber, epsilon_insensitive, squared_epsilon_insensitive
+};
+
 template <typename T>
 struct row_kernels {
     /// See arch/least_squares_rows.hpp: residual_rows. idx may be nullptr; y may be nullptr (y = 0).
@@ -28,6 +47,14 @@ struct row_kernels {
     /// See arch/update_rules.hpp.
     void (*apply_rule)(const rule_params& o, const step_scalars& k, T* p, const T* grad, T* s0, T* s1, T* s2,
                        std::size_t n);
+    /// See arch/least_squares_rows.hpp: linear_rows with the loss spec.kind (sw may be nullptr: weights 1).
+    double (*loss_rows)(const loss_spec& spec, const T* X, const T* y, const T* sw, std::size_t d,
+                        const std::size_t* idx, const T* w, bool intercept, std::size_t begin, std::size_t end, T* g,
+                        double* g_intercept);
+    /// See arch/least_squares_rows.hpp: softmax_rows.
+    double (*softmax_rows)(const T* X, const int* labels, const T* sw, std::size_t d, const std::size_t* idx,
+                           const T* Wt, const T* b, std::size_t K, std::size_t begin, std::size_t end, T* G,
+                           double* gb, T* zs, double* es);
 };
 
 struct kernel_table {

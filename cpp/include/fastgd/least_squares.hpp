@@ -57,21 +57,74 @@ inline std::size_t task_rows(std::size_t d) {
     return std::max<std::size_t>(chunk_rows, (rows / chunk_rows) * chunk_rows);
 }
 
-// Sums over rows [begin, end) into a double accumulator, chunk by chunk.
-template <typename T>
-double task_sums(const design<T>& A, const T* w, std::size_t begin, std::size_t end, T* scratch,
-                 double* acc) {
-    const auto& k = kernels_for<T>();
-    double sum_sq = 0.0;
+// Sums over rows [begin, end) into a double accumulator, chunk by chunk:
+// chunk(c, c_end, scratch, extra, acc + g_len) adds the T sums of rows [c, c_end)
+// into scratch (g_len values, zeroed here), may add double sums into acc[g_len:p)
+// itself, and returns its share of the loss; scratch is then added into acc[0:g_len).
+template <typename T, typename Chunk>
+double task_sums(std::size_t begin, std::size_t end, std::size_t g_len, T* scratch, double* extra, double* acc,
+                 const Chunk& chunk) {
+    double loss = 0.0;
     for (std::size_t c = begin; c < end; c += chunk_rows) {
         const std::size_t c_end = std::min(end, c + chunk_rows);
-        std::fill(scratch, scratch + A.d, T(0));
-        double gb = 0.0;
-        sum_sq += k.residual_rows(A.X, A.y, A.d, A.idx, w, A.intercept, c, c_end, scratch, &gb);
-        for (std::size_t j = 0; j < A.d; ++j) acc[j] += static_cast<double>(scratch[j]);
-        if (A.intercept) acc[A.d] += gb;
+        std::fill(scratch, scratch + g_len, T(0));
+        loss += chunk(c, c_end, scratch, extra, acc + g_len);
+        for (std::size_t j = 0; j < g_len; ++j) acc[j] += static_cast<double>(scratch[j]);
     }
-    return sum_sq;
+    return loss;
+}
+
+/// The task split of every fused pass: rows cut into tasks of task_rows(width)
+/// rows (width: the values per row that set the cost), each task's sums (p
+/// values: g_len from the T scratch, the rest added in double by chunk) kept apart
+/// and added in task order, so the result has the same bits for any thread count.
+/// scratch (T, g_len values + extra_t) and extra (double, extra_len values) are
+/// per worker; chunk is called as in task_sums (extra = nullptr when extra_len is 0).
+/// Returns the loss; grad gets the p sums. single_scratch is reused when one task
+/// covers all rows (a fit's step then allocates nothing).
+template <typename T, typename Chunk>
+double blocked_row_sums(std::size_t n, std::size_t width, std::size_t g_len, std::size_t p, std::size_t extra_t,
+                        std::size_t extra_len, int n_threads, const Chunk& chunk, std::vector<double>& grad,
+                        std::vector<T>& single_scratch) {
+    grad.assign(p, 0.0);
+    if (n == 0) return 0.0;
+    const std::size_t rows_per_task = task_rows(width);
+    const std::size_t n_tasks = (n + rows_per_task - 1) / rows_per_task;
+    const bool serial = n * std::max<std::size_t>(width, 1) < serial_elements;
+    if (n_tasks == 1) {
+        single_scratch.resize(g_len + extra_t);
+        std::vector<double> extra(extra_len);
+        return task_sums(std::size_t{0}, n, g_len, single_scratch.data(), extra.data(), grad.data(), chunk);
+    }
+    std::vector<double> partial(n_tasks * (p + 1), 0.0);  // per task: p sums, then the loss
+    const int threads = serial ? 1 : n_threads;
+    std::atomic<bool> out_of_memory{false};
+    parallel_for(n_tasks, threads, [&](std::size_t first, std::size_t last) {
+        // No exception may leave a worker thread: a failed scratch allocation is
+        // reported here and rethrown by the caller's thread below.
+        std::vector<T> scratch;
+        std::vector<double> extra;
+        try {
+            scratch.resize(g_len + extra_t);
+            extra.resize(extra_len);
+        } catch (const std::bad_alloc&) {
+            out_of_memory = true;
+            return;
+        }
+        for (std::size_t t = first; t < last; ++t) {
+            double* acc = partial.data() + t * (p + 1);
+            const std::size_t b = t * rows_per_task, e = std::min(n, b + rows_per_task);
+            acc[p] = task_sums(b, e, g_len, scratch.data(), extra.data(), acc, chunk);
+        }
+    });
+    if (out_of_memory) throw std::bad_alloc();
+    double loss = 0.0;
+    for (std::size_t t = 0; t < n_tasks; ++t) {
+        const double* acc = partial.data() + t * (p + 1);
+        for (std::size_t j = 0; j < p; ++j) grad[j] += acc[j];
+        loss += acc[p];
+    }
+    return loss;
 }
 
 }  // namespace detail
@@ -79,43 +132,11 @@ double task_sums(const design<T>& A, const T* w, std::size_t begin, std::size_t 
 /// Unscaled residual sums at parameters w (length p: coefficients, then intercept).
 template <typename T>
 void residual_sums_into(const design<T>& A, const T* w, int n_threads, residual_sums<T>& out) {
-    const std::size_t p = A.p();
-    out.grad.assign(p, 0.0);
-    out.sum_sq = 0.0;
-    if (A.n == 0) return;
-    const std::size_t rows_per_task = detail::task_rows(A.d);
-    const std::size_t n_tasks = (A.n + rows_per_task - 1) / rows_per_task;
-    const bool serial = A.n * std::max<std::size_t>(A.d, 1) < detail::serial_elements;
-    if (n_tasks == 1) {
-        out.scratch.resize(A.d);
-        out.sum_sq = detail::task_sums(A, w, 0, A.n, out.scratch.data(), out.grad.data());
-        return;
-    }
-    std::vector<double> partial(n_tasks * (p + 1), 0.0);  // per task: p sums, then sum_sq
-    const int threads = serial ? 1 : n_threads;
-    std::atomic<bool> out_of_memory{false};
-    parallel_for(n_tasks, threads, [&](std::size_t first, std::size_t last) {
-        // No exception may leave a worker thread: a failed scratch allocation is
-        // reported here and rethrown by the caller's thread below.
-        std::vector<T> scratch;
-        try {
-            scratch.resize(A.d);
-        } catch (const std::bad_alloc&) {
-            out_of_memory = true;
-            return;
-        }
-        for (std::size_t t = first; t < last; ++t) {
-            double* acc = partial.data() + t * (p + 1);
-            const std::size_t b = t * rows_per_task, e = std::min(A.n, b + rows_per_task);
-            acc[p] = detail::task_sums(A, w, b, e, scratch.data(), acc);
-        }
-    });
-    if (out_of_memory) throw std::bad_alloc();
-    for (std::size_t t = 0; t < n_tasks; ++t) {
-        const double* acc = partial.data() + t * (p + 1);
-        for (std::size_t j = 0; j < p; ++j) out.grad[j] += acc[j];
-        out.sum_sq += acc[p];
-    }
+    const auto& k = kernels_for<T>();
+    const auto chunk = [&](std::size_t c, std::size_t c_end, T* scratch, double*, double* acc_b) {
+        return k.residual_rows(A.X, A.y, A.d, A.idx, w, A.intercept, c, c_end, scratch, acc_b);
+    };
+    out.sum_sq = detail::blocked_row_sums(A.n, A.d, A.d, A.p(), 0, 0, n_threads, chunk, out.grad, out.scratch);
 }
 
 /// Sum of all elements of X with the same task split and threads as the gradient:

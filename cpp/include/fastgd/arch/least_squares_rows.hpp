@@ -12,6 +12,7 @@
 
 #include <cstddef>
 
+#include "fastgd/arch/losses.hpp"
 #include "fastgd/arch/simd.hpp"
 
 #if !defined(FASTGD_ARCH) || !defined(FASTGD_VECTOR_BYTES)
@@ -37,15 +38,17 @@ inline void prefetch_ahead(const void* p, std::size_t bytes) {
 #endif
 }
 
-// Row r of X, either X[r] or X[idx[r]].
+// Row r of X, either X[r] or X[idx[r]], with its target and sample weight.
 template <typename T>
 struct row_source {
     const T* X;
     const T* y;
     std::size_t d;
     const std::size_t* idx;  // nullptr: rows in order
+    const T* sw;             // sample weights; nullptr: all 1
     const T* row(std::size_t r) const { return X + (idx ? idx[r] : r) * d; }
     T target(std::size_t r) const { return y ? y[idx ? idx[r] : r] : T(0); }
+    T weight(std::size_t r) const { return sw[idx ? idx[r] : r]; }
 };
 
 // Each kernel below runs a vector loop where the compiler has vector extensions
@@ -139,12 +142,16 @@ inline void axpy1(T* g, const T* x, T r, std::size_t d) {
     for (; j < d; ++j) g[j] += r * x[j];
 }
 
-/// Rows [begin, end): r_i = x_i . w (+ w[d] when intercept) - y_i;
-/// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
-/// src.y == nullptr means y = 0 (used for Hessian-vector products).
-template <typename T>
-double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
-                     T* g, double* g_intercept) {
+/// Rows [begin, end) of a linear model under a loss (losses.hpp): with
+/// z_i = x_i . w (+ w[d] when intercept) and dL_i = the loss's derivative at z_i
+/// (times the sample weight s_i when src.sw), g[0:d] += sum dL_i x_i (in T),
+/// *g_intercept += sum dL_i; returns sum s_i L_i in double.
+/// src.y == nullptr means y = 0 (used for Hessian-vector products). Weighted is
+/// src.sw != nullptr, a template parameter so that the unweighted loop is the
+/// plain expression the compiler fuses into multiply-adds as it always has.
+template <bool Weighted, typename T, typename Loss>
+double linear_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
+                   T* g, double* g_intercept, const Loss& loss_fn) {
     const std::size_t d = src.d;
     const T b = intercept ? w[d] : T(0);
     double loss = 0.0, gb = 0.0;
@@ -167,24 +174,115 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
         } else {
             dot4(x0, x1, x2, x3, w, d, r);
         }
-        double rd[4];
+        double v[4], rd[4];
         for (int k = 0; k < 4; ++k) {
-            r[k] += b - src.target(i + static_cast<std::size_t>(k));
+            const std::size_t row = i + static_cast<std::size_t>(k);
+            r[k] = loss_fn.row(r[k], b, src.target(row), v[k]);
+            if constexpr (Weighted) {
+                const T s = src.weight(row);
+                r[k] *= s;
+                v[k] *= static_cast<double>(s);
+            }
             rd[k] = static_cast<double>(r[k]);
         }
-        // Pairwise, so the loop-carried chain is one add per four rows.
-        loss += (rd[0] * rd[0] + rd[1] * rd[1]) + (rd[2] * rd[2] + rd[3] * rd[3]);
+        // Pairwise, so the loop-carried chain is one add per four rows. value_of
+        // is written into the sum, so least squares keeps its multiply-adds.
+        if constexpr (Weighted)
+            loss += (v[0] + v[1]) + (v[2] + v[3]);
+        else
+            loss += (loss_fn.value_of(v[0], rd[0]) + loss_fn.value_of(v[1], rd[1])) +
+                    (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
         gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         axpy4(g, x0, x1, x2, x3, r, d);
     }
     for (; i < end; ++i) {
         const T* x = src.row(i);
-        const T r = dot1(x, w, d) + b - src.target(i);
-        loss += static_cast<double>(r) * r;
+        double v;
+        T r = loss_fn.row_tail(dot1(x, w, d), b, src.target(i), v);
+        if constexpr (Weighted) {
+            const T s = src.weight(i);
+            r *= s;
+            v *= static_cast<double>(s);
+        }
+        if constexpr (Weighted)
+            loss += v;
+        else
+            loss += loss_fn.value_of(v, static_cast<double>(r));
         gb += static_cast<double>(r);
         axpy1(g, x, r, d);
     }
     if (intercept) *g_intercept += gb;
+    return loss;
+}
+
+/// Least squares: r_i = x_i . w (+ w[d] when intercept) - y_i;
+/// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
+template <typename T>
+double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
+                     T* g, double* g_intercept) {
+    return linear_rows<false>(src, w, intercept, begin, end, g, g_intercept, residual_loss{});
+}
+
+// One row's softmax log loss from its scores z (K values): dz = s (p - e_c) (in T),
+// gb += dz (double); returns s L. es: K doubles of scratch.
+template <typename T>
+inline double softmax_row(const T* z, std::size_t K, std::size_t c, double s, T* dz, double* gb, double* es) {
+    double m = static_cast<double>(z[0]);
+    for (std::size_t k = 1; k < K; ++k) m = static_cast<double>(z[k]) > m ? static_cast<double>(z[k]) : m;
+    double S = 0.0;
+    for (std::size_t k = 0; k < K; ++k) {
+        es[k] = std::exp(static_cast<double>(z[k]) - m);
+        S += es[k];
+    }
+    for (std::size_t k = 0; k < K; ++k) {
+        const double dk = s * (es[k] / S - (k == c ? 1.0 : 0.0));
+        dz[k] = static_cast<T>(dk);
+        gb[k] += dk;
+    }
+    return s * (std::log(S) + m - static_cast<double>(z[c]));
+}
+
+/// Multinomial log loss over rows [begin, end), class-major: Wt is W^T (K x d,
+/// row-major, so each class's weights are contiguous), b has K values; per row
+/// z = W^T x + b, p = softmax(z) (shifted by max z), L = log sum exp(z) - z_c for
+/// the row's class c = labels[row] (checked in [0, K) by the caller). With
+/// dL = s_i (p - e_c): Gt (K x d, W^T's layout) += dL x^T (in T), gb[0:K] += dL
+/// (double); returns sum s_i L_i. Four rows at a time share each load of a class's
+/// weights and of its gradient row (dot4/axpy4). Scratch: zs (8 K values of T),
+/// es (K doubles).
+template <typename T>
+double softmax_rows(const row_source<T>& src, const int* labels, const T* Wt, const T* b, std::size_t K,
+                    std::size_t begin, std::size_t end, T* Gt, double* gb, T* zs, double* es) {
+    const std::size_t d = src.d;
+    T* z = zs;           // 4 rows x K scores
+    T* dz = zs + 4 * K;  // 4 rows x K derivatives
+    double loss = 0.0;
+    std::size_t i = begin;
+    for (; i + 4 <= end; i += 4) {
+        const T* x[4] = {src.row(i), src.row(i + 1), src.row(i + 2), src.row(i + 3)};
+        for (std::size_t k = 0; k < K; ++k) {
+            T out[4];
+            dot4(x[0], x[1], x[2], x[3], Wt + k * d, d, out);
+            for (std::size_t r = 0; r < 4; ++r) z[r * K + k] = out[r] + b[k];
+        }
+        for (std::size_t r = 0; r < 4; ++r) {
+            const std::size_t row = src.idx ? src.idx[i + r] : i + r;
+            const double s = src.sw ? static_cast<double>(src.sw[row]) : 1.0;
+            loss += softmax_row(z + r * K, K, static_cast<std::size_t>(labels[row]), s, dz + r * K, gb, es);
+        }
+        for (std::size_t k = 0; k < K; ++k) {
+            const T r4[4] = {dz[k], dz[K + k], dz[2 * K + k], dz[3 * K + k]};
+            axpy4(Gt + k * d, x[0], x[1], x[2], x[3], r4, d);
+        }
+    }
+    for (; i < end; ++i) {
+        const T* x = src.row(i);
+        for (std::size_t k = 0; k < K; ++k) z[k] = dot1(x, Wt + k * d, d) + b[k];
+        const std::size_t row = src.idx ? src.idx[i] : i;
+        const double s = src.sw ? static_cast<double>(src.sw[row]) : 1.0;
+        loss += softmax_row(z, K, static_cast<std::size_t>(labels[row]), s, dz, gb, es);
+        for (std::size_t k = 0; k < K; ++k) axpy1(Gt + k * d, x, dz[k], d);
+    }
     return loss;
 }
 
