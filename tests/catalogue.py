@@ -2845,7 +2845,6 @@ def _rules13_groups_asgd(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...
     return (lambda: opt.load_state_dict(saved)), (w,)
 
 
-
 # --- issue 14: losses (fastgd.loss_grad) ---
 
 
