@@ -30,22 +30,7 @@ py::tuple loss_grad_impl(in_array<T> X, in_array<T> y, in_array<T> w,
     if (static_cast<std::size_t>(w.size()) != p)
         throw std::invalid_argument("w must have " + std::to_string(p) + " values (d" +
                                     (intercept ? " + 1 with the intercept last)" : ")"));
-    std::vector<std::size_t> idx;
-    if (rows) {
-        // A private copy, checked here: the caller checked rows in Python, but another
-        // thread may have rewritten them since, and the kernel reads them without the GIL.
-        const auto* r = rows->data();
-        const std::size_t m = static_cast<std::size_t>(rows->size());
-        idx.resize(m);
-        for (std::size_t i = 0; i < m; ++i) {
-            const std::int64_t k = r[i];
-            if (k < 0 || static_cast<std::size_t>(k) >= n)
-                throw std::invalid_argument("rows must be in [0, " + std::to_string(n) + ") for X with " +
-                                            std::to_string(n) + " rows; got " + std::to_string(k) +
-                                            " (was rows changed by another thread?)");
-            idx[i] = static_cast<std::size_t>(k);
-        }
-    }
+    const std::vector<std::size_t> idx = row_copy(rows, n);
     design<T> A{X.data(), y.data(), rows ? idx.size() : n, d, intercept, rows ? idx.data() : nullptr};
     residual_sums<T> sums;
     {

@@ -23,24 +23,6 @@ namespace {
     throw py::error_already_set();
 }
 
-// A private, bounds-checked copy of rows (another thread may rewrite the caller's
-// array while the kernel reads it without the GIL).
-std::vector<std::size_t> row_copy(const std::optional<in_array<std::int64_t>>& rows, std::size_t n) {
-    std::vector<std::size_t> idx;
-    if (!rows) return idx;
-    const auto* r = rows->data();
-    const std::size_t m = static_cast<std::size_t>(rows->size());
-    idx.resize(m);
-    for (std::size_t i = 0; i < m; ++i) {
-        const std::int64_t k = r[i];
-        if (k < 0 || static_cast<std::size_t>(k) >= n)
-            throw std::invalid_argument("rows must be in [0, " + std::to_string(n) + ") for X with " +
-                                        std::to_string(n) + " rows; got " + std::to_string(k) +
-                                        " (was rows changed by another thread?)");
-        idx[i] = static_cast<std::size_t>(k);
-    }
-    return idx;
-}
 
 template <typename T>
 void check_common(const in_array<T>& X, std::size_t n_y, const std::optional<in_array<T>>& sw, std::size_t m,

@@ -6,7 +6,10 @@
 #include <pybind11/stl.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +41,25 @@ py::array_t<T> adopt(std::vector<T>&& v, std::vector<py::ssize_t> shape) {
     auto* owned = new std::vector<T>(std::move(v));
     py::capsule free_when_done(owned, [](void* ptr) { delete static_cast<std::vector<T>*>(ptr); });
     return py::array_t<T>(std::move(shape), owned->data(), free_when_done);
+}
+
+/// A private, bounds-checked copy of rows (another thread may rewrite the caller's
+// array while the kernel reads it without the GIL).
+inline std::vector<std::size_t> row_copy(const std::optional<in_array<std::int64_t>>& rows, std::size_t n) {
+    std::vector<std::size_t> idx;
+    if (!rows) return idx;
+    const auto* r = rows->data();
+    const std::size_t m = static_cast<std::size_t>(rows->size());
+    idx.resize(m);
+    for (std::size_t i = 0; i < m; ++i) {
+        const std::int64_t k = r[i];
+        if (k < 0 || static_cast<std::size_t>(k) >= n)
+            throw std::invalid_argument("rows must be in [0, " + std::to_string(n) + ") for X with " +
+                                        std::to_string(n) + " rows; got " + std::to_string(k) +
+                                        " (was rows changed by another thread?)");
+        idx[i] = static_cast<std::size_t>(k);
+    }
+    return idx;
 }
 
 /// A stop check for C++ loops running with the GIL released: takes the GIL and runs

@@ -259,3 +259,21 @@ def refuse_sparse(x: Any, name: str, where: str) -> None:
             f"{where}: {name} is a sparse matrix ({type(x).__name__}); sparse matrices are not "
             f"supported yet; pass {name}.toarray() (dense) instead"
         )
+
+
+def row_indices(rows: Any, n: int) -> np.ndarray | None:
+    """None, or rows as a checked int64 array of indices in [0, n)."""
+    if rows is None:
+        return None
+    r = as_array(rows, "rows")
+    if r.size == 0:
+        r = r.astype(np.int64)  # [] arrives as float64
+    if r.ndim != 1 or r.dtype.kind not in "iu":
+        raise TypeError(
+            f"rows must be a 1-D array of integers, got dtype {r.dtype} and shape {r.shape}"
+        )
+    if r.size and (r.min() < 0 or r.max() >= n):
+        raise ValueError(
+            f"rows must be in [0, {n}) for X with {n} rows; got min {r.min()}, max {r.max()}"
+        )
+    return contiguous(r, np.int64)

@@ -13,7 +13,7 @@ from . import _validation as v
 from ._hyperparameters import at_least as _at_least
 from ._hyperparameters import lr_value as _lr
 from ._hyperparameters import pair as _pair
-from .optimizer_base import Optimizer, Params, _full_state, _state_dtype
+from .optimizer_base import Optimizer, Params, _full_state, _state_array, _state_dtype
 from .schedules import Schedule
 
 
@@ -166,12 +166,7 @@ class Adafactor(Optimizer):
         values = []
         for name, expected in layout:
             where = f"state['state'][{name!r}]"
-            try:
-                a = np.asarray(arrays[name])
-            except Exception as exc:  # noqa: BLE001 - anything that is not an array
-                raise ValueError(f"{where} could not be read as an array: {exc}") from None
-            if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
-                raise ValueError(f"{where} must be a float32 or float64 array, got dtype {a.dtype}")
+            a = _state_array(arrays[name], where)
             if a.shape != expected:
                 raise ValueError(
                     f"{where} must have shape {expected} (torch's for parameters of shape "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -74,23 +74,8 @@ def least_squares_loss_grad(
     if reduction not in ("mean", "sum"):
         raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
     l2_ = v.nonnegative(l2, "l2")
-    idx: np.ndarray[Any, Any] | None = None
-    if rows is not None:
-        r = v.as_array(rows, "rows")
-        if r.size == 0:
-            r = r.astype(np.int64)  # [] arrives as float64
-        if r.ndim != 1 or r.dtype.kind not in "iu":
-            raise TypeError(
-                f"rows must be a 1-D array of integers, got dtype {r.dtype} and shape {r.shape}"
-            )
-        if r.size and (r.min() < 0 or r.max() >= n):
-            raise ValueError(
-                f"rows must be in [0, {n}) for X with {n} rows; got min {r.min()}, max {r.max()}"
-            )
-        idx = v.contiguous(r, np.int64)
-        m = idx.size
-    else:
-        m = n
+    idx = v.row_indices(rows, n)
+    m = n if idx is None else idx.size
     if m == 0 and reduction == "mean":
         raise ValueError(
             "the mean loss needs at least one row: X is empty" if rows is None else "rows is empty"

@@ -155,24 +155,6 @@ def sample_weights(sample_weight: Any, n: int, dtype: np.dtype[Any]) -> Array | 
     return out
 
 
-def row_indices(rows: Any, n: int) -> Array | None:
-    """None, or rows as a checked int64 array of indices in [0, n)."""
-    if rows is None:
-        return None
-    r = v.as_array(rows, "rows")
-    if r.size == 0:
-        r = r.astype(np.int64)  # [] arrives as float64
-    if r.ndim != 1 or r.dtype.kind not in "iu":
-        raise TypeError(
-            f"rows must be a 1-D array of integers, got dtype {r.dtype} and shape {r.shape}"
-        )
-    if r.size and (r.min() < 0 or r.max() >= n):
-        raise ValueError(
-            f"rows must be in [0, {n}) for X with {n} rows; got min {r.min()}, max {r.max()}"
-        )
-    return v.contiguous(r, np.int64)
-
-
 def loss_grad(
     X: ArrayLike,
     y: ArrayLike,
@@ -262,7 +244,7 @@ def loss_grad(
         wa = v.contiguous(wa, dtype)
     v.require_finite(wa, "w")
     sw = sample_weights(sample_weight, n, dtype)
-    idx = row_indices(rows, n)
+    idx = v.row_indices(rows, n)
     m = n if idx is None else idx.size
     if m == 0:
         raise ValueError(

@@ -386,12 +386,7 @@ class Optimizer:
         values = []
         for name in names:
             where = f"state['state'][{name!r}]"
-            try:
-                a = np.asarray(arrays[name])
-            except Exception as exc:  # noqa: BLE001 - anything that is not an array
-                raise ValueError(f"{where} could not be read as an array: {exc}") from None
-            if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
-                raise ValueError(f"{where} must be a float32 or float64 array, got dtype {a.dtype}")
+            a = _state_array(arrays[name], where)
             if a.ndim != 1:
                 raise ValueError(f"{where} must be 1-D (the parameters' size), got shape {a.shape}")
             values.append(v.contiguous(a, a.dtype.newbyteorder("=")))
@@ -495,3 +490,14 @@ def _rule_names() -> str:
     from .optimizers import RULES  # the table of rules imports this module
 
     return ", ".join(sorted({c.__name__ for c in RULES.values()}))
+
+
+def _state_array(value: Any, where: str) -> np.ndarray:
+    """A state array of a single-array state_dict: float32 or float64, or an error."""
+    try:
+        a = np.asarray(value)
+    except Exception as exc:  # noqa: BLE001 - anything that is not an array
+        raise ValueError(f"{where} could not be read as an array: {exc}") from None
+    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+        raise ValueError(f"{where} must be a float32 or float64 array, got dtype {a.dtype}")
+    return a
