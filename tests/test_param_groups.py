@@ -551,3 +551,32 @@ def test_threads_sharing_one_optimizer_give_a_serial_result():
     for a, b in zip(params, twin, strict=True):
         np.testing.assert_array_equal(a, b)
     assert all(len(steps) <= 1 for steps in seen)
+
+
+@pytest.mark.parametrize("form", ["list", "dict"])
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_list_and_dict_params_step_by_step_parity_with_torch(name, form):
+    """One group given as a list of arrays, or as a dict by name (torch: named
+    parameters), with the first group's options of GROUPS and weight decay."""
+    torch = pytest.importorskip("torch")
+    params = _arrays(np.float64, seed=11)
+    tensors = [torch.tensor(p.copy()) for p in params]
+    options = {**GROUPS[name][0], "weight_decay": 0.01}
+    names = [f"w{i}" for i in range(len(params))]
+    if form == "list":
+        ours = RULES[name](params, **options)
+        theirs = getattr(torch.optim, TORCH_NAMES[name])(tensors, **options)
+    else:
+        ours = RULES[name](dict(zip(names, params, strict=True)), **options)
+        theirs = getattr(torch.optim, TORCH_NAMES[name])(
+            list(zip(names, tensors, strict=True)), **options
+        )
+    for t in range(30):
+        grads = _grads(params, t, skip=2 if t % 6 == 5 else None)
+        ours.step(grads if form == "list" else dict(zip(names, grads, strict=True)))
+        _step_torch(torch, theirs, tensors, grads)
+        for p, q in zip(params, tensors, strict=True):
+            np.testing.assert_allclose(p, q.numpy(), **_tol(np.float64))
+    if form == "dict":
+        assert theirs.state_dict()["param_groups"][0]["param_names"] == names
+        assert ours.state_dict()["param_groups"][0]["param_names"] == names
