@@ -26,6 +26,7 @@ from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_ar
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
 from .least_squares import least_squares_loss_grad
+from .fit_linear import fit_linear
 from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .losses import loss_grad
 from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr
@@ -94,6 +95,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "fit_least_squares",
+    "fit_linear",
     "get_num_threads",
     "least_squares_loss_grad",
     "loss_grad",
