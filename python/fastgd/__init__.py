@@ -25,8 +25,8 @@ from ._namespace import public_dir
 from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_arch_request
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
-from .least_squares import least_squares_loss_grad
 from .fit_linear import fit_linear
+from .least_squares import least_squares_loss_grad
 from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .losses import loss_grad
 from .minimize import MinimizeResult, SweepResult, minimize, race, sweep_lr

@@ -50,22 +50,28 @@ _CURVATURE = {
 def _labels(y: ArrayLike, n: int, loss: str, dtype: np.dtype[Any]) -> tuple[Array, Array]:
     """(the labels for the core, the classes): binary losses get {-1, +1} (the
     smaller class -1), the multinomial class indices."""
-    ya = v.as_array(y, "y")
+    if hasattr(y, "__dask_graph__"):
+        raise TypeError("y is a Dask array; fit_linear takes NumPy arrays")
+    try:
+        ya = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"y could not be read as an array of labels: {exc}") from None
     if ya.ndim != 1 or ya.shape[0] != n:
         raise ValueError(
             f"y must be a 1-D array of {n} labels (one per row of X), got shape {ya.shape}"
         )
     if ya.dtype.kind == "f" and not np.isfinite(ya).all():
         raise ValueError(f"y must hold class labels for loss={loss!r}; it holds NaN or inf")
-    if ya.dtype.kind not in "biufUSO":
-        raise ValueError(f"y must hold class labels for loss={loss!r}, got dtype {ya.dtype}")
+    if ya.dtype.kind not in "biufUS":
+        raise TypeError(
+            f"y must hold class labels (numbers or strings) for loss={loss!r}, got dtype {ya.dtype}"
+        )
     classes, index = np.unique(ya, return_inverse=True)
     if classes.size < 2:
         raise ValueError(
             f"y has one class only ({classes[0]!r} for every row)"
             if classes.size
-            else "y is empty"
-            "; a classifier needs at least two classes"
+            else "y is empty; a classifier needs at least two classes"
         )
     if classes.size > 2:
         if loss != "log_loss":
@@ -276,7 +282,7 @@ def fit_linear(
     }
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
     on_epoch = _epoch_callback(callback, d, K)
-    out = _core.fit_linear(Xa, ya, settings, K if K > 1 else 1, sw, theta0=theta0, callback=on_epoch)
+    out = _core.fit_linear(Xa, ya, settings, max(1, K), sw, theta0=theta0, callback=on_epoch)
     theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
     optimality = float(out["optimality"])
     message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr_value, optimality, plan.gtol)
