@@ -338,3 +338,21 @@ def test_bad_inputs(kw: dict[str, Any], match: str) -> None:
         fastgd.fit_linear(X, **args)
     for a, before in copies:
         assert np.array_equal(a, before, equal_nan=True)
+
+
+def test_readme_example() -> None:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).parent.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    found = [b for b in blocks if "fastgd.fit_linear(" in b]
+    assert len(found) == 1, "the README has one fit_linear example"
+    space: dict[str, Any] = {}
+    exec(found[0].replace("print(", "(lambda *a: None)("), space)  # noqa: S102
+    lasso = space["lasso"]
+    X, y = load_diabetes(return_X_y=True)
+    ref = Lasso(alpha=1.0, tol=1e-14, max_iter=1_000_000).fit(_standard(X), y)
+    assert lasso.status == "converged"
+    assert np.array_equal(lasso.coef == 0, ref.coef_ == 0)
+    assert np.abs(lasso.coef - ref.coef_).max() < 1e-6

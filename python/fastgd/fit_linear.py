@@ -69,9 +69,8 @@ def _labels(y: ArrayLike, n: int, loss: str, dtype: np.dtype[Any]) -> tuple[Arra
     classes, index = np.unique(ya, return_inverse=True)
     if classes.size < 2:
         raise ValueError(
-            f"y has one class only ({classes[0]!r} for every row)"
-            if classes.size
-            else "y is empty; a classifier needs at least two classes"
+            f"y has one class only ({classes[0].item()!r} for every row): loss={loss!r} "
+            "needs at least two classes"
         )
     if classes.size > 2:
         if loss != "log_loss":
