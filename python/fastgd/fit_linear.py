@@ -182,7 +182,7 @@ def fit_linear(
     The non-smooth losses rarely pass it at a kink: they end "stalled" or
     "max_iter", honestly.
     """
-    for value, name in ((X, "X"), (y, "y")):
+    for value, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight")):
         v.refuse_sparse(value, name, "fit_linear")
     loss_ = check_loss(loss)
     alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
