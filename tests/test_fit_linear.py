@@ -15,6 +15,7 @@ from scipy.optimize import minimize
 import fastgd
 from fastgd import reference
 from fastgd._warnings import DivergenceWarning, StalledWarning
+from fastgd.fit_plan import DEFAULT_GTOL
 
 sklearn = pytest.importorskip("sklearn")
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
@@ -356,3 +357,29 @@ def test_readme_example() -> None:
     assert lasso.status == "converged"
     assert np.array_equal(lasso.coef == 0, ref.coef_ == 0)
     assert np.abs(lasso.coef - ref.coef_).max() < 1e-6
+
+
+def test_stalled_without_optimality(cancer: Any) -> None:
+    # the hinge's kinks: a short step by tol without a passing test is "stalled"
+    X, y = cancer
+    with pytest.warns(StalledWarning):
+        fit = fastgd.fit_linear(X, y, loss="hinge", penalty="l2", alpha=0.01, tol=1e-2)
+    assert fit.status == "stalled"
+    assert fit.optimality > DEFAULT_GTOL["float64"]
+
+
+def test_multinomial_mini_batch_without_intercept() -> None:
+    X, y = load_iris(return_X_y=True)
+    X = _standard(X)
+    kw: dict[str, Any] = dict(
+        loss="log_loss", batch_size=8, lr=0.05, max_iter=30, random_state=0, fit_intercept=False
+    )
+    fit = fastgd.fit_linear(X, y, **kw)
+    again = fastgd.fit_linear(X, y, **kw)
+    assert np.array_equal(fit.coef, again.coef)
+    assert np.array_equal(fit.intercept, np.zeros(3))
+    assert np.mean((X @ fit.coef).argmax(axis=1) == y) > 0.8
+    # the recorded loss is the multinomial objective at the recorded W
+    W = fit.path[-1][:12].reshape(4, 3)
+    ref = reference.multinomial_loss_grad(X, y, W, np.zeros(3))[0]
+    assert fit.losses[-1] == pytest.approx(ref, rel=1e-10)
