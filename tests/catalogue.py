@@ -3080,6 +3080,105 @@ def _lg14_sparse(name: str, **over: Any) -> None:
 _lg14_sparse("losses14 sparse X", X="sparse")
 _lg14_sparse("losses14 sparse w", w="sparse")
 
+# --- issue 14: fit_linear ---
+
+
+def _fl14(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    args: dict[str, Any] = dict(y=np.where(y > y.mean(), 1.0, 0.0), loss="log_loss", max_iter=5)
+    args.update(over)
+    arrays = (X, *(a for a in args.values() if isinstance(a, np.ndarray)))
+    return (lambda: fastgd.fit_linear(X, **args)), arrays
+
+
+for _name, _error, _match, _over in [
+    (
+        "fitlinear14 hinge continuous y",
+        ValueError,
+        r"y has 40 classes .* loss='hinge' is binary",
+        dict(loss="hinge", y=np.linspace(0.0, 1.0, 40)),
+    ),
+    ("fitlinear14 one class", ValueError, "y has one class only", dict(y=np.ones(40))),
+    (
+        "fitlinear14 labels nan",
+        ValueError,
+        "y must hold class labels",
+        dict(y=np.r_[np.nan, np.ones(39)]),
+    ),
+    (
+        "fitlinear14 labels 2-D",
+        ValueError,
+        "y must be a 1-D array of 40 labels",
+        dict(y=np.ones((40, 1))),
+    ),
+    (
+        "fitlinear14 labels complex",
+        TypeError,
+        "y must hold class labels",
+        dict(y=np.ones(40, complex)),
+    ),
+    (
+        "fitlinear14 weight negative",
+        ValueError,
+        "sample_weight must be finite and >= 0",
+        dict(sample_weight=np.r_[-1.0, np.ones(39)]),
+    ),
+    (
+        "fitlinear14 weight wrong length",
+        ValueError,
+        "sample_weight must be a 1-D array of 40 weights",
+        dict(sample_weight=np.ones(39)),
+    ),
+    ("fitlinear14 unknown loss", ValueError, "loss must be one of", dict(loss="logistic")),
+    ("fitlinear14 unknown penalty", ValueError, "penalty must be None", dict(penalty="l0")),
+    ("fitlinear14 l1_ratio", ValueError, r"l1_ratio must be in \[0, 1\]", dict(l1_ratio=1.5)),
+    ("fitlinear14 alpha nan", ValueError, "alpha", dict(alpha=float("nan"))),
+    (
+        "fitlinear14 accelerate with adam",
+        ValueError,
+        "accelerate=True",
+        dict(optimizer="adam", accelerate=True),
+    ),
+    ("fitlinear14 accelerate string", TypeError, "accelerate", dict(accelerate="yes")),
+    (
+        "fitlinear14 regression y nan",
+        ValueError,
+        "y contains 1 NaN",
+        dict(loss="huber", y=np.r_[np.nan, np.ones(39)]),
+    ),
+    (
+        "fitlinear14 coef_init shape",
+        ValueError,
+        r"coef_init must have shape \(3,\)",
+        dict(coef_init=np.zeros(4)),
+    ),
+    (
+        "fitlinear14 multinomial coef_init shape",
+        ValueError,
+        r"coef_init must have shape \(3, 3\)",
+        dict(y=np.arange(40) % 3, coef_init=np.zeros(3)),
+    ),
+    (
+        "fitlinear14 intercept_init without intercept",
+        ValueError,
+        "intercept_init needs fit_intercept=True",
+        dict(intercept_init=1.0, fit_intercept=False),
+    ),
+    ("fitlinear14 max_iter negative", ValueError, "max_iter", dict(max_iter=-1)),
+    ("fitlinear14 batch_size zero", ValueError, "batch_size", dict(batch_size=0)),
+]:
+    case(_name, _error, _match)(lambda over=_over: _fl14(**over))
+
+
+def _fl14_sparse() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from scipy import sparse
+
+    X, y = data()
+    return (lambda: fastgd.fit_linear(sparse.csr_matrix(X), y)), (X, y)
+
+
+case("fitlinear14 sparse X", TypeError, "fit_linear: .* is a sparse matrix")(_fl14_sparse)
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

@@ -265,6 +265,18 @@ _HUGE_P = np.ones(1 << 22)
             id="fit-sgd-64",
         ),
         pytest.param(
+            lambda: fastgd.fit_linear(
+                _BIG[0], np.sign(_BIG[1]), loss="log_loss", max_iter=5, tol=None
+            ),
+            id="fit-linear-logistic",
+        ),
+        pytest.param(
+            lambda: fastgd.fit_linear(
+                *_BIG[:2], loss="huber", lr=1e-3, batch_size=64, max_iter=1, tol=None
+            ),
+            id="fit-linear-sgd-64",
+        ),
+        pytest.param(
             lambda: fastgd.minimize(
                 "rosenbrock", [-1.0, 1.0], optimizer="adam", lr=1e-3, max_iter=300_000, tol=None
             ),

@@ -82,6 +82,13 @@ ENTRY_POINTS: dict[str, Callable[[], Any]] = {
         X, Y, lr=0.05, max_iter=2, callback=lambda intermediate_result: False
     ),
     "fit_least_squares fails": _swallow(lambda: fastgd.fit_least_squares(X_NAN, Y)),
+    "fit_linear log_loss sgd": lambda: fastgd.fit_linear(
+        X, np.sign(Y), loss="log_loss", batch_size=8, max_iter=1, random_state=0
+    ),
+    "fit_linear multinomial l1": lambda: fastgd.fit_linear(
+        X, np.arange(64) % 3, loss="log_loss", penalty="l1", alpha=0.01, max_iter=3
+    ),
+    "fit_linear fails": _swallow(lambda: fastgd.fit_linear(X, Y, loss="hinge")),
     "optimizer step": lambda: ADAM.step(P, G),
     "optimizer step converts grad": lambda: ADAM.step(P, [1.0] * 8),
     "optimizer step fails": _swallow(lambda: ADAM.step(P, np.ones(3))),

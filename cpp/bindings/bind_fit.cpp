@@ -3,12 +3,14 @@
 #include <cstdio>
 #include <memory>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "common.hpp"
 #include "fastgd/fit_least_squares.hpp"
+#include "fastgd/fit_linear.hpp"
 #include "fastgd/threads.hpp"
 #include "optimizer_state.hpp"
 
@@ -220,6 +222,96 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
     return result;
 }
 
+/// fit_linear: the settings of fit_least_squares plus loss (an id of dispatch.hpp's
+/// loss_kind), epsilon, alpha, l1_ratio, accelerate, derivative_scale. y: n values
+/// (binary or regression losses) or n class indices (n_classes > 1: the multinomial).
+template <typename T>
+py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settings, std::size_t n_classes,
+                       const std::optional<in_array<T>>& sample_weight, const py::object& theta0,
+                       const py::object& callback) {
+    settings_reader s(settings);
+    const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
+    linear_fit_config lc;
+    const bool fit_intercept = s.flag("fit_intercept");
+    rule_params rule_spec;
+    lc.base = config_from(s, rule_spec);
+    const int loss = s.get<int>("loss", "an int");
+    if (loss < 0 || loss >= n_loss_kinds) throw py::value_error("unknown loss id " + std::to_string(loss));
+    lc.loss = loss_spec{static_cast<loss_kind>(loss), s.number("epsilon")};
+    lc.alpha = s.number("alpha");
+    lc.l1_ratio = s.number("l1_ratio");
+    lc.accelerate = s.flag("accelerate");
+    lc.derivative_scale = s.number("derivative_scale");
+    s.reject_unknown();
+    if (!(lc.alpha >= 0.0) || !(lc.l1_ratio >= 0.0 && lc.l1_ratio <= 1.0))
+        throw py::value_error("alpha must be >= 0 and l1_ratio in [0, 1]");
+    if (lc.base.gradient == gradient_mode::gram) throw py::value_error("fit_linear has no Gram form");
+    if (n_classes < 1) throw py::value_error("n_classes must be >= 1");
+    lc.n_classes = n_classes;
+    if (sample_weight && (sample_weight->ndim() != 1 || static_cast<std::size_t>(sample_weight->size()) != n))
+        throw py::value_error("sample_weight must have one value per row of X");
+    if (static_cast<std::size_t>(y.ndim()) != 1 || static_cast<std::size_t>(y.size()) != n)
+        throw py::value_error("y must have one value per row of X");
+    std::vector<T> yv;
+    std::vector<int> cls;
+    if (n_classes > 1) {
+        const auto lab = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>::ensure(y);
+        if (!lab) throw py::type_error("y must hold class indices");
+        cls.resize(n);  // a private, checked copy: the kernel indexes with it
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::int64_t v = lab.data()[i];
+            if (v < 0 || static_cast<std::size_t>(v) >= n_classes)
+                throw py::value_error("y must hold class indices in [0, " + std::to_string(n_classes) + ")");
+            cls[i] = static_cast<int>(v);
+        }
+    } else {
+        const auto ya = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(y);
+        if (!ya) throw py::type_error("y must be real numbers");
+        yv.assign(ya.data(), ya.data() + n);
+    }
+    const design<T> A{X.data(), n_classes > 1 ? nullptr : yv.data(), n, d, fit_intercept};
+    const std::size_t p = d * n_classes + n_classes;
+    std::vector<T> theta;
+    if (!theta0.is_none()) {
+        const auto t = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(theta0);
+        if (!t || t.ndim() != 1 || static_cast<std::size_t>(t.size()) != p)
+            throw py::value_error("theta0 must be a 1-D array of " + std::to_string(p) + " values");
+        theta.assign(t.data(), t.data() + t.size());
+    }
+    const std::unique_ptr<optimizer<T>> rule = optimizer_from<T>(rule_spec, py::none(), p);
+    auto on_epoch = [&callback](std::size_t epoch, double value, const std::vector<T>& th) {
+        if (callback.is_none()) return false;
+        py::gil_scoped_acquire gil;
+        try {
+            return bool(py::bool_(callback(epoch, value, to_numpy(th.data(), th.size()))));
+        } catch (py::error_already_set& e) {
+            e.restore();
+            return true;
+        }
+    };
+    interrupt_poller poller(python_signal_check());
+    fit_output<T> out;
+    const T* sw = sample_weight ? sample_weight->data() : nullptr;
+    try {
+        // Safe without the GIL: X and sample_weight are held alive by this frame and
+        // only read; y and the labels are private copies.
+        py::gil_scoped_release release;
+        out = fit_linear(A, sw, cls.empty() ? nullptr : cls.data(), lc, poller, *rule, std::move(theta), on_epoch);
+    } catch (const std::bad_alloc&) {
+        fit_out_of_memory(false, p, n, lc.base.max_iter, lc.base.record);
+    }
+    if (out.status == fit_status::stopped && PyErr_Occurred()) throw py::error_already_set();
+    py::dict result;
+    result["theta"] = to_numpy(out.theta.data(), out.theta.size());
+    result["losses"] = to_numpy(out.losses.data(), out.losses.size());
+    const auto rows = static_cast<py::ssize_t>(out.path.size() / p);
+    result["path"] = adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(p)});
+    result["n_iter"] = out.n_iter;
+    result["status"] = to_string(out.status);
+    result["optimality"] = out.optimality;
+    return result;
+}
+
 template <typename T>
 void define_for(py::module_& m) {
     m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("settings"),
@@ -227,6 +319,11 @@ void define_for(py::module_& m) {
           py::arg("callback") = py::none(),
           "Linear regression by gradient descent as the settings dict (the fit plan) says; "
           "returns a dict (theta, losses, n_iter, status, lr, state, optimality).");
+    m.def("fit_linear", &fit_linear_py<T>, py::arg("X").noconvert(), py::arg("y"), py::arg("settings"),
+          py::arg("n_classes"), py::arg("sample_weight").noconvert() = py::none(), py::kw_only(),
+          py::arg("theta0") = py::none(), py::arg("callback") = py::none(),
+          "A linear model under one of scikit-learn's SGD losses by gradient descent (fit_linear.hpp); "
+          "returns a dict (theta, losses, n_iter, status, optimality).");
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ from ._namespace import public_dir
 from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_arch_request
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
+from .fit_linear import fit_linear
 from .least_squares import least_squares_loss_grad
 from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .losses import loss_grad
@@ -94,6 +95,7 @@ __all__ = [
     "SweepResult",
     "__version__",
     "fit_least_squares",
+    "fit_linear",
     "get_num_threads",
     "least_squares_loss_grad",
     "loss_grad",

@@ -71,6 +71,16 @@ def fit_least_squares(
     state: Any = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
 ) -> dict[str, Any]: ...
+def fit_linear(
+    X: NDArray[Any],
+    y: NDArray[Any],
+    settings: dict[str, Any],
+    n_classes: int,
+    sample_weight: NDArray[Any] | None = ...,
+    *,
+    theta0: NDArray[Any] | None = ...,
+    callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
+) -> dict[str, Any]: ...
 def gram_bytes(p: int, n: int) -> float: ...
 def fit_diverged(loss: float, loss0: float, theta: NDArray[Any]) -> bool: ...
 def least_squares_optimality(

@@ -15,13 +15,13 @@ __all__ = ["FitResult", "fit_message", "path_of"]
 
 @dataclass
 class FitResult:
-    r"""The outcome of :func:`fit_least_squares`.
+    r"""The outcome of :func:`fit_least_squares` and :func:`fit_linear`.
 
     Attributes
     ----------
-    coef : ndarray, shape (d,)
+    coef : ndarray, shape (d,), or (d, K) for fit_linear's multinomial log loss
         Fitted weights, in the dtype of the computation (float32 or float64).
-    intercept : float
+    intercept : float, or an ndarray of K values for the multinomial
         Fitted bias (0.0 when ``fit_intercept=False``).
     losses : ndarray
         The mean squared error (plus the l2 penalty) over all rows: the initial

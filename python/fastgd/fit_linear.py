@@ -1,0 +1,368 @@
+"""fit_linear: a linear model under any of scikit-learn's SGD losses and penalties
+by gradient descent, the whole loop in C++ (fit_linear.hpp).
+
+It checks its arguments, makes the fit plan (fastgd.fit_plan, as fit_least_squares),
+encodes the labels, picks the learning rate and hands everything to the core.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from . import _core
+from . import _validation as v
+from ._callbacks import IntermediateResult, adapt
+from ._namespace import public_dir
+from ._warnings import DivergenceWarning, StalledWarning
+from .fit_plan import plan_fit
+from .losses import LOSSES, REGRESSION_LOSSES, check_loss, penalty_weights, sample_weights
+from .optimizers import Optimizer
+from .results import FitResult, fit_message, path_of
+from .schedules import Schedule
+
+__all__ = ["fit_linear"]
+
+__dir__ = public_dir(__all__)
+
+Array = np.ndarray[Any, Any]
+
+#: An upper bound of each loss's second derivative in z (the multinomial's: 1/2):
+#: the curvature lr="auto" scales the least-squares L by. The non-smooth losses
+#: (hinge, epsilon_insensitive, perceptron) have none; "auto" uses 1 for them.
+_CURVATURE = {
+    "squared_error": 1.0,
+    "huber": 1.0,
+    "epsilon_insensitive": 1.0,
+    "squared_epsilon_insensitive": 2.0,
+    "log_loss": 0.25,
+    "hinge": 1.0,
+    "squared_hinge": 2.0,
+    "modified_huber": 2.0,
+    "perceptron": 1.0,
+}
+
+
+def _labels(y: ArrayLike, n: int, loss: str, dtype: np.dtype[Any]) -> tuple[Array, Array]:
+    """(the labels for the core, the classes): binary losses get {-1, +1} (the
+    smaller class -1), the multinomial class indices."""
+    if hasattr(y, "__dask_graph__"):
+        raise TypeError("y is a Dask array; fit_linear takes NumPy arrays")
+    try:
+        ya = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"y could not be read as an array of labels: {exc}") from None
+    if ya.ndim != 1 or ya.shape[0] != n:
+        raise ValueError(
+            f"y must be a 1-D array of {n} labels (one per row of X), got shape {ya.shape}"
+        )
+    if ya.dtype.kind == "f" and not np.isfinite(ya).all():
+        raise ValueError(f"y must hold class labels for loss={loss!r}; it holds NaN or inf")
+    if ya.dtype.kind not in "biufUS":
+        raise TypeError(
+            f"y must hold class labels (numbers or strings) for loss={loss!r}, got dtype {ya.dtype}"
+        )
+    classes, index = np.unique(ya, return_inverse=True)
+    if classes.size < 2:
+        raise ValueError(
+            f"y has one class only ({classes[0].item()!r} for every row): loss={loss!r} "
+            "needs at least two classes"
+        )
+    if classes.size > 2:
+        if loss != "log_loss":
+            shown = ", ".join(repr(c.item()) for c in classes[:5])
+            raise ValueError(
+                f"y has {classes.size} classes ({shown}{', ...' if classes.size > 5 else ''}) but "
+                f"loss={loss!r} is binary: pass two classes, or loss='log_loss' (the multinomial)"
+            )
+        return index.astype(np.int64), classes
+    return np.where(index == 1, 1.0, -1.0).astype(dtype), classes
+
+
+def fit_linear(
+    X: ArrayLike,
+    y: ArrayLike,
+    *,
+    loss: str = "squared_error",
+    penalty: str | None = None,
+    alpha: float = 0.0,
+    l1_ratio: float = 0.15,
+    epsilon: float = 0.1,
+    optimizer: str | Optimizer = "sgd",
+    lr: float | Schedule | Literal["auto"] | None = "auto",
+    batch_size: int | None = None,
+    max_iter: int = 1000,
+    tol: float | None = 1e-6,
+    fit_intercept: bool = True,
+    sample_weight: ArrayLike | None = None,
+    shuffle: bool = True,
+    random_state: int | np.random.Generator | np.random.RandomState | None = None,
+    momentum: float = 0.9,
+    record: bool = True,
+    accelerate: bool | None = None,
+    coef_init: ArrayLike | None = None,
+    intercept_init: ArrayLike | float | None = None,
+    callback: Callable[..., object] | None = None,
+    gtol: float | None = None,
+) -> FitResult:
+    r"""Fit a linear model under one of scikit-learn's SGD losses by gradient descent,
+    the whole loop in C++.
+
+    Minimises scikit-learn's SGD objective
+
+    .. math:: J(w, b) = \frac1n \sum_i s_i L(x_i \cdot w + b, y_i) + \alpha R(w),
+       \quad R(w) = \frac{1 - \rho}{2}\|w\|^2 + \rho \|w\|_1
+
+    (the losses of ``fastgd.losses``; the intercept never penalised) from w = 0, b = 0
+    (or ``coef_init``, ``intercept_init``). ``loss="log_loss"`` with more than two
+    classes in y is the multinomial (softmax) fit, with coef of shape (d, K).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+        float32 stays float32; other real dtypes become float64. No NaN or inf.
+    y : array_like, shape (n,)
+        Regression losses: real targets. Binary losses: any two classes (the smaller
+        in sort order becomes -1, the other +1: coef is the second class's, as
+        scikit-learn). ``log_loss`` with more classes: the multinomial, classes in
+        sort order (the columns of coef).
+    loss : str
+        One of ``fastgd.losses.LOSSES``.
+    penalty : {None, "l2", "l1", "elasticnet"}
+        R as scikit-learn's: None is alpha = 0, "l2" is rho = 0, "l1" is rho = 1,
+        "elasticnet" is rho = ``l1_ratio``.
+    alpha, l1_ratio : float
+        The penalty's weight (>= 0) and mixing (in [0, 1]).
+    epsilon : float >= 0
+        The width of huber, epsilon_insensitive and squared_epsilon_insensitive.
+    optimizer, lr, batch_size, max_iter, tol, fit_intercept, shuffle, random_state, momentum, record, callback, gtol
+        As :func:`fastgd.fit_least_squares`, except that lr defaults to "auto":
+        1/L with L = c max(s) lambda_max((1/n) A^T A) + alpha (1 - rho), an upper
+        bound of the smooth part's smoothness (c the loss's curvature bound: 1 for
+        squared_error and huber, 1/4 log_loss, 1/2 the multinomial, 2 for the
+        squared hinges and squared_epsilon_insensitive; the non-smooth hinge,
+        epsilon_insensitive and perceptron take c = 1), and for mini-batches the
+        expected smoothness of a batch.
+    sample_weight : array_like of n values >= 0, optional
+        s_i (default 1). The mean still divides by n (scikit-learn's SGD objective).
+    accelerate : bool or None
+        Full-batch plain gradient descent ("gd", or "sgd" without momentum) only:
+        True is FISTA with gradient restart, False the plain (proximal) step,
+        None (default) FISTA when the penalty has an l1 part.
+    coef_init : array_like (d,) or (d, K), optional
+    intercept_init : float, or K values for the multinomial, optional
+
+    Returns
+    -------
+    FitResult
+        coef of shape (d,), or (d, K) for the multinomial (then intercept is an
+        array of K values); losses are J after every epoch; optimality is the
+        first-order test below.
+
+    Notes
+    -----
+    **l1 by proximal steps.** After every step of the rule on the smooth part of J,
+    the weights are soft-thresholded, w <- sign(w) max(|w| - lr alpha rho, 0)
+    (never the intercept). Full batch with plain steps this is proximal gradient
+    descent (ISTA; FISTA with restart when accelerated), which converges to the
+    exact lasso / elastic-net solution. Mini-batch SGD applies the same
+    soft-threshold after each step (not scikit-learn's cumulative truncated
+    gradient); it leaves exact zeros but, at a constant lr, only reaches a
+    neighbourhood of the solution.
+
+    **"converged"** needs the first-order optimality test: with g the gradient of
+    the smooth part and G its minimum-norm subgradient of J (under l1, for w_j = 0:
+    max(0, |g_j| - alpha rho); else g_j + alpha rho sign(w_j)),
+    max_j |G_j| / (rms(a_j) c_y + alpha (1 - rho) |w_j|) <= gtol, with a_j column j
+    of [X, 1] and c_y the rms of y centred (regression) or 1 (classification).
+    The non-smooth losses rarely pass it at a kink: they end "stalled" or
+    "max_iter", honestly.
+    """
+    for value, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight")):
+        v.refuse_sparse(value, name, "fit_linear")
+    loss_ = check_loss(loss)
+    alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
+    eps = v.nonnegative(epsilon, "epsilon")
+    Xa = v.design_matrix(X)
+    n, d = Xa.shape
+    if n == 0:
+        raise ValueError("X has no rows (n_samples = 0)")
+    v.require_finite(Xa, "X")
+    dtype = Xa.dtype
+    classes: Array | None = None
+    if loss_ in REGRESSION_LOSSES:
+        ya = v.vector(y, "y", n, dtype, "X has n_samples =")
+        v.require_finite(ya, "y")
+        K = 1
+    else:
+        ya, classes = _labels(y, n, loss_, dtype)
+        K = classes.size if classes.size > 2 else 1
+    sw = sample_weights(sample_weight, n, dtype)
+    if accelerate is not None:
+        accelerate = v.boolean(accelerate, "accelerate")
+
+    plan = plan_fit(
+        n,
+        d * K + K - 1,  # parameters beyond the intercept, for the plan's choices
+        dtype,
+        optimizer=optimizer,
+        lr=lr,
+        momentum=momentum,
+        batch_size=batch_size,
+        max_iter=max_iter,
+        tol=tol,
+        fit_intercept=fit_intercept,
+        l2=0.0,
+        shuffle=shuffle,
+        record=record,
+        gradient="stream",
+        gtol=gtol,
+    )
+    seed = v.seed_from(random_state)
+    hyper = plan.rule._core_hyper()
+    schedule = hyper.pop("schedule", None)
+    del hyper["lr"]
+    plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
+    if accelerate and not plain:
+        raise ValueError(
+            "accelerate=True (FISTA) is for full-batch plain gradient descent: "
+            "optimizer='gd' (or 'sgd' without momentum) and batch_size=None"
+        )
+    fista = plain and (accelerate if accelerate is not None else alpha_ * ratio > 0.0)
+
+    lr_value: float
+    if plan.lr_source == "given":
+        lr_value = float(plan.rule.lr)
+    else:
+        curvature = _CURVATURE[loss_] if K == 1 else 0.5
+        max_sw = 1.0 if sw is None else float(sw.max())
+        smooth_l2 = alpha_ * (1.0 - ratio)
+        half_L = 0.5 * float(_core.least_squares_lipschitz(Xa, plan.fit_intercept, 0.0))
+        L = curvature * max_sw * half_L + smooth_l2
+        row_sq = np.einsum("ij,ij->i", Xa, Xa, dtype=np.float64)
+        L_max = (
+            curvature * max_sw * (float(row_sq.max()) + (1.0 if plan.fit_intercept else 0.0))
+            + smooth_l2
+        )
+        lr_value = plan.auto_lr(L, L_max)
+
+    if K > 1 or loss_ not in REGRESSION_LOSSES:
+        derivative_scale = 1.0
+    else:
+        centred = ya - ya.mean() if plan.fit_intercept else ya
+        rms = float(np.sqrt(np.mean(np.square(centred, dtype=np.float64))))
+        derivative_scale = rms if rms > 0.0 else 1.0
+
+    settings = {
+        "gradient": plan.gradient,
+        "batch_size": plan.batch_size if plan.gradient == "batch" else None,
+        "lr": schedule if schedule is not None and plan.lr_source == "given" else lr_value,
+        "max_iter": plan.max_iter,
+        "tol": plan.tol,
+        "fit_intercept": plan.fit_intercept,
+        "l2": 0.0,
+        "shuffle": plan.shuffle,
+        "seed": seed,
+        "record": plan.record,
+        "gtol": plan.gtol,
+        "gtol_stop": plan.gtol_stop,
+        "optimizer": plan.rule.kind,
+        "hyperparameters": hyper,
+        "loss": LOSSES[loss_],
+        "epsilon": eps,
+        "alpha": alpha_,
+        "l1_ratio": ratio,
+        "accelerate": bool(fista),
+        "derivative_scale": derivative_scale,
+    }
+    theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
+    on_epoch = _epoch_callback(callback, d, K)
+    out = _core.fit_linear(Xa, ya, settings, max(1, K), sw, theta0=theta0, callback=on_epoch)
+    theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
+    optimality = float(out["optimality"])
+    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr_value, optimality, plan.gtol)
+    if status == "diverged":
+        message += "; the learning rate is likely too large (lr='auto' picks a safe one)"
+    coef, intercept = _unpack(theta, d, K)
+    path = out["path"]
+    fit = FitResult(
+        coef,
+        intercept,
+        out["losses"],
+        n_iter,
+        status,
+        message,
+        lr_value,
+        plan.name,
+        plan.gradient,
+        optimality,
+        path=path_of(path, d, True) if K == 1 else np.asarray(path, dtype=np.float64),
+    )
+    if status == "diverged":
+        warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
+    elif status == "stalled":
+        warnings.warn(fit.message, StalledWarning, stacklevel=2)
+    return fit
+
+
+def _unpack(theta: Array, d: int, K: int) -> tuple[Array, Any]:
+    """(coef, intercept): (d,) and a float, or (d, K) and K values."""
+    if K == 1:
+        return theta[:d].copy(), float(theta[d])
+    return theta[: d * K].reshape(d, K).copy(), theta[d * K :].copy()
+
+
+def _initial_theta(
+    coef_init: ArrayLike | None,
+    intercept_init: ArrayLike | float | None,
+    d: int,
+    K: int,
+    fit_intercept: bool,
+    dtype: np.dtype[Any],
+) -> Array | None:
+    """[W, b] for the core (always K intercept slots), or None to start from zeros."""
+    if coef_init is None and intercept_init is None:
+        return None
+    shape = (d,) if K == 1 else (d, K)
+    coef = np.zeros(shape, dtype)
+    if coef_init is not None:
+        c = v.as_array(coef_init, "coef_init")
+        if c.shape != shape:
+            raise ValueError(f"coef_init must have shape {shape}, got {c.shape}")
+        coef = c.astype(dtype)
+    b = np.zeros(K, dtype)
+    if intercept_init is not None:
+        if not fit_intercept:
+            raise ValueError("intercept_init needs fit_intercept=True")
+        bi = v.as_array(intercept_init, "intercept_init")
+        if bi.ndim == 0:
+            bi = np.full(K, bi.item())
+        if bi.shape != (K,):
+            raise ValueError(f"intercept_init must be a number or {K} values, got shape {bi.shape}")
+        b = bi.astype(dtype)
+    theta = np.concatenate([coef.ravel(), b]).astype(dtype)
+    v.require_finite(theta, "coef_init and intercept_init")
+    return theta
+
+
+def _epoch_callback(
+    callback: Callable[..., object] | None, d: int, K: int
+) -> Callable[[int, float, Array], bool] | None:
+    """The core's on_epoch(epoch, loss, theta) for scipy's callback(intermediate_result)."""
+    call = adapt(callback, lambda cb, r: cb(r.nit, r.fun, r.coef), "callback(epoch, loss, coef)")
+    if call is None:
+        return None
+    user = call
+
+    def on_epoch(epoch: int, loss: float, theta: Array) -> bool:
+        coef, intercept = _unpack(theta, d, K)
+        result = IntermediateResult(
+            nit=int(epoch), fun=float(loss), x=theta.copy(), coef=coef, intercept=intercept
+        )
+        return user(result)
+
+    return on_epoch
