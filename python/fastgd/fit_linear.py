@@ -223,9 +223,7 @@ def fit_linear(
         gtol=gtol,
     )
     seed = v.seed_from(random_state)
-    hyper = plan.rule._core_hyper()
-    schedule = hyper.pop("schedule", None)
-    del hyper["lr"]
+    hyper, schedule = plan.rule_settings()
     plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
     if accelerate and not plain:
         raise ValueError(
@@ -257,21 +255,9 @@ def fit_linear(
         rms = float(np.sqrt(np.mean(np.square(centred, dtype=np.float64))))
         derivative_scale = rms if rms > 0.0 else 1.0
 
+    lr_setting = schedule if schedule is not None and plan.lr_source == "given" else lr_value
     settings = {
-        "gradient": plan.gradient,
-        "batch_size": plan.batch_size if plan.gradient == "batch" else None,
-        "lr": schedule if schedule is not None and plan.lr_source == "given" else lr_value,
-        "max_iter": plan.max_iter,
-        "tol": plan.tol,
-        "fit_intercept": plan.fit_intercept,
-        "l2": 0.0,
-        "shuffle": plan.shuffle,
-        "seed": seed,
-        "record": plan.record,
-        "gtol": plan.gtol,
-        "gtol_stop": plan.gtol_stop,
-        "optimizer": plan.rule.kind,
-        "hyperparameters": hyper,
+        **plan.core_settings(lr_setting, seed, hyper),
         "loss": LOSSES[loss_],
         "epsilon": eps,
         "alpha": alpha_,

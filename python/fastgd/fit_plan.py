@@ -113,6 +113,34 @@ class FitPlan:
             raise ValueError("lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly")
         return 1.0 / L
 
+    def rule_settings(self) -> tuple[dict[str, Any], Any]:
+        """The rule's hyperparameters as the core reads them, and its schedule (or None):
+        the step size travels in the settings' "lr" alone."""
+        hyper = self.rule._core_hyper()
+        schedule = hyper.pop("schedule", None)
+        del hyper["lr"]
+        return hyper, schedule
+
+    def core_settings(self, lr: Any, seed: int, hyper: dict[str, Any]) -> dict[str, Any]:
+        """The settings every compiled fit reads by key; ``lr`` is the step size as the
+        caller resolved it (a number, a schedule's dict, or None for the core's 1/L)."""
+        return {
+            "gradient": self.gradient,
+            "batch_size": self.batch_size if self.gradient == "batch" else None,
+            "lr": lr,
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "fit_intercept": self.fit_intercept,
+            "l2": self.l2,
+            "shuffle": self.shuffle,
+            "seed": seed,
+            "record": self.record,
+            "gtol": self.gtol,
+            "gtol_stop": self.gtol_stop,
+            "optimizer": self.rule.kind,
+            "hyperparameters": hyper,
+        }
+
     def with_lr(self, lr: float) -> FitPlan:
         """This plan with the learning rate fixed (found earlier: partial_fit's first
         batch, a chunked fit's whole data)."""

@@ -58,25 +58,10 @@ def run_fit(
         lr = plan.rule.lr
     if plan.gradient == "gram":
         check_gram_memory(plan.p, plan.n)
-    hyper = plan.rule._core_hyper()
-    schedule = hyper.pop("schedule", None)  # the step size travels as "lr" alone
-    del hyper["lr"]
-    settings = {
-        "gradient": plan.gradient,
-        "batch_size": plan.batch_size if plan.gradient == "batch" else None,
-        "lr": schedule if schedule is not None and lr is not None else lr,
-        "max_iter": plan.max_iter,
-        "tol": plan.tol,
-        "fit_intercept": plan.fit_intercept,
-        "l2": plan.l2,
-        "shuffle": plan.shuffle,
-        "seed": seed,
-        "record": plan.record,
-        "gtol": plan.gtol,
-        "gtol_stop": plan.gtol_stop,
-        "optimizer": plan.rule.kind,
-        "hyperparameters": hyper,
-    }
+    hyper, schedule = plan.rule_settings()
+    settings = plan.core_settings(
+        schedule if schedule is not None and lr is not None else lr, seed, hyper
+    )
     out = _core.fit_least_squares(Xa, ya, settings, theta0=theta0, state=state, callback=on_epoch)
     theta, n_iter, status, optimality = (
         out["theta"],
