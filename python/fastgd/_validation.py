@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -250,6 +250,46 @@ def is_sparse(x: Any) -> bool:
     """True for a scipy.sparse matrix or array (or anything sparse-like), without
     importing SciPy."""
     return type(x).__module__.startswith("scipy.sparse") or hasattr(x, "tocsr")
+
+
+class CSR(NamedTuple):
+    """A scipy.sparse matrix as the core reads it (cpp/include/fastgd/csr.hpp):
+    canonical CSR, finite data of float32 or float64, indices and indptr of one
+    integer dtype (int32 or int64)."""
+
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    shape: tuple[int, int]
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+
+def csr_matrix(X: Any, name: str = "X") -> CSR:
+    """Any scipy.sparse matrix or array as a CSR for the core. CSR stays as it is
+    (no copy) when already canonical, finite, float32/float64 and with matching index
+    dtypes; CSC, COO and the other formats are converted to CSR once (a copy, as
+    scikit-learn does). The caller's matrix is never modified."""
+    if X.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D sparse matrix, got {X.ndim} dimensions")
+    if X.dtype.kind not in "fiub":
+        raise TypeError(
+            f"{name} must hold real numbers (float, int or bool), got dtype {X.dtype}"
+        )
+    dtype = float_dtype_of(X, name)
+    A = X if X.format == "csr" else X.tocsr()
+    if not A.has_canonical_format:
+        A = A.copy()
+        A.sum_duplicates()  # sorts indices too; on the copy, never the caller's
+    data = np.ascontiguousarray(A.data, dtype=dtype)
+    if not np.isfinite(data).all():
+        raise ValueError(f"{name} contains NaN or infinity in its stored values")
+    index = np.int64 if np.int64 in (A.indices.dtype, A.indptr.dtype) else np.int32
+    indices = np.ascontiguousarray(A.indices, dtype=index)
+    indptr = np.ascontiguousarray(A.indptr, dtype=index)
+    return CSR(data, indices, indptr, (int(A.shape[0]), int(A.shape[1])))
 
 
 def refuse_sparse(x: Any, name: str, where: str) -> None:
