@@ -18,6 +18,7 @@ from .conftest import make_regression
 SCHEDULES = [
     pytest.param(sch.constant(0.1), id="constant"),
     pytest.param(sch.inverse_scaling(0.1, power=0.5), id="inverse_scaling"),
+    pytest.param(sch.inverse_time(0.1, decay=0.05), id="inverse_time"),
     pytest.param(sch.step(0.1, step_size=7, gamma=0.5), id="step"),
     pytest.param(sch.exponential(0.1, gamma=0.97), id="exponential"),
     pytest.param(sch.cosine(0.1, t_max=40, eta_min=0.01), id="cosine"),
@@ -35,6 +36,10 @@ def test_values_match_the_formulas(schedule):
 
 
 def test_known_values():
+    # scikit-learn's "optimal": 1 / (alpha (t0 + t)) with alpha = 1e-4, t0 = 1000
+    optimal = sch.inverse_time(1 / (1e-4 * 1000), decay=1 / 1000)
+    assert optimal(0) == pytest.approx(10.0)
+    assert optimal(500) == pytest.approx(1 / (1e-4 * 1500))
     assert sch.inverse_scaling(1.0, power=0.25)(15) == pytest.approx(16**-0.25)
     assert sch.step(1.0, step_size=10, gamma=0.1)(9) == 1.0
     assert sch.step(1.0, step_size=10, gamma=0.1)(10) == pytest.approx(0.1)
@@ -153,6 +158,7 @@ BAD_FIELDS = [
     (dict(kind="exponential", lr0=0.1, gamma=1.5), ValueError, r"gamma must be in \(0, 1\]"),
     (dict(kind="step", lr0=0.1, gamma=float("nan")), ValueError, "gamma"),
     (dict(kind="inverse_scaling", lr0=0.1, power=-1.0), ValueError, "schedule power must be"),
+    (dict(kind="inverse_time", lr0=0.1, decay=-1.0), ValueError, "schedule decay must be"),
     (dict(kind="constant", lr0=0.1, warmup_steps=-3), ValueError, "schedule warmup_steps"),
     (
         dict(kind="constant", lr0=0.1, start_factor=1.5),
@@ -216,6 +222,7 @@ def test_replace_is_checked_and_fields_are_floats():
             ValueError,
         ),
         ({"kind": "inverse_scaling", "lr0": 0.1, "power": -1.0}, "schedule power", ValueError),
+        ({"kind": "inverse_time", "lr0": 0.1, "decay": float("inf")}, "schedule decay", ValueError),
         (
             {"kind": "constant", "lr0": 0.1, "start_factor": 2.0},
             "schedule start_factor",

@@ -163,6 +163,7 @@ schedule schedule_from(const py::dict& hyper) {
     static const std::pair<const char*, schedule_kind> kinds[] = {
         {"constant", schedule_kind::constant},
         {"inverse_scaling", schedule_kind::inverse_scaling},
+        {"inverse_time", schedule_kind::inverse_time},
         {"step", schedule_kind::step},
         {"exponential", schedule_kind::exponential},
         {"cosine", schedule_kind::cosine}};
@@ -171,9 +172,9 @@ schedule schedule_from(const py::dict& hyper) {
         if (kind == n) sc.kind = k, known = true;
     if (!known)
         throw py::value_error("unknown schedule '" + kind +
-                              "'; known: constant, inverse_scaling, step, exponential, cosine");
-    static const char* const fields[] = {"lr0",   "gamma",   "power",        "step_size", "t_max",
-                                         "eta_min", "warmup_steps", "start_factor"};
+                              "'; known: constant, inverse_scaling, inverse_time, step, exponential, cosine");
+    static const char* const fields[] = {"lr0",     "gamma",        "power",       "decay",    "step_size",
+                                         "t_max",   "eta_min",      "warmup_steps", "start_factor"};
     for (const auto& item : d) {
         if (!py::isinstance<py::str>(item.first))
             throw py::type_error("schedule keys must be field names (str)");
@@ -182,8 +183,8 @@ schedule schedule_from(const py::dict& hyper) {
         for (const char* f : fields) ok = ok || key == f;
         if (!ok) throw py::value_error("unknown schedule field '" + key + "'");
     }
-    double* targets[] = {&sc.lr0,   &sc.gamma,   &sc.power,        &sc.step_size,
-                         &sc.t_max, &sc.eta_min, &sc.warmup_steps, &sc.start_factor};
+    double* targets[] = {&sc.lr0,     &sc.gamma,   &sc.power,        &sc.decay,       &sc.step_size,
+                         &sc.t_max,   &sc.eta_min, &sc.warmup_steps, &sc.start_factor};
     for (std::size_t i = 0; i < std::size(fields); ++i)
         if (d.contains(fields[i])) *targets[i] = number_at(d, fields[i], "schedule ");
     sc.validate();  // std::invalid_argument -> ValueError

@@ -357,6 +357,8 @@ def schedule_value(schedule: Any, t: int) -> float:
         return float(schedule.lr0)
     if schedule.kind == "inverse_scaling":
         return schedule.lr0 / (t + 1) ** schedule.power
+    if schedule.kind == "inverse_time":
+        return schedule.lr0 / (1 + schedule.decay * t)
     if schedule.kind == "step":
         return schedule.lr0 * schedule.gamma ** math.floor(t / schedule.step_size)
     if schedule.kind == "exponential":

@@ -28,10 +28,12 @@ class FitResult:
         loss, then one after every epoch. Empty when ``record=False``.
     n_iter : int
         Epochs run (for full-batch methods, steps).
-    status : {"converged", "stalled", "max_iter", "diverged", "stopped"}
+    status : {"converged", "stalled", "max_iter", "diverged", "stopped", "no_improvement"}
         "converged": the first-order optimality test passed (see ``optimality``);
         "stalled": theta stopped moving (an epoch changed it by less than ``tol``)
-        but the test did not pass, so the answer is not a minimum.
+        but the test did not pass, so the answer is not a minimum;
+        "no_improvement": scikit-learn's rule ended the fit (the loss not lower by
+        ``tol`` for ``n_iter_no_change`` epochs in a row; the estimators' default).
     message : str
     lr : float
         The learning rate used (the one ``lr="auto"`` picked, if so).
@@ -103,6 +105,7 @@ def fit_message(
     lr: float,
     optimality: float = math.nan,
     gtol: float = math.nan,
+    n_iter_no_change: int = 5,
 ) -> str:
     """The one-line account of how a fit ended, by its status."""
     if status == "converged":
@@ -124,4 +127,10 @@ def fit_message(
         return f"reached max_iter={max_iter} epochs before theta changed by less than tol={tol:g}"
     if status == "stopped":
         return f"stopped by the callback after epoch {n_iter}"
+    if status == "no_improvement":
+        return (
+            f"stopped after epoch {n_iter}: the loss did not improve by tol={tol:g} for "
+            f"{n_iter_no_change} epochs in a row (scikit-learn's rule; the optimality test, "
+            f"scaled gradient {optimality:.3g}, is not required by it)"
+        )
     return f"diverged in epoch {n_iter}: the loss or theta became infinite, NaN or exploded with lr={lr:g}"

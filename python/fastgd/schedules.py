@@ -5,7 +5,7 @@ where t counts optimizer steps (mini-batches), not epochs.
 Every schedule is checked when it is built (also ``Schedule(...)`` directly, and
 again in C++ for a dict that reaches the core another way): ``lr0 > 0`` (a rate of
 0 never moves; a plain ``lr=0`` stays allowed, as in torch, and the fits refuse it),
-``gamma`` in (0, 1] (a growing rate overflows), ``power >= 0``, ``step_size > 0``,
+``gamma`` in (0, 1] (a growing rate overflows), ``power >= 0``, ``decay >= 0``, ``step_size > 0``,
 ``t_max > 0``, ``0 <= eta_min`` (``<= lr0`` for cosine), ``warmup_steps >= 0`` and
 ``start_factor`` in [0, 1]. A schedule may still decay towards 0 (exponential,
 cosine to ``eta_min=0``): a fit that stops moving for that reason ends "stalled",
@@ -34,6 +34,7 @@ __all__ = [
     "cosine",
     "exponential",
     "inverse_scaling",
+    "inverse_time",
     "step",
     "warmup",
 ]
@@ -41,7 +42,7 @@ __all__ = [
 __dir__ = public_dir(__all__)
 
 
-KINDS = ("constant", "inverse_scaling", "step", "exponential", "cosine")
+KINDS = ("constant", "inverse_scaling", "inverse_time", "step", "exponential", "cosine")
 
 
 def _in_range(value: Any, name: str, low: float, high: float, low_open: bool) -> float:
@@ -62,6 +63,7 @@ class Schedule:
     lr0: float
     gamma: float = 0.1
     power: float = 0.25
+    decay: float = 0.0
     step_size: float = 1.0
     t_max: float = 1.0
     eta_min: float = 0.0
@@ -80,6 +82,7 @@ class Schedule:
             "lr0": v.positive(self.lr0, "schedule lr0"),
             "gamma": _in_range(self.gamma, "gamma", 0.0, 1.0, low_open=True),
             "power": v.nonnegative(self.power, "schedule power"),
+            "decay": v.nonnegative(self.decay, "schedule decay"),
             "step_size": v.positive(self.step_size, "schedule step_size"),
             "t_max": v.positive(self.t_max, "schedule t_max"),
             "eta_min": v.nonnegative(self.eta_min, "schedule eta_min"),
@@ -110,6 +113,12 @@ def constant(lr: float) -> Schedule:
 def inverse_scaling(lr0: float, power: float = 0.25) -> Schedule:
     """lr0 / (t + 1)^power: scikit-learn's "invscaling" (its default power_t = 0.25)."""
     return Schedule("inverse_scaling", v.positive(lr0, "lr0"), power=v.nonnegative(power, "power"))
+
+
+def inverse_time(lr0: float, decay: float) -> Schedule:
+    """lr0 / (1 + decay t): scikit-learn's "optimal" rate 1 / (alpha (t0 + t)) is
+    inverse_time(1 / (alpha t0), decay=1 / t0)."""
+    return Schedule("inverse_time", v.positive(lr0, "lr0"), decay=v.nonnegative(decay, "decay"))
 
 
 def step(lr0: float, step_size: int, gamma: float = 0.1) -> Schedule:

@@ -10,13 +10,14 @@
 
 namespace fastgd {
 
-enum class schedule_kind { constant, inverse_scaling, step, exponential, cosine };
+enum class schedule_kind { constant, inverse_scaling, inverse_time, step, exponential, cosine };
 
 struct schedule {
     schedule_kind kind = schedule_kind::constant;
     double lr0 = 1e-3;
     double gamma = 0.1;       // step, exponential: the decay factor
     double power = 0.25;      // inverse_scaling: lr0 / (t + 1)^power (scikit-learn's invscaling)
+    double decay = 0.0;       // inverse_time: lr0 / (1 + decay t) (scikit-learn's "optimal")
     double step_size = 1.0;   // step: decay every step_size steps
     double t_max = 1.0;       // cosine: steps from lr0 down to eta_min
     double eta_min = 0.0;     // cosine: the floor
@@ -26,7 +27,7 @@ struct schedule {
     /// Refuse a schedule that could give a NaN, negative, growing or zero rate from the
     /// start: lr0 > 0 (a rate of 0 never moves; the plain, unscheduled lr may be 0, as
     /// in torch), gamma in (0, 1], power >= 0, step_size and t_max > 0, 0 <= eta_min
-    /// (<= lr0 for cosine), warmup_steps >= 0, start_factor in [0, 1]. Every field is
+    /// (<= lr0 for cosine), decay >= 0, warmup_steps >= 0, start_factor in [0, 1]. Every field is
     /// checked whatever the kind, so that a field is never silently out of range.
     /// A schedule may still decay towards 0 (exponential, cosine to eta_min = 0): the
     /// fits report a run that stops moving as "stalled", not "converged".
@@ -34,6 +35,7 @@ struct schedule {
         check(std::isfinite(lr0) && lr0 > 0.0, "lr0", "a finite number > 0", lr0);
         check(gamma > 0.0 && gamma <= 1.0, "gamma", "in (0, 1]", gamma);
         check(std::isfinite(power) && power >= 0.0, "power", "a finite number >= 0", power);
+        check(std::isfinite(decay) && decay >= 0.0, "decay", "a finite number >= 0", decay);
         check(std::isfinite(step_size) && step_size > 0.0, "step_size", "a finite number > 0", step_size);
         check(std::isfinite(t_max) && t_max > 0.0, "t_max", "a finite number > 0", t_max);
         check(std::isfinite(eta_min) && eta_min >= 0.0, "eta_min", "a finite number >= 0", eta_min);
@@ -65,6 +67,8 @@ private:
                 return lr0;
             case schedule_kind::inverse_scaling:
                 return lr0 / std::pow(t + 1.0, power);
+            case schedule_kind::inverse_time:
+                return lr0 / (1.0 + decay * t);
             case schedule_kind::step:
                 return lr0 * std::pow(gamma, std::floor(t / step_size));
             case schedule_kind::exponential:
