@@ -9,7 +9,7 @@ which the function fastgd.minimize shadows: ``from fastgd.minimize import
 RECORD_BUDGET``) declares ``__all__`` and a module ``__dir__`` that returns it, so
 ``dir()`` and tab completion show the public names only; the modules a file works with (numpy as np, re, Any,
 ...) keep their usual names and stay out of sight rather than being renamed
-``_np``. ``fastgd.plot``, ``fastgd.lr_scheduler`` and ``fastgd.GDRegressor`` load on
+``_np``. ``fastgd.plot``, ``fastgd.lr_scheduler``, ``fastgd.GDRegressor`` and ``fastgd.GDClassifier`` load on
 first use (matplotlib, scikit-learn; the schedulers are only needed by training
 loops), yet are in ``dir(fastgd)`` and known to type checkers.
 """
@@ -49,6 +49,7 @@ from .optimizers import (
 
 if TYPE_CHECKING:  # loaded lazily by __getattr__ below; typed as if imported here
     from . import lr_scheduler, plot
+    from .classifier import GDClassifier
     from .estimator import GDRegressor
 
 
@@ -61,6 +62,8 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(f".{name}", __name__)
     if name == "GDRegressor":
         return importlib.import_module(".estimator", __name__).GDRegressor
+    if name == "GDClassifier":
+        return importlib.import_module(".classifier", __name__).GDClassifier
     raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
 
 
@@ -82,6 +85,7 @@ __all__ = [
     "Adamax",
     "DivergenceWarning",
     "FitResult",
+    "GDClassifier",
     "GDRegressor",
     "IntermediateResult",
     "Lion",
