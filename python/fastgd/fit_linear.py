@@ -108,6 +108,7 @@ def fit_linear(
     intercept_init: ArrayLike | float | None = None,
     callback: Callable[..., object] | None = None,
     gtol: float | None = None,
+    n_iter_no_change: int | None = None,
 ) -> FitResult:
     r"""Fit a linear model under one of scikit-learn's SGD losses by gradient descent,
     the whole loop in C++.
@@ -139,8 +140,11 @@ def fit_linear(
         The penalty's weight (>= 0) and mixing (in [0, 1]).
     epsilon : float >= 0
         The width of huber, epsilon_insensitive and squared_epsilon_insensitive.
-    optimizer, lr, batch_size, max_iter, tol, fit_intercept, shuffle, random_state, momentum, record, callback, gtol
-        As :func:`fastgd.fit_least_squares`, except that lr defaults to "auto":
+    optimizer, lr, batch_size, max_iter, tol, n_iter_no_change, fit_intercept, shuffle, random_state, momentum, record, callback, gtol
+        As :func:`fastgd.fit_least_squares` (with ``n_iter_no_change``, tol is
+        scikit-learn's rule on J: the full objective after each epoch when recorded
+        or full batch, else the mean of the epoch's mini-batch objectives, each
+        taken before its step), except that lr defaults to "auto":
         1/L with L = c max(s) lambda_max((1/n) A^T A) + alpha (1 - rho), an upper
         bound of the smooth part's smoothness (c the loss's curvature bound: 1 for
         squared_error and huber, 1/4 log_loss, 1/2 the multinomial, 2 for the
@@ -221,6 +225,7 @@ def fit_linear(
         record=record,
         gradient="stream",
         gtol=gtol,
+        n_iter_no_change=n_iter_no_change,
     )
     seed = v.seed_from(random_state)
     hyper, schedule = plan.rule_settings()
@@ -270,7 +275,16 @@ def fit_linear(
     out = _core.fit_linear(Xa, ya, settings, max(1, K), sw, theta0=theta0, callback=on_epoch)
     theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
     optimality = float(out["optimality"])
-    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr_value, optimality, plan.gtol)
+    message = fit_message(
+        status,
+        n_iter,
+        plan.tol,
+        plan.max_iter,
+        lr_value,
+        optimality,
+        plan.gtol,
+        plan.n_iter_no_change,
+    )
     if status == "diverged":
         message += "; the learning rate is likely too large (lr='auto' picks a safe one)"
     coef, intercept = _unpack(theta, d, K)
