@@ -1988,6 +1988,8 @@ def _fit12_settings(**over: Any) -> dict[str, Any]:
         gtol_stop=1e-12,
         optimizer="sgd",
         hyperparameters={},
+        n_iter_no_change=None,
+        adaptive=False,
     )
     settings.update(over)
     return settings

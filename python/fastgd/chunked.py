@@ -488,7 +488,9 @@ def fit_chunked(
         L_max = 2.0 * (stats.max_row_sq + float(plan.fit_intercept)) + 2.0 * plan.l2
         lr = plan.auto_lr(_lipschitz(stats, plan.fit_intercept, plan.l2), L_max)
     plan = plan.with_lr(lr)  # a fresh rule: an optimizer instance given is never stepped
-    base_plan = plan  # the rate before the adaptive rule's factor
+    # The rate before the adaptive rule's factor, on a rule of its own (the rule
+    # stepped below gets its rate set when the factor changes).
+    base_plan = plan.with_lr_scale(1.0)
     theta = np.zeros(p, dtype=chunks.dtype) if theta0 is None else theta0.astype(chunks.dtype)
     objective = _Objective(chunks, stats, plan)
     rule = plan.rule
