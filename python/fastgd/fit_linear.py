@@ -298,7 +298,7 @@ def run_linear(
     class indices) as the plan says, and the rule's state after it (to continue
     from, as partial_fit does). on_epoch(epoch, loss, coef, intercept) -> bool stops
     when true. Warns nothing: the caller decides."""
-    n, d = Xa.shape
+    d = Xa.shape[1]
     dtype = Xa.dtype
     hyper, schedule = plan.rule_settings()
     plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
@@ -334,7 +334,13 @@ def run_linear(
     }
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
     out = _core.fit_linear(
-        Xa, ya, settings, max(1, K), sample_weight, theta0=theta0, state=state,
+        Xa,
+        ya,
+        settings,
+        max(1, K),
+        sample_weight,
+        theta0=theta0,
+        state=state,
         callback=_theta_epoch(on_epoch, d, K),
     )
     theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
