@@ -1988,6 +1988,8 @@ def _fit12_settings(**over: Any) -> dict[str, Any]:
         gtol_stop=1e-12,
         optimizer="sgd",
         hyperparameters={},
+        n_iter_no_change=None,
+        adaptive=False,
     )
     settings.update(over)
     return settings
@@ -3178,6 +3180,145 @@ def _fl14_sparse() -> tuple[Callable[[], Any], tuple[Any, ...]]:
 
 
 case("fitlinear14 sparse X", TypeError, "fit_linear: .* is a sparse matrix")(_fl14_sparse)
+
+# --- issue 14: scikit-learn's stopping rule (tol with n_iter_no_change, adaptive) ---
+
+
+def _plateau14(fn: str, **over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data()
+    fit = getattr(fastgd, fn)
+    return (lambda: fit(X, y, max_iter=5, **over)), (X, y)
+
+
+for _fn in ("fit_least_squares", "fit_linear"):
+    for _name, _error, _match, _over in [
+        ("zero", ValueError, "n_iter_no_change must be >= 1, got 0", dict(n_iter_no_change=0)),
+        (
+            "negative",
+            ValueError,
+            "n_iter_no_change must be >= 1, got -2",
+            dict(n_iter_no_change=-2),
+        ),
+        (
+            "bool",
+            TypeError,
+            "n_iter_no_change must be an integer, got bool",
+            dict(n_iter_no_change=True),
+        ),
+        (
+            "float",
+            TypeError,
+            "n_iter_no_change must be an integer, got float",
+            dict(n_iter_no_change=5.0),
+        ),
+        (
+            "string",
+            TypeError,
+            "n_iter_no_change must be an integer, got str",
+            dict(n_iter_no_change="5"),
+        ),
+        ("huge", ValueError, "n_iter_no_change must be <= ", dict(n_iter_no_change=2**70)),
+        ("with bad tol", ValueError, "tol", dict(n_iter_no_change=5, tol=-1.0)),
+    ]:
+        case(f"plateau14 {_fn} n_iter_no_change {_name}", _error, _match)(
+            lambda fn=_fn, over=_over: _plateau14(fn, **over)
+        )
+
+
+def _plateau14_memmap(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    import tempfile
+
+    X, y = data()
+    backing = tempfile.TemporaryFile()  # noqa: SIM115 - call() closes it (then it is deleted)
+    stored = np.memmap(backing, dtype=np.float64, mode="w+", shape=X.shape)
+    stored[:] = X
+    stored.flush()
+
+    def call() -> Any:
+        try:
+            return fastgd.fit_least_squares(stored, y, max_iter=5, **over)
+        finally:
+            backing.close()
+
+    return call, (X, y)
+
+
+case("plateau14 memmap n_iter_no_change zero", ValueError, "n_iter_no_change must be >= 1")(
+    lambda: _plateau14_memmap(n_iter_no_change=0)
+)
+
+
+def _plateau14_plan(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from fastgd.fit_plan import plan_fit
+
+    kw: dict[str, Any] = dict(
+        optimizer="sgd",
+        lr=0.01,
+        momentum=0.9,
+        batch_size=None,
+        max_iter=5,
+        tol=1e-3,
+        fit_intercept=True,
+        l2=0.0,
+        shuffle=True,
+        record=True,
+        gradient="auto",
+        n_iter_no_change=5,
+        adaptive=True,
+    )
+    kw.update(over)
+    return (lambda: plan_fit(40, 3, np.dtype(np.float64), **kw)), ()
+
+
+case("plateau14 plan adaptive without the rule", ValueError, "needs n_iter_no_change")(
+    lambda: _plateau14_plan(n_iter_no_change=None)
+)
+case("plateau14 plan adaptive not a bool", TypeError, "adaptive must be True or False")(
+    lambda: _plateau14_plan(adaptive=1)
+)
+case(
+    "plateau14 core missing n_iter_no_change",
+    ValueError,
+    "the fit settings need 'n_iter_no_change'",
+)(lambda: _fit12_core_missing("n_iter_no_change"))
+case("plateau14 core missing adaptive", ValueError, "the fit settings need 'adaptive'")(
+    lambda: _fit12_core_missing("adaptive")
+)
+case(
+    "plateau14 core n_iter_no_change zero", ValueError, "'n_iter_no_change' must be an integer >= 1"
+)(lambda: _fit12_core(n_iter_no_change=0))
+case(
+    "plateau14 core n_iter_no_change negative",
+    TypeError,
+    "'n_iter_no_change' must be an integer >= 0",
+)(lambda: _fit12_core(n_iter_no_change=-1))
+case(
+    "plateau14 core n_iter_no_change a string", TypeError, "'n_iter_no_change' must be an integer"
+)(lambda: _fit12_core(n_iter_no_change="5"))
+case("plateau14 core adaptive without the rule", ValueError, "'adaptive' needs 'n_iter_no_change'")(
+    lambda: _fit12_core(adaptive=True)
+)
+case("plateau14 core adaptive a string", TypeError, "fit setting 'adaptive' must be a bool")(
+    lambda: _fit12_core(n_iter_no_change=5, adaptive="yes")
+)
+simple(
+    "plateau14 LossPlateau n zero",
+    ValueError,
+    "n_iter_no_change must be an integer >= 1",
+    lambda: fastgd._core.LossPlateau(1e-3, 0),
+)
+simple(
+    "plateau14 LossPlateau tol negative",
+    ValueError,
+    "tol must be a finite number >= 0",
+    lambda: fastgd._core.LossPlateau(-1e-3, 5),
+)
+simple(
+    "plateau14 LossPlateau tol inf",
+    ValueError,
+    "tol must be a finite number >= 0",
+    lambda: fastgd._core.LossPlateau(float("inf"), 5),
+)
 
 # --- the runner: every case above is registered before main() runs them ---------------------
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -96,6 +97,26 @@ gradient_mode gradient_from(const std::string& name) {
     throw py::value_error("fit setting 'gradient' must be 'stream', 'gram' or 'batch', got '" + name + "'");
 }
 
+/// scikit-learn's rule from the settings: "n_iter_no_change" (None: tol is the
+/// step-length rule; an int >= 1: tol is the loss-improvement rule with that
+/// patience, which then replaces the step-length rule) and "adaptive" (the rate
+/// divided by 5 at each plateau; needs the rule). c.tol is read already.
+void plateau_from(settings_reader& s, fit_config& c) {
+    const py::object patience = s.at("n_iter_no_change");
+    c.plateau.adaptive = s.flag("adaptive");
+    if (patience.is_none()) {
+        if (c.plateau.adaptive)
+            throw py::value_error("fit setting 'adaptive' needs 'n_iter_no_change' (scikit-learn's rule)");
+        return;
+    }
+    const std::size_t k = s.count("n_iter_no_change");
+    if (k < 1) throw py::value_error("fit setting 'n_iter_no_change' must be an integer >= 1 or None");
+    if (c.tol < 0.0) return;  // tol=None: every rule off
+    c.plateau.tol = c.tol;
+    c.plateau.n_iter_no_change = k;
+    c.tol = -1.0;  // the step-length rule is off
+}
+
 /// fit_config from the settings; lr: None (1/L, found here), a number, or a
 /// schedule (Schedule.as_dict()).
 fit_config config_from(settings_reader& s, rule_params& rule) {
@@ -117,6 +138,7 @@ fit_config config_from(settings_reader& s, rule_params& rule) {
     }
     c.max_iter = s.count("max_iter");
     c.tol = s.number_or("tol", -1.0);
+    plateau_from(s, c);
     c.gtol = s.number("gtol");
     c.gtol_stop = s.number("gtol_stop");
     if (!(c.gtol >= 0.0) || !(c.gtol_stop >= 0.0)) throw std::invalid_argument("gtol must be a number >= 0");
@@ -228,7 +250,7 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
 template <typename T>
 py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settings, std::size_t n_classes,
                        const std::optional<in_array<T>>& sample_weight, const py::object& theta0,
-                       const py::object& callback) {
+                       const py::object& state, const py::object& callback) {
     settings_reader s(settings);
     const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
     linear_fit_config lc;
@@ -278,7 +300,7 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
             throw py::value_error("theta0 must be a 1-D array of " + std::to_string(p) + " values");
         theta.assign(t.data(), t.data() + t.size());
     }
-    const std::unique_ptr<optimizer<T>> rule = optimizer_from<T>(rule_spec, py::none(), p);
+    const std::unique_ptr<optimizer<T>> rule = optimizer_from<T>(rule_spec, state, p);
     auto on_epoch = [&callback](std::size_t epoch, double value, const std::vector<T>& th) {
         if (callback.is_none()) return false;
         py::gil_scoped_acquire gil;
@@ -309,6 +331,7 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
     result["n_iter"] = out.n_iter;
     result["status"] = to_string(out.status);
     result["optimality"] = out.optimality;
+    result["state"] = state_of(*rule);
     return result;
 }
 
@@ -321,9 +344,9 @@ void define_for(py::module_& m) {
           "returns a dict (theta, losses, n_iter, status, lr, state, optimality).");
     m.def("fit_linear", &fit_linear_py<T>, py::arg("X").noconvert(), py::arg("y"), py::arg("settings"),
           py::arg("n_classes"), py::arg("sample_weight").noconvert() = py::none(), py::kw_only(),
-          py::arg("theta0") = py::none(), py::arg("callback") = py::none(),
+          py::arg("theta0") = py::none(), py::arg("state") = py::none(), py::arg("callback") = py::none(),
           "A linear model under one of scikit-learn's SGD losses by gradient descent (fit_linear.hpp); "
-          "returns a dict (theta, losses, n_iter, status, optimality).");
+          "returns a dict (theta, losses, n_iter, status, optimality, state).");
 }
 
 }  // namespace
@@ -350,6 +373,38 @@ void register_fit(py::module_& m, py::module_& testing) {
         py::arg("seed"), py::arg("epoch"), py::arg("n"), "The row order of one epoch's shuffle (for tests).");
     define_for<float>(m);
     define_for<double>(m);
+    py::class_<loss_plateau>(m, "LossPlateau",
+                             "scikit-learn's tol/n_iter_no_change rule (loss_plateau.hpp), the one copy: "
+                             "for the loops written in Python (fastgd.chunked).")
+        .def(py::init([](double tol, std::int64_t n_iter_no_change, bool adaptive) {
+                 if (!(tol >= 0.0) || !std::isfinite(tol))
+                     throw py::value_error("tol must be a finite number >= 0");
+                 if (n_iter_no_change < 1) throw py::value_error("n_iter_no_change must be an integer >= 1");
+                 loss_plateau p;
+                 p.tol = tol;
+                 p.n_iter_no_change = static_cast<std::size_t>(n_iter_no_change);
+                 p.adaptive = adaptive;
+                 return p;
+             }),
+             py::arg("tol"), py::arg("n_iter_no_change"), py::arg("adaptive") = false)
+        .def(
+            "after_epoch",
+            [](loss_plateau& p, double loss, double lr_now) -> const char* {
+                switch (p.after_epoch(loss, lr_now)) {
+                    case loss_plateau::verdict::go_on:
+                        return "go_on";
+                    case loss_plateau::verdict::lower_lr:
+                        return "lower_lr";
+                    case loss_plateau::verdict::stop:
+                        return "stop";
+                }
+                return "go_on";
+            },
+            py::arg("loss"), py::arg("lr_now"),
+            "After an epoch with this loss, at the rate lr_now in use: 'go_on', 'lower_lr' (adaptive: "
+            "lr_scale divided by 5) or 'stop'.")
+        .def_property_readonly("lr_scale", &loss_plateau::lr_scale,
+                               "The factor the adaptive rule has put on the learning rate (1 until it acts).");
     m.def(
         "fit_diverged",
         [](double loss, double loss0, py::array_t<double, py::array::c_style | py::array::forcecast> theta) {

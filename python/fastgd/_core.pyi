@@ -1,6 +1,6 @@
 # Type stub for the compiled module (cpp/bindings/). Private: use the fastgd package.
 from collections.abc import Callable
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -79,10 +79,20 @@ def fit_linear(
     sample_weight: NDArray[Any] | None = ...,
     *,
     theta0: NDArray[Any] | None = ...,
+    state: Any = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
 ) -> dict[str, Any]: ...
 def gram_bytes(p: int, n: int) -> float: ...
 def fit_diverged(loss: float, loss0: float, theta: NDArray[Any]) -> bool: ...
+
+class LossPlateau:
+    """scikit-learn's tol/n_iter_no_change rule (loss_plateau.hpp), the one copy."""
+
+    def __init__(self, tol: float, n_iter_no_change: int, adaptive: bool = ...) -> None: ...
+    def after_epoch(self, loss: float, lr_now: float) -> Literal["go_on", "lower_lr", "stop"]: ...
+    @property
+    def lr_scale(self) -> float: ...
+
 def least_squares_optimality(
     g: NDArray[np.float64],
     col_sq: NDArray[np.float64],

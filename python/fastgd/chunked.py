@@ -159,6 +159,11 @@ class Chunks:
         fit's, its learning rate fixed)."""
         raise NotImplementedError
 
+    def steps_taken(self) -> int:
+        """The rule's steps so far in mini-batch epochs, which a schedule is read at:
+        0 here (Dask's rounds start every chunk's rule afresh)."""
+        return 0
+
     def stats(self, gram: bool) -> _Stats:
         parts = self.map(_chunk_stats, gram)
         if not all(p["finite_x"] for p in parts):
@@ -302,6 +307,10 @@ class MemmapChunks(Chunks):
             out.append(fn(v.contiguous(self.X[s:e]), self.y[s:e], *args, *extra))
             self._release(s, e)
         return out
+
+    def steps_taken(self) -> int:
+        """The steps of the rule carried from block to block."""
+        return 0 if self._state is None else int(self._state.step)
 
     def minibatch_epoch(
         self, plan: FitPlan, theta: np.ndarray, seed: int, epoch: int
@@ -467,7 +476,9 @@ def fit_chunked(
     """fit_least_squares over row chunks, as the plan says (see the module's notes for
     the schemes). The stopping rules are the in-memory fit's: "converged" when the
     optimality test passes where the full gradient is at hand (full batch, or
-    recorded), and "stalled" when a step shorter than tol comes without it."""
+    recorded); then, with n_iter_no_change, scikit-learn's rule on the full loss of
+    each epoch (the core's loss_plateau, one copy: "no_improvement", and the
+    adaptive rate), else "stalled" when a step shorter than tol comes without it."""
     n, d, p = chunks.n, chunks.d, plan.p
     if plan.gradient == "gram" or plan.lr_auto:
         check_gram_memory(p, n)
@@ -477,6 +488,9 @@ def fit_chunked(
         L_max = 2.0 * (stats.max_row_sq + float(plan.fit_intercept)) + 2.0 * plan.l2
         lr = plan.auto_lr(_lipschitz(stats, plan.fit_intercept, plan.l2), L_max)
     plan = plan.with_lr(lr)  # a fresh rule: an optimizer instance given is never stepped
+    # The rate before the adaptive rule's factor, on a rule of its own (the rule
+    # stepped below gets its rate set when the factor changes).
+    base_plan = plan.with_lr_scale(1.0)
     theta = np.zeros(p, dtype=chunks.dtype) if theta0 is None else theta0.astype(chunks.dtype)
     objective = _Objective(chunks, stats, plan)
     rule = plan.rule
@@ -485,6 +499,10 @@ def fit_chunked(
     # gradient at hand (here it is summed from the chunks every epoch anyway).
     may_stop = plan.tol is not None  # tol=None: exactly max_iter epochs
     at_hand = may_stop and (plan.full_batch or plan.record)
+    plateau: _core.LossPlateau | None = None
+    if plan.tol is not None and plan.n_iter_no_change is not None:
+        plateau = _core.LossPlateau(plan.tol, plan.n_iter_no_change, plan.adaptive)
+    step_tol = None if plateau is not None else plan.tol  # the step-length rule's
 
     loss, grad = objective(theta)
     losses, thetas = [loss], [theta.copy()]
@@ -513,8 +531,8 @@ def fit_chunked(
             status = "stopped"
             break
         short_step = (
-            plan.tol is not None
-            and float(np.linalg.norm((theta - previous).astype(np.float64))) < plan.tol
+            step_tol is not None
+            and float(np.linalg.norm((theta - previous).astype(np.float64))) < step_tol
         )
         if at_hand or short_step:
             optimality = objective.optimality(theta, grad)
@@ -524,7 +542,19 @@ def fit_chunked(
         if short_step:
             status = "stalled"
             break
-    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr, optimality, gtol)
+        if plateau is not None:
+            t = epoch if plan.gradient != "batch" else chunks.steps_taken()
+            lr_now = base_plan.rate_at(t) * plateau.lr_scale  # the next step's, as the core's
+            verdict = plateau.after_epoch(loss, lr_now)
+            if verdict == "stop":
+                status = "no_improvement"
+                break
+            if verdict == "lower_lr":  # the rate of every later step, the state kept
+                plan = base_plan.with_lr_scale(plateau.lr_scale)
+                rule.lr = plan.rule.hyperparameters["lr"]
+    message = fit_message(
+        status, n_iter, plan.tol, plan.max_iter, lr, optimality, gtol, plan.n_iter_no_change
+    )
     coef, intercept = unpack(theta, d, plan.fit_intercept)
     return FitResult(
         coef,

@@ -19,7 +19,8 @@ from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
 from ._namespace import public_dir
 from ._warnings import DivergenceWarning, StalledWarning
-from .fit_plan import plan_fit
+from .fit_plan import FitPlan, plan_fit
+from .in_memory import OptimizerState
 from .losses import LOSSES, REGRESSION_LOSSES, check_loss, penalty_weights, sample_weights
 from .optimizers import Optimizer
 from .results import FitResult, fit_message, path_of
@@ -108,6 +109,7 @@ def fit_linear(
     intercept_init: ArrayLike | float | None = None,
     callback: Callable[..., object] | None = None,
     gtol: float | None = None,
+    n_iter_no_change: int | None = None,
 ) -> FitResult:
     r"""Fit a linear model under one of scikit-learn's SGD losses by gradient descent,
     the whole loop in C++.
@@ -139,8 +141,11 @@ def fit_linear(
         The penalty's weight (>= 0) and mixing (in [0, 1]).
     epsilon : float >= 0
         The width of huber, epsilon_insensitive and squared_epsilon_insensitive.
-    optimizer, lr, batch_size, max_iter, tol, fit_intercept, shuffle, random_state, momentum, record, callback, gtol
-        As :func:`fastgd.fit_least_squares`, except that lr defaults to "auto":
+    optimizer, lr, batch_size, max_iter, tol, n_iter_no_change, fit_intercept, shuffle, random_state, momentum, record, callback, gtol
+        As :func:`fastgd.fit_least_squares` (with ``n_iter_no_change``, tol is
+        scikit-learn's rule on J: the full objective after each epoch when recorded
+        or full batch, else the mean of the epoch's mini-batch objectives, each
+        taken before its step), except that lr defaults to "auto":
         1/L with L = c max(s) lambda_max((1/n) A^T A) + alpha (1 - rho), an upper
         bound of the smooth part's smoothness (c the loss's curvature bound: 1 for
         squared_error and huber, 1/4 log_loss, 1/2 the multinomial, 2 for the
@@ -221,8 +226,80 @@ def fit_linear(
         record=record,
         gradient="stream",
         gtol=gtol,
+        n_iter_no_change=n_iter_no_change,
     )
-    seed = v.seed_from(random_state)
+    fit, _state = run_linear(
+        Xa,
+        ya,
+        K,
+        plan,
+        loss=loss_,
+        alpha=alpha_,
+        l1_ratio=ratio,
+        epsilon=eps,
+        sample_weight=sw,
+        seed=v.seed_from(random_state),
+        coef_init=coef_init,
+        intercept_init=intercept_init,
+        on_epoch=_epoch_callback(callback, d, K),
+        accelerate=accelerate,
+    )
+    if fit.status == "diverged":
+        warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
+    elif fit.status == "stalled":
+        warnings.warn(fit.message, StalledWarning, stacklevel=2)
+    return fit
+
+
+def auto_lr(
+    X: Array,
+    plan: FitPlan,
+    loss: str,
+    K: int,
+    sample_weight: Array | None,
+    alpha: float,
+    l1_ratio: float,
+) -> float:
+    """lr="auto" for a linear-model fit: 1/L with L = c max(s) lambda_max((1/n) A^T A)
+    + alpha (1 - rho) for full batch, the expected smoothness of a batch otherwise
+    (see fit_linear's docstring)."""
+    curvature = _CURVATURE[loss] if K == 1 else 0.5
+    max_sw = 1.0 if sample_weight is None else float(sample_weight.max())
+    smooth_l2 = alpha * (1.0 - l1_ratio)
+    half_L = 0.5 * float(_core.least_squares_lipschitz(X, plan.fit_intercept, 0.0))
+    L = curvature * max_sw * half_L + smooth_l2
+    row_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
+    L_max = (
+        curvature * max_sw * (float(row_sq.max()) + (1.0 if plan.fit_intercept else 0.0))
+        + smooth_l2
+    )
+    return plan.auto_lr(L, L_max)
+
+
+def run_linear(
+    Xa: Array,
+    ya: Array,
+    K: int,
+    plan: FitPlan,
+    *,
+    loss: str,
+    alpha: float,
+    l1_ratio: float,
+    epsilon: float,
+    sample_weight: Array | None,
+    seed: int,
+    coef_init: Any = None,
+    intercept_init: Any = None,
+    on_epoch: Callable[..., bool] | None = None,
+    accelerate: bool | None = None,
+    state: Any = None,
+) -> tuple[FitResult, Any]:
+    """The fit on checked inputs (X, its targets: real values, labels +-1, or K > 1
+    class indices) as the plan says, and the rule's state after it (to continue
+    from, as partial_fit does). on_epoch(epoch, loss, coef, intercept) -> bool stops
+    when true. Warns nothing: the caller decides."""
+    d = Xa.shape[1]
+    dtype = Xa.dtype
     hyper, schedule = plan.rule_settings()
     plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
     if accelerate and not plain:
@@ -230,25 +307,15 @@ def fit_linear(
             "accelerate=True (FISTA) is for full-batch plain gradient descent: "
             "optimizer='gd' (or 'sgd' without momentum) and batch_size=None"
         )
-    fista = plain and (accelerate if accelerate is not None else alpha_ * ratio > 0.0)
+    fista = plain and (accelerate if accelerate is not None else alpha * l1_ratio > 0.0)
 
     lr_value: float
     if plan.lr_source == "given":
         lr_value = float(plan.rule.lr)
     else:
-        curvature = _CURVATURE[loss_] if K == 1 else 0.5
-        max_sw = 1.0 if sw is None else float(sw.max())
-        smooth_l2 = alpha_ * (1.0 - ratio)
-        half_L = 0.5 * float(_core.least_squares_lipschitz(Xa, plan.fit_intercept, 0.0))
-        L = curvature * max_sw * half_L + smooth_l2
-        row_sq = np.einsum("ij,ij->i", Xa, Xa, dtype=np.float64)
-        L_max = (
-            curvature * max_sw * (float(row_sq.max()) + (1.0 if plan.fit_intercept else 0.0))
-            + smooth_l2
-        )
-        lr_value = plan.auto_lr(L, L_max)
+        lr_value = auto_lr(Xa, plan, loss, K, sample_weight, alpha, l1_ratio)
 
-    if K > 1 or loss_ not in REGRESSION_LOSSES:
+    if K > 1 or loss not in REGRESSION_LOSSES:
         derivative_scale = 1.0
     else:
         centred = ya - ya.mean() if plan.fit_intercept else ya
@@ -258,19 +325,36 @@ def fit_linear(
     lr_setting = schedule if schedule is not None and plan.lr_source == "given" else lr_value
     settings = {
         **plan.core_settings(lr_setting, seed, hyper),
-        "loss": LOSSES[loss_],
-        "epsilon": eps,
-        "alpha": alpha_,
-        "l1_ratio": ratio,
+        "loss": LOSSES[loss],
+        "epsilon": epsilon,
+        "alpha": alpha,
+        "l1_ratio": l1_ratio,
         "accelerate": bool(fista),
         "derivative_scale": derivative_scale,
     }
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
-    on_epoch = _epoch_callback(callback, d, K)
-    out = _core.fit_linear(Xa, ya, settings, max(1, K), sw, theta0=theta0, callback=on_epoch)
+    out = _core.fit_linear(
+        Xa,
+        ya,
+        settings,
+        max(1, K),
+        sample_weight,
+        theta0=theta0,
+        state=state,
+        callback=_theta_epoch(on_epoch, d, K),
+    )
     theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
     optimality = float(out["optimality"])
-    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr_value, optimality, plan.gtol)
+    message = fit_message(
+        status,
+        n_iter,
+        plan.tol,
+        plan.max_iter,
+        lr_value,
+        optimality,
+        plan.gtol,
+        plan.n_iter_no_change,
+    )
     if status == "diverged":
         message += "; the learning rate is likely too large (lr='auto' picks a safe one)"
     coef, intercept = _unpack(theta, d, K)
@@ -288,11 +372,22 @@ def fit_linear(
         optimality,
         path=path_of(path, d, True) if K == 1 else np.asarray(path, dtype=np.float64),
     )
-    if status == "diverged":
-        warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
-    elif status == "stalled":
-        warnings.warn(fit.message, StalledWarning, stacklevel=2)
-    return fit
+    return fit, OptimizerState(**out["state"])
+
+
+def _theta_epoch(
+    on_epoch: Callable[..., bool] | None, d: int, K: int
+) -> Callable[[int, float, Array], bool] | None:
+    """The core's on_epoch(epoch, loss, theta) for on_epoch(epoch, loss, coef, intercept)."""
+    if on_epoch is None:
+        return None
+    inner = on_epoch
+
+    def call(epoch: int, loss: float, theta: Array) -> bool:
+        coef, intercept = _unpack(theta, d, K)
+        return bool(inner(epoch, loss, coef, intercept))
+
+    return call
 
 
 def _unpack(theta: Array, d: int, K: int) -> tuple[Array, Any]:
@@ -337,17 +432,18 @@ def _initial_theta(
 
 def _epoch_callback(
     callback: Callable[..., object] | None, d: int, K: int
-) -> Callable[[int, float, Array], bool] | None:
-    """The core's on_epoch(epoch, loss, theta) for scipy's callback(intermediate_result)."""
+) -> Callable[[int, float, Array, Any], bool] | None:
+    """on_epoch(epoch, loss, coef, intercept) for scipy's callback(intermediate_result)
+    (x = theta = [coef, intercept], flattened)."""
     call = adapt(callback, lambda cb, r: cb(r.nit, r.fun, r.coef), "callback(epoch, loss, coef)")
     if call is None:
         return None
     user = call
 
-    def on_epoch(epoch: int, loss: float, theta: Array) -> bool:
-        coef, intercept = _unpack(theta, d, K)
+    def on_epoch(epoch: int, loss: float, coef: Array, intercept: Any) -> bool:
+        x = np.concatenate([coef.ravel(), np.atleast_1d(intercept).astype(coef.dtype)])
         result = IntermediateResult(
-            nit=int(epoch), fun=float(loss), x=theta.copy(), coef=coef, intercept=intercept
+            nit=int(epoch), fun=float(loss), x=x, coef=coef, intercept=intercept
         )
         return user(result)
 

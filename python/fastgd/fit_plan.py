@@ -11,7 +11,10 @@ for n rows of d features:
   "auto_mini_batch" (1/L_b, the expected smoothness of a b-row batch);
 - the dtype of the computation (``_validation.float_dtype_of``: float32 and
   smaller floats compute in float32, everything else in float64);
-- the optimality thresholds gtol and gtol_stop, and whether losses are recorded.
+- the optimality thresholds gtol and gtol_stop, and whether losses are recorded;
+- which stopping rule ``tol`` is: the step-length rule (``n_iter_no_change`` None),
+  or scikit-learn's loss-improvement rule with that patience (and, for the
+  estimators' learning_rate="adaptive", the rate divided by 5 at each plateau).
 
 The backends (in_memory.run_fit, chunked.fit_chunked) read the plan and never
 re-decide. A backend that runs one epoch on part of the rows (a Dask chunk, a
@@ -33,6 +36,7 @@ from . import _core
 from . import _validation as v
 from .optimizer_names import resolve_optimizer
 from .optimizers import Optimizer
+from .schedules import Schedule
 
 __all__ = [
     "DEFAULT_GTOL",
@@ -92,6 +96,16 @@ class FitPlan:
     record: bool
     gtol: float  # "converged" at a stop by tol needs the optimality measure <= gtol
     gtol_stop: float  # the measure at which the fit stops by the test alone
+    # None: tol is the step-length rule; an int >= 1: tol is scikit-learn's rule, the
+    # epoch loss not lower than the best by tol for this many epochs in a row
+    # (C++ loss_plateau.hpp), which then replaces the step-length rule.
+    n_iter_no_change: int | None = None
+    adaptive: bool = False  # with it: the rate divided by 5 at each plateau, stop below 1e-6
+
+    @property
+    def plateau_rule(self) -> bool:
+        """scikit-learn's rule is the one that stops this fit (tol given, n_iter_no_change set)."""
+        return self.tol is not None and self.n_iter_no_change is not None
 
     @property
     def p(self) -> int:
@@ -139,12 +153,31 @@ class FitPlan:
             "gtol_stop": self.gtol_stop,
             "optimizer": self.rule.kind,
             "hyperparameters": hyper,
+            "n_iter_no_change": self.n_iter_no_change,
+            "adaptive": self.adaptive,
         }
 
     def with_lr(self, lr: float) -> FitPlan:
         """This plan with the learning rate fixed (found earlier: partial_fit's first
         batch, a chunked fit's whole data)."""
         return dataclasses.replace(self, lr_source="given", rule=_rule_with_lr(self.rule, lr))
+
+    def with_lr_scale(self, scale: float) -> FitPlan:
+        """This plan with its rule's rate times ``scale`` (a number, or a schedule's
+        lr0 and eta_min: every value of it), a fresh rule: the adaptive rule's factor
+        for the loops written in Python (fastgd.chunked), as the core's lr_at."""
+        hyper = self.rule.hyperparameters
+        lr = hyper["lr"]
+        if isinstance(lr, Schedule):
+            hyper["lr"] = dataclasses.replace(lr, lr0=lr.lr0 * scale, eta_min=lr.eta_min * scale)
+        else:
+            hyper["lr"] = lr * scale
+        return dataclasses.replace(self, rule=type(self.rule)(**hyper))
+
+    def rate_at(self, t: int) -> float:
+        """The rule's rate (before any adaptive factor) at step t."""
+        lr = self.rule.hyperparameters["lr"]
+        return float(lr(t)) if isinstance(lr, Schedule) else float(lr)
 
     def one_epoch_on(self, n: int, record: bool = False) -> FitPlan:
         """The plan of exactly one epoch over n of the rows (a chunk, a block, a
@@ -160,6 +193,8 @@ class FitPlan:
             lr_source=lr_source,
             max_iter=1,
             tol=None,
+            n_iter_no_change=None,
+            adaptive=False,
             record=record,
             gtol=0.0,
             gtol_stop=0.0,
@@ -220,9 +255,15 @@ def plan_fit(
     gradient: Any,
     optimizer_params: dict[str, Any] | None = None,
     gtol: Any = None,
+    n_iter_no_change: Any = None,
+    adaptive: Any = False,
 ) -> FitPlan:
     """Check a fit's settings (for n rows, d features, computed in ``dtype``) and
-    decide how it runs. Each error names its argument."""
+    decide how it runs. Each error names its argument.
+
+    ``n_iter_no_change``: None keeps ``tol`` the step-length rule; an int >= 1 makes
+    it scikit-learn's loss-improvement rule with that patience. ``adaptive`` (the
+    estimators' learning_rate="adaptive") needs the latter."""
     name, rule, lr_auto = resolve_optimizer(optimizer, lr, momentum, optimizer_params)
     batch: int | None = None if batch_size is None else v.integer(batch_size, "batch_size", 1)
     if gradient not in GRADIENT_MODES:
@@ -241,6 +282,15 @@ def plan_fit(
     shuffle_ = v.boolean(shuffle, "shuffle")
     record_ = v.boolean(record, "record")
     gtol_ = None if gtol is None else v.nonnegative(gtol, "gtol")
+    patience = (
+        None if n_iter_no_change is None else v.integer(n_iter_no_change, "n_iter_no_change", 1)
+    )
+    adaptive_ = v.boolean(adaptive, "adaptive")
+    if adaptive_ and patience is None:
+        raise ValueError(
+            "learning_rate='adaptive' lowers the rate when the loss stops improving: it needs "
+            "n_iter_no_change (an int >= 1), got None"
+        )
     dtype = np.dtype(dtype)
     lr_source = _lr_source(lr_auto, full_batch)
     return FitPlan(
@@ -262,6 +312,8 @@ def plan_fit(
         record=record_,
         gtol=default_gtol(dtype) if gtol_ is None else gtol_,
         gtol_stop=DEFAULT_GTOL_STOP[_dtype_key(dtype)] if gtol_ is None else gtol_,
+        n_iter_no_change=patience,
+        adaptive=adaptive_,
     )
 
 

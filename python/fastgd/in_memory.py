@@ -76,7 +76,9 @@ def run_fit(
         raise ValueError(
             f"the initial loss mean(y^2) is not finite in {Xa.dtype}: y is too large to square; rescale X and y"
         )
-    message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr, optimality, plan.gtol)
+    message = fit_message(
+        status, n_iter, plan.tol, plan.max_iter, lr, optimality, plan.gtol, plan.n_iter_no_change
+    )
     if status == "diverged":
         L = _lipschitz(Xa, plan.fit_intercept, plan.l2)
         safe = f"full-batch GD on this data is stable for lr < 2/L = {2.0 / L:.3g}" if L > 0 else ""

@@ -60,6 +60,7 @@ def fit_least_squares(
     intercept_init: float | None = None,
     callback: Callable[..., object] | None = None,
     gtol: float | None = None,
+    n_iter_no_change: int | None = None,
 ) -> FitResult:
     r"""Fit linear regression by gradient descent, the whole loop in C++.
 
@@ -103,8 +104,9 @@ def fit_least_squares(
         The lecture's stopping rule: stop when an epoch changes theta = [w, b] by
         less than ``tol`` in Euclidean norm. A stop by ``tol`` is "converged" only
         when the optimality test (``gtol``) passes there, else "stalled" (with a
-        StalledWarning). None: no early stop at all, by either test (exactly
-        ``max_iter`` epochs).
+        StalledWarning). None: no early stop at all, by any rule (exactly
+        ``max_iter`` epochs). With ``n_iter_no_change``, ``tol`` is scikit-learn's
+        loss-improvement rule instead (below).
     fit_intercept : bool
         Learn the bias b (otherwise b = 0).
     l2 : float >= 0
@@ -151,6 +153,19 @@ def fit_least_squares(
         floor), so ``tol`` still decides how many digits you get. A number: both;
         the fit stops ("converged") as soon as the test passes. Unless ``tol`` is
         None, which runs exactly ``max_iter`` epochs.
+    n_iter_no_change : int >= 1 or None
+        None (the default): ``tol`` is the step-length rule above. An int: ``tol`` is
+        scikit-learn's SGD rule instead: after each epoch, an epoch loss that is not
+        below the best so far minus ``tol`` counts one (a lower one resets the
+        count), and ``n_iter_no_change`` such epochs in a row end the fit with status
+        "no_improvement" (no warning: it is the rule asked for; the optimality test
+        is not required by it). The epoch loss is the full objective J after the
+        epoch when it is at hand (full batch, or ``record=True``), else the mean of
+        the epoch's mini-batch losses (each taken before its step, plus the l2 term
+        at the epoch's end), as scikit-learn's mean training loss. The optimality
+        test still ends a fit "converged" where the full gradient is at hand. Over
+        Dask or memmap chunks the epoch loss is always the full J (computed there
+        every epoch).
 
     Returns
     -------
@@ -202,6 +217,7 @@ def fit_least_squares(
         record=record,
         gradient=gradient,
         gtol=gtol,
+        n_iter_no_change=n_iter_no_change,
     )
     seed = v.seed_from(random_state)
     on_epoch = epoch_callback(callback, d, plan.fit_intercept)

@@ -105,9 +105,11 @@ def fit_message(
     lr: float,
     optimality: float = math.nan,
     gtol: float = math.nan,
-    n_iter_no_change: int = 5,
+    n_iter_no_change: int | None = None,
 ) -> str:
-    """The one-line account of how a fit ended, by its status."""
+    """The one-line account of how a fit ended, by its status. ``n_iter_no_change``:
+    the patience of scikit-learn's rule when that was tol's rule (None: the
+    step-length rule)."""
     if status == "converged":
         return (
             f"converged after {n_iter} epochs: the optimality test passed "
@@ -123,14 +125,21 @@ def fit_message(
         )
     if status == "max_iter" and tol is None:
         return f"ran max_iter={max_iter} epochs (tol=None: no early stop)"
+    if status == "max_iter" and n_iter_no_change is not None:
+        return (
+            f"reached max_iter={max_iter} epochs while the loss still improved by tol={tol:g} "
+            f"within every {n_iter_no_change} epochs"
+        )
     if status == "max_iter":
         return f"reached max_iter={max_iter} epochs before theta changed by less than tol={tol:g}"
     if status == "stopped":
         return f"stopped by the callback after epoch {n_iter}"
     if status == "no_improvement":
+        patience = "n_iter_no_change" if n_iter_no_change is None else str(n_iter_no_change)
+        measured = "" if math.isnan(optimality) else f", scaled gradient {optimality:.3g},"
         return (
             f"stopped after epoch {n_iter}: the loss did not improve by tol={tol:g} for "
-            f"{n_iter_no_change} epochs in a row (scikit-learn's rule; the optimality test, "
-            f"scaled gradient {optimality:.3g}, is not required by it)"
+            f"{patience} epochs in a row (scikit-learn's rule; the optimality test{measured} "
+            "is not required by it)"
         )
     return f"diverged in epoch {n_iter}: the loss or theta became infinite, NaN or exploded with lr={lr:g}"

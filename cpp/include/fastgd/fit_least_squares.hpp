@@ -21,6 +21,7 @@
 #include "fastgd/interrupt.hpp"
 #include "fastgd/least_squares.hpp"
 #include "fastgd/lipschitz.hpp"
+#include "fastgd/loss_plateau.hpp"
 #include "fastgd/optimizer.hpp"
 #include "fastgd/permutation.hpp"
 #include "fastgd/schedule.hpp"
@@ -42,6 +43,11 @@ struct fit_config {
     std::size_t batch_size = 1;   // rows per step (gradient_mode::batch only)
     std::size_t max_iter = 1000;  // epochs
     double tol = 1e-6;  // stop when ||theta_epoch_end - theta_epoch_start||_2 < tol; < 0: never stop early
+    /// scikit-learn's rule (tol with n_iter_no_change, and the adaptive rate) on the
+    /// epoch loss. When on, it replaces the step-length rule above (tol < 0 then); the
+    /// optimality test that ends a full-batch fit as "converged" stays on. Its state
+    /// (the best loss, the count, the rate's factor) lives in the fit's copy.
+    loss_plateau plateau;
     /// "converged" at a stop by tol needs optimality_measure (least_squares.hpp) <= gtol.
     double gtol = 1e-4;
     /// Where the full gradient is at hand, the fit stops ("converged") as soon as the
@@ -56,6 +62,16 @@ struct fit_config {
 
     bool full_batch() const { return gradient != gradient_mode::batch; }
     bool use_gram() const { return gradient == gradient_mode::gram; }
+    /// Some stopping rule is on: the step-length rule or scikit-learn's.
+    bool may_stop() const { return tol >= 0.0 || plateau.on(); }
+    /// The rate of step t: the schedule's, times the factor the adaptive rule put on it.
+    double lr_at(std::size_t t) const { return lr.at(t) * plateau.lr_scale(); }
+    /// scikit-learn's rule after an epoch with this loss (steps: the rule's steps so
+    /// far): no_improvement when it ends the fit; lowers the rate when adaptive.
+    std::optional<fit_status> plateau_after_epoch(double loss, std::size_t steps) {
+        if (plateau.after_epoch(loss, lr_at(steps)) == loss_plateau::verdict::stop) return fit_status::no_improvement;
+        return std::nullopt;
+    }
 };
 
 /// The divergence rule of every least-squares fit (in memory here, over chunks in
@@ -171,7 +187,7 @@ struct small_batch_stepper {
         const rule_params& o = rule.params();
         if (m == 1 && o.kind == rule_kind::sgd && o.momentum == 0.0 && o.weight_decay == 0.0 && !o.maximize) {
             // Plain single-sample SGD: the fused step (the same update, one pass over the row).
-            const double lr = c.lr.at(rule.steps());
+            const double lr = c.lr_at(rule.steps());
             rule.count_step();
             return kernels_for<T>().sample_sgd_step(A.X + rows[0] * d, A.y[rows[0]], theta.data(), d,
                                                     A.intercept, static_cast<T>(lr),
@@ -185,7 +201,7 @@ struct small_batch_stepper {
         const T ridge = static_cast<T>(2.0 * c.l2);
         kernels_for<T>().scale_gradient(grad.data(), theta.data(), d, scale, ridge);
         if (A.intercept) grad[d] = static_cast<T>(2.0 * g_intercept / static_cast<double>(m));
-        rule.step(theta.data(), grad.data(), theta.size(), c.lr.at(rule.steps()));
+        rule.step(theta.data(), grad.data(), theta.size(), c.lr_at(rule.steps()));
         return sum_sq;
     }
 };
@@ -262,7 +278,7 @@ public:
                       std::vector<T> theta0, OnEpoch& on_epoch)
         : A_(A), c_(config), poller_(poller), rule_(rule), on_epoch_(on_epoch), p_(A.p()), n_(A.n), d_(A.d),
           from_zero_(theta0.empty()), full_batch_(config.full_batch()), use_gram_(config.use_gram()),
-          may_stop_(config.tol >= 0.0), small_batch_(A.p()) {
+          may_stop_(config.may_stop()), small_batch_(A.p()) {
         if (!full_batch_ && c_.batch_size == 0) throw std::invalid_argument("batch_size must be >= 1");
         if (c_.lr_auto && !full_batch_)
             throw std::invalid_argument("lr_auto (1/L) is for full-batch fits; pass the mini-batch lr");
@@ -295,7 +311,7 @@ public:
             if (c_.record) record(loss);
             if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
             if (on_epoch_(out_.n_iter, loss, out_.theta)) return stop_with(fit_status::stopped);
-            if (const auto status = check_stop()) return stop_with(*status);
+            if (const auto status = check_stop(loss)) return stop_with(*status);
             if (poller_.tick(use_gram_ ? p_ * p_ : n_ * (d_ + 1))) return stop_with(fit_status::stopped);
         }
         return stop_with(fit_status::max_iter);
@@ -344,7 +360,7 @@ private:
     /// to the epoch's loss; false when the poller asked to stop mid-epoch.
     bool one_epoch(std::size_t epoch, double& loss) {
         if (full_batch_) {
-            rule_.step_rounded(out_.theta.data(), sums_.grad.data(), p_, c_.lr.at(rule_.steps()));
+            rule_.step_rounded(out_.theta.data(), sums_.grad.data(), p_, c_.lr_at(rule_.steps()));
             loss = full_loss_and_grad();
             return true;
         }
@@ -367,7 +383,7 @@ private:
                 residual_sums_into(batch, out_.theta.data(), c_.n_threads, sums_);
                 epoch_sum_sq += sums_.sum_sq;
                 scale_to_mean(sums_, m, out_.theta, d_, c_.l2);
-                rule_.step_rounded(out_.theta.data(), sums_.grad.data(), p_, c_.lr.at(rule_.steps()));
+                rule_.step_rounded(out_.theta.data(), sums_.grad.data(), p_, c_.lr_at(rule_.steps()));
             }
             if (poller_.tick(m * (d_ + 1))) return false;
         }
@@ -377,12 +393,14 @@ private:
         return true;
     }
 
-    /// After an epoch: where the full gradient is at hand (full batch, or recorded), a
-    /// passing optimality test ends the fit ("converged"); a short step without it
-    /// is "stalled". Nothing when the fit goes on.
-    std::optional<fit_status> check_stop() {
+    /// After an epoch with this loss: where the full gradient is at hand (full batch,
+    /// or recorded), a passing optimality test ends the fit ("converged"); then
+    /// scikit-learn's rule when it is on ("no_improvement"), else a short step without
+    /// the test is "stalled". Nothing when the fit goes on.
+    std::optional<fit_status> check_stop(double loss) {
         const bool at_hand = may_stop_ && (full_batch_ || c_.record);
         if (at_hand && measure(sums_) <= c_.gtol_stop) return fit_status::converged;
+        if (c_.plateau.on()) return c_.plateau_after_epoch(loss, rule_.steps());
         if (distance(out_.theta, previous_) < c_.tol) {
             const bool optimal = at_hand ? out_.optimality <= c_.gtol : measure_with_a_pass();
             return optimal ? fit_status::converged : fit_status::stalled;
@@ -426,7 +444,7 @@ private:
     OnEpoch& on_epoch_;
     const std::size_t p_, n_, d_;
     const bool from_zero_, full_batch_, use_gram_;
-    const bool may_stop_;  // tol < 0 (None in Python) runs exactly max_iter epochs
+    const bool may_stop_;  // no rule on (tol None in Python) runs exactly max_iter epochs
     fit_output<T> out_;
     gram_form F_;
     residual_sums<T> sums_;

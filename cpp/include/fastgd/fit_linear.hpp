@@ -54,7 +54,7 @@ public:
                interrupt_poller& poller, optimizer<T>& rule, std::vector<T> theta0, OnEpoch& on_epoch)
         : A_(A), sw_(sw), labels_(labels), c_(config), poller_(poller), rule_(rule), on_epoch_(on_epoch),
           n_(A.n), d_(A.d), K_(config.n_classes), nw_(A.d * config.n_classes), p_(nw_ + config.n_classes),
-          full_batch_(config.base.full_batch()), may_stop_(config.base.tol >= 0.0),
+          full_batch_(config.base.full_batch()), may_stop_(config.base.may_stop()),
           l1_(config.alpha * config.l1_ratio), l2_(config.alpha * (1.0 - config.l1_ratio)) {
         if (!full_batch_ && c_.base.batch_size == 0) throw std::invalid_argument("batch_size must be >= 1");
         if (c_.base.lr_auto) throw std::invalid_argument("fit_linear takes its learning rate given");
@@ -86,7 +86,7 @@ public:
             if (c.record) record(loss);
             if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
             if (on_epoch_(out_.n_iter, loss, out_.theta)) return stop_with(fit_status::stopped);
-            if (const auto status = check_stop()) return stop_with(*status);
+            if (const auto status = check_stop(loss)) return stop_with(*status);
             if (poller_.tick(n_ * (nw_ + 1))) return stop_with(fit_status::stopped);
         }
         return stop_with(fit_status::max_iter);
@@ -142,7 +142,7 @@ private:
 
     /// A step of the rule on gradient g (at theta), then the proximal l1 step.
     void prox_step(std::vector<T>& theta, const std::vector<double>& g) {
-        const double lr = c_.base.lr.at(rule_.steps());
+        const double lr = c_.base.lr_at(rule_.steps());  // times the adaptive rule's factor
         rule_.step_rounded(theta.data(), g.data(), p_, lr);
         soft_threshold(theta, lr * l1_);
     }
@@ -196,10 +196,11 @@ private:
         return true;
     }
 
-    std::optional<fit_status> check_stop() {
+    std::optional<fit_status> check_stop(double loss) {
         const fit_config& c = c_.base;
         const bool at_hand = may_stop_ && (full_batch_ || c.record);
         if (at_hand && measure(grad_) <= c.gtol_stop) return fit_status::converged;
+        if (c.plateau.on()) return c_.base.plateau_after_epoch(loss, rule_.steps());  // scikit-learn's rule
         if (distance(out_.theta, previous_) < c.tol) {
             bool optimal;
             if (at_hand) {
