@@ -53,8 +53,17 @@ def test_within_1_percent_of_sgd_classifier(load, loss):
     X_tr, X_te, y_tr, y_te = split(load)
     alpha = 1e-3
     ours = GDClassifier(loss=loss, alpha=alpha, max_iter=2000).fit(X_tr, y_tr)
-    theirs = SGDClassifier(loss=loss, alpha=alpha, random_state=0, max_iter=2000).fit(X_tr, y_tr)
-    assert ours.score(X_te, y_te) >= theirs.score(X_te, y_te) - 0.01
+    # SGD's accuracy on ~100 held-out rows moves by a row or two with its seed: the
+    # median over five seeds is the comparable figure.
+    theirs = np.median(
+        [
+            SGDClassifier(loss=loss, alpha=alpha, random_state=seed, max_iter=2000)
+            .fit(X_tr, y_tr)
+            .score(X_te, y_te)
+            for seed in range(5)
+        ]
+    )
+    assert ours.score(X_te, y_te) >= theirs - 0.01
 
 
 def test_huber_within_1_percent_of_huber_regressor():

@@ -17,7 +17,6 @@ from .fit_plan import FitPlan, plan_fit
 from .in_memory import run_fit
 from .results import fit_message
 from .schedules import Schedule, constant
-from .sgd_rows import fit_rows
 from .theta import unpack
 
 Array = np.ndarray[Any, Any]
@@ -46,6 +45,8 @@ def _plan(est: LinearGD, s: Settings, n: int, d: int, dtype: Any, lsq: bool) -> 
     # The least-squares loop's objective is 2 J (mean r^2 + l2 ||w||^2 against
     # scikit-learn's mean r^2/2 + alpha/2 ||w||^2): its l2 is alpha, its tol 2 tol.
     scale = 2.0 if lsq else 1.0
+    # With early stopping, tol is the held-out score's rule (the watcher's), not the loss's.
+    tol = None if s.tol is None or est.early_stopping else scale * s.tol
     return plan_fit(
         n,
         d,
@@ -55,7 +56,7 @@ def _plan(est: LinearGD, s: Settings, n: int, d: int, dtype: Any, lsq: bool) -> 
         momentum=est.momentum,
         batch_size=est.batch_size,
         max_iter=est.max_iter,
-        tol=None if s.tol is None else scale * s.tol,
+        tol=tol,
         fit_intercept=est.fit_intercept,
         l2=s.alpha * (1.0 - s.l1_ratio) if lsq else 0.0,
         shuffle=est.shuffle,
@@ -200,6 +201,8 @@ def run_rows(
 ) -> tuple[list[Outcome], Any]:
     """Plain SGD one row at a time (fastgd.sgd_rows), K problems in one call when
     labels has K rows (one-vs-rest)."""
+    from .sgd_rows import fit_rows  # noqa: PLC0415  (until sgd_rows lands)
+
     schedule, lr_value = row_schedule(est, s, p, lr)
     sparse = isinstance(p.X, v.CSR)
     max_iter = 1 if one_epoch else v.integer(est.max_iter, "max_iter", 0)

@@ -38,7 +38,7 @@ from ._sklearn_compat import (
 )
 from ._step_size import step_size
 from ._warnings import DivergenceWarning
-from .losses import check_loss, penalty_weights
+from .losses import check_loss, penalty_weights, sample_weights
 
 Array = np.ndarray[Any, Any]
 
@@ -75,6 +75,14 @@ class Outcome(NamedTuple):
     message: str
     lr: float
     state: Any  # what partial_fit continues from
+
+
+def row_weights(sample_weight: Any, n: int, dtype: Any) -> Array | None:
+    """sample_weight checked (n finite values >= 0), with at least one weight > 0."""
+    sw = sample_weights(sample_weight, n, dtype)
+    if sw is not None and not (sw > 0).any():
+        raise ValueError("sample_weight must have at least one weight > 0: all weights are zero")
+    return sw
 
 
 def backend_of(est: Any, settings: Settings, sparse: bool, chunked: bool, weighted: bool) -> str:
@@ -283,6 +291,11 @@ class LinearGD:
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "coef_")
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.input_tags.sparse = True  # scipy.sparse X: CSR read in place, others converted
+        return tags
 
     def _warn(self, outcome: Outcome, settings: Settings, stopped_early: bool) -> None:
         name = type(self).__name__

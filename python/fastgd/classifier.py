@@ -11,10 +11,17 @@ from numpy.typing import ArrayLike
 
 from . import _validation as v
 from ._estimator_fits import Problem, solve
-from ._linear_estimator import EpochWatcher, LinearGD, Outcome, Settings, backend_of
+from ._linear_estimator import (
+    EpochWatcher,
+    LinearGD,
+    Outcome,
+    Settings,
+    backend_of,
+    row_weights,
+)
 from ._sklearn_compat import HAVE_SKLEARN, BaseEstimator, ClassifierMixin
 from .chunked import is_chunked, with_known_chunks
-from .losses import REGRESSION_LOSSES, sample_weights
+from .losses import REGRESSION_LOSSES
 from .optimizers import Optimizer
 from .schedules import Schedule
 
@@ -304,7 +311,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         index = self._encode(ya, classes_)
         n, d = int(Xa.shape[0]), int(Xa.shape[1])
         K = classes_.size
-        sw = sample_weights(sample_weight, n, dtype)
+        sw = row_weights(sample_weight, n, dtype)
         cw = self._class_weights(classes_, index)
         seed = v.seed_from(self.random_state)
         if partial:

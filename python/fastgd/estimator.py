@@ -17,10 +17,17 @@ from numpy.typing import ArrayLike
 
 from . import _validation as v
 from ._estimator_fits import Problem, solve
-from ._linear_estimator import EpochWatcher, LinearGD, Outcome, Settings, backend_of
+from ._linear_estimator import (
+    EpochWatcher,
+    LinearGD,
+    Outcome,
+    Settings,
+    backend_of,
+    row_weights,
+)
 from ._sklearn_compat import BaseEstimator, RegressorMixin
 from .chunked import is_chunked, with_known_chunks
-from .losses import REGRESSION_LOSSES, sample_weights
+from .losses import REGRESSION_LOSSES
 from .optimizers import Optimizer
 from .schedules import Schedule
 
@@ -64,8 +71,9 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
     tol : float or None, default 1e-3
         scikit-learn's rule: stop when the loss has not improved by tol for
         ``n_iter_no_change`` epochs in a row (status_ "no_improvement"); with
-        ``early_stopping`` the held-out R^2 instead. None: no such stop (full-batch fits
-        still stop "converged" when the first-order optimality test passes).
+        ``early_stopping`` the held-out R^2 instead. Full-batch fits also stop
+        "converged" as soon as the first-order optimality test passes (``gtol``).
+        None: no early stop at all, max_iter epochs.
     fit_intercept : bool, default True
     l2 : float or None, default None
         Deprecated: ``penalty="l2", alpha=l2`` (the same minimiser).
@@ -285,7 +293,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
             Xa, ya = self._check_data(X, y, reset=True, numeric_y=True)
             dtype = Xa.dtype
         n, d = int(Xa.shape[0]), int(Xa.shape[1])
-        sw = sample_weights(sample_weight, n, dtype)
+        sw = row_weights(sample_weight, n, dtype)
         coef0, b0 = self._starting_point(coef_init, intercept_init, d, dtype)
         seed = v.seed_from(self.random_state)
         sparse = v.is_sparse(Xa)
@@ -374,7 +382,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         first = not hasattr(self, "coef_")
         Xa, ya = self._check_data(X, y, reset=first, numeric_y=True)
         n = Xa.shape[0]
-        sw = sample_weights(sample_weight, n, Xa.dtype)
+        sw = row_weights(sample_weight, n, Xa.dtype)
         sparse = v.is_sparse(Xa)
         backend = backend_of(self, s, sparse, False, sw is not None)
         if not first and backend != self._backend:
