@@ -228,7 +228,7 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
 template <typename T>
 py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settings, std::size_t n_classes,
                        const std::optional<in_array<T>>& sample_weight, const py::object& theta0,
-                       const py::object& callback) {
+                       const py::object& state, const py::object& callback) {
     settings_reader s(settings);
     const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
     linear_fit_config lc;
@@ -278,7 +278,7 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
             throw py::value_error("theta0 must be a 1-D array of " + std::to_string(p) + " values");
         theta.assign(t.data(), t.data() + t.size());
     }
-    const std::unique_ptr<optimizer<T>> rule = optimizer_from<T>(rule_spec, py::none(), p);
+    const std::unique_ptr<optimizer<T>> rule = optimizer_from<T>(rule_spec, state, p);
     auto on_epoch = [&callback](std::size_t epoch, double value, const std::vector<T>& th) {
         if (callback.is_none()) return false;
         py::gil_scoped_acquire gil;
@@ -309,6 +309,7 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
     result["n_iter"] = out.n_iter;
     result["status"] = to_string(out.status);
     result["optimality"] = out.optimality;
+    result["state"] = state_of(*rule);
     return result;
 }
 
@@ -321,9 +322,9 @@ void define_for(py::module_& m) {
           "returns a dict (theta, losses, n_iter, status, lr, state, optimality).");
     m.def("fit_linear", &fit_linear_py<T>, py::arg("X").noconvert(), py::arg("y"), py::arg("settings"),
           py::arg("n_classes"), py::arg("sample_weight").noconvert() = py::none(), py::kw_only(),
-          py::arg("theta0") = py::none(), py::arg("callback") = py::none(),
+          py::arg("theta0") = py::none(), py::arg("state") = py::none(), py::arg("callback") = py::none(),
           "A linear model under one of scikit-learn's SGD losses by gradient descent (fit_linear.hpp); "
-          "returns a dict (theta, losses, n_iter, status, optimality).");
+          "returns a dict (theta, losses, n_iter, status, optimality, state).");
 }
 
 }  // namespace

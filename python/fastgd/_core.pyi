@@ -79,6 +79,7 @@ def fit_linear(
     sample_weight: NDArray[Any] | None = ...,
     *,
     theta0: NDArray[Any] | None = ...,
+    state: Any = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
 ) -> dict[str, Any]: ...
 def gram_bytes(p: int, n: int) -> float: ...

@@ -19,6 +19,7 @@ from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
 from ._namespace import public_dir
 from ._warnings import DivergenceWarning, StalledWarning
+from .chunked import is_chunked
 from .fit_plan import plan_fit
 from .losses import LOSSES, REGRESSION_LOSSES, check_loss, penalty_weights, sample_weights
 from .optimizers import Optimizer
@@ -182,6 +183,11 @@ def fit_linear(
     The non-smooth losses rarely pass it at a kink: they end "stalled" or
     "max_iter", honestly.
     """
+    given = dict(locals())  # the arguments, for a fit over row chunks
+    if is_chunked(X, y) or v.is_dask_array(sample_weight):  # Dask, memmap: chunked_linear
+        from .chunked_linear import fit_linear_chunked
+
+        return fit_linear_chunked(**given)
     for value, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight")):
         v.refuse_sparse(value, name, "fit_linear")
     loss_ = check_loss(loss)
