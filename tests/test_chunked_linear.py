@@ -284,3 +284,47 @@ def test_clear_errors_for_dask_labels(client):
         fastgd.fit_linear(dX, y, loss="log_loss", sample_weight=da.ones(5))
     with pytest.raises(TypeError, match="X must be a 2-D Dask array too"):
         fastgd.fit_linear(X, da.from_array(y), loss="log_loss")
+
+
+def test_float32_stays_float32_and_agrees(client, memmap_of):
+    X, y = _data("modified_huber", dtype=np.float32)
+    kw = dict(loss="modified_huber", optimizer="gd", lr="auto", max_iter=20, tol=None)
+    here = fastgd.fit_linear(X, y, **kw)
+    for there in (fastgd.fit_linear(*_dask(X, y), **kw), fastgd.fit_linear(memmap_of(X), y, **kw)):
+        assert there.coef.dtype == np.float32
+        # float32 sums per chunk, float64 across them: float32 rounding apart.
+        np.testing.assert_allclose(there.coef, here.coef, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(there.losses, here.losses, rtol=1e-5)
+
+
+def test_callback_stops_and_statuses_warn_as_in_memory(client, memmap_of):
+    X, y = _data("hinge")
+    seen = []
+
+    def stop_at_3(intermediate_result):
+        result = intermediate_result
+        seen.append((result.nit, result.fun, result.coef.copy(), result.intercept))
+        return result.nit == 3
+
+    fit = fastgd.fit_linear(*_dask(X, y), loss="hinge", optimizer="gd", callback=stop_at_3)
+    assert (fit.status, fit.n_iter) == ("stopped", 3)
+    assert [s[0] for s in seen] == [1, 2, 3]
+    np.testing.assert_array_equal(seen[-1][2], fit.coef)
+    assert seen[-1][1] == fit.losses[-1]
+    # A short step without a passing optimality test: "stalled" and its warning, as
+    # in memory (hinge at a kink), pointing at the caller.
+    kw = dict(loss="hinge", optimizer="gd", lr=0.1, tol=1e-3, max_iter=2000)
+    with pytest.warns(fastgd.StalledWarning) as here_w:
+        here = fastgd.fit_linear(X, y, **kw)
+    with pytest.warns(fastgd.StalledWarning) as there_w:
+        there = fastgd.fit_linear(memmap_of(X), y, **kw)
+    assert (there.status, there.n_iter) == (here.status, here.n_iter) == ("stalled", here.n_iter)
+    assert there_w[0].filename == here_w[0].filename == __file__
+    # A step far too large: "diverged" with its warning, at the in-memory epoch.
+    Xr, yr = _data("huber")
+    kw = dict(loss="squared_error", optimizer="gd", lr=10.0, max_iter=500)
+    with pytest.warns(fastgd.DivergenceWarning):
+        here = fastgd.fit_linear(Xr, yr, **kw)
+    with pytest.warns(fastgd.DivergenceWarning):
+        there = fastgd.fit_linear(*_dask(Xr, yr), **kw)
+    assert (there.status, there.n_iter) == (here.status, here.n_iter) == ("diverged", 5)

@@ -19,18 +19,20 @@ pages released behind the pass).
   in-memory fit up to float rounding (the sums are added in another order).
 - **Mini-batches** as fastgd.chunked does for least squares. On Dask: local SGD with
   parameter averaging (each round every chunk runs one epoch of mini-batch steps
-  from the current parameters, fresh optimizer state and its own shuffle, in the
-  C++ loop; the new parameters are the chunks' results weighted by n_chunk / n). On a
+  from the current parameters, fresh optimizer state (a schedule starts over) and
+  its own shuffle, in the C++ loop; the new parameters are the chunks' results
+  weighted by n_chunk / n; ``max_iter`` counts rounds). On a
   memmap: the blocks in order, each block's mini-batch steps (shuffled within the
   block) in the C++ loop, the parameters and the optimizer state carried from block
   to block; unshuffled, with block sizes that are multiples of batch_size, that is
-  exactly the in-memory fit. ``losses`` hold J over all rows after each epoch.
+  exactly the in-memory fit. With ``record=True``, ``losses`` hold J over all rows
+  after each epoch (one more pass over the chunks, as in memory).
 - **lr="auto"** is the in-memory fit's bound, from sums over the chunks: 1/L with
   L = c max(s) lambda_max((1/n) A^T A) + alpha (1 - rho) (c the loss's curvature
   bound, fit_linear's ``_CURVATURE``), lambda_max found by the same power iteration
   on A^T A added up from the chunks (so the same lr as in memory), for mini-batches
   the expected smoothness of a batch with L_max = c max(s) max_i ||a_i||^2 + alpha
-  (1 - rho). Above 2048 parameters per class the d x d sum is not formed and the
+  (1 - rho). Above 2048 features the d x d sum is not formed and the
   trace trace((1/n) A^T A) >= lambda_max stands in (a larger L, a smaller but still
   safe step).
 """
@@ -48,7 +50,15 @@ import numpy as np
 from . import _core
 from . import _validation as v
 from ._warnings import DivergenceWarning, StalledWarning
-from .chunked import Chunks, DaskChunks, _lipschitz, _seed, chunks_of, with_known_chunks
+from .chunked import (
+    Chunks,
+    DaskChunks,
+    MemmapChunks,
+    _lipschitz,
+    _seed,
+    chunks_of,
+    with_known_chunks,
+)
 from .fit_linear import _CURVATURE, _epoch_callback, _initial_theta, _labels, _unpack
 from .fit_plan import FitPlan, plan_fit
 from .in_memory import OptimizerState
@@ -418,8 +428,9 @@ def fit_linear_chunked(
 
     chunk_settings: dict[str, Any] | None = None
     if not plan.full_batch:
-        sizes = set(chunks.chunk_sizes)
-        one = plan.one_epoch_on(max(sizes))
+        # One epoch of mini-batches on a chunk, no stopping rule (a chunk smaller
+        # than a batch: one step on it).
+        one = plan.one_epoch_on(chunks.n)
         chunk_settings = {
             **one.core_settings(lr_setting, 0, hyper),
             "loss": LOSSES[loss_],
@@ -429,9 +440,7 @@ def fit_linear_chunked(
             "accelerate": False,
             "derivative_scale": derivative_scale,
         }
-        # Each chunk's own row count decides full batch or mini-batches within it.
-        chunk_settings["gradient"] = "batch"
-        chunk_settings["batch_size"] = plan.batch_size
+        assert chunk_settings["gradient"] == "batch"
 
     fit = _descend(
         chunks,
@@ -600,15 +609,16 @@ def _minibatch_epoch(
             [s * t.astype(np.float64) for s, (t, _) in zip(share, results, strict=True)], axis=0
         )
         return average.astype(theta.dtype), None
-    for k, (s, e) in enumerate(chunks.bounds):  # type: ignore[attr-defined]
+    assert isinstance(chunks, MemmapChunks)
+    for k, (s, e) in enumerate(chunks.bounds):
         theta, state = _chunk_epoch(
-            v.contiguous(chunks.X[s:e]),  # type: ignore[attr-defined]
-            chunks.y[s:e],  # type: ignore[attr-defined]
+            v.contiguous(chunks.X[s:e]),
+            chunks.y[s:e],
             settings,
             K,
             theta,
             parts[k],
             state,
         )
-        chunks._release(s, e)  # type: ignore[attr-defined]
+        chunks._release(s, e)
     return theta, state
