@@ -390,7 +390,9 @@ def fit_linear_chunked(
         found = chunks.map(_chunk_weight_stats, per_chunk=weights)
         bad, max_sw = sum(f[0] for f in found), max(f[1] for f in found)
     if bad:
-        raise ValueError(f"sample_weight must be finite and >= 0; {bad} are not")
+        raise ValueError(
+            f"sample_weight must be finite and >= 0; {bad} are not: pass a weight >= 0 per row"
+        )
 
     lr_value: float
     if plan.lr_source == "given":
