@@ -126,6 +126,8 @@ def fit_linear(
     ----------
     X : array_like, shape (n, d)
         float32 stays float32; other real dtypes become float64. No NaN or inf.
+        A Dask array (X, y, sample_weight) or a numpy.memmap is fitted over its
+        row chunks, where they live (fastgd.chunked_linear).
     y : array_like, shape (n,)
         Regression losses: real targets. Binary losses: any two classes (the smaller
         in sort order becomes -1, the other +1: coef is the second class's, as
