@@ -383,16 +383,18 @@ def fit_linear_chunked(
         )
     fista = plain and (accelerate if accelerate is not None else alpha_ * ratio > 0.0)
 
-    gram = plan.lr_auto and d <= GRAM_FEATURES
-    stats = chunks.stats(gram=gram)  # also refuses NaN or inf in X (and in y)
-    bad, max_sw = 0, 1.0
-    if sample_weight is not None:
+    max_sw = 1.0
+    if isinstance(held, np.ndarray):  # NumPy weights, checked by sample_weights
+        max_sw = float(held.max())
+    elif held is not None:  # a Dask sample_weight: checked where its chunks live
         found = chunks.map(_chunk_weight_stats, per_chunk=weights)
         bad, max_sw = sum(f[0] for f in found), max(f[1] for f in found)
-    if bad:
-        raise ValueError(
-            f"sample_weight must be finite and >= 0; {bad} are not: pass a weight >= 0 per row"
-        )
+        if bad:
+            raise ValueError(
+                f"sample_weight must be finite and >= 0; {bad} are not: pass a weight >= 0 per row"
+            )
+    gram = plan.lr_auto and d <= GRAM_FEATURES
+    stats = chunks.stats(gram=gram)  # also refuses NaN or inf in X (and in y)
 
     lr_value: float
     if plan.lr_source == "given":
