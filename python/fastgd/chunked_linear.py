@@ -25,8 +25,10 @@ pages released behind the pass).
   memmap: the blocks in order, each block's mini-batch steps (shuffled within the
   block) in the C++ loop, the parameters and the optimizer state carried from block
   to block; unshuffled, with block sizes that are multiples of batch_size, that is
-  exactly the in-memory fit. With ``record=True``, ``losses`` hold J over all rows
-  after each epoch (one more pass over the chunks, as in memory).
+  exactly the in-memory fit (shuffled, the rows are shuffled within each block).
+  After each epoch one more pass over the chunks finds J over all rows and its
+  gradient (for the divergence and stopping tests; ``record=True`` keeps J in
+  ``losses``, as the in-memory fit records it).
 - **lr="auto"** is the in-memory fit's bound, from sums over the chunks: 1/L with
   L = c max(s) lambda_max((1/n) A^T A) + alpha (1 - rho) (c the loss's curvature
   bound, fit_linear's ``_CURVATURE``), lambda_max found by the same power iteration
@@ -186,9 +188,10 @@ def _encoded_labels(y: Any, n: int, loss: str, dtype: np.dtype[Any]) -> tuple[An
 
 
 def _weight_parts(chunks: Chunks, sample_weight: Any) -> tuple[list[Any], Any]:
-    """Each chunk's sample weights (None without them), and what holds them: a Dask
-    sample_weight is rechunked like X and persisted on the cluster (checked by the
-    stats pass), kept there while the holder lives."""
+    """Each chunk's sample weights (None without them), and what holds them: NumPy
+    weights checked here (fastgd.losses.sample_weights) and split like X; a Dask
+    sample_weight rechunked like X and persisted on the cluster (its values checked
+    where they live, by the caller), kept there while the holder lives."""
     n, parts = chunks.n, len(chunks.chunk_sizes)
     if sample_weight is None:
         return [None] * parts, None
