@@ -328,3 +328,45 @@ def test_callback_stops_and_statuses_warn_as_in_memory(client, memmap_of):
     with pytest.warns(fastgd.DivergenceWarning):
         there = fastgd.fit_linear(*_dask(Xr, yr), **kw)
     assert (there.status, there.n_iter) == (here.status, here.n_iter) == ("diverged", 5)
+
+
+def test_an_option_the_chunked_fit_does_not_know_is_refused_unless_default(monkeypatch):
+    import inspect
+
+    X, y = _data("hinge", n=40)
+    sig = inspect.signature(fastgd.fit_linear)
+    new = inspect.Parameter("n_iter_no_change", inspect.Parameter.KEYWORD_ONLY, default=5)
+    monkeypatch.setattr(
+        fastgd.fit_linear,
+        "__signature__",
+        sig.replace(parameters=[*sig.parameters.values(), new]),
+        raising=False,
+    )
+    import dask
+
+    with dask.config.set(scheduler="synchronous"):
+        dX, dy = _dask(X, y)
+        base = dict(loss="hinge", optimizer="gd", lr=0.1, max_iter=2, tol=None, callback=None)
+        kw = {p: sig.parameters[p].default for p in sig.parameters if p not in ("X", "y")}
+        kw.update(base)
+        fit = chunked_linear.fit_linear_chunked(dX, dy, **kw, n_iter_no_change=5)
+        assert fit.n_iter == 2
+        with pytest.raises(ValueError, match=r"n_iter_no_change=3 is not available for Dask"):
+            chunked_linear.fit_linear_chunked(dX, dy, **kw, n_iter_no_change=3)
+
+
+def test_unknown_chunk_sizes_and_weights_chunked_unlike_x(client):
+    X, y = _data("squared_hinge", n=800)
+    sw = np.random.default_rng(5).uniform(0.5, 2.0, len(y))
+    keep = X[:, 0] > -1.0
+    kw = dict(loss="squared_hinge", optimizer="gd", lr="auto", max_iter=15, tol=None)
+    here = fastgd.fit_linear(X[keep], y[keep], sample_weight=sw[keep], **kw)
+    dX, dy, dsw = _dask(X, y, chunks=6, sw=sw)
+    mask = dX[:, 0] > -1.0
+    # Boolean indexing leaves NaN chunk sizes (X, y and the weights); then weights in
+    # other chunks than X's.
+    dX, dy, dsw = dX[mask], dy[mask], dsw[mask]
+    assert any(np.isnan(c) for c in dX.chunks[0])
+    _same(fastgd.fit_linear(dX, dy, sample_weight=dsw, **kw), here)
+    dsw = da.from_array(sw[keep], chunks=111)
+    _same(fastgd.fit_linear(dX, dy, sample_weight=dsw, **kw), here)

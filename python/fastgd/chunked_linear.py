@@ -307,6 +307,24 @@ class _Measure:
         return worst
 
 
+def _refuse_unknown_options(others: dict[str, Any]) -> None:
+    """Refuse options of fit_linear that the chunked fit does not implement, unless
+    they are at fit_linear's default (an option added to fit_linear later)."""
+    import inspect
+
+    from .fit_linear import fit_linear
+
+    defaults = {p.name: p.default for p in inspect.signature(fit_linear).parameters.values()}
+    for name, value in others.items():
+        default = defaults.get(name, inspect.Parameter.empty)
+        if value is default or (not isinstance(value, np.ndarray) and value == default):
+            continue
+        raise ValueError(
+            f"{name}={value!r} is not available for Dask arrays and memmaps yet; "
+            f"leave it at its default ({default!r}) or pass NumPy arrays"
+        )
+
+
 def fit_linear_chunked(
     X: Any,
     y: Any,
@@ -332,9 +350,13 @@ def fit_linear_chunked(
     intercept_init: Any,
     callback: Callable[..., object] | None,
     gtol: Any,
+    **others: Any,
 ) -> FitResult:
     """fastgd.fit_linear on a Dask X (and y, sample_weight) or a numpy.memmap X: the
-    same arguments and result (see the module's notes for how it runs)."""
+    same arguments and result (see the module's notes for how it runs). An option of
+    fit_linear this fit does not know (``others``) is refused unless it is at its
+    default."""
+    _refuse_unknown_options(others)
     v.refuse_sparse(y, "y", "fit_linear")
     v.refuse_sparse(sample_weight, "sample_weight", "fit_linear")
     loss_ = check_loss(loss)
