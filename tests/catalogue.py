@@ -3320,6 +3320,214 @@ simple(
     lambda: fastgd._core.LossPlateau(float("inf"), 5),
 )
 
+
+# --- issue 14: Dask arrays and memmaps for every loss (fit_linear) ---
+
+
+def _dask14(
+    X: np.ndarray, y: np.ndarray, sw: np.ndarray | None = None, dask_y: bool = True, **kw: Any
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    """fit_linear on Dask arrays of X, y (and sample_weight) made from NumPy ones."""
+
+    def call() -> Any:
+        import dask
+        import dask.array as da
+
+        dX = da.from_array(X, chunks=(10, *X.shape[1:]))
+        dy = da.from_array(y, chunks=10) if dask_y else y
+        dsw = None if sw is None else da.from_array(sw, chunks=10)
+        with dask.config.set(scheduler="synchronous"):
+            return fastgd.fit_linear(dX, dy, sample_weight=dsw, max_iter=3, **kw)
+
+    return call, tuple(a for a in (X, y, sw) if a is not None)
+
+
+def _memmap14(X: np.ndarray, y: np.ndarray, **kw: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    return (lambda: fastgd.fit_linear(_lsq11_memmap(X), y, max_iter=3, **kw)), (X, y)
+
+
+def _labels14() -> np.ndarray:
+    return np.where(data()[1] > 0, 1.0, 0.0)
+
+
+if _HAVE_DASK:
+    for _name, _error, _match, _build in [
+        (
+            "dask14 one class",
+            ValueError,
+            r"y has one class only \(7 for every row\): loss='log_loss'",
+            lambda: _dask14(data()[0], np.full(40, 7), loss="log_loss"),
+        ),
+        (
+            "dask14 hinge three classes",
+            ValueError,
+            r"y has 3 classes \(0, 1, 2\) but loss='hinge' is binary",
+            lambda: _dask14(data()[0], np.arange(40) % 3, loss="hinge"),
+        ),
+        (
+            "dask14 labels nan",
+            ValueError,
+            "y must hold class labels for loss='log_loss'; it holds NaN",
+            lambda: _dask14(data()[0], np.r_[np.nan, _labels14()[1:]], loss="log_loss"),
+        ),
+        (
+            "dask14 labels wrong length",
+            ValueError,
+            "y must be a 1-D array of 40 labels",
+            lambda: _dask14(data()[0], _labels14()[:30], loss="log_loss"),
+        ),
+        (
+            "dask14 labels complex",
+            TypeError,
+            "y must hold class labels",
+            lambda: _dask14(data()[0], _labels14() + 1j, loss="hinge"),
+        ),
+        (
+            "dask14 regression y nan",
+            ValueError,
+            "y contains NaN or infinity",
+            lambda: _dask14(data()[0], np.r_[np.nan, data()[1][1:]], loss="huber"),
+        ),
+        (
+            "dask14 X inf",
+            ValueError,
+            "X contains NaN or infinity",
+            lambda: _dask14(np.r_[data()[0][:-1], [[np.inf, 0, 0]]], _labels14(), loss="hinge"),
+        ),
+        (
+            "dask14 X 3-D",
+            ValueError,
+            "X must be 2-D",
+            lambda: _dask14(np.ones((40, 3, 2)), _labels14(), loss="hinge"),
+        ),
+        (
+            "dask14 sample_weight negative",
+            ValueError,
+            "sample_weight must be finite and >= 0; 1 are not",
+            lambda: _dask14(data()[0], _labels14(), np.r_[-1.0, np.ones(39)], loss="log_loss"),
+        ),
+        (
+            "dask14 sample_weight nan",
+            ValueError,
+            "sample_weight must be finite and >= 0; 2 are not",
+            lambda: _dask14(
+                data()[0], _labels14(), np.r_[np.nan, np.inf, np.ones(38)], loss="hinge"
+            ),
+        ),
+        (
+            "dask14 sample_weight wrong length",
+            ValueError,
+            "sample_weight must be a 1-D array of 40 weights",
+            lambda: _dask14(data()[0], _labels14(), np.ones(39), loss="log_loss"),
+        ),
+        (
+            "dask14 numpy y wrong length",
+            ValueError,
+            "y must be a 1-D array of 40 labels",
+            lambda: _dask14(data()[0], _labels14()[:39], dask_y=False, loss="log_loss"),
+        ),
+        (
+            "dask14 coef_init wrong shape",
+            ValueError,
+            r"coef_init must have shape \(3, 3\)",
+            lambda: _dask14(data()[0], np.arange(40) % 3, loss="log_loss", coef_init=np.ones(3)),
+        ),
+        (
+            "dask14 accelerate with momentum",
+            ValueError,
+            "accelerate=True",
+            lambda: _dask14(
+                data()[0], _labels14(), loss="log_loss", optimizer="momentum", accelerate=True
+            ),
+        ),
+        (
+            "dask14 lr auto all-zero X",
+            ValueError,
+            "lr='auto' needs a non-zero X",
+            lambda: _dask14(np.zeros((40, 3)), _labels14(), loss="hinge", fit_intercept=False),
+        ),
+        (
+            "dask14 unknown loss",
+            ValueError,
+            "loss must be one of",
+            lambda: _dask14(data()[0], _labels14(), loss="hinge_loss"),
+        ),
+    ]:
+        case(_name, _error, _match)(_build)
+
+    def _dask14_y_with_numpy_x() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        import dask.array as da
+
+        X, y = data()[0], _labels14()
+        return (lambda: fastgd.fit_linear(X, da.from_array(y), loss="hinge")), (X, y)
+
+    case("dask14 dask y numpy X", TypeError, "X must be a 2-D Dask array too")(
+        _dask14_y_with_numpy_x
+    )
+
+    def _dask14_weights_with_memmap() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        import dask.array as da
+
+        X, y = data()[0], _labels14()
+        sw = np.ones(40)
+        return (
+            lambda: fastgd.fit_linear(
+                _lsq11_memmap(X), y, loss="hinge", sample_weight=da.from_array(sw)
+            )
+        ), (X, y, sw)
+
+    case("dask14 dask sample_weight memmap X", TypeError, "X is a memmap: pass NumPy weights")(
+        _dask14_weights_with_memmap
+    )
+
+for _name, _error, _match, _build in [
+    (
+        "memmap14 one class",
+        ValueError,
+        "y has one class only",
+        lambda: _memmap14(data()[0], np.ones(40), loss="modified_huber"),
+    ),
+    (
+        "memmap14 hinge three classes",
+        ValueError,
+        r"y has 3 classes .* loss='squared_hinge' is binary",
+        lambda: _memmap14(data()[0], np.arange(40) % 3, loss="squared_hinge"),
+    ),
+    (
+        "memmap14 labels nan",
+        ValueError,
+        "it holds NaN or inf",
+        lambda: _memmap14(data()[0], np.r_[np.inf, _labels14()[1:]], loss="perceptron"),
+    ),
+    (
+        "memmap14 sample_weight negative",
+        ValueError,
+        "sample_weight must be finite and >= 0",
+        lambda: _memmap14(
+            data()[0], _labels14(), loss="hinge", sample_weight=np.r_[-2.0, np.ones(39)]
+        ),
+    ),
+    (
+        "memmap14 X nan",
+        ValueError,
+        "X contains NaN or infinity",
+        lambda: _memmap14(np.r_[[[np.nan, 0, 0]], data()[0][1:]], _labels14(), loss="hinge"),
+    ),
+    (
+        "memmap14 int memmap",
+        TypeError,
+        "float32 or float64",
+        lambda: _memmap14(np.ones((40, 3), np.int32), _labels14(), loss="hinge"),
+    ),
+    (
+        "memmap14 batch_size with gd",
+        ValueError,
+        "optimizer='gd' is full-batch",
+        lambda: _memmap14(data()[0], _labels14(), loss="hinge", optimizer="gd", batch_size=4),
+    ),
+]:
+    case(_name, _error, _match)(_build)
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

@@ -41,7 +41,7 @@ def test_demo_writes_every_picture_and_prints_the_tables(tmp_path, capsys):
     captured = capsys.readouterr()
     out = captured.out
     assert f"wrote {len(FILES)} files" in out
-    assert "[10/10]" in captured.err  # progress, one line per scene
+    assert "[11/11]" in captured.err  # progress, one line per scene (10 scenes and the table)
     for name in FILES:
         assert name in out
     # The descent table: a row per run drawn, e.g. the dome's run away.

@@ -761,3 +761,67 @@ def test_dir_of_plot_shows_the_pictures_only():
         assert callable(getattr(plot, name))
     # the helpers stay importable, out of dir() (in the package's private modules)
     assert plot._common.np is np
+
+
+def _blobs(n=120):
+    rng = np.random.default_rng(4)
+    y = np.arange(n) % 2
+    X = np.array([[-1.0, 0.0], [1.0, 1.0]])[y] + 0.7 * rng.standard_normal((n, 2))
+    return X, np.where(y == 1, "yes", "no")
+
+
+def test_decision_boundary_draws_the_points_and_the_path_s_lines():
+    X, y = _blobs()
+    fit = fastgd.fit_linear(X, y, loss="log_loss", optimizer="gd", max_iter=30, tol=None)
+    ax = plot.decision_boundary(X, y, fit, epochs=4, labels=["GD"])
+    assert len(ax.collections) == 2  # one scatter per class
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["class no", "class yes", "GD"]
+    lines = ax.get_lines()
+    # Rows 0, 2, 9, 30 of the path (evenly spaced in log(1 + epoch): 31 ** (k/3) - 1);
+    # row 0 is w = 0, which has no line.
+    assert [ln.get_gid() for ln in lines] == ["boundary:0:2", "boundary:0:9", "boundary:0:30"]
+    for line in lines:
+        w1, w2, b = fit.path[int(line.get_gid().split(":")[2])]
+        np.testing.assert_allclose(w1 * line.get_xdata() + w2 * line.get_ydata() + b, 0, atol=1e-9)
+    alphas = [ln.get_alpha() for ln in lines]
+    assert alphas == sorted(alphas)
+    assert alphas[-1] == 1.0
+    # The window is the data's, however far a line runs.
+    assert ax.get_xlim()[0] < X[:, 0].min() < X[:, 0].max() < ax.get_xlim()[1]
+
+
+def test_decision_boundary_segment_solves_for_the_larger_weight():
+    from fastgd.plot._classification import boundary_segment
+
+    lo, hi = np.array([-1.0, -2.0]), np.array([3.0, 2.0])
+    xs, ys = boundary_segment(np.array([1.0, 0.0]), -0.5, lo, hi)  # x1 = 0.5: vertical
+    np.testing.assert_array_equal(xs, [0.5, 0.5])
+    np.testing.assert_array_equal(ys, [-2.0, 2.0])
+    xs, ys = boundary_segment(np.array([1.0, 2.0]), 1.0, lo, hi)
+    np.testing.assert_array_equal(xs, [-1.0, 3.0])
+    np.testing.assert_allclose(xs + 2 * ys + 1.0, 0.0)
+    assert boundary_segment(np.zeros(2), 1.0, lo, hi) is None
+    assert boundary_segment(np.array([np.nan, 1.0]), 0.0, lo, hi) is None
+
+
+def test_decision_boundary_refuses_what_it_cannot_draw():
+    X, y = _blobs()
+    fit = fastgd.fit_linear(X, y, loss="hinge", optimizer="gd", max_iter=3, tol=None)
+    with pytest.raises(ValueError, match="two features"):
+        plot.decision_boundary(np.ones((10, 3)), np.arange(10) % 2, fit)
+    with pytest.raises(ValueError, match="two classes, got 3"):
+        plot.decision_boundary(X, np.arange(len(X)) % 3, fit)
+    with pytest.raises(ValueError, match="one label per row"):
+        plot.decision_boundary(X, y[:-1], fit)
+    with pytest.raises(ValueError, match="record=True"):
+        plot.decision_boundary(
+            X, y, fastgd.fit_linear(X, y, loss="hinge", max_iter=2, record=False)
+        )
+    three = fastgd.fit_linear(X, np.arange(len(X)) % 3, loss="log_loss", max_iter=2)
+    with pytest.raises(ValueError, match=r"shape \(rows, 3\)"):
+        plot.decision_boundary(X, y, three)
+    with pytest.raises(TypeError, match="FitResults"):
+        plot.decision_boundary(X, y, [object()])
+    with pytest.raises(ValueError, match="epochs must be an integer >= 1"):
+        plot.decision_boundary(X, y, fit, epochs=0)
+    assert plt.get_fignums() == []  # a refused call leaves no figure behind

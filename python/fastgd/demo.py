@@ -27,6 +27,7 @@ from . import (
     Optimizer,
     RMSprop,
     fit_least_squares,
+    fit_linear,
     minimize,
     normal_equations,
     objectives,
@@ -41,6 +42,7 @@ FILES = (
     "gd_surfaces.png",
     "momentum.png",
     "regression.png",
+    "classification.png",
     "local_minima.png",
     "divergence.png",
     "race_beale.gif",
@@ -301,6 +303,29 @@ class Scenes:
             self._keep(regression_picture(X, y, fits, labels=labels), "regression.png")
         return fits
 
+    def classification(self, seed: int) -> list[FitResult]:
+        """Logistic regression of two overlapping Gaussian blobs by full-batch GD and
+        by SGD on mini-batches of 8: each fit's decision boundary x . w + b = 0 moving
+        over the epochs (fading from early to late), and the loss per epoch of both."""
+        X, y = two_blobs(seed)
+        specs: list[tuple[str, dict[str, Any]]] = [
+            ("GD, full batch", dict(optimizer="gd", max_iter=1000)),
+            ("SGD, batches of 8", dict(optimizer="sgd", batch_size=8, max_iter=30)),
+        ]
+        fits = [
+            fit_linear(
+                X, y, loss="log_loss", lr="auto", tol=1e-8, random_state=seed, record=True, **kw
+            )
+            for _, kw in specs
+        ]
+        labels = [
+            f"{label} lr={f.lr:.3g} ({f.status}, {f.n_iter} epochs)"
+            for (label, _), f in zip(specs, fits, strict=False)
+        ]
+        if self.draw:
+            self._keep(classification_picture(X, y, fits, labels=labels), "classification.png")
+        return fits
+
     def local_minima(self) -> list[Run]:
         """Several starts on egg_crate and himmelblau: where GD ends depends on where it
         starts (and a start on egg_crate's peak at the origin, where the gradient is
@@ -427,6 +452,41 @@ def regression_picture(X: Any, y: Any, fits: Sequence[FitResult], *, labels: Seq
     return fig
 
 
+def two_blobs(seed: int, n: int = 200) -> tuple[np.ndarray, np.ndarray]:
+    """The classification scene's data: n points of two features, half of class 0
+    around (-1, 0) and half of class 1 around (1, 0), both spread along the diagonal
+    (covariance [[2, 1.6], [1.6, 2]]), shuffled; seeded. The classes overlap (the log
+    loss has a finite minimum), and the best boundary runs along the diagonal, far
+    from the first step's direction (the difference of the means): the boundary
+    turns as the descent goes on."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    centres = np.array([[-1.0, 0.0], [1.0, 0.0]])
+    spread = np.linalg.cholesky(np.array([[2.0, 1.6], [1.6, 2.0]]))
+    y = np.repeat([0, 1], [half, n - half])
+    X = centres[y] + rng.standard_normal((n, 2)) @ spread.T
+    order = rng.permutation(n)
+    return X[order], y[order]
+
+
+def classification_picture(
+    X: Any, y: Any, fits: Sequence[FitResult], *, labels: Sequence[str]
+) -> Any:
+    """The classification scene's figure: one panel per fit with the points and its
+    decision boundary at several epochs of its path (``plot.decision_boundary``),
+    and the loss per epoch of every fit. Returns the Figure (drawn without pyplot)."""
+    from . import plot
+
+    fig, axes = _panels(len(fits) + 1)
+    for ax, fit, label in zip(axes, fits, labels, strict=False):
+        plot.decision_boundary(X, y, fit, ax=ax, labels=[label])
+        ax.set_title(label.split(" lr=")[0] + ": the boundary over the epochs", fontsize="medium")
+    plot.losses(fits, ax=axes[-1], labels=labels)
+    axes[-1].set_ylabel("mean log loss")
+    fig.suptitle("Logistic regression: x . w + b = 0 moves as GD and SGD descend")
+    return fig
+
+
 def _racers(scale: float) -> list[Optimizer]:
     return [
         SGD(lr=scale),
@@ -465,6 +525,7 @@ def run(
         ("GD on the lecture's surfaces", scenes.lecture_surfaces),
         ("momentum in a narrow valley", scenes.momentum),
         ("linear regression, one feature", lambda: scenes.regression(seed)),
+        ("classification, two features", lambda: scenes.classification(seed)),
         ("local minima", scenes.local_minima),
         ("divergence", scenes.divergence),
         (

@@ -19,6 +19,7 @@ from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
 from ._namespace import public_dir
 from ._warnings import DivergenceWarning, StalledWarning
+from .chunked import is_chunked
 from .fit_plan import FitPlan, plan_fit
 from .in_memory import OptimizerState
 from .losses import LOSSES, REGRESSION_LOSSES, check_loss, penalty_weights, sample_weights
@@ -127,6 +128,8 @@ def fit_linear(
     ----------
     X : array_like, shape (n, d)
         float32 stays float32; other real dtypes become float64. No NaN or inf.
+        A Dask array (X, y, sample_weight) or a numpy.memmap is fitted over its
+        row chunks, where they live (fastgd.chunked_linear).
     y : array_like, shape (n,)
         Regression losses: real targets. Binary losses: any two classes (the smaller
         in sort order becomes -1, the other +1: coef is the second class's, as
@@ -187,6 +190,11 @@ def fit_linear(
     The non-smooth losses rarely pass it at a kink: they end "stalled" or
     "max_iter", honestly.
     """
+    given = dict(locals())  # the arguments, for a fit over row chunks
+    if is_chunked(X, y) or v.is_dask_array(sample_weight):  # Dask, memmap: chunked_linear
+        from .chunked_linear import fit_linear_chunked
+
+        return fit_linear_chunked(**given)
     for value, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight")):
         v.refuse_sparse(value, name, "fit_linear")
     loss_ = check_loss(loss)

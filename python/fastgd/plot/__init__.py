@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from .._namespace import public_dir
 from ._animation import animate
+from ._classification import decision_boundary
 from ._history import losses, sweep
 from ._landscape import contour, curve, surface
 from ._objective import Bounds as Bounds
@@ -34,6 +35,7 @@ __all__ = [
     "animate",
     "contour",
     "curve",
+    "decision_boundary",
     "losses",
     "regression",
     "regression_contour",
