@@ -189,3 +189,24 @@ def test_pickle_and_sparse_input():
     np.testing.assert_allclose(sparse.decision_function(sp.csr_matrix(X)), dense.decision_function(X), rtol=1e-10, atol=1e-12)
     clone = pickle.loads(pickle.dumps(dense))
     np.testing.assert_array_equal(clone.predict(X), dense.predict(X))
+
+
+def test_dask_arrays_fit_as_in_memory():
+    dask = pytest.importorskip("dask")
+    da = pytest.importorskip("dask.array")
+    X, y = blobs(n=400, d=3, K=3, seed=11)
+    yr = X @ [1.0, 2.0, 3.0] + 0.1
+    with dask.config.set(scheduler="synchronous"):
+        dX = da.from_array(X, chunks=100)
+        for make, target in (
+            (lambda: GDClassifier(tol=1e-4), y),
+            (lambda: GDClassifier(loss="hinge", multi_class="ovr", tol=1e-4), y),
+            (lambda: fastgd.GDRegressor(loss="huber"), yr),
+        ):
+            memory = make().fit(X, target)
+            chunked = make().fit(dX, da.from_array(target, chunks=100))
+            assert chunked.n_iter_ == memory.n_iter_
+            np.testing.assert_allclose(chunked.coef_, memory.coef_, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(
+                np.asarray(chunked.predict(dX)), memory.predict(X), rtol=1e-10, atol=1e-12
+            )

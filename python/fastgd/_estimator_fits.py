@@ -12,6 +12,7 @@ import numpy as np
 from . import _validation as v
 from ._linear_estimator import EpochCall, LinearGD, Outcome, Settings
 from .chunked import chunks_of, fit_chunked
+from .chunked_linear import fit_linear_chunked
 from .fit_linear import auto_lr, run_linear
 from .fit_plan import FitPlan, plan_fit
 from .in_memory import run_fit
@@ -141,12 +142,15 @@ def run_general(
     state: Any,
     lr: float | None,
     one_epoch: bool,
+    chunked: bool,
 ) -> Outcome:
     """fit_linear's loop: every loss, penalty, optimizer; dense, sparse or Dask."""
     X = p.X
     n, d = int(X.shape[0]), int(X.shape[1])
     dtype = X.dtype if hasattr(X, "dtype") else np.dtype(np.float64)
     plan = _plan(est, s, n, d * p.K + p.K - 1, np.dtype(dtype), lsq=False)
+    if chunked:  # Dask or memmap: fastgd.chunked_linear (fit, never partial_fit)
+        return _run_chunked_linear(est, s, p, on_epoch)
     if one_epoch:
         plan = plan.one_epoch_on(n, record=True)
     if lr is not None:
@@ -169,6 +173,49 @@ def run_general(
     )
     return Outcome(
         fit.coef, fit.intercept, fit.losses, fit.n_iter, fit.status, fit.message, fit.lr, new_state
+    )
+
+
+def _run_chunked_linear(
+    est: LinearGD, s: Settings, p: Problem, on_epoch: EpochCall | None
+) -> Outcome:
+    """fit_linear's loop over row chunks (fastgd.chunked_linear)."""
+    callback = None
+    if on_epoch is not None:
+        user = on_epoch
+
+        def callback(result: Any) -> bool:
+            return bool(user(result.nit, result.fun, result.coef, result.intercept))
+
+    fit = fit_linear_chunked(
+        p.X,
+        p.y,
+        loss=s.loss,
+        penalty="elasticnet" if s.alpha > 0.0 else None,
+        alpha=s.alpha,
+        l1_ratio=s.l1_ratio,
+        epsilon=s.epsilon,
+        optimizer=est.optimizer,
+        lr=s.lr,
+        batch_size=est.batch_size,
+        max_iter=est.max_iter,
+        tol=None if s.tol is None or est.early_stopping else s.tol,
+        fit_intercept=est.fit_intercept,
+        sample_weight=p.sample_weight,
+        shuffle=est.shuffle,
+        random_state=p.seed,
+        momentum=est.momentum,
+        record=True,
+        accelerate=None,
+        coef_init=p.coef_init,
+        intercept_init=p.intercept_init,
+        callback=callback,
+        gtol=est.gtol,
+        n_iter_no_change=s.n_iter_no_change,
+        adaptive=s.adaptive,
+    )
+    return Outcome(
+        fit.coef, fit.intercept, fit.losses, fit.n_iter, fit.status, fit.message, fit.lr, None
     )
 
 
@@ -283,5 +330,5 @@ def solve(
     if backend == "least_squares":
         out = run_least_squares(est, s, p, on_epoch, state, lr, chunked, one_epoch)
     else:
-        out = run_general(est, s, p, on_epoch, state, lr, one_epoch)
+        out = run_general(est, s, p, on_epoch, state, lr, one_epoch, chunked)
     return [out], out.state
