@@ -1439,6 +1439,8 @@ def _scipy_sparse(kind: str = "csr_matrix") -> Any:
 
 
 _SPARSE = "sparse matrices are not supported yet; pass X.toarray"
+#: The estimators take scipy.sparse X; an object that merely has tocsr() is refused.
+_NOT_SCIPY = "X has tocsr\\(\\) but is not a scipy.sparse matrix"
 
 
 def _lsq11_fit(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
@@ -1564,19 +1566,19 @@ def _lsq11_fitted(method: str, *args: Any) -> tuple[Callable[[], Any], tuple[Any
     return (lambda: getattr(model, method)(*args)), arrays
 
 
-case("lsq11 estimator fit X sparse-like", TypeError, _SPARSE)(
+case("lsq11 estimator fit X sparse-like", TypeError, _NOT_SCIPY)(
     lambda: _estimator_case("fit", _SparseLike(), data()[1])
 )
 case("lsq11 estimator fit y sparse-like", TypeError, "y is a sparse matrix")(
     lambda: _estimator_case("fit", data()[0], _SparseLike())
 )
-case("lsq11 estimator partial_fit X sparse-like", TypeError, _SPARSE)(
+case("lsq11 estimator partial_fit X sparse-like", TypeError, _NOT_SCIPY)(
     lambda: _estimator_case("partial_fit", _SparseLike(), data()[1])
 )
-case("lsq11 estimator predict X sparse-like", TypeError, _SPARSE)(
+case("lsq11 estimator predict X sparse-like", TypeError, _NOT_SCIPY)(
     lambda: _lsq11_fitted("predict", _SparseLike())
 )
-case("lsq11 estimator score X sparse-like", TypeError, _SPARSE)(
+case("lsq11 estimator score X sparse-like", TypeError, _NOT_SCIPY)(
     lambda: _lsq11_fitted("score", _SparseLike(), data()[1])
 )
 case("lsq11 estimator gtol negative", ValueError, "gtol must be a finite number >= 0")(
@@ -1616,11 +1618,8 @@ if _HAVE_SCIPY:
     case("lsq11 normal_equations X scipy csr", TypeError, _SPARSE)(
         lambda: _lsq11_normal(_scipy_sparse(), data()[1])
     )
-    case("lsq11 estimator fit X scipy csr", TypeError, _SPARSE)(
-        lambda: _estimator_case("fit", _scipy_sparse(), data()[1])
-    )
-    case("lsq11 estimator predict X scipy csr", TypeError, _SPARSE)(
-        lambda: _lsq11_fitted("predict", _scipy_sparse())
+    case("lsq11 estimator predict X scipy csr of 2 features", ValueError, "X has 2 features")(
+        lambda: _lsq11_fitted("predict", _scipy_sparse()[:, :2])
     )
 
 
@@ -3527,6 +3526,219 @@ for _name, _error, _match, _build in [
     ),
 ]:
     case(_name, _error, _match)(_build)
+
+# --- issue 14: GDClassifier and GDRegressor over every loss ----------------------
+
+
+def _est14(
+    make: Callable[[], Any], *args: Any, **kw: Any
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    """est.fit(X, y, ...) on a fresh estimator: the arrays it gets must come back unchanged."""
+    X, y = data(60, 3)
+    labels = (y > np.median(y)).astype(np.int64)
+    arrays = (X, labels, y, *tuple(a for a in args if isinstance(a, np.ndarray)))
+    return (lambda: make().fit(X, labels if "classify" in kw else y, *args)), arrays
+
+
+def _fitted_classifier(loss: str) -> tuple[Any, np.ndarray]:
+    X, y = data(60, 3)
+    return fastgd.GDClassifier(loss=loss, max_iter=5, tol=None).fit(X, (y > 0).astype(int)), X
+
+
+for _name, _make, _error, _match, _extra in [
+    (
+        "classifier14 regression loss",
+        lambda: fastgd.GDClassifier(loss="huber"),
+        ValueError,
+        "regression loss",
+        {},
+    ),
+    (
+        "regressor14 classification loss",
+        lambda: fastgd.GDRegressor(loss="hinge"),
+        ValueError,
+        "classification loss",
+        {},
+    ),
+    (
+        "classifier14 multinomial hinge",
+        lambda: fastgd.GDClassifier(loss="hinge", multi_class="multinomial"),
+        ValueError,
+        "multinomial",
+        {},
+    ),
+    (
+        "classifier14 multi_class",
+        lambda: fastgd.GDClassifier(multi_class="ova"),
+        ValueError,
+        "multi_class must be",
+        {},
+    ),
+    (
+        "classifier14 class_weight name",
+        lambda: fastgd.GDClassifier(class_weight="even"),
+        ValueError,
+        "class_weight must be",
+        {},
+    ),
+    (
+        "classifier14 class_weight unknown class",
+        lambda: fastgd.GDClassifier(class_weight={9: 2.0}),
+        ValueError,
+        "class_weight has class 9",
+        {},
+    ),
+    (
+        "classifier14 class_weight negative",
+        lambda: fastgd.GDClassifier(class_weight={0: -1.0}),
+        ValueError,
+        r"class_weight\[0\] must be finite",
+        {},
+    ),
+    (
+        "classifier14 learning_rate name",
+        lambda: fastgd.GDClassifier(learning_rate="fast"),
+        ValueError,
+        "learning_rate must be",
+        {},
+    ),
+    (
+        "classifier14 lr and learning_rate",
+        lambda: fastgd.GDClassifier(lr=0.1, learning_rate="constant"),
+        ValueError,
+        "not both",
+        {},
+    ),
+    (
+        "classifier14 optimal without alpha",
+        lambda: fastgd.GDClassifier(learning_rate="optimal", alpha=0.0),
+        ValueError,
+        "needs alpha > 0",
+        {},
+    ),
+    (
+        "classifier14 eta0 zero",
+        lambda: fastgd.GDClassifier(learning_rate="constant", eta0=0.0),
+        ValueError,
+        "eta0",
+        {},
+    ),
+    (
+        "classifier14 average with full batch",
+        lambda: fastgd.GDClassifier(average=True),
+        ValueError,
+        "average",
+        {},
+    ),
+    (
+        "classifier14 truncated with full batch",
+        lambda: fastgd.GDClassifier(penalty="l1", l1_method="truncated"),
+        ValueError,
+        "l1_method='truncated'",
+        {},
+    ),
+    (
+        "classifier14 l1_method name",
+        lambda: fastgd.GDClassifier(l1_method="lazy"),
+        ValueError,
+        "l1_method must be",
+        {},
+    ),
+    (
+        "classifier14 n_iter_no_change zero",
+        lambda: fastgd.GDClassifier(n_iter_no_change=0),
+        ValueError,
+        "n_iter_no_change",
+        {},
+    ),
+    (
+        "regressor14 l2 and penalty",
+        lambda: fastgd.GDRegressor(l2=0.1, penalty="l1"),
+        ValueError,
+        "not both",
+        {},
+    ),
+]:
+    case(_name, _error, _match)(
+        lambda _make=_make, _extra=_extra: _est14(_make, classify=True, **_extra)
+    )
+
+
+@case("classifier14 one class", ValueError, "one class only")
+def _classifier14_one_class() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, _ = data(60, 3)
+    y = np.ones(60)
+    return (lambda: fastgd.GDClassifier().fit(X, y)), (X, y)
+
+
+@case("classifier14 continuous labels", ValueError, "Unknown label type")
+def _classifier14_continuous() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data(60, 3)
+    return (lambda: fastgd.GDClassifier().fit(X, y)), (X, y)
+
+
+for _name, _sw, _match in [
+    ("classifier14 negative sample_weight", -np.ones(60), "sample_weight must be finite and >= 0"),
+    ("classifier14 sample_weight length", np.ones(59), "sample_weight must be a 1-D array of 60"),
+    ("classifier14 zero sample_weight", np.zeros(60), "all weights are zero"),
+    ("classifier14 nan sample_weight", np.full(60, np.nan), "sample_weight must be finite"),
+]:
+
+    @case(_name, ValueError, _match)
+    def _classifier14_weights(_sw: np.ndarray = _sw) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        X, y = data(60, 3)
+        labels = (y > np.median(y)).astype(np.int64)
+        return (lambda: fastgd.GDClassifier().fit(X, labels, sample_weight=_sw)), (X, labels, _sw)
+
+
+@case("classifier14 predict_proba hinge", AttributeError, "not available for loss='hinge'")
+def _classifier14_proba() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    model, X = _fitted_classifier("hinge")
+    return (lambda: model.predict_proba(X)), (X,)
+
+
+@case("classifier14 partial_fit without classes", ValueError, "classes must be passed")
+def _classifier14_partial() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data(60, 3)
+    labels = (y > 0).astype(np.int64)
+    return (lambda: fastgd.GDClassifier(batch_size=8).partial_fit(X, labels)), (X, labels)
+
+
+@case("classifier14 partial_fit unknown label", ValueError, "not in classes")
+def _classifier14_partial_label() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data(60, 3)
+    labels = (y > 0).astype(np.int64) * 3
+    return (lambda: fastgd.GDClassifier().partial_fit(X, labels, classes=[0, 1])), (X, labels)
+
+
+@case("classifier14 coef_init shape", ValueError, r"coef_init must have shape \(1, 3\)")
+def _classifier14_coef_init() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    X, y = data(60, 3)
+    labels = (y > 0).astype(np.int64)
+    c = np.zeros((2, 3))
+    return (lambda: fastgd.GDClassifier().fit(X, labels, coef_init=c)), (X, labels, c)
+
+
+@case("classifier14 sparse X with NaN", ValueError, "X contains (NaN|infinity)")
+def _classifier14_sparse_nan() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    import scipy.sparse as sp
+
+    X, y = data(60, 3)
+    X[5, 1] = np.nan
+    labels = (y > 0).astype(np.int64)
+    Xs = sp.csr_matrix(X)
+    return (lambda: fastgd.GDClassifier().fit(Xs, labels)), (Xs.data, labels)
+
+
+@case("regressor14 sparse X with inf", ValueError, "X contains (NaN|infinity)")
+def _regressor14_sparse_inf() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    import scipy.sparse as sp
+
+    X, y = data(60, 3)
+    X[5, 1] = np.inf
+    Xs = sp.csr_matrix(X)
+    return (lambda: fastgd.GDRegressor(loss="huber").fit(Xs, y)), (Xs.data, y)
+
 
 # --- the runner: every case above is registered before main() runs them ---------------------
 

@@ -27,7 +27,7 @@ def split(load, seed=0, stratify=True):
 
 
 @pytest.mark.parametrize(
-    "load, multi_class",
+    ("load", "multi_class"),
     [
         (datasets.load_breast_cancer, "ovr"),
         (datasets.load_iris, "multinomial"),
@@ -47,7 +47,9 @@ def test_log_loss_within_1_percent_of_logistic_regression(load, multi_class):
     assert ours.score(X_te, y_te) >= theirs.score(X_te, y_te) - 0.01
 
 
-@pytest.mark.parametrize("load", [datasets.load_digits, datasets.load_wine, datasets.load_breast_cancer])
+@pytest.mark.parametrize(
+    "load", [datasets.load_digits, datasets.load_wine, datasets.load_breast_cancer]
+)
 @pytest.mark.parametrize("loss", ["hinge", "log_loss", "modified_huber"])
 def test_within_1_percent_of_sgd_classifier(load, loss):
     X_tr, X_te, y_tr, y_te = split(load)
@@ -71,7 +73,9 @@ def test_huber_within_1_percent_of_huber_regressor():
     scale = y_tr.std()
     # HuberRegressor fits its own scale sigma with epsilon=1.35 in units of it; ours
     # takes epsilon in the units of y: 1.35 standard deviations of y is comparable.
-    ours = GDRegressor(loss="huber", epsilon=1.35 * scale, tol=1e-8, max_iter=20_000).fit(X_tr, y_tr)
+    ours = GDRegressor(loss="huber", epsilon=1.35 * scale, tol=1e-8, max_iter=20_000).fit(
+        X_tr, y_tr
+    )
     theirs = HuberRegressor(epsilon=1.35, alpha=0.0, max_iter=1000).fit(X_tr, y_tr)
     assert ours.score(X_te, y_te) >= theirs.score(X_te, y_te) - 0.01
 

@@ -31,7 +31,8 @@ def test_binary_labels_classes_and_shapes():
     labels = np.array(["cat", "dog"])[y]
     model = GDClassifier().fit(X, labels)
     assert list(model.classes_) == ["cat", "dog"]
-    assert model.coef_.shape == (1, 2) and model.intercept_.shape == (1,)
+    assert model.coef_.shape == (1, 2)
+    assert model.intercept_.shape == (1,)
     scores = model.decision_function(X)
     assert scores.shape == (300,)
     np.testing.assert_allclose(scores, X @ model.coef_[0] + model.intercept_[0])
@@ -82,7 +83,8 @@ def test_one_vs_rest_is_one_binary_fit_per_class():
     for k in range(3):
         one = GDClassifier(loss="hinge", alpha=0.001, max_iter=200, tol=None).fit(X, y == k)
         np.testing.assert_allclose(model.coef_[k], one.coef_[0], rtol=1e-12, atol=1e-14)
-    assert isinstance(model.status_, list) and len(model.status_) == 3
+    assert isinstance(model.status_, list)
+    assert len(model.status_) == 3
     np.testing.assert_array_equal(model.predict(X), np.argmax(model.decision_function(X), axis=1))
 
 
@@ -112,7 +114,9 @@ def test_class_weight_balanced_and_dict_fold_into_the_row_weights():
     by_rows = GDClassifier(tol=None, max_iter=100).fit(X, y, sample_weight=weights)
     np.testing.assert_allclose(balanced.coef_, by_rows.coef_, rtol=1e-10)
     as_dict = GDClassifier(class_weight={0: 3.0}, tol=None, max_iter=100).fit(X, y)
-    by_rows = GDClassifier(tol=None, max_iter=100).fit(X, y, sample_weight=np.where(y == 0, 3.0, 1.0))
+    by_rows = GDClassifier(tol=None, max_iter=100).fit(
+        X, y, sample_weight=np.where(y == 0, 3.0, 1.0)
+    )
     np.testing.assert_allclose(as_dict.coef_, by_rows.coef_, rtol=1e-10)
 
 
@@ -162,9 +166,7 @@ def test_learning_rate_names_set_the_step_size():
     by_lr = GDClassifier(lr=0.05, tol=None, max_iter=50).fit(X, y)
     np.testing.assert_array_equal(constant.coef_, by_lr.coef_)
     inv = GDClassifier(learning_rate="invscaling", eta0=0.5, power_t=0.5, tol=None, max_iter=50)
-    sched = GDClassifier(
-        lr=fastgd.schedules.inverse_scaling(0.5, power=0.5), tol=None, max_iter=50
-    )
+    sched = GDClassifier(lr=fastgd.schedules.inverse_scaling(0.5, power=0.5), tol=None, max_iter=50)
     np.testing.assert_array_equal(inv.fit(X, y).coef_, sched.fit(X, y).coef_)
 
 
@@ -186,7 +188,12 @@ def test_pickle_and_sparse_input():
     dense = GDClassifier(tol=None, max_iter=50).fit(X, y)
     sparse = GDClassifier(tol=None, max_iter=50).fit(sp.csr_matrix(X), y)
     np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(sparse.decision_function(sp.csr_matrix(X)), dense.decision_function(X), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        sparse.decision_function(sp.csr_matrix(X)),
+        dense.decision_function(X),
+        rtol=1e-10,
+        atol=1e-12,
+    )
     clone = pickle.loads(pickle.dumps(dense))
     np.testing.assert_array_equal(clone.predict(X), dense.predict(X))
 

@@ -18,11 +18,25 @@ CONFIGURATIONS = [
     GDClassifier(loss="log_loss", multi_class="multinomial", class_weight="balanced"),
     GDClassifier(loss="modified_huber", batch_size=1, average=True, random_state=0),
     GDClassifier(loss="perceptron", optimizer="adam", batch_size=8, random_state=0),
-    GDClassifier(loss="squared_hinge", penalty="elasticnet", learning_rate="optimal", batch_size=1, random_state=0),
+    GDClassifier(
+        loss="squared_hinge",
+        penalty="elasticnet",
+        learning_rate="optimal",
+        batch_size=1,
+        random_state=0,
+    ),
     GDRegressor(loss="huber"),
     GDRegressor(penalty="elasticnet", alpha=0.01),
-    GDRegressor(loss="epsilon_insensitive", batch_size=1, learning_rate="invscaling", penalty="l2", random_state=0),
-    GDRegressor(loss="squared_epsilon_insensitive", optimizer="momentum", batch_size=16, random_state=0),
+    GDRegressor(
+        loss="epsilon_insensitive",
+        batch_size=1,
+        learning_rate="invscaling",
+        penalty="l2",
+        random_state=0,
+    ),
+    GDRegressor(
+        loss="squared_epsilon_insensitive", optimizer="momentum", batch_size=16, random_state=0
+    ),
 ]
 
 

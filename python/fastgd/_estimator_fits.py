@@ -76,7 +76,11 @@ def _theta0(p: Problem, fit_intercept: bool, dtype: Any) -> Array | None:
         return None
     d = p.X.shape[1]
     coef = np.zeros(d, dtype) if p.coef_init is None else np.asarray(p.coef_init, dtype)
-    b = 0.0 if p.intercept_init is None or not fit_intercept else float(np.ravel(p.intercept_init)[0])
+    b = (
+        0.0
+        if p.intercept_init is None or not fit_intercept
+        else float(np.ravel(p.intercept_init)[0])
+    )
     return np.concatenate([coef, [b] if fit_intercept else []]).astype(dtype)
 
 
@@ -102,11 +106,23 @@ def run_least_squares(
     theta0 = _theta0(p, plan.fit_intercept, dtype)
     halve = 0.5  # the loop's objective is 2 J
     if chunked:
-        fit = fit_chunked(chunks_of(X, p.y, dtype), plan, p.seed, theta0=theta0, on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept))
+        fit = fit_chunked(
+            chunks_of(X, p.y, dtype),
+            plan,
+            p.seed,
+            theta0=theta0,
+            on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept),
+        )
         new_state = None
     else:
         fit, new_state = run_fit(
-            X, p.y, plan, p.seed, theta0=theta0, state=state, on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept)
+            X,
+            p.y,
+            plan,
+            p.seed,
+            theta0=theta0,
+            state=state,
+            on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept),
         )
     return Outcome(
         fit.coef,
@@ -219,7 +235,9 @@ def _run_chunked_linear(
     )
 
 
-def row_schedule(est: LinearGD, s: Settings, p: Problem, lr: float | None) -> tuple[Schedule, float]:
+def row_schedule(
+    est: LinearGD, s: Settings, p: Problem, lr: float | None
+) -> tuple[Schedule, float]:
     """The single-row fit's step size as a schedule, and the number it reports as lr_."""
     if lr is not None:
         return constant(lr), lr
@@ -248,7 +266,7 @@ def run_rows(
 ) -> tuple[list[Outcome], Any]:
     """Plain SGD one row at a time (fastgd.sgd_rows), K problems in one call when
     labels has K rows (one-vs-rest)."""
-    from .sgd_rows import fit_rows  # noqa: PLC0415  (until sgd_rows lands)
+    from .sgd_rows import fit_rows
 
     schedule, lr_value = row_schedule(est, s, p, lr)
     sparse = isinstance(p.X, v.CSR)

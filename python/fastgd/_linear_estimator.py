@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
 
 from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
@@ -211,6 +210,11 @@ class LinearGD:
         if y is None and reset:
             raise ValueError(f"{name} requires y to be passed, but the target y is None")
         v.refuse_sparse(y, "y", name)
+        if v.is_sparse(X) and not type(X).__module__.startswith("scipy.sparse"):
+            raise TypeError(
+                f"{name}: X has tocsr() but is not a scipy.sparse matrix ({type(X).__name__}); "
+                "pass a scipy.sparse matrix or a dense array"
+            )
         X, y = v.native_byte_order(X), v.native_byte_order(y)
         dtypes = [np.float64, np.float32]
         if HAVE_SKLEARN:
@@ -433,4 +437,3 @@ def _progress(total: int, name: str) -> Any:
     except ImportError:
         return None
     return tqdm(total=total, desc=name, unit="epoch")
-

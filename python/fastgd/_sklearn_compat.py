@@ -18,8 +18,8 @@ try:
     HAVE_SKLEARN = True
 except ImportError:  # scikit-learn is optional: the stand-ins below do its part
     HAVE_SKLEARN = False
-    check_is_fitted = None  # type: ignore[assignment]
-    validate_data = None  # type: ignore[assignment]
+    check_is_fitted = None
+    validate_data = None
 
     class ConvergenceWarning(UserWarning):  # type: ignore[no-redef]
         """max_iter ended a fit before it converged (scikit-learn's, when installed)."""
@@ -53,7 +53,9 @@ except ImportError:  # scikit-learn is optional: the stand-ins below do its part
     class RegressorMixin:  # type: ignore[no-redef]
         """score() as the coefficient of determination R^2."""
 
-        def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        def score(
+            self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        ) -> float:
             y_true = np.asarray(y, dtype=np.float64)
             w = np.ones_like(y_true) if sample_weight is None else np.asarray(sample_weight, float)
             pred = self.predict(X)  # type: ignore[attr-defined]
@@ -65,9 +67,12 @@ except ImportError:  # scikit-learn is optional: the stand-ins below do its part
     class ClassifierMixin:  # type: ignore[no-redef]
         """score() as the (weighted) accuracy."""
 
-        def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
+        def score(
+            self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+        ) -> float:
             right = np.asarray(self.predict(X)) == np.asarray(y)  # type: ignore[attr-defined]
-            return float(np.average(right, weights=sample_weight))
+            weights = None if sample_weight is None else np.asarray(sample_weight, float)
+            return float(np.average(right, weights=weights))
 
 
 __all__ = [

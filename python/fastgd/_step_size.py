@@ -21,6 +21,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
+
 from . import _validation as v
 from . import reference
 from .schedules import Schedule, inverse_scaling, inverse_time
@@ -33,7 +35,7 @@ def optimal_schedule(alpha: float, loss: str, epsilon: float) -> Schedule:
     typw = sqrt(1 / sqrt(alpha)) sets the first rate eta0 = typw / max(1, dL/dz(-typw, 1)),
     and t0 = 1 / (eta0 alpha), so the rate is eta0 / (1 + alpha eta0 t)."""
     typw = math.sqrt(1.0 / math.sqrt(alpha))
-    slope = float(reference.loss_derivative(loss, -typw, 1.0, epsilon))
+    slope = float(reference.loss_derivative(loss, np.array(-typw), np.array(1.0), epsilon))
     eta0 = typw / max(1.0, slope)
     return inverse_time(eta0, decay=alpha * eta0)
 
@@ -64,7 +66,9 @@ def step_size(
         )
     if learning_rate == "optimal":
         if not alpha > 0.0:
-            raise ValueError("learning_rate='optimal' needs alpha > 0 (its rate is 1 / (alpha (t0 + t)))")
+            raise ValueError(
+                "learning_rate='optimal' needs alpha > 0 (its rate is 1 / (alpha (t0 + t)))"
+            )
         return optimal_schedule(alpha, loss, epsilon), False
     rate = v.positive(eta0, "eta0")
     if learning_rate == "invscaling":

@@ -318,7 +318,9 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             calls = 0 if first else self._partial_calls
             seed = (seed + calls * 0x9E3779B97F4A7C15) % 2**64
         sparse = v.is_sparse(Xa)
-        start_coef, start_b = self._starting_point(coef_init, intercept_init, d, K, dtype, multinomial, partial)
+        start_coef, start_b = self._starting_point(
+            coef_init, intercept_init, d, K, dtype, multinomial, partial
+        )
         watcher = EpochWatcher(self, s, 1 if partial else v.integer(self.max_iter, "max_iter", 0))
         if early:
             train, val = watcher.split(n, seed, index)
@@ -342,8 +344,23 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         state = None if first else self._state
         try:
             outcomes, state = self._solve_all(
-                s, backend, problems, X_core, index, K, sw, cw, dtype, seed, watcher,
-                start_coef, start_b, state, keep_lr, partial, chunked,
+                s,
+                backend,
+                problems,
+                X_core,
+                index,
+                K,
+                sw,
+                cw,
+                dtype,
+                seed,
+                watcher,
+                start_coef,
+                start_b,
+                state,
+                keep_lr,
+                partial,
+                chunked,
                 (X_val, idx_val) if early else None,
             )
         finally:
@@ -430,14 +447,23 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             row_w = cw[index] if sw is None else sw * cw[index]
             weights = None if np.all(row_w == 1.0) else np.ascontiguousarray(row_w, dtype)
             p = Problem(
-                X, index.astype(np.int64), K, weights,
-                None if start_coef is None else start_coef.T.copy(), start_b, seed,
+                X,
+                index.astype(np.int64),
+                K,
+                weights,
+                None if start_coef is None else start_coef.T.copy(),
+                start_b,
+                seed,
             )
-            return solve(self, s, backend, p, watcher.on_epoch_or_none(), state, keep_lr, partial, chunked)
+            return solve(
+                self, s, backend, p, watcher.on_epoch_or_none(), state, keep_lr, partial, chunked
+            )
         labels = np.stack([np.where(index == k, 1.0, -1.0).astype(dtype) for k in problems])
         pos = np.array([cw[k] for k in problems])
         neg = np.array([cw[0] if len(problems) == 1 else 1.0 for _ in problems])
-        if backend == "rows" and (held_out is None and watcher.user is None and not watcher.verbose):
+        if backend == "rows" and (
+            held_out is None and watcher.user is None and not watcher.verbose
+        ):
             p = Problem(X, labels[0], 1, sw, start_coef, start_b, seed)
             return solve(
                 self, s, backend, p, None, state, keep_lr, partial, chunked, labels, pos, neg
@@ -459,8 +485,18 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             if backend == "rows":
                 p = Problem(X, y, 1, sw, coef0, b0, seed + j)
                 outs, st = solve(
-                    self, s, backend, p, watcher.on_epoch_or_none(), sub_state, keep_lr,
-                    partial, chunked, y[None, :], pos[j : j + 1], neg[j : j + 1],
+                    self,
+                    s,
+                    backend,
+                    p,
+                    watcher.on_epoch_or_none(),
+                    sub_state,
+                    keep_lr,
+                    partial,
+                    chunked,
+                    y[None, :],
+                    pos[j : j + 1],
+                    neg[j : j + 1],
                 )
             else:
                 row_w = np.where(y > 0, pos[j], neg[j])
@@ -469,8 +505,15 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
                 weights = None if np.all(row_w == 1.0) else np.ascontiguousarray(row_w, dtype)
                 p = Problem(X, y, 1, weights, coef0, b0, seed + j)
                 outs, st = solve(
-                    self, s, backend, p, watcher.on_epoch_or_none(), sub_state, keep_lr,
-                    partial, chunked,
+                    self,
+                    s,
+                    backend,
+                    p,
+                    watcher.on_epoch_or_none(),
+                    sub_state,
+                    keep_lr,
+                    partial,
+                    chunked,
                 )
             out = outs[0]
             if watcher.best is not None:
@@ -514,14 +557,18 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             elif single:
                 self.loss_curve_ = np.append(self.loss_curve_, last[0])
             else:
-                self.loss_curve_ = [np.append(a, b) for a, b in zip(self.loss_curve_, last)]
+                self.loss_curve_ = [
+                    np.append(a, b) for a, b in zip(self.loss_curve_, last, strict=False)
+                ]
         else:
             self._partial_calls = 0
             self.n_iter_ = max(o.n_iter for o in outcomes)
             self.loss_curve_ = curves[0] if single else curves
         self.status_ = statuses[0] if single else statuses
 
-    def _warn_all(self, outcomes: list[Outcome], s: Settings, stopped_early: bool, partial: bool) -> None:
+    def _warn_all(
+        self, outcomes: list[Outcome], s: Settings, stopped_early: bool, partial: bool
+    ) -> None:
         for out in outcomes:
             if partial and out.status != "diverged":
                 continue
@@ -536,15 +583,15 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         with self._lock():
             Xa = self._check_predict_X(X)
             scores = Xa @ self.coef_.T + self.intercept_
-            return scores.ravel() if self.coef_.shape[0] == 1 else scores  # type: ignore[no-any-return]
+            return scores.ravel() if self.coef_.shape[0] == 1 else scores
 
     def predict(self, X: ArrayLike) -> Array:
         """The class of each row: the sign of the score, or its argmax."""
         with self._lock():
             scores = np.asarray(self.decision_function(X))
             if scores.ndim == 1:
-                return self.classes_[(scores > 0).astype(np.intp)]  # type: ignore[no-any-return]
-            return self.classes_[np.argmax(scores, axis=1)]  # type: ignore[no-any-return]
+                return self.classes_[(scores > 0).astype(np.intp)]
+            return self.classes_[np.argmax(scores, axis=1)]
 
     @property
     def predict_proba(self) -> Callable[[ArrayLike], Array]:
@@ -578,7 +625,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
                 if multinomial:
                     z = scores - scores.max(axis=1, keepdims=True)
                     e = np.exp(z)
-                    return e / e.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+                    return e / e.sum(axis=1, keepdims=True)
                 p = 0.5 * (1.0 + np.tanh(0.5 * scores))  # the sigmoid, without overflow
             else:
                 p = (np.clip(scores, -1.0, 1.0) + 1.0) / 2.0
@@ -587,4 +634,4 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             total = p.sum(axis=1, keepdims=True)
             uniform = total == 0.0  # modified_huber: every class at -1 or below
             out = np.where(uniform, 1.0 / p.shape[1], p / np.where(uniform, 1.0, total))
-            return out  # type: ignore[no-any-return]
+            return out

@@ -305,9 +305,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
             watcher.score = lambda coef, b: _r2(X_val, y_val, coef, b)
             Xa, ya = _rows(Xa, train), np.ascontiguousarray(ya[train])
             sw = None if sw is None else np.ascontiguousarray(sw[train])
-        problem = Problem(
-            v.csr_matrix(Xa) if sparse else Xa, ya, 1, sw, coef0, b0, seed
-        )
+        problem = Problem(v.csr_matrix(Xa) if sparse else Xa, ya, 1, sw, coef0, b0, seed)
         try:
             outcomes, state = solve(
                 self, s, backend, problem, watcher.on_epoch_or_none(), None, None, False, chunked
@@ -328,13 +326,17 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         self._warn(out, s, watcher.stopped_early)
         return self
 
-    def _starting_point(self, coef_init: Any, intercept_init: Any, d: int, dtype: Any) -> tuple[Any, Any]:
+    def _starting_point(
+        self, coef_init: Any, intercept_init: Any, d: int, dtype: Any
+    ) -> tuple[Any, Any]:
         """(coef, intercept) to start from: the arguments, else the last fit's with
         warm_start, else None (zeros)."""
         if coef_init is None and intercept_init is None:
-            if v.boolean(self.warm_start, "warm_start") and getattr(self, "coef_", None) is not None:
-                if self.coef_.shape == (d,):
-                    return self.coef_.astype(dtype), self.intercept_
+            if (
+                v.boolean(self.warm_start, "warm_start")
+                and getattr(self, "coef_", None) is not None
+            ) and self.coef_.shape == (d,):
+                return self.coef_.astype(dtype), self.intercept_
             return None, None
         coef = None
         if coef_init is not None:
@@ -418,7 +420,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         with self._lock():
             Xa = self._check_predict_X(X)
             if v.is_dask_array(Xa):
-                return Xa @ self.coef_ + self.intercept_  # type: ignore[no-any-return]
+                return Xa @ self.coef_ + self.intercept_
             return np.asarray(Xa @ self.coef_) + self.coef_.dtype.type(self.intercept_)
 
     def score(self, X: ArrayLike, y: ArrayLike, sample_weight: ArrayLike | None = None) -> float:
