@@ -292,6 +292,24 @@ def csr_matrix(X: Any, name: str = "X") -> CSR:
     return CSR(data, indices, indptr, (int(A.shape[0]), int(A.shape[1])))
 
 
+def design_or_csr(X: Any, name: str = "X") -> np.ndarray | CSR:
+    """X for a compiled function that reads dense or CSR rows: a scipy.sparse matrix or
+    array as a CSR (:func:`csr_matrix`: CSR read in place, other formats converted
+    once), anything else as a finite C-contiguous float32/float64 2-D array
+    (:func:`design_matrix` and :func:`require_finite`). Sparse-looking objects that are
+    not scipy.sparse (they have tocsr() but no CSR arrays) are refused."""
+    if not is_sparse(X):
+        arr = design_matrix(X, name)
+        require_finite(arr, name)
+        return arr
+    if not type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} looks sparse ({type(X).__name__} has tocsr()) but is not a scipy.sparse "
+            f"matrix or array; pass a scipy.sparse matrix, or {name}.toarray()"
+        )
+    return csr_matrix(X, name)
+
+
 def refuse_sparse(x: Any, name: str, where: str) -> None:
     """The one refusal of sparse input, until sparse support lands."""
     if is_sparse(x):
