@@ -275,9 +275,7 @@ def csr_matrix(X: Any, name: str = "X") -> CSR:
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix, got {X.ndim} dimensions")
     if X.dtype.kind not in "fiub":
-        raise TypeError(
-            f"{name} must hold real numbers (float, int or bool), got dtype {X.dtype}"
-        )
+        raise TypeError(f"{name} must hold real numbers (float, int or bool), got dtype {X.dtype}")
     dtype = float_dtype_of(X, name)
     A = X if X.format == "csr" else X.tocsr()
     if not A.has_canonical_format:

@@ -257,8 +257,7 @@ def fit_linear(
             row_max = np.einsum("ij,ij->i", Xa, Xa, dtype=np.float64).max()
         L = curvature * max_sw * 0.5 * float(L2) + smooth_l2
         L_max = (
-            curvature * max_sw * (float(row_max) + (1.0 if plan.fit_intercept else 0.0))
-            + smooth_l2
+            curvature * max_sw * (float(row_max) + (1.0 if plan.fit_intercept else 0.0)) + smooth_l2
         )
         lr_value = plan.auto_lr(L, L_max)
 
@@ -281,11 +280,12 @@ def fit_linear(
     }
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
     on_epoch = _epoch_callback(callback, d, K)
-    args = (ya, settings, max(1, K), sw)
     if isinstance(Xa, v.CSR):
-        out = _core.fit_linear_csr(*Xa[:3], n, d, *args, theta0=theta0, callback=on_epoch)
+        out = _core.fit_linear_csr(
+            *Xa[:3], n, d, ya, settings, max(1, K), sw, theta0=theta0, callback=on_epoch
+        )
     else:
-        out = _core.fit_linear(Xa, *args, theta0=theta0, callback=on_epoch)
+        out = _core.fit_linear(Xa, ya, settings, max(1, K), sw, theta0=theta0, callback=on_epoch)
     theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
     optimality = float(out["optimality"])
     message = fit_message(status, n_iter, plan.tol, plan.max_iter, lr_value, optimality, plan.gtol)

@@ -296,7 +296,20 @@ def loss_grad(
         ya = binary_labels(y, n, dtype, loss_)
     if isinstance(Xa, v.CSR):
         value1, gw, gb1 = _core.csr_loss_grad(
-            Xa.data, Xa.indices, Xa.indptr, n, d, ya, wa, b0, sw, idx, LOSSES[loss_], eps, alpha_, ratio
+            Xa.data,
+            Xa.indices,
+            Xa.indptr,
+            n,
+            d,
+            ya,
+            wa,
+            b0,
+            sw,
+            idx,
+            LOSSES[loss_],
+            eps,
+            alpha_,
+            ratio,
         )
     else:
         value1, gw, gb1 = _core.linear_loss_grad(
