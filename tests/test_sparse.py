@@ -57,7 +57,7 @@ def close(a: Any, b: Any, rtol: float = 1e-12) -> None:
 # --- loss_grad ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("penalty,alpha,l1_ratio", PENALTIES, ids=lambda p: str(p))
+@pytest.mark.parametrize(("penalty", "alpha", "l1_ratio"), PENALTIES, ids=lambda p: str(p))
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_loss_grad_equals_dense_and_reference(loss, penalty, alpha, l1_ratio):
     X, y, w = sparse_problem(loss)
@@ -73,13 +73,14 @@ def test_loss_grad_equals_dense_and_reference(loss, penalty, alpha, l1_ratio):
             X.toarray(), y, w, loss, 0.3, alpha if penalty else 0.0,
             0.0 if penalty in (None, "l2") else l1_ratio, kw.get("sample_weight"), kw.get("rows"),
         )  # fmt: skip
-        for g, dn, rf in zip(got, dense, ref):
+        for g, dn, rf in zip(got, dense, ref, strict=True):
             close(g, dn)
             close(g, rf)
-        assert got[1].dtype == np.float64 and got[1].shape == (X.shape[1],)
+        assert got[1].dtype == np.float64
+        assert got[1].shape == (X.shape[1],)
 
 
-@pytest.mark.parametrize("penalty,alpha,l1_ratio", PENALTIES, ids=lambda p: str(p))
+@pytest.mark.parametrize(("penalty", "alpha", "l1_ratio"), PENALTIES, ids=lambda p: str(p))
 def test_multinomial_loss_grad_equals_dense_and_reference(penalty, alpha, l1_ratio):
     X, y, W = sparse_problem("multinomial")
     b = np.array([0.1, -0.2, 0.3, 0.0])
@@ -95,7 +96,7 @@ def test_multinomial_loss_grad_equals_dense_and_reference(penalty, alpha, l1_rat
             X.toarray(), y, W, b, alpha if penalty else 0.0,
             0.0 if penalty in (None, "l2") else l1_ratio, kw.get("sample_weight"), kw.get("rows"),
         )  # fmt: skip
-        for g, dn, rf in zip(got, dense, ref):
+        for g, dn, rf in zip(got, dense, ref, strict=True):
             close(g, dn)
             close(g, rf)
         assert got[1].shape == W.shape
@@ -108,9 +109,10 @@ def test_other_formats_are_converted_and_left_unchanged(fmt):
     before = Xf.copy()
     got = fastgd.loss_grad(Xf, y, w, loss="log_loss", intercept=-0.1)
     want = fastgd.loss_grad(X.toarray(), y, w, loss="log_loss", intercept=-0.1)
-    for g, dn in zip(got, want):
+    for g, dn in zip(got, want, strict=True):
         close(g, dn)
-    assert (Xf != before).nnz == 0 and Xf.format == fmt
+    assert (Xf != before).nnz == 0
+    assert Xf.format == fmt
 
 
 def test_sparse_arrays_as_well_as_matrices():
@@ -126,16 +128,17 @@ def test_int64_indices_are_read_as_they_are():
     X64.indices, X64.indptr = X.indices.astype(np.int64), X.indptr.astype(np.int64)
     assert X64.indices.dtype == np.int64
     csr = v.csr_matrix(X64)
-    assert csr.indices.dtype == np.int64 and np.shares_memory(csr.indices, X64.indices)
+    assert csr.indices.dtype == np.int64
+    assert np.shares_memory(csr.indices, X64.indices)
     got = fastgd.loss_grad(X64, y, w, loss="squared_hinge")
     want = fastgd.loss_grad(X.toarray(), y, w, loss="squared_hinge")
-    for g, dn in zip(got, want):
+    for g, dn in zip(got, want, strict=True):
         close(g, dn)
     W = np.random.default_rng(0).standard_normal((X.shape[1], 3))
     lab = np.random.default_rng(1).integers(0, 3, X.shape[0])
     got = fastgd.loss_grad(X64, lab, W, loss="log_loss")
     want = fastgd.loss_grad(X.toarray(), lab, W, loss="log_loss")
-    for g, dn in zip(got, want):
+    for g, dn in zip(got, want, strict=True):
         close(g, dn)
 
 
@@ -143,7 +146,8 @@ def test_canonical_csr_is_not_copied():
     X, _, _ = sparse_problem("hinge")
     csr = v.csr_matrix(X)
     assert csr.data is X.data or np.shares_memory(csr.data, X.data)
-    assert np.shares_memory(csr.indices, X.indices) and np.shares_memory(csr.indptr, X.indptr)
+    assert np.shares_memory(csr.indices, X.indices)
+    assert np.shares_memory(csr.indptr, X.indptr)
 
 
 def test_unsorted_and_duplicate_indices_are_summed_on_a_copy():
@@ -159,21 +163,21 @@ def test_unsorted_and_duplicate_indices_are_summed_on_a_copy():
     for loss in ("squared_error", "epsilon_insensitive"):
         got = fastgd.loss_grad(X, y, w, loss=loss, intercept=0.2)
         ref = reference.loss_grad(dense, y, w, loss, 0.2)
-        for g, rf in zip(got, ref):
+        for g, rf in zip(got, ref, strict=True):
             close(g, rf)
-    for a, b in zip((X.data, X.indices, X.indptr), saved):
+    for a, b in zip((X.data, X.indices, X.indptr), saved, strict=True):
         np.testing.assert_array_equal(a, b)
     fit = fastgd.fit_linear(X, y, optimizer="gd", lr=0.1, max_iter=20, tol=None)
     fit_dense = fastgd.fit_linear(dense, y, optimizer="gd", lr=0.1, max_iter=20, tol=None)
     close(fit.coef, fit_dense.coef)
-    for a, b in zip((X.data, X.indices, X.indptr), saved):
+    for a, b in zip((X.data, X.indices, X.indptr), saved, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
 def test_float32_stays_float32_and_matches_float64():
     X, y, w = sparse_problem("log_loss", dtype=np.float32)
     assert X.dtype == np.float32
-    value, gw, gb = fastgd.loss_grad(X, y, w, loss="log_loss", intercept=0.1)
+    value, gw, _gb = fastgd.loss_grad(X, y, w, loss="log_loss", intercept=0.1)
     assert gw.dtype == np.float32
     ref = reference.loss_grad(
         X.toarray().astype(np.float64), y, w.astype(np.float32), "log_loss", 0.1
@@ -232,13 +236,14 @@ def both(X: Any, y: np.ndarray, **kw: Any) -> tuple[Any, Any]:
 
 
 def fit_close(a: Any, b: Any, rtol: float = 1e-10) -> None:
-    assert a.status == b.status and a.n_iter == b.n_iter
+    assert a.status == b.status
+    assert a.n_iter == b.n_iter
     close(a.coef, b.coef, rtol)
     close(a.intercept, b.intercept, rtol)
     close(a.losses, b.losses, rtol)
 
 
-@pytest.mark.parametrize("penalty,alpha,l1_ratio", PENALTIES, ids=lambda p: str(p))
+@pytest.mark.parametrize(("penalty", "alpha", "l1_ratio"), PENALTIES, ids=lambda p: str(p))
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_full_batch_fit_equals_dense(loss, penalty, alpha, l1_ratio):
     X, y, _ = sparse_problem(loss)
@@ -285,7 +290,8 @@ def test_multinomial_fit_equals_dense(batch_size):
         max_iter=15, tol=None,
     )  # fmt: skip
     fit_close(a, b)
-    assert a.coef.shape == (X.shape[1], 4) and a.intercept.shape == (4,)
+    assert a.coef.shape == (X.shape[1], 4)
+    assert a.intercept.shape == (4,)
 
 
 @pytest.mark.parametrize("loss", ["squared_error", "log_loss", "multinomial"])
@@ -385,9 +391,9 @@ def test_sparse_like_objects_that_are_not_scipy_are_refused():
         def tocsr(self) -> Any:
             return self
 
-    with pytest.raises(TypeError, match="X looks sparse .* not a scipy.sparse"):
+    with pytest.raises(TypeError, match=r"X looks sparse .* not a scipy.sparse"):
         fastgd.fit_linear(Fake(), np.zeros(4))
-    with pytest.raises(TypeError, match="X looks sparse .* not a scipy.sparse"):
+    with pytest.raises(TypeError, match=r"X looks sparse .* not a scipy.sparse"):
         fastgd.loss_grad(Fake(), np.zeros(4), np.zeros(2))
 
 
