@@ -282,7 +282,7 @@ def csr_matrix(X: Any, name: str = "X") -> CSR:
         A = A.copy()
         A.sum_duplicates()  # sorts indices too; on the copy, never the caller's
     data = np.ascontiguousarray(A.data, dtype=dtype)
-    if not np.isfinite(data).all():
+    if not (_core.all_finite(data) if data.flags.aligned else np.isfinite(data).all()):
         raise ValueError(f"{name} contains NaN or infinity in its stored values")
     index = np.int64 if np.int64 in (A.indices.dtype, A.indptr.dtype) else np.int32
     indices = np.ascontiguousarray(A.indices, dtype=index)

@@ -20,9 +20,11 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "fastgd/csr.hpp"
@@ -103,6 +105,12 @@ void check_csr(const csr_view<T, I>& X, std::size_t data_len, std::size_t indice
     const std::size_t nnz = static_cast<std::size_t>(X.indptr[X.n]);
     if (nnz > data_len || nnz > indices_len)
         throw std::invalid_argument("X.indptr points past the end of X.data or X.indices");
+    // One branch-free (vectorised) pass; the offending index is looked up only on failure.
+    using U = std::make_unsigned_t<I>;
+    const U d = static_cast<U>(std::min<std::size_t>(X.d, static_cast<std::size_t>(std::numeric_limits<I>::max())));
+    U largest = 0;  // a max reduction: negatives wrap above any d
+    for (std::size_t k = 0; k < nnz; ++k) largest = std::max(largest, static_cast<U>(X.indices[k]));
+    if ((nnz == 0 || largest < d) && X.d <= static_cast<std::size_t>(std::numeric_limits<I>::max())) return;
     for (std::size_t k = 0; k < nnz; ++k)
         if (X.indices[k] < 0 || static_cast<std::size_t>(X.indices[k]) >= X.d)
             throw std::invalid_argument("X.indices must be in [0, " + std::to_string(X.d) + "); got " +
@@ -128,14 +136,17 @@ double csr_row_sums(std::size_t n, double nnz_per_row, std::size_t p, std::size_
     const double by_memory = static_cast<double>(std::size_t{1} << 24) / static_cast<double>(std::max<std::size_t>(p, 1));
     const double by_work = std::floor(work / static_cast<double>(std::size_t{1} << 18));
     const std::size_t n_tasks = static_cast<std::size_t>(
-        std::max(1.0, std::min({8.0, by_work, by_memory, static_cast<double>(n)})));
+        std::max(1.0, std::min({4.0, by_work, by_memory, static_cast<double>(n)})));
     if (n_tasks == 1) {
         std::vector<T> scratch(extra_t);
         std::vector<double> es(extra_len);
         return chunk(std::size_t{0}, n, grad.data(), scratch.data(), es.data());
     }
     const std::size_t rows_per_task = (n + n_tasks - 1) / n_tasks;
-    std::vector<double> partial(n_tasks * (p + 1), 0.0);  // per task: p sums, then the loss
+    // Per task: p sums, then the loss; task 0 sums into grad itself (one fewer d-sized
+    // buffer to fault in and add up).
+    std::vector<double> partial((n_tasks - 1) * (p + 1), 0.0);
+    double loss0 = 0.0;
     std::atomic<bool> out_of_memory{false};
     parallel_for(n_tasks, n_threads, [&](std::size_t first, std::size_t last) {
         // No exception may leave a worker thread: reported, rethrown below.
@@ -149,15 +160,15 @@ double csr_row_sums(std::size_t n, double nnz_per_row, std::size_t p, std::size_
             return;
         }
         for (std::size_t t = first; t < last; ++t) {
-            double* acc = partial.data() + t * (p + 1);
+            double* acc = t == 0 ? grad.data() : partial.data() + (t - 1) * (p + 1);
             const std::size_t b = std::min(n, t * rows_per_task), e = std::min(n, b + rows_per_task);
-            acc[p] = chunk(b, e, acc, scratch.data(), es.data());
+            (t == 0 ? loss0 : acc[p]) = chunk(b, e, acc, scratch.data(), es.data());
         }
     });
     if (out_of_memory) throw std::bad_alloc();
-    double loss = 0.0;
-    for (std::size_t t = 0; t < n_tasks; ++t) {
-        const double* acc = partial.data() + t * (p + 1);
+    double loss = loss0;
+    for (std::size_t t = 1; t < n_tasks; ++t) {
+        const double* acc = partial.data() + (t - 1) * (p + 1);
         for (std::size_t j = 0; j < p; ++j) grad[j] += acc[j];
         loss += acc[p];
     }

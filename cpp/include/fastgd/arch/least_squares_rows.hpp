@@ -166,6 +166,11 @@ struct row_source {
     T dot(std::size_t r, const T* w) const { return dot1(row(r), w, d); }
     /// g += sum_q a[q] x_{r+q}, q < 4.
     void axpys4(std::size_t r, T* g, const T* a) const { axpy4(g, row(r), row(r + 1), row(r + 2), row(r + 3), a, d); }
+    /// linear_rows' block: block_rows rows' dots, then their losses, then their
+    /// gradient terms (four rows: what the dense kernel always did).
+    static constexpr std::size_t block_rows = 4;
+    void block_dots(std::size_t r, const T* w, T* out) const { dots4(r, w, out); }
+    void block_axpys(std::size_t r, T* g, const T* a) const { axpys4(r, g, a); }
     void axpy(std::size_t r, T* g, T a) const { axpy1(g, row(r), a, d); }
 };
 
@@ -186,6 +191,9 @@ struct csr_source {
     T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
     T weight(std::size_t r) const { return sw[at(r)]; }
     void prefetch4(std::size_t) const {}
+#if defined(__GNUC__)
+    __attribute__((always_inline))
+#endif
     T dot(std::size_t r, const T* w) const {
         const std::size_t i = at(r);
         std::size_t k = static_cast<std::size_t>(indptr[i]);
@@ -202,6 +210,9 @@ struct csr_source {
         for (std::size_t q = 0; q < 4; ++q) out[q] = dot(r + q, w);
     }
     template <typename G>
+#if defined(__GNUC__)
+    __attribute__((always_inline))
+#endif
     void axpy(std::size_t r, G* g, T a) const {
         const std::size_t i = at(r);
         const G ag = static_cast<G>(a);
@@ -212,6 +223,18 @@ struct csr_source {
     template <typename G>
     void axpys4(std::size_t r, G* g, const T* a) const {
         for (std::size_t q = 0; q < 4; ++q) axpy(r + q, g, a[q]);
+    }
+    /// linear_rows' block: the dots of 64 rows (gathers of w only), their losses,
+    /// then their gradient terms (scatters into g only): two simple loops over rows
+    /// that stay in L1/L2, measured faster than interleaving the gathers of one row
+    /// with the scatters of the last (w and g are each d values, too big for L2).
+    static constexpr std::size_t block_rows = 64;
+    void block_dots(std::size_t r, const T* w, T* out) const {
+        for (std::size_t q = 0; q < block_rows; ++q) out[q] = dot(r + q, w);
+    }
+    template <typename G>
+    void block_axpys(std::size_t r, G* g, const T* a) const {
+        for (std::size_t q = 0; q < block_rows; ++q) axpy(r + q, g, a[q]);
     }
 };
 
@@ -231,30 +254,34 @@ double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin
     const T b = intercept ? w[d] : T(0);
     double loss = 0.0, gb = 0.0;
     std::size_t i = begin;
-    for (; i + 4 <= end; i += 4) {
+    constexpr std::size_t B = Src::block_rows;  // a multiple of 4
+    for (; i + B <= end; i += B) {
         src.prefetch4(i);
-        T r[4];
-        src.dots4(i, w, r);
-        double v[4], rd[4];
-        for (int k = 0; k < 4; ++k) {
-            const std::size_t row = i + static_cast<std::size_t>(k);
-            r[k] = loss_fn.row(r[k], b, src.target(row), v[k]);
-            if constexpr (Weighted) {
-                const T s = src.weight(row);
-                r[k] *= s;
-                v[k] *= static_cast<double>(s);
+        T rb[B];
+        src.block_dots(i, w, rb);
+        for (std::size_t q = 0; q < B; q += 4) {
+            T* r = rb + q;
+            double v[4], rd[4];
+            for (int k = 0; k < 4; ++k) {
+                const std::size_t row = i + q + static_cast<std::size_t>(k);
+                r[k] = loss_fn.row(r[k], b, src.target(row), v[k]);
+                if constexpr (Weighted) {
+                    const T s = src.weight(row);
+                    r[k] *= s;
+                    v[k] *= static_cast<double>(s);
+                }
+                rd[k] = static_cast<double>(r[k]);
             }
-            rd[k] = static_cast<double>(r[k]);
+            // Pairwise, so the loop-carried chain is one add per four rows. value_of
+            // is written into the sum, so least squares keeps its multiply-adds.
+            if constexpr (Weighted)
+                loss += (v[0] + v[1]) + (v[2] + v[3]);
+            else
+                loss += (loss_fn.value_of(v[0], rd[0]) + loss_fn.value_of(v[1], rd[1])) +
+                        (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
+            gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         }
-        // Pairwise, so the loop-carried chain is one add per four rows. value_of
-        // is written into the sum, so least squares keeps its multiply-adds.
-        if constexpr (Weighted)
-            loss += (v[0] + v[1]) + (v[2] + v[3]);
-        else
-            loss += (loss_fn.value_of(v[0], rd[0]) + loss_fn.value_of(v[1], rd[1])) +
-                    (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
-        gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
-        src.axpys4(i, g, r);
+        src.block_axpys(i, g, rb);
     }
     for (; i < end; ++i) {
         double v;
