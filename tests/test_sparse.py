@@ -420,3 +420,55 @@ def test_core_checks_csr_arrays_before_reading_them():
             )
         with pytest.raises(ValueError, match=match):
             _core.csr_lipschitz(data, indices, indptr, 2, 4, True)
+
+
+def test_every_instruction_set_reads_csr_rows_alike():
+    """The CSR kernels of each dispatch copy (FASTGD_ARCH) against the NumPy reference."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import json, numpy as np, scipy.sparse as sp, fastgd
+        from fastgd.losses import LOSSES, REGRESSION_LOSSES
+        rng = np.random.default_rng(0)
+        X = sp.random(1001, 37, density=0.3, format="csr", random_state=1)
+        w = rng.standard_normal(37) / 6
+        yr = rng.standard_normal(1001); yb = np.sign(rng.standard_normal(1001))
+        sw = rng.random(1001)
+        out = {"arch": fastgd.simd_arch()}
+        for loss in LOSSES:
+            y = yr if loss in REGRESSION_LOSSES else yb
+            v, g, b = fastgd.loss_grad(X, y, w, loss=loss, intercept=0.1, sample_weight=sw)
+            out[loss] = [v, b, *g.tolist()]
+        print(json.dumps(out))
+        """
+    )
+    X = sparse.random(1001, 37, density=0.3, format="csr", random_state=1).toarray()
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal(37) / 6
+    yr, yb = rng.standard_normal(1001), np.sign(rng.standard_normal(1001))
+    sw = rng.random(1001)
+    seen = []
+    for arch in ("baseline", "avx2", "avx512"):
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            check=False,
+            env=dict(os.environ, FASTGD_ARCH=arch),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stderr
+        out = json.loads(proc.stdout)
+        seen.append(out.pop("arch"))
+        for loss, values in out.items():
+            y = yr if loss in REGRESSION_LOSSES else yb
+            want = reference.loss_grad(X, y, w, loss, 0.1, sample_weight=sw)
+            close(values[0], want[0])
+            close(values[1], want[2])
+            close(values[2:], want[1])
+    assert "baseline" in seen
