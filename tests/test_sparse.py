@@ -472,3 +472,56 @@ def test_every_instruction_set_reads_csr_rows_alike():
             close(values[1], want[2])
             close(values[2:], want[1])
     assert "baseline" in seen
+
+
+def test_csr_arrays_rewritten_by_another_thread_never_crash():
+    """The core reads scipy's arrays in place without the GIL: a thread that rewrites
+    indices and indptr mid-call gets wrong numbers or a ValueError, never a crash."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import threading, numpy as np, scipy.sparse as sp, fastgd
+        from fastgd import _core
+        fastgd.set_num_threads(2)
+        X = sp.random(40000, 3000, density=0.01, format="csr", random_state=0)
+        data, indices, indptr = X.data, X.indices, X.indptr
+        good_i, good_p = indices.copy(), indptr.copy()
+        y, w = np.ones(40000), np.ones(3000)
+        stop = False
+        def vandal():
+            rng = np.random.default_rng(1)
+            while not stop:
+                indices[:] = rng.integers(-2**31, 2**31 - 1, indices.size, dtype=np.int32)
+                indptr[1:-1] = rng.integers(0, 2**31 - 1, indptr.size - 2, dtype=np.int32)
+                indices[:] = good_i
+                indptr[:] = good_p
+        t = threading.Thread(target=vandal)
+        t.start()
+        try:
+            for _ in range(20):
+                for fn in (lambda: _core.csr_loss_grad(data, indices, indptr, 40000, 3000, y, w, 0.0,
+                                                       None, None, 4, 0.1, 0.0, 0.0),
+                           lambda: _core.csr_lipschitz(data, indices, indptr, 40000, 3000, True)):
+                    try:
+                        fn()
+                    except ValueError:
+                        pass
+        finally:
+            stop = True
+            t.join()
+        print("survived")
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        out, err = proc.communicate(timeout=240)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0, err
+    assert "survived" in out

@@ -336,10 +336,11 @@ py::dict fit_linear_csr_py(in_array<T> data, in_array<I> indices, in_array<I> in
     if (indptr.ndim() != 1 || static_cast<std::size_t>(indptr.size()) != n_rows + 1)
         throw py::value_error("X.indptr must have n_rows + 1 values");
     const csr_view<T, I> X{data.data(), indices.data(), indptr.data(), n_rows, n_cols};
-    check_csr(X, static_cast<std::size_t>(data.size()), static_cast<std::size_t>(indices.size()));
+    const std::size_t nnz =
+        check_csr(X, static_cast<std::size_t>(data.size()), static_cast<std::size_t>(indices.size()));
     return fit_linear_body<T>(n_rows, n_cols, y, settings, n_classes, sample_weight, theta0, callback,
                               [&](const T* yv, bool intercept, auto&&... rest) {
-                                  const csr_design<T, I> A{X, yv, n_rows, n_cols, intercept};
+                                  const csr_design<T, I> A{X, nnz, yv, n_rows, n_cols, intercept};
                                   return fit_linear(A, std::forward<decltype(rest)>(rest)...);
                               });
 }

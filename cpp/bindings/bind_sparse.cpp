@@ -25,15 +25,16 @@ namespace {
     throw py::error_already_set();
 }
 
+/// The CSR view of scipy's arrays, checked (check_csr); nnz gets the checked count.
 template <typename T, typename I>
 csr_view<T, I> checked_view(const in_array<T>& data, const in_array<I>& indices, const in_array<I>& indptr,
-                            std::size_t n, std::size_t d) {
+                            std::size_t n, std::size_t d, std::size_t& nnz) {
     if (data.ndim() != 1 || indices.ndim() != 1 || indptr.ndim() != 1)
         throw std::invalid_argument("X.data, X.indices and X.indptr must be 1-D");
     if (static_cast<std::size_t>(indptr.size()) != n + 1)
         throw std::invalid_argument("X.indptr must have n_rows + 1 = " + std::to_string(n + 1) + " values");
     const csr_view<T, I> X{data.data(), indices.data(), indptr.data(), n, d};
-    check_csr(X, static_cast<std::size_t>(data.size()), static_cast<std::size_t>(indices.size()));
+    nnz = check_csr(X, static_cast<std::size_t>(data.size()), static_cast<std::size_t>(indices.size()));
     return X;
 }
 
@@ -51,7 +52,8 @@ py::tuple csr_loss_grad(in_array<T> data, in_array<I> indices, in_array<I> indpt
                         std::optional<in_array<std::int64_t>> rows, int loss, double epsilon, double alpha,
                         double l1_ratio) {
     if (loss < 0 || loss >= n_loss_kinds) throw std::invalid_argument("unknown loss id " + std::to_string(loss));
-    const csr_view<T, I> X = checked_view(data, indices, indptr, n, d);
+    std::size_t nnz = 0;
+    const csr_view<T, I> X = checked_view(data, indices, indptr, n, d, nnz);
     if (w.ndim() != 1 || static_cast<std::size_t>(w.size()) != d)
         throw std::invalid_argument("w must have " + std::to_string(d) + " values (one per column of X)");
     const std::vector<std::size_t> idx = row_copy(rows, n);
@@ -61,7 +63,7 @@ py::tuple csr_loss_grad(in_array<T> data, in_array<I> indices, in_array<I> indpt
                  sample_weight.has_value(), m, l1_ratio);
     std::vector<T> theta(w.data(), w.data() + d);
     theta.push_back(static_cast<T>(b));
-    const csr_design<T, I> A{X, y.data(), m, d, true, rows ? idx.data() : nullptr};
+    const csr_design<T, I> A{X, nnz, y.data(), m, d, true, rows ? idx.data() : nullptr};
     const loss_spec spec{static_cast<loss_kind>(loss), epsilon};
     loss_sums sums;
     try {
@@ -87,7 +89,8 @@ py::tuple csr_multinomial_loss_grad(in_array<T> data, in_array<I> indices, in_ar
                                     std::size_t d, in_array<std::int64_t> labels, in_array<T> W, in_array<T> b,
                                     std::optional<in_array<T>> sample_weight,
                                     std::optional<in_array<std::int64_t>> rows, double alpha, double l1_ratio) {
-    const csr_view<T, I> X = checked_view(data, indices, indptr, n, d);
+    std::size_t nnz = 0;
+    const csr_view<T, I> X = checked_view(data, indices, indptr, n, d, nnz);
     if (W.ndim() != 2 || static_cast<std::size_t>(W.shape(0)) != d || W.shape(1) < 1)
         throw std::invalid_argument("w must have shape (" + std::to_string(d) + ", n_classes)");
     const std::size_t K = static_cast<std::size_t>(W.shape(1));
@@ -108,7 +111,7 @@ py::tuple csr_multinomial_loss_grad(in_array<T> data, in_array<I> indices, in_ar
                                         std::to_string(lp[i]));
         cls[i] = static_cast<int>(lp[i]);
     }
-    const csr_design<T, I> A{X, nullptr, m, d, true, rows ? idx.data() : nullptr};
+    const csr_design<T, I> A{X, nnz, nullptr, m, d, true, rows ? idx.data() : nullptr};
     loss_sums sums;
     try {
         // Safe without the GIL: as csr_loss_grad; labels are a checked private copy.
@@ -134,15 +137,16 @@ py::tuple csr_multinomial_loss_grad(in_array<T> data, in_array<I> indices, in_ar
 template <typename T, typename I>
 py::tuple csr_lipschitz_py(in_array<T> data, in_array<I> indices, in_array<I> indptr, std::size_t n, std::size_t d,
                            bool intercept) {
-    const csr_view<T, I> X = checked_view(data, indices, indptr, n, d);
+    std::size_t nnz = 0;
+    const csr_view<T, I> X = checked_view(data, indices, indptr, n, d, nnz);
     interrupt_poller poller(python_signal_check());
     double L = 0.0, row_sq = 0.0;
     try {
         // Safe without the GIL: the arrays are held alive by this frame, only read,
         // and checked above; the poller takes the GIL back to check for Ctrl-C.
         py::gil_scoped_release release;
-        row_sq = max_row_square(X);
-        L = csr_lipschitz(X, intercept, get_num_threads(), poller);
+        row_sq = max_row_square(X, nnz);
+        L = csr_lipschitz(X, nnz, intercept, get_num_threads(), poller);
     } catch (const std::bad_alloc&) {
         out_of_memory("lr='auto' (the largest eigenvalue of X^T X)", 8.0 * 12.0 * (static_cast<double>(d) + 2.0));
     }

@@ -57,25 +57,26 @@ struct row_kernels {
                            const T* Wt, const T* b, std::size_t K, std::size_t begin, std::size_t end, T* G,
                            double* gb, T* zs, double* es);
     /// loss_rows over the rows of a CSR matrix (data, indices, indptr as scipy holds
-    /// them, checked by the caller), one per index type; the gradient accumulates in
-    /// double over the nonzeros only (g: d values, *g_intercept: the intercept's).
+    /// them, checked by the caller; nnz their checked length), one per index type; the
+    /// gradient accumulates in double over the nonzeros only (g: d values,
+    /// *g_intercept: the intercept's).
     double (*loss_rows_csr32)(const loss_spec& spec, const T* data, const std::int32_t* indices,
-                              const std::int32_t* indptr, const T* y, const T* sw, std::size_t d,
+                              const std::int32_t* indptr, std::size_t nnz, const T* y, const T* sw, std::size_t d,
                               const std::size_t* idx, const T* w, bool intercept, std::size_t begin, std::size_t end,
                               double* g, double* g_intercept);
     double (*loss_rows_csr64)(const loss_spec& spec, const T* data, const std::int64_t* indices,
-                              const std::int64_t* indptr, const T* y, const T* sw, std::size_t d,
+                              const std::int64_t* indptr, std::size_t nnz, const T* y, const T* sw, std::size_t d,
                               const std::size_t* idx, const T* w, bool intercept, std::size_t begin, std::size_t end,
                               double* g, double* g_intercept);
     /// softmax_rows over CSR rows (Gt in double), one per index type.
     double (*softmax_rows_csr32)(const T* data, const std::int32_t* indices, const std::int32_t* indptr,
-                                 const int* labels, const T* sw, std::size_t d, const std::size_t* idx, const T* Wt,
-                                 const T* b, std::size_t K, std::size_t begin, std::size_t end, double* Gt,
-                                 double* gb, T* zs, double* es);
+                                 std::size_t nnz, const int* labels, const T* sw, std::size_t d,
+                                 const std::size_t* idx, const T* Wt, const T* b, std::size_t K, std::size_t begin,
+                                 std::size_t end, double* Gt, double* gb, T* zs, double* es);
     double (*softmax_rows_csr64)(const T* data, const std::int64_t* indices, const std::int64_t* indptr,
-                                 const int* labels, const T* sw, std::size_t d, const std::size_t* idx, const T* Wt,
-                                 const T* b, std::size_t K, std::size_t begin, std::size_t end, double* Gt,
-                                 double* gb, T* zs, double* es);
+                                 std::size_t nnz, const int* labels, const T* sw, std::size_t d,
+                                 const std::size_t* idx, const T* Wt, const T* b, std::size_t K, std::size_t begin,
+                                 std::size_t end, double* Gt, double* gb, T* zs, double* es);
 };
 
 struct kernel_table {

@@ -83,10 +83,12 @@ void softmax_sums_into(const design<T>& A, const int* labels, const T* sw, const
 
 /// A CSR matrix with its targets, rows optionally selected by idx (n of them): the
 /// sparse twin of design<T> (same member names, so a fit copies and narrows either
-/// the same way). X.n is the matrix's row count; n the rows used.
+/// the same way). X.n is the matrix's row count; n the rows used; nnz the count of
+/// nonzeros check_csr returned (the kernels clamp every offset to it).
 template <typename T, typename I>
 struct csr_design {
     csr_view<T, I> X;
+    std::size_t nnz;
     const T* y;  // nullptr: y = 0
     std::size_t n;
     std::size_t d;
@@ -96,9 +98,11 @@ struct csr_design {
 
 /// Throws std::invalid_argument unless the CSR arrays are safe to read: indptr of n + 1
 /// non-decreasing offsets from 0 to at most the lengths of data and indices, and every
-/// index of a row in [0, d). O(nnz); run before any read without the GIL.
+/// index of a row in [0, d). O(nnz); run before any read without the GIL. Returns nnz.
+/// (The kernels still clamp offsets to it and skip columns outside [0, d): another
+/// thread may rewrite the arrays while they run.)
 template <typename T, typename I>
-void check_csr(const csr_view<T, I>& X, std::size_t data_len, std::size_t indices_len) {
+std::size_t check_csr(const csr_view<T, I>& X, std::size_t data_len, std::size_t indices_len) {
     if (X.indptr[0] != 0) throw std::invalid_argument("X.indptr must start at 0");
     for (std::size_t i = 0; i < X.n; ++i)
         if (X.indptr[i + 1] < X.indptr[i]) throw std::invalid_argument("X.indptr must be non-decreasing");
@@ -110,11 +114,12 @@ void check_csr(const csr_view<T, I>& X, std::size_t data_len, std::size_t indice
     const U d = static_cast<U>(std::min<std::size_t>(X.d, static_cast<std::size_t>(std::numeric_limits<I>::max())));
     U largest = 0;  // a max reduction: negatives wrap above any d
     for (std::size_t k = 0; k < nnz; ++k) largest = std::max(largest, static_cast<U>(X.indices[k]));
-    if ((nnz == 0 || largest < d) && X.d <= static_cast<std::size_t>(std::numeric_limits<I>::max())) return;
+    if ((nnz == 0 || largest < d) && X.d <= static_cast<std::size_t>(std::numeric_limits<I>::max())) return nnz;
     for (std::size_t k = 0; k < nnz; ++k)
         if (X.indices[k] < 0 || static_cast<std::size_t>(X.indices[k]) >= X.d)
             throw std::invalid_argument("X.indices must be in [0, " + std::to_string(X.d) + "); got " +
                                         std::to_string(static_cast<long long>(X.indices[k])));
+    return nnz;
 }
 
 namespace detail {
@@ -133,7 +138,8 @@ double csr_row_sums(std::size_t n, double nnz_per_row, std::size_t p, std::size_
     grad.assign(p, 0.0);
     if (n == 0) return 0.0;
     const double work = static_cast<double>(n) * (nnz_per_row + 1.0);
-    const double by_memory = static_cast<double>(std::size_t{1} << 24) / static_cast<double>(std::max<std::size_t>(p, 1));
+    const double by_memory =
+        static_cast<double>(std::size_t{1} << 24) / static_cast<double>(std::max<std::size_t>(p, 1));
     const double by_work = std::floor(work / static_cast<double>(std::size_t{1} << 18));
     const std::size_t n_tasks = static_cast<std::size_t>(
         std::max(1.0, std::min({4.0, by_work, by_memory, static_cast<double>(n)})));
@@ -176,8 +182,8 @@ double csr_row_sums(std::size_t n, double nnz_per_row, std::size_t p, std::size_
 }
 
 template <typename T, typename I>
-double nnz_per_row(const csr_view<T, I>& X) {
-    return X.n ? static_cast<double>(X.nnz()) / static_cast<double>(X.n) : 0.0;
+double nnz_per_row(const csr_design<T, I>& A) {
+    return A.X.n ? static_cast<double>(A.nnz) / static_cast<double>(A.X.n) : 0.0;
 }
 
 }  // namespace detail
@@ -189,9 +195,9 @@ void linear_loss_sums_into(const csr_design<T, I>& A, const T* sw, const loss_sp
     const auto rows = csr_loss_rows<T, I>(kernels_for<T>());
     const std::size_t d = A.d;
     const auto chunk = [&](std::size_t b, std::size_t e, double* g, T*, double*) {
-        return rows(spec, A.X.data, A.X.indices, A.X.indptr, A.y, sw, d, A.idx, theta, true, b, e, g, g + d);
+        return rows(spec, A.X.data, A.X.indices, A.X.indptr, A.nnz, A.y, sw, d, A.idx, theta, true, b, e, g, g + d);
     };
-    out.loss = detail::csr_row_sums<T>(A.n, detail::nnz_per_row(A.X), d + 1, 0, 0, n_threads, chunk, out.grad);
+    out.loss = detail::csr_row_sums<T>(A.n, detail::nnz_per_row(A), d + 1, 0, 0, n_threads, chunk, out.grad);
 }
 
 /// softmax_sums_into over CSR rows.
@@ -204,11 +210,11 @@ void softmax_sums_into(const csr_design<T, I>& A, const int* labels, const T* sw
     for (std::size_t j = 0; j < d; ++j)
         for (std::size_t c = 0; c < K; ++c) Wt[c * d + j] = W[j * K + c];
     const auto chunk = [&](std::size_t s, std::size_t e, double* g, T* zs, double* es) {
-        return rows(A.X.data, A.X.indices, A.X.indptr, labels, sw, d, A.idx, Wt.data(), b, K, s, e, g, g + g_len,
-                    zs, es);
+        return rows(A.X.data, A.X.indices, A.X.indptr, A.nnz, labels, sw, d, A.idx, Wt.data(), b, K, s, e, g,
+                    g + g_len, zs, es);
     };
     std::vector<double> grad_t;
-    out.loss = detail::csr_row_sums<T>(A.n, detail::nnz_per_row(A.X) * static_cast<double>(K), g_len + K, 8 * K, K,
+    out.loss = detail::csr_row_sums<T>(A.n, detail::nnz_per_row(A) * static_cast<double>(K), g_len + K, 8 * K, K,
                                        n_threads, chunk, grad_t);
     out.grad.assign(g_len + K, 0.0);
     for (std::size_t j = 0; j < d; ++j)
@@ -228,18 +234,20 @@ void column_square_sums(const design<T>& A, std::vector<double>& col_sq) {
 template <typename T, typename I>
 void column_square_sums(const csr_design<T, I>& A, std::vector<double>& col_sq) {
     col_sq.assign(A.d, 0.0);
-    const std::size_t nnz = A.X.nnz();
-    for (std::size_t k = 0; k < nnz; ++k)
-        col_sq[static_cast<std::size_t>(A.X.indices[k])] += static_cast<double>(A.X.data[k]) * A.X.data[k];
+    for (std::size_t k = 0; k < A.nnz; ++k) {
+        const std::size_t j = static_cast<std::size_t>(A.X.indices[k]);
+        if (j < A.d) col_sq[j] += static_cast<double>(A.X.data[k]) * A.X.data[k];  // (see csr_source)
+    }
 }
 
-/// The largest squared row norm of X (the mini-batch lr="auto" bound).
+/// The largest squared row norm of X (the mini-batch lr="auto" bound); nnz from check_csr.
 template <typename T, typename I>
-double max_row_square(const csr_view<T, I>& X) {
+double max_row_square(const csr_view<T, I>& X, std::size_t nnz) {
     double worst = 0.0;
     for (std::size_t i = 0; i < X.n; ++i) {
         double s = 0.0;
-        for (std::size_t k = X.row_begin(i); k < X.row_end(i); ++k) s += static_cast<double>(X.data[k]) * X.data[k];
+        const std::size_t e = std::min(X.row_end(i), nnz);
+        for (std::size_t k = X.row_begin(i); k < e; ++k) s += static_cast<double>(X.data[k]) * X.data[k];
         worst = std::max(worst, s);
     }
     return worst;
@@ -250,9 +258,10 @@ double max_row_square(const csr_view<T, I>& X) {
 /// CSR rows (the squared-error kernel at y = 0 gives A^T A v). NaN when the poller
 /// asked to stop.
 template <typename T, typename I>
-double csr_lipschitz(const csr_view<T, I>& X, bool intercept, int n_threads, interrupt_poller& poller) {
+double csr_lipschitz(const csr_view<T, I>& X, std::size_t nnz, bool intercept, int n_threads,
+                     interrupt_poller& poller) {
     const std::size_t d = X.d, p = d + (intercept ? 1 : 0);
-    const csr_design<T, I> H{X, nullptr, X.n, d, true};
+    const csr_design<T, I> H{X, nnz, nullptr, X.n, d, true};
     const loss_spec spec{loss_kind::squared_error, 0.0};
     const double scale = X.n ? 2.0 / static_cast<double>(X.n) : 0.0;
     std::vector<T> v_t(d + 1, T(0));
@@ -261,7 +270,7 @@ double csr_lipschitz(const csr_view<T, I>& X, bool intercept, int n_threads, int
         for (std::size_t i = 0; i < p; ++i) v_t[i] = static_cast<T>(v[i]);
         linear_loss_sums_into(H, static_cast<const T*>(nullptr), spec, v_t.data(), n_threads, sums);
         for (std::size_t i = 0; i < p; ++i) out[i] = scale * sums.grad[i];
-        return !poller.tick(X.nnz() + X.n);
+        return !poller.tick(nnz + X.n);
     });
 }
 

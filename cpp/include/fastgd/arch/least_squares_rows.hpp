@@ -177,7 +177,10 @@ struct row_source {
 // Row r of a CSR matrix (scipy's arrays, fastgd/csr.hpp: indices I in [0, d), sorted,
 // checked by the caller), or row idx[r]: the sparse row source. Dot products read
 // the row's nonzeros only; the gradient accumulates into G (double: the CSR drivers
-// keep one double accumulator per task) over the nonzeros only.
+// keep one double accumulator per task) over the nonzeros only. The arrays are the
+// caller's, read without the GIL: another thread may rewrite them after the check,
+// so every offset is clamped to nnz (the checked count) and every column outside
+// [0, d) is skipped (a wrong answer then, never a read or write out of bounds).
 template <typename T, typename I>
 struct csr_source {
     const T* data;
@@ -187,23 +190,36 @@ struct csr_source {
     std::size_t d;
     const std::size_t* idx;
     const T* sw;
+    std::size_t nnz;  // the checked length of data and indices
     std::size_t at(std::size_t r) const { return idx ? idx[r] : r; }
     T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
     T weight(std::size_t r) const { return sw[at(r)]; }
     void prefetch4(std::size_t) const {}
+    // Row r's nonzeros [k, e), clamped to the checked nnz.
+    void span(std::size_t r, std::size_t& k, std::size_t& e) const {
+        const std::size_t i = at(r);
+        k = static_cast<std::size_t>(indptr[i]);
+        e = static_cast<std::size_t>(indptr[i + 1]);
+        if (e > nnz) e = nnz;
+    }
+    // x_k . w_{j_k} with j_k outside [0, d) read as 0 (branch-free: a select).
+    T term(std::size_t k, const T* w) const {
+        const std::size_t j = static_cast<std::size_t>(indices[k]);
+        const bool in = j < d;
+        return (in ? data[k] : T(0)) * w[in ? j : 0];
+    }
 #if defined(__GNUC__)
     __attribute__((always_inline))
 #endif
     T dot(std::size_t r, const T* w) const {
-        const std::size_t i = at(r);
-        std::size_t k = static_cast<std::size_t>(indptr[i]);
-        const std::size_t e = static_cast<std::size_t>(indptr[i + 1]);
+        std::size_t k, e;
+        span(r, k, e);
         T s0 = 0, s1 = 0;  // two chains: the gathers of w overlap
         for (; k + 2 <= e; k += 2) {
-            s0 += data[k] * w[indices[k]];
-            s1 += data[k + 1] * w[indices[k + 1]];
+            s0 += term(k, w);
+            s1 += term(k + 1, w);
         }
-        if (k < e) s0 += data[k] * w[indices[k]];
+        if (k < e) s0 += term(k, w);
         return s0 + s1;
     }
     void dots4(std::size_t r, const T* w, T* out, bool = false) const {
@@ -214,11 +230,13 @@ struct csr_source {
     __attribute__((always_inline))
 #endif
     void axpy(std::size_t r, G* g, T a) const {
-        const std::size_t i = at(r);
+        std::size_t k, e;
+        span(r, k, e);
         const G ag = static_cast<G>(a);
-        for (std::size_t k = static_cast<std::size_t>(indptr[i]), e = static_cast<std::size_t>(indptr[i + 1]);
-             k < e; ++k)
-            g[indices[k]] += ag * static_cast<G>(data[k]);
+        for (; k < e; ++k) {
+            const std::size_t j = static_cast<std::size_t>(indices[k]);
+            if (j < d) g[j] += ag * static_cast<G>(data[k]);
+        }
     }
     template <typename G>
     void axpys4(std::size_t r, G* g, const T* a) const {
