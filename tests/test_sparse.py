@@ -525,3 +525,14 @@ def test_csr_arrays_rewritten_by_another_thread_never_crash():
         proc.wait()
     assert proc.returncode == 0, err
     assert "survived" in out
+
+
+@pytest.mark.parametrize("record", [True, False])
+def test_mini_batch_stopping_rule_equals_dense(record):
+    X, y, _ = sparse_problem("log_loss", n=400)
+    a, b = both(X, y, loss="log_loss", lr=0.05, batch_size=32, max_iter=40, tol=1e-3, record=record)
+    assert a.status == b.status
+    assert a.n_iter == b.n_iter
+    close(a.coef, b.coef, 1e-10)
+    if record:
+        np.testing.assert_allclose(a.optimality, b.optimality, rtol=1e-8)
