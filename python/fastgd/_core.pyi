@@ -94,6 +94,7 @@ def fit_linear_csr(
     sample_weight: NDArray[Any] | None = ...,
     *,
     theta0: NDArray[Any] | None = ...,
+    state: Any = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
 ) -> dict[str, Any]: ...
 def csr_loss_grad(

@@ -271,7 +271,7 @@ def fit_linear(
 
 
 def auto_lr(
-    X: Array,
+    X: Array | v.CSR,
     plan: FitPlan,
     loss: str,
     K: int,
@@ -297,7 +297,7 @@ def auto_lr(
 
 
 def run_linear(
-    Xa: Array,
+    Xa: Array | v.CSR,
     ya: Array,
     K: int,
     plan: FitPlan,
