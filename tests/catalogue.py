@@ -3078,7 +3078,7 @@ def _lg14_sparse(name: str, **over: Any) -> None:
     case(name, TypeError, "loss_grad: .* is a sparse matrix")(build)
 
 
-_lg14_sparse("losses14 sparse X", X="sparse")
+_lg14_sparse("losses14 sparse y", y="sparse")  # sparse X is accepted since issue 14 section 4
 _lg14_sparse("losses14 sparse w", w="sparse")
 
 # --- issue 14: fit_linear ---
@@ -3175,10 +3175,131 @@ def _fl14_sparse() -> tuple[Callable[[], Any], tuple[Any, ...]]:
     from scipy import sparse
 
     X, y = data()
-    return (lambda: fastgd.fit_linear(sparse.csr_matrix(X), y)), (X, y)
+    sw = sparse.csr_matrix(np.ones((1, 40)))
+    return (lambda: fastgd.fit_linear(X, y, sample_weight=sw)), (X, y)
 
 
-case("fitlinear14 sparse X", TypeError, "fit_linear: .* is a sparse matrix")(_fl14_sparse)
+# Sparse X is accepted since issue 14 section 4; a sparse sample_weight is not.
+case("fitlinear14 sparse sample_weight", TypeError, "fit_linear: .* is a sparse matrix")(
+    _fl14_sparse
+)
+
+# --- issue 14: sparse X ---
+
+
+def _sp14_csr(fmt: str = "csr", bad: float | None = None) -> Any:
+    """A 40 x 3 scipy.sparse matrix in fmt (bad: written into one stored value)."""
+    from scipy import sparse
+
+    X, _ = data()
+    X[X < 0.3] = 0.0
+    Xs = sparse.csr_matrix(X)
+    if bad is not None:
+        Xs.data[2] = bad
+    return Xs.asformat(fmt)
+
+
+def _sp14_arrays(Xs: Any) -> tuple[Any, ...]:
+    """The matrix's own arrays, which must come back unchanged."""
+    if Xs.format == "csr":
+        return (Xs.data, Xs.indices, Xs.indptr)
+    if Xs.format == "csc":
+        return (Xs.data, Xs.indices, Xs.indptr)
+    return (Xs.data, Xs.row, Xs.col)
+
+
+def _sp14(fn: str, fmt: str = "csr", bad: float | None = None, **over: Any) -> Any:
+    def build() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        Xs = _sp14_csr(fmt, bad)
+        _, y = data()
+        args: dict[str, Any] = dict(X=Xs, y=y)
+        if fn == "loss_grad":
+            args["w"] = np.zeros(3)
+        args.update(over)
+        extra = tuple(a for a in over.values() if isinstance(a, np.ndarray))
+        target = fastgd.loss_grad if fn == "loss_grad" else fastgd.fit_linear
+        return (lambda: target(**args)), (*_sp14_arrays(Xs), y, *extra)
+
+    return build
+
+
+class _SP14NotScipy:
+    """Has tocsr() (so it looks sparse) but is no scipy.sparse matrix."""
+
+    shape = (40, 3)
+    ndim = 2
+
+    def tocsr(self) -> Any:
+        return self
+
+
+for _name, _error, _match, _build in [
+    ("sparse14 loss_grad NaN in X.data", ValueError, "X contains NaN or infinity",
+     _sp14("loss_grad", bad=float("nan"))),
+    ("sparse14 fit_linear inf in X.data", ValueError, "X contains NaN or infinity",
+     _sp14("fit_linear", bad=float("inf"))),
+    ("sparse14 fit_linear NaN in CSC X", ValueError, "X contains NaN or infinity",
+     _sp14("fit_linear", "csc", bad=float("nan"))),
+    ("sparse14 loss_grad NaN in COO X", ValueError, "X contains NaN or infinity",
+     _sp14("loss_grad", "coo", bad=float("nan"))),
+    ("sparse14 loss_grad w wrong length", ValueError, r"w has shape \(5,\) but X has n_features = 3",
+     _sp14("loss_grad", w=np.zeros(5))),
+    ("sparse14 loss_grad multinomial w wrong rows", ValueError, r"w has shape \(4, 3\)",
+     _sp14("loss_grad", loss="log_loss", w=np.zeros((4, 3)), y=np.zeros(40, np.int64))),
+    ("sparse14 loss_grad y wrong length", ValueError, "y has length 7",
+     _sp14("loss_grad", y=np.zeros(7))),
+    ("sparse14 fit_linear y wrong length", ValueError, "y has length 7",
+     _sp14("fit_linear", y=np.zeros(7))),
+    ("sparse14 loss_grad sample_weight negative", ValueError, "sample_weight must be finite and >= 0",
+     _sp14("loss_grad", sample_weight=-np.ones(40))),
+    ("sparse14 fit_linear sample_weight negative", ValueError, "sample_weight must be finite and >= 0",
+     _sp14("fit_linear", sample_weight=np.r_[np.ones(39), -1.0])),
+    ("sparse14 fit_linear sample_weight wrong length", ValueError,
+     "sample_weight must be a 1-D array of 40 weights", _sp14("fit_linear", sample_weight=np.ones(3))),
+    ("sparse14 loss_grad rows out of range", ValueError, r"rows must be in \[0, 40\)",
+     _sp14("loss_grad", rows=np.array([0, 40]))),
+    ("sparse14 fit_linear one class", ValueError, "y has one class only",
+     _sp14("fit_linear", loss="hinge", y=np.ones(40))),
+    ("sparse14 fit_linear labels for a binary loss", ValueError, "loss='hinge' is binary",
+     _sp14("fit_linear", loss="hinge", y=np.arange(40) % 3)),
+]:  # fmt: skip
+    case(_name, _error, _match)(_build)
+
+
+def _sp14_complex() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    Xs = _sp14_csr().astype(np.complex128)
+    return (lambda: fastgd.fit_linear(Xs, data()[1])), _sp14_arrays(Xs)
+
+
+def _sp14_not_scipy() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    y = data()[1]
+    return (lambda: fastgd.loss_grad(_SP14NotScipy(), y, np.zeros(3))), (y,)
+
+
+def _sp14_sparse_y() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from scipy import sparse
+
+    Xs = _sp14_csr()
+    return (lambda: fastgd.fit_linear(Xs, sparse.csr_matrix(np.ones((40, 1))))), _sp14_arrays(Xs)
+
+
+def _sp14_core_indices() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from fastgd import _core
+
+    data_, indices, indptr = np.ones(2), np.array([0, 7], np.int32), np.array([0, 1, 2], np.int32)
+    y, w = np.zeros(2), np.zeros(3)
+    args = (data_, indices, indptr, 2, 3, y, w, 0.0, None, None, 0, 0.1, 0.0, 0.0)
+    return (lambda: _core.csr_loss_grad(*args)), (data_, indices, indptr, y, w)
+
+
+case("sparse14 fit_linear complex sparse X", TypeError, "X must hold real numbers")(_sp14_complex)
+case("sparse14 loss_grad sparse-like not scipy", TypeError, "X looks sparse .* not a scipy.sparse")(
+    _sp14_not_scipy
+)
+case("sparse14 fit_linear sparse y", TypeError, "fit_linear: y is a sparse matrix")(_sp14_sparse_y)
+case("sparse14 core index out of range", ValueError, r"X.indices must be in \[0, 3\); got 7")(
+    _sp14_core_indices
+)
 
 # --- issue 14: scikit-learn's stopping rule (tol with n_iter_no_change, adaptive) ---
 

@@ -502,11 +502,9 @@ def test_bad_inputs_name_the_argument():
         )
 
 
-def test_sparse_input_is_refused_for_now():
+def test_sparse_sample_weight_is_refused():
+    # Sparse X is accepted since issue 14 section 4 (tests/test_sparse.py).
     sparse = pytest.importorskip("scipy.sparse")
-    X = sparse.random(5, 3, density=0.5, format="csr", random_state=0)
-    with pytest.raises(TypeError, match="loss_grad: X is a sparse matrix"):
-        fastgd.loss_grad(X, np.zeros(5), np.zeros(3))
     with pytest.raises(TypeError, match="sample_weight is a sparse matrix"):
         fastgd.loss_grad(
             np.ones((5, 3)),

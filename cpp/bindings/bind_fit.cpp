@@ -247,12 +247,14 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
 /// fit_linear: the settings of fit_least_squares plus loss (an id of dispatch.hpp's
 /// loss_kind), epsilon, alpha, l1_ratio, accelerate, derivative_scale. y: n values
 /// (binary or regression losses) or n class indices (n_classes > 1: the multinomial).
-template <typename T>
-py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settings, std::size_t n_classes,
-                       const std::optional<in_array<T>>& sample_weight, const py::object& theta0,
-                       const py::object& state, const py::object& callback) {
+/// run(A's y, fit_intercept, sw, labels, config, poller, rule, theta0, on_epoch) runs
+/// the fit on the matrix (dense or CSR) the caller made; n and d are its shape.
+template <typename T, typename Run>
+py::dict fit_linear_body(std::size_t n, std::size_t d, const py::array& y, const py::dict& settings,
+                         std::size_t n_classes, const std::optional<in_array<T>>& sample_weight,
+                         const py::object& theta0, const py::object& state, const py::object& callback,
+                         const Run& run) {
     settings_reader s(settings);
-    const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
     linear_fit_config lc;
     const bool fit_intercept = s.flag("fit_intercept");
     rule_params rule_spec;
@@ -291,7 +293,6 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
         if (!ya) throw py::type_error("y must be real numbers");
         yv.assign(ya.data(), ya.data() + n);
     }
-    const design<T> A{X.data(), n_classes > 1 ? nullptr : yv.data(), n, d, fit_intercept};
     const std::size_t p = d * n_classes + n_classes;
     std::vector<T> theta;
     if (!theta0.is_none()) {
@@ -318,7 +319,8 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
         // Safe without the GIL: X and sample_weight are held alive by this frame and
         // only read; y and the labels are private copies.
         py::gil_scoped_release release;
-        out = fit_linear(A, sw, cls.empty() ? nullptr : cls.data(), lc, poller, *rule, std::move(theta), on_epoch);
+        out = run(n_classes > 1 ? nullptr : yv.data(), fit_intercept, sw, cls.empty() ? nullptr : cls.data(), lc,
+                  poller, *rule, std::move(theta), on_epoch);
     } catch (const std::bad_alloc&) {
         fit_out_of_memory(false, p, n, lc.base.max_iter, lc.base.record);
     }
@@ -336,7 +338,50 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
 }
 
 template <typename T>
+py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settings, std::size_t n_classes,
+                       const std::optional<in_array<T>>& sample_weight, const py::object& theta0,
+                       const py::object& state, const py::object& callback) {
+    if (X.ndim() != 2) throw py::value_error("X must be 2-D");
+    const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
+    return fit_linear_body<T>(n, d, y, settings, n_classes, sample_weight, theta0, state, callback,
+                              [&](const T* yv, bool intercept, auto&&... rest) {
+                                  const design<T> A{X.data(), yv, n, d, intercept};
+                                  return fit_linear(A, std::forward<decltype(rest)>(rest)...);
+                              });
+}
+
+/// fit_linear on a CSR matrix (scipy's data, indices, indptr, read in place; checked
+/// here before any read without the GIL), shape (n_rows, n_cols).
+template <typename T, typename I>
+py::dict fit_linear_csr_py(in_array<T> data, in_array<I> indices, in_array<I> indptr, std::size_t n_rows,
+                           std::size_t n_cols, const py::array& y, const py::dict& settings, std::size_t n_classes,
+                           const std::optional<in_array<T>>& sample_weight, const py::object& theta0,
+                           const py::object& state, const py::object& callback) {
+    if (indptr.ndim() != 1 || static_cast<std::size_t>(indptr.size()) != n_rows + 1)
+        throw py::value_error("X.indptr must have n_rows + 1 values");
+    const csr_view<T, I> X{data.data(), indices.data(), indptr.data(), n_rows, n_cols};
+    const std::size_t nnz =
+        check_csr(X, static_cast<std::size_t>(data.size()), static_cast<std::size_t>(indices.size()));
+    return fit_linear_body<T>(n_rows, n_cols, y, settings, n_classes, sample_weight, theta0, state, callback,
+                              [&](const T* yv, bool intercept, auto&&... rest) {
+                                  const csr_design<T, I> A{X, nnz, yv, n_rows, n_cols, intercept};
+                                  return fit_linear(A, std::forward<decltype(rest)>(rest)...);
+                              });
+}
+
+template <typename T, typename I>
+void define_csr_for(py::module_& m) {
+    m.def("fit_linear_csr", &fit_linear_csr_py<T, I>, py::arg("data").noconvert(), py::arg("indices").noconvert(),
+          py::arg("indptr").noconvert(), py::arg("n_rows"), py::arg("n_cols"), py::arg("y"), py::arg("settings"),
+          py::arg("n_classes"), py::arg("sample_weight").noconvert() = py::none(), py::kw_only(),
+          py::arg("theta0") = py::none(), py::arg("state") = py::none(), py::arg("callback") = py::none(),
+          "fit_linear on a CSR matrix given as its arrays (fit_linear.hpp, csr_design).");
+}
+
+template <typename T>
 void define_for(py::module_& m) {
+    define_csr_for<T, std::int32_t>(m);
+    define_csr_for<T, std::int64_t>(m);
     m.def("fit_least_squares", &fit<T>, py::arg("X").noconvert(), py::arg("y").noconvert(), py::arg("settings"),
           py::kw_only(), py::arg("theta0") = py::none(), py::arg("state") = py::none(),
           py::arg("callback") = py::none(),

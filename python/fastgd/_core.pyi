@@ -82,6 +82,59 @@ def fit_linear(
     state: Any = ...,
     callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
 ) -> dict[str, Any]: ...
+def fit_linear_csr(
+    data: NDArray[Any],
+    indices: NDArray[Any],
+    indptr: NDArray[Any],
+    n_rows: int,
+    n_cols: int,
+    y: NDArray[Any],
+    settings: dict[str, Any],
+    n_classes: int,
+    sample_weight: NDArray[Any] | None = ...,
+    *,
+    theta0: NDArray[Any] | None = ...,
+    state: Any = ...,
+    callback: Callable[[int, float, NDArray[Any]], Any] | None = ...,
+) -> dict[str, Any]: ...
+def csr_loss_grad(
+    data: NDArray[Any],
+    indices: NDArray[Any],
+    indptr: NDArray[Any],
+    n_rows: int,
+    n_cols: int,
+    y: NDArray[Any],
+    w: NDArray[Any],
+    b: float,
+    sample_weight: NDArray[Any] | None,
+    rows: NDArray[np.int64] | None,
+    loss: int,
+    epsilon: float,
+    alpha: float,
+    l1_ratio: float,
+) -> tuple[float, NDArray[Any], float]: ...
+def csr_multinomial_loss_grad(
+    data: NDArray[Any],
+    indices: NDArray[Any],
+    indptr: NDArray[Any],
+    n_rows: int,
+    n_cols: int,
+    labels: NDArray[np.int64],
+    W: NDArray[Any],
+    b: NDArray[Any],
+    sample_weight: NDArray[Any] | None,
+    rows: NDArray[np.int64] | None,
+    alpha: float,
+    l1_ratio: float,
+) -> tuple[float, NDArray[Any], NDArray[Any]]: ...
+def csr_lipschitz(
+    data: NDArray[Any],
+    indices: NDArray[Any],
+    indptr: NDArray[Any],
+    n_rows: int,
+    n_cols: int,
+    intercept: bool,
+) -> tuple[float, float]: ...
 def gram_bytes(p: int, n: int) -> float: ...
 def fit_diverged(loss: float, loss0: float, theta: NDArray[Any]) -> bool: ...
 

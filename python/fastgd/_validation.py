@@ -282,12 +282,30 @@ def csr_matrix(X: Any, name: str = "X") -> CSR:
         A = A.copy()
         A.sum_duplicates()  # sorts indices too; on the copy, never the caller's
     data = np.ascontiguousarray(A.data, dtype=dtype)
-    if not np.isfinite(data).all():
+    if not (_core.all_finite(data) if data.flags.aligned else np.isfinite(data).all()):
         raise ValueError(f"{name} contains NaN or infinity in its stored values")
     index = np.int64 if np.int64 in (A.indices.dtype, A.indptr.dtype) else np.int32
     indices = np.ascontiguousarray(A.indices, dtype=index)
     indptr = np.ascontiguousarray(A.indptr, dtype=index)
     return CSR(data, indices, indptr, (int(A.shape[0]), int(A.shape[1])))
+
+
+def design_or_csr(X: Any, name: str = "X") -> np.ndarray | CSR:
+    """X for a compiled function that reads dense or CSR rows: a scipy.sparse matrix or
+    array as a CSR (:func:`csr_matrix`: CSR read in place, other formats converted
+    once), anything else as a finite C-contiguous float32/float64 2-D array
+    (:func:`design_matrix` and :func:`require_finite`). Sparse-looking objects that are
+    not scipy.sparse (they have tocsr() but no CSR arrays) are refused."""
+    if not is_sparse(X):
+        arr = design_matrix(X, name)
+        require_finite(arr, name)
+        return arr
+    if not type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{name} looks sparse ({type(X).__name__} has tocsr()) but is not a scipy.sparse "
+            f"matrix or array; pass a scipy.sparse matrix, or {name}.toarray()"
+        )
+    return csr_matrix(X, name)
 
 
 def refuse_sparse(x: Any, name: str, where: str) -> None:

@@ -126,10 +126,11 @@ def fit_linear(
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
+    X : array_like or scipy.sparse matrix/array, shape (n, d)
         float32 stays float32; other real dtypes become float64. No NaN or inf.
         A Dask array (X, y, sample_weight) or a numpy.memmap is fitted over its
         row chunks, where they live (fastgd.chunked_linear).
+        Sparse X: see the Notes.
     y : array_like, shape (n,)
         Regression losses: real targets. Binary losses: any two classes (the smaller
         in sort order becomes -1, the other +1: coef is the second class's, as
@@ -189,22 +190,32 @@ def fit_linear(
     of [X, 1] and c_y the rms of y centred (regression) or 1 (classification).
     The non-smooth losses rarely pass it at a kink: they end "stalled" or
     "max_iter", honestly.
+
+    **Sparse X.** Any scipy.sparse matrix or array: canonical float32/float64 CSR is
+    read in place (data, indices and indptr handed to C++ as they are, int32 or int64
+    indices: no copy); CSC, COO, the other formats and non-canonical CSR are
+    converted to canonical CSR once (a copy; the caller's matrix is never changed).
+    Every loss, penalty, optimizer, full batch and mini-batch; the results equal the
+    dense fit's to rounding. Each pass over the rows costs O(nnz) (z_i from a row's
+    nonzeros, the gradient accumulated over nonzeros only), but each step of the
+    rule (and the proximal l1 step) updates all d weights, O(d): fine for mini-batches
+    and full batch, not for single-row SGD on wide data. lr="auto" takes L by power
+    iteration on [X, 1]^T [X, 1] over the CSR rows. y and sample_weight stay dense.
     """
     given = dict(locals())  # the arguments, for a fit over row chunks
     if is_chunked(X, y) or v.is_dask_array(sample_weight):  # Dask, memmap: chunked_linear
         from .chunked_linear import fit_linear_chunked
 
         return fit_linear_chunked(**given)
-    for value, name in ((X, "X"), (y, "y"), (sample_weight, "sample_weight")):
+    for value, name in ((y, "y"), (sample_weight, "sample_weight")):
         v.refuse_sparse(value, name, "fit_linear")
     loss_ = check_loss(loss)
     alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
     eps = v.nonnegative(epsilon, "epsilon")
-    Xa = v.design_matrix(X)
+    Xa = v.design_or_csr(X)
     n, d = Xa.shape
     if n == 0:
         raise ValueError("X has no rows (n_samples = 0)")
-    v.require_finite(Xa, "X")
     dtype = Xa.dtype
     classes: Array | None = None
     if loss_ in REGRESSION_LOSSES:
@@ -260,7 +271,7 @@ def fit_linear(
 
 
 def auto_lr(
-    X: Array,
+    X: Array | v.CSR,
     plan: FitPlan,
     loss: str,
     K: int,
@@ -274,18 +285,19 @@ def auto_lr(
     curvature = _CURVATURE[loss] if K == 1 else 0.5
     max_sw = 1.0 if sample_weight is None else float(sample_weight.max())
     smooth_l2 = alpha * (1.0 - l1_ratio)
-    half_L = 0.5 * float(_core.least_squares_lipschitz(X, plan.fit_intercept, 0.0))
-    L = curvature * max_sw * half_L + smooth_l2
-    row_sq = np.einsum("ij,ij->i", X, X, dtype=np.float64)
-    L_max = (
-        curvature * max_sw * (float(row_sq.max()) + (1.0 if plan.fit_intercept else 0.0))
-        + smooth_l2
-    )
+    if isinstance(X, v.CSR):
+        n, d = X.shape
+        L2, row_max = _core.csr_lipschitz(*X[:3], n, d, plan.fit_intercept)
+    else:
+        L2 = _core.least_squares_lipschitz(X, plan.fit_intercept, 0.0)
+        row_max = np.einsum("ij,ij->i", X, X, dtype=np.float64).max()
+    L = curvature * max_sw * 0.5 * float(L2) + smooth_l2
+    L_max = curvature * max_sw * (float(row_max) + (1.0 if plan.fit_intercept else 0.0)) + smooth_l2
     return plan.auto_lr(L, L_max)
 
 
 def run_linear(
-    Xa: Array,
+    Xa: Array | v.CSR,
     ya: Array,
     K: int,
     plan: FitPlan,
@@ -306,7 +318,7 @@ def run_linear(
     class indices) as the plan says, and the rule's state after it (to continue
     from, as partial_fit does). on_epoch(epoch, loss, coef, intercept) -> bool stops
     when true. Warns nothing: the caller decides."""
-    d = Xa.shape[1]
+    n, d = Xa.shape
     dtype = Xa.dtype
     hyper, schedule = plan.rule_settings()
     plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
@@ -341,16 +353,31 @@ def run_linear(
         "derivative_scale": derivative_scale,
     }
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
-    out = _core.fit_linear(
-        Xa,
-        ya,
-        settings,
-        max(1, K),
-        sample_weight,
-        theta0=theta0,
-        state=state,
-        callback=_theta_epoch(on_epoch, d, K),
-    )
+    callback = _theta_epoch(on_epoch, d, K)
+    if isinstance(Xa, v.CSR):
+        out = _core.fit_linear_csr(
+            *Xa[:3],
+            n,
+            d,
+            ya,
+            settings,
+            max(1, K),
+            sample_weight,
+            theta0=theta0,
+            state=state,
+            callback=callback,
+        )
+    else:
+        out = _core.fit_linear(
+            Xa,
+            ya,
+            settings,
+            max(1, K),
+            sample_weight,
+            theta0=theta0,
+            state=state,
+            callback=callback,
+        )
     theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
     optimality = float(out["optimality"])
     message = fit_message(

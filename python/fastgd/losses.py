@@ -183,9 +183,9 @@ def loss_grad(
 
     Parameters
     ----------
-    X : array_like, shape (n, d)
+    X : array_like or scipy.sparse matrix/array, shape (n, d)
         float32 stays float32, other real dtypes become float64 (as
-        ``least_squares_loss_grad``). Sparse matrices are not supported yet.
+        ``least_squares_loss_grad``). Sparse X: see the Notes.
     y : array_like, shape (n,)
         Regression losses: real targets. Binary losses: labels in {-1, +1}, or in
         {0, 1} (0 becomes -1). Multinomial log loss: class indices in [0, K).
@@ -216,14 +216,25 @@ def loss_grad(
 
     Notes
     -----
-    Non-finite values in X propagate to the result (as ``least_squares_loss_grad``).
+    Non-finite values in dense X propagate to the result (as
+    ``least_squares_loss_grad``).
+
+    **Sparse X.** Any scipy.sparse matrix or array is accepted. CSR is read in place
+    (its data, indices and indptr are handed to C++ as they are, int32 or int64
+    indices alike: no copy) when it is canonical (sorted indices, no duplicates) and
+    its data is float32 or float64; CSC, COO and the other formats, non-canonical
+    CSR and other data dtypes are converted to canonical CSR once (a copy; the
+    caller's matrix is never changed). NaN or inf among the stored values is a
+    ValueError. z_i comes from the row's nonzeros and the gradient accumulates over
+    nonzeros only (O(nnz + d) per call); the results equal the dense path's to
+    rounding. y, w and sample_weight stay dense.
     """
-    for value, name in ((X, "X"), (y, "y"), (w, "w")):
+    for value, name in ((y, "y"), (w, "w")):
         v.refuse_sparse(value, name, "loss_grad")
     loss_ = check_loss(loss)
     alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
     eps = v.nonnegative(epsilon, "epsilon")
-    Xa = v.design_matrix(X)
+    Xa = v.design_or_csr(X) if v.is_sparse(X) else v.design_matrix(X)
     n, d = Xa.shape
     dtype = Xa.dtype
     wa = v.as_array(w, "w")
@@ -263,7 +274,12 @@ def loss_grad(
         with np.errstate(over="ignore"):
             ba = v.contiguous(b, dtype)
         v.require_finite(ba, "intercept")
-        value, gW, gb = _core.multinomial_loss_grad(Xa, labels, wa, ba, sw, idx, alpha_, ratio)
+        if isinstance(Xa, v.CSR):
+            value, gW, gb = _core.csr_multinomial_loss_grad(
+                Xa.data, Xa.indices, Xa.indptr, n, d, labels, wa, ba, sw, idx, alpha_, ratio
+            )
+        else:
+            value, gW, gb = _core.multinomial_loss_grad(Xa, labels, wa, ba, sw, idx, alpha_, ratio)
         return float(value), gW, gb
     b0 = v.real_number(intercept, "intercept")
     with np.errstate(over="ignore"):
@@ -278,7 +294,25 @@ def loss_grad(
         v.require_finite(ya, "y")
     else:
         ya = binary_labels(y, n, dtype, loss_)
-    value1, gw, gb1 = _core.linear_loss_grad(
-        Xa, ya, wa, b0, sw, idx, LOSSES[loss_], eps, alpha_, ratio
-    )
+    if isinstance(Xa, v.CSR):
+        value1, gw, gb1 = _core.csr_loss_grad(
+            Xa.data,
+            Xa.indices,
+            Xa.indptr,
+            n,
+            d,
+            ya,
+            wa,
+            b0,
+            sw,
+            idx,
+            LOSSES[loss_],
+            eps,
+            alpha_,
+            ratio,
+        )
+    else:
+        value1, gw, gb1 = _core.linear_loss_grad(
+            Xa, ya, wa, b0, sw, idx, LOSSES[loss_], eps, alpha_, ratio
+        )
     return float(value1), gw, float(gb1)

@@ -6,6 +6,7 @@
 /// so every copy can be tested on a machine that has the wider one.
 
 #include <cstddef>
+#include <cstdint>
 
 #include "fastgd/rule_params.hpp"
 
@@ -55,6 +56,27 @@ struct row_kernels {
     double (*softmax_rows)(const T* X, const int* labels, const T* sw, std::size_t d, const std::size_t* idx,
                            const T* Wt, const T* b, std::size_t K, std::size_t begin, std::size_t end, T* G,
                            double* gb, T* zs, double* es);
+    /// loss_rows over the rows of a CSR matrix (data, indices, indptr as scipy holds
+    /// them, checked by the caller; nnz their checked length), one per index type; the
+    /// gradient accumulates in double over the nonzeros only (g: d values,
+    /// *g_intercept: the intercept's).
+    double (*loss_rows_csr32)(const loss_spec& spec, const T* data, const std::int32_t* indices,
+                              const std::int32_t* indptr, std::size_t nnz, const T* y, const T* sw, std::size_t d,
+                              const std::size_t* idx, const T* w, bool intercept, std::size_t begin, std::size_t end,
+                              double* g, double* g_intercept);
+    double (*loss_rows_csr64)(const loss_spec& spec, const T* data, const std::int64_t* indices,
+                              const std::int64_t* indptr, std::size_t nnz, const T* y, const T* sw, std::size_t d,
+                              const std::size_t* idx, const T* w, bool intercept, std::size_t begin, std::size_t end,
+                              double* g, double* g_intercept);
+    /// softmax_rows over CSR rows (Gt in double), one per index type.
+    double (*softmax_rows_csr32)(const T* data, const std::int32_t* indices, const std::int32_t* indptr,
+                                 std::size_t nnz, const int* labels, const T* sw, std::size_t d,
+                                 const std::size_t* idx, const T* Wt, const T* b, std::size_t K, std::size_t begin,
+                                 std::size_t end, double* Gt, double* gb, T* zs, double* es);
+    double (*softmax_rows_csr64)(const T* data, const std::int64_t* indices, const std::int64_t* indptr,
+                                 std::size_t nnz, const int* labels, const T* sw, std::size_t d,
+                                 const std::size_t* idx, const T* Wt, const T* b, std::size_t K, std::size_t begin,
+                                 std::size_t end, double* Gt, double* gb, T* zs, double* es);
 };
 
 struct kernel_table {
@@ -75,6 +97,22 @@ inline const row_kernels<float>& kernels_for<float>() {
 template <>
 inline const row_kernels<double>& kernels_for<double>() {
     return kernels().f64;
+}
+
+/// The CSR kernels for index type I (int32_t or int64_t).
+template <typename T, typename I>
+auto csr_loss_rows(const row_kernels<T>& k) {
+    if constexpr (sizeof(I) == 4)
+        return k.loss_rows_csr32;
+    else
+        return k.loss_rows_csr64;
+}
+template <typename T, typename I>
+auto csr_softmax_rows(const row_kernels<T>& k) {
+    if constexpr (sizeof(I) == 4)
+        return k.softmax_rows_csr32;
+    else
+        return k.softmax_rows_csr64;
 }
 
 }  // namespace fastgd

@@ -46,11 +46,12 @@ struct linear_fit_config {
 
 namespace detail {
 
-/// One linear-model fit in named steps (the shape of least_squares_fit).
-template <typename T, typename OnEpoch>
+/// One linear-model fit in named steps (the shape of least_squares_fit). M is the
+/// matrix: design<T> (dense) or csr_design<T, I> (CSR); the loop is the same.
+template <typename T, typename M, typename OnEpoch>
 class linear_fit {
 public:
-    linear_fit(const design<T>& A, const T* sw, const int* labels, const linear_fit_config& config,
+    linear_fit(const M& A, const T* sw, const int* labels, const linear_fit_config& config,
                interrupt_poller& poller, optimizer<T>& rule, std::vector<T> theta0, OnEpoch& on_epoch)
         : A_(A), sw_(sw), labels_(labels), c_(config), poller_(poller), rule_(rule), on_epoch_(on_epoch),
           n_(A.n), d_(A.d), K_(config.n_classes), nw_(A.d * config.n_classes), p_(nw_ + config.n_classes),
@@ -105,7 +106,7 @@ private:
 
     /// The mean loss (with the whole penalty) over the rows of B at theta, and into g
     /// the gradient of its smooth part (the l2 term; l1 is the proximal step's).
-    double loss_and_grad(const design<T>& B, const std::vector<T>& theta, std::vector<double>& g) {
+    double loss_and_grad(const M& B, const std::vector<T>& theta, std::vector<double>& g) {
         if (K_ > 1)
             softmax_sums_into(B, labels_, sw_, theta.data(), theta.data() + nw_, K_, c_.base.n_threads, sums_);
         else
@@ -185,7 +186,7 @@ private:
         double epoch_sum = 0.0;
         for (std::size_t start = 0; start < n_; start += c.batch_size) {
             const std::size_t m = std::min(c.batch_size, n_ - start);
-            design<T> batch = A_;
+            M batch = A_;
             batch.idx = order_.data() + start;
             batch.n = m;
             epoch_sum += loss_and_grad(batch, out_.theta, batch_grad_) * static_cast<double>(m);
@@ -221,11 +222,7 @@ private:
     /// A = [X, 1]): max_j |G_j| / scale_j. Invariant to rescaling a column of X.
     double measure(const std::vector<double>& g) {
         if (col_rms_.empty()) {
-            col_rms_.assign(d_, 0.0);
-            for (std::size_t i = 0; i < n_; ++i) {
-                const T* row = A_.X + i * d_;
-                for (std::size_t j = 0; j < d_; ++j) col_rms_[j] += static_cast<double>(row[j]) * row[j];
-            }
+            column_square_sums(A_, col_rms_);  // over the nonzeros only for CSR
             for (double& s : col_rms_) s = std::sqrt(s / static_cast<double>(n_));
         }
         double worst = 0.0;
@@ -243,7 +240,7 @@ private:
         return worst;
     }
 
-    const design<T>& A_;
+    const M& A_;
     const T* sw_;
     const int* labels_;
     linear_fit_config c_;
@@ -267,13 +264,14 @@ private:
 /// Runs the descent from theta0 (p = d K + K values; empty: zeros) as config says.
 /// y: n targets or labels in {-1, +1} (K = 1; nullptr for the multinomial); labels:
 /// n class indices in [0, K) (the multinomial; checked by the caller); sw: n weights
-/// or nullptr. Statuses as fit_least_squares.
-template <typename T, typename OnEpoch = no_epoch_callback>
-fit_output<T> fit_linear(const design<T>& A, const T* sw, const int* labels, const linear_fit_config& config,
+/// or nullptr. A: design<T> (dense) or csr_design<T, I> (CSR, its arrays read in
+/// place). Statuses as fit_least_squares.
+template <typename T, typename M, typename OnEpoch = no_epoch_callback>
+fit_output<T> fit_linear(const M& A, const T* sw, const int* labels, const linear_fit_config& config,
                          interrupt_poller& poller, optimizer<T>& rule, std::vector<T> theta0 = {},
                          OnEpoch&& on_epoch = OnEpoch{}) {
-    return detail::linear_fit<T, std::remove_reference_t<OnEpoch>>(A, sw, labels, config, poller, rule,
-                                                                  std::move(theta0), on_epoch)
+    return detail::linear_fit<T, M, std::remove_reference_t<OnEpoch>>(A, sw, labels, config, poller, rule,
+                                                                     std::move(theta0), on_epoch)
         .run();
 }
 

@@ -38,19 +38,6 @@ inline void prefetch_ahead(const void* p, std::size_t bytes) {
 #endif
 }
 
-// Row r of X, either X[r] or X[idx[r]], with its target and sample weight.
-template <typename T>
-struct row_source {
-    const T* X;
-    const T* y;
-    std::size_t d;
-    const std::size_t* idx;  // nullptr: rows in order
-    const T* sw;             // sample weights; nullptr: all 1
-    const T* row(std::size_t r) const { return X + (idx ? idx[r] : r) * d; }
-    T target(std::size_t r) const { return y ? y[idx ? idx[r] : r] : T(0); }
-    T weight(std::size_t r) const { return sw[idx ? idx[r] : r]; }
-};
-
 // Each kernel below runs a vector loop where the compiler has vector extensions
 // (FASTGD_HAVE_VECTOR_EXTENSIONS) and finishes, or does all the work, in scalar code.
 
@@ -142,63 +129,181 @@ inline void axpy1(T* g, const T* x, T r, std::size_t d) {
     for (; j < d; ++j) g[j] += r * x[j];
 }
 
+// Row r of X, either X[r] or X[idx[r]], with its target and sample weight: the
+// dense row source of the generic kernels below (linear_rows, softmax_rows), which
+// read rows only through dots4/dot/axpys4/axpy. csr_source is the sparse one.
+template <typename T>
+struct row_source {
+    const T* X;
+    const T* y;
+    std::size_t d;
+    const std::size_t* idx;  // nullptr: rows in order
+    const T* sw;             // sample weights; nullptr: all 1
+    std::size_t at(std::size_t r) const { return idx ? idx[r] : r; }
+    const T* row(std::size_t r) const { return X + at(r) * d; }
+    T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
+    T weight(std::size_t r) const { return sw[at(r)]; }
+    void prefetch4(std::size_t r) const {
+        if (!idx) prefetch_ahead(row(r), 4 * d * sizeof(T));
+    }
+    /// out[q] = x_{r+q} . w, q < 4. Rows of up to 2 KB: one row after the other reads
+    /// memory in order (measured best for d = 256); longer rows (or shared): four rows
+    /// at once, sharing each load of w. Both give the same bits (same lanes, same order).
+    void dots4(std::size_t r, const T* w, T* out, bool shared = false) const {
+        const T* x0 = row(r);
+        const T* x1 = row(r + 1);
+        const T* x2 = row(r + 2);
+        const T* x3 = row(r + 3);
+        if (!shared && d * sizeof(T) <= 2048) {
+            out[0] = dot1(x0, w, d);
+            out[1] = dot1(x1, w, d);
+            out[2] = dot1(x2, w, d);
+            out[3] = dot1(x3, w, d);
+        } else {
+            dot4(x0, x1, x2, x3, w, d, out);
+        }
+    }
+    T dot(std::size_t r, const T* w) const { return dot1(row(r), w, d); }
+    /// g += sum_q a[q] x_{r+q}, q < 4.
+    void axpys4(std::size_t r, T* g, const T* a) const { axpy4(g, row(r), row(r + 1), row(r + 2), row(r + 3), a, d); }
+    /// linear_rows' block: block_rows rows' dots, then their losses, then their
+    /// gradient terms (four rows: what the dense kernel always did).
+    static constexpr std::size_t block_rows = 4;
+    void block_dots(std::size_t r, const T* w, T* out) const { dots4(r, w, out); }
+    void block_axpys(std::size_t r, T* g, const T* a) const { axpys4(r, g, a); }
+    void axpy(std::size_t r, T* g, T a) const { axpy1(g, row(r), a, d); }
+};
+
+// Row r of a CSR matrix (scipy's arrays, fastgd/csr.hpp: indices I in [0, d), sorted,
+// checked by the caller), or row idx[r]: the sparse row source. Dot products read
+// the row's nonzeros only; the gradient accumulates into G (double: the CSR drivers
+// keep one double accumulator per task) over the nonzeros only. The arrays are the
+// caller's, read without the GIL: another thread may rewrite them after the check,
+// so every offset is clamped to nnz (the checked count) and every column outside
+// [0, d) is skipped (a wrong answer then, never a read or write out of bounds).
+template <typename T, typename I>
+struct csr_source {
+    const T* data;
+    const I* indices;
+    const I* indptr;
+    const T* y;
+    std::size_t d;
+    const std::size_t* idx;
+    const T* sw;
+    std::size_t nnz;  // the checked length of data and indices
+    std::size_t at(std::size_t r) const { return idx ? idx[r] : r; }
+    T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
+    T weight(std::size_t r) const { return sw[at(r)]; }
+    void prefetch4(std::size_t) const {}
+    // Row r's nonzeros [k, e), clamped to the checked nnz.
+    void span(std::size_t r, std::size_t& k, std::size_t& e) const {
+        const std::size_t i = at(r);
+        k = static_cast<std::size_t>(indptr[i]);
+        e = static_cast<std::size_t>(indptr[i + 1]);
+        if (e > nnz) e = nnz;
+    }
+    // x_k . w_{j_k} with j_k outside [0, d) read as 0 (branch-free: a select).
+    T term(std::size_t k, const T* w) const {
+        const std::size_t j = static_cast<std::size_t>(indices[k]);
+        const bool in = j < d;
+        return (in ? data[k] : T(0)) * w[in ? j : 0];
+    }
+#if defined(__GNUC__)
+    __attribute__((always_inline))
+#endif
+    T dot(std::size_t r, const T* w) const {
+        std::size_t k, e;
+        span(r, k, e);
+        T s0 = 0, s1 = 0;  // two chains: the gathers of w overlap
+        for (; k + 2 <= e; k += 2) {
+            s0 += term(k, w);
+            s1 += term(k + 1, w);
+        }
+        if (k < e) s0 += term(k, w);
+        return s0 + s1;
+    }
+    void dots4(std::size_t r, const T* w, T* out, bool = false) const {
+        for (std::size_t q = 0; q < 4; ++q) out[q] = dot(r + q, w);
+    }
+    template <typename G>
+#if defined(__GNUC__)
+    __attribute__((always_inline))
+#endif
+    void axpy(std::size_t r, G* g, T a) const {
+        std::size_t k, e;
+        span(r, k, e);
+        const G ag = static_cast<G>(a);
+        for (; k < e; ++k) {
+            const std::size_t j = static_cast<std::size_t>(indices[k]);
+            if (j < d) g[j] += ag * static_cast<G>(data[k]);
+        }
+    }
+    template <typename G>
+    void axpys4(std::size_t r, G* g, const T* a) const {
+        for (std::size_t q = 0; q < 4; ++q) axpy(r + q, g, a[q]);
+    }
+    /// linear_rows' block: the dots of 64 rows (gathers of w only), their losses,
+    /// then their gradient terms (scatters into g only): two simple loops over rows
+    /// that stay in L1/L2, measured faster than interleaving the gathers of one row
+    /// with the scatters of the last (w and g are each d values, too big for L2).
+    static constexpr std::size_t block_rows = 64;
+    void block_dots(std::size_t r, const T* w, T* out) const {
+        for (std::size_t q = 0; q < block_rows; ++q) out[q] = dot(r + q, w);
+    }
+    template <typename G>
+    void block_axpys(std::size_t r, G* g, const T* a) const {
+        for (std::size_t q = 0; q < block_rows; ++q) axpy(r + q, g, a[q]);
+    }
+};
+
 /// Rows [begin, end) of a linear model under a loss (losses.hpp): with
 /// z_i = x_i . w (+ w[d] when intercept) and dL_i = the loss's derivative at z_i
 /// (times the sample weight s_i when src.sw), g[0:d] += sum dL_i x_i (in T),
 /// *g_intercept += sum dL_i; returns sum s_i L_i in double.
-/// src.y == nullptr means y = 0 (used for Hessian-vector products). Weighted is
+/// src.y == nullptr means y = 0 (used for Hessian-vector products). src is a row
+/// source (row_source: dense rows, g in T; csr_source: CSR rows, g in double): one
+/// kernel for both matrix kinds. Weighted is
 /// src.sw != nullptr, a template parameter so that the unweighted loop is the
 /// plain expression the compiler fuses into multiply-adds as it always has.
-template <bool Weighted, typename T, typename Loss>
-double linear_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
-                   T* g, double* g_intercept, const Loss& loss_fn) {
+template <bool Weighted, typename Src, typename T, typename G, typename Loss>
+double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin, std::size_t end, G* g,
+                   double* g_intercept, const Loss& loss_fn) {
     const std::size_t d = src.d;
     const T b = intercept ? w[d] : T(0);
     double loss = 0.0, gb = 0.0;
     std::size_t i = begin;
-    // Rows of up to 2 KB: one row after the other reads memory in order (measured
-    // best for d = 256); longer rows: four rows at once, sharing each load of w.
-    const bool short_rows = d * sizeof(T) <= 2048;
-    for (; i + 4 <= end; i += 4) {
-        if (!src.idx) prefetch_ahead(src.row(i), 4 * d * sizeof(T));
-        const T* x0 = src.row(i);
-        const T* x1 = src.row(i + 1);
-        const T* x2 = src.row(i + 2);
-        const T* x3 = src.row(i + 3);
-        T r[4];
-        if (short_rows) {
-            r[0] = dot1(x0, w, d);
-            r[1] = dot1(x1, w, d);
-            r[2] = dot1(x2, w, d);
-            r[3] = dot1(x3, w, d);
-        } else {
-            dot4(x0, x1, x2, x3, w, d, r);
-        }
-        double v[4], rd[4];
-        for (int k = 0; k < 4; ++k) {
-            const std::size_t row = i + static_cast<std::size_t>(k);
-            r[k] = loss_fn.row(r[k], b, src.target(row), v[k]);
-            if constexpr (Weighted) {
-                const T s = src.weight(row);
-                r[k] *= s;
-                v[k] *= static_cast<double>(s);
+    constexpr std::size_t B = Src::block_rows;  // a multiple of 4
+    for (; i + B <= end; i += B) {
+        src.prefetch4(i);
+        T rb[B];
+        src.block_dots(i, w, rb);
+        for (std::size_t q = 0; q < B; q += 4) {
+            T* r = rb + q;
+            double v[4], rd[4];
+            for (int k = 0; k < 4; ++k) {
+                const std::size_t row = i + q + static_cast<std::size_t>(k);
+                r[k] = loss_fn.row(r[k], b, src.target(row), v[k]);
+                if constexpr (Weighted) {
+                    const T s = src.weight(row);
+                    r[k] *= s;
+                    v[k] *= static_cast<double>(s);
+                }
+                rd[k] = static_cast<double>(r[k]);
             }
-            rd[k] = static_cast<double>(r[k]);
+            // Pairwise, so the loop-carried chain is one add per four rows. value_of
+            // is written into the sum, so least squares keeps its multiply-adds.
+            if constexpr (Weighted)
+                loss += (v[0] + v[1]) + (v[2] + v[3]);
+            else
+                loss += (loss_fn.value_of(v[0], rd[0]) + loss_fn.value_of(v[1], rd[1])) +
+                        (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
+            gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         }
-        // Pairwise, so the loop-carried chain is one add per four rows. value_of
-        // is written into the sum, so least squares keeps its multiply-adds.
-        if constexpr (Weighted)
-            loss += (v[0] + v[1]) + (v[2] + v[3]);
-        else
-            loss += (loss_fn.value_of(v[0], rd[0]) + loss_fn.value_of(v[1], rd[1])) +
-                    (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
-        gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
-        axpy4(g, x0, x1, x2, x3, r, d);
+        src.block_axpys(i, g, rb);
     }
     for (; i < end; ++i) {
-        const T* x = src.row(i);
         double v;
-        T r = loss_fn.row_tail(dot1(x, w, d), b, src.target(i), v);
+        T r = loss_fn.row_tail(src.dot(i, w), b, src.target(i), v);
         if constexpr (Weighted) {
             const T s = src.weight(i);
             r *= s;
@@ -209,7 +314,7 @@ double linear_rows(const row_source<T>& src, const T* w, bool intercept, std::si
         else
             loss += loss_fn.value_of(v, static_cast<double>(r));
         gb += static_cast<double>(r);
-        axpy1(g, x, r, d);
+        src.axpy(i, g, r);
     }
     if (intercept) *g_intercept += gb;
     return loss;
@@ -250,38 +355,36 @@ inline double softmax_row(const T* z, std::size_t K, std::size_t c, double s, T*
 /// (double); returns sum s_i L_i. Four rows at a time share each load of a class's
 /// weights and of its gradient row (dot4/axpy4). Scratch: zs (8 K values of T),
 /// es (K doubles).
-template <typename T>
-double softmax_rows(const row_source<T>& src, const int* labels, const T* Wt, const T* b, std::size_t K,
-                    std::size_t begin, std::size_t end, T* Gt, double* gb, T* zs, double* es) {
+template <typename Src, typename T, typename G>
+double softmax_rows(const Src& src, const int* labels, const T* Wt, const T* b, std::size_t K, std::size_t begin,
+                    std::size_t end, G* Gt, double* gb, T* zs, double* es) {
     const std::size_t d = src.d;
     T* z = zs;           // 4 rows x K scores
     T* dz = zs + 4 * K;  // 4 rows x K derivatives
     double loss = 0.0;
     std::size_t i = begin;
     for (; i + 4 <= end; i += 4) {
-        const T* x[4] = {src.row(i), src.row(i + 1), src.row(i + 2), src.row(i + 3)};
         for (std::size_t k = 0; k < K; ++k) {
             T out[4];
-            dot4(x[0], x[1], x[2], x[3], Wt + k * d, d, out);
+            src.dots4(i, Wt + k * d, out, true);
             for (std::size_t r = 0; r < 4; ++r) z[r * K + k] = out[r] + b[k];
         }
         for (std::size_t r = 0; r < 4; ++r) {
-            const std::size_t row = src.idx ? src.idx[i + r] : i + r;
+            const std::size_t row = src.at(i + r);
             const double s = src.sw ? static_cast<double>(src.sw[row]) : 1.0;
             loss += softmax_row(z + r * K, K, static_cast<std::size_t>(labels[row]), s, dz + r * K, gb, es);
         }
         for (std::size_t k = 0; k < K; ++k) {
             const T r4[4] = {dz[k], dz[K + k], dz[2 * K + k], dz[3 * K + k]};
-            axpy4(Gt + k * d, x[0], x[1], x[2], x[3], r4, d);
+            src.axpys4(i, Gt + k * d, r4);
         }
     }
     for (; i < end; ++i) {
-        const T* x = src.row(i);
-        for (std::size_t k = 0; k < K; ++k) z[k] = dot1(x, Wt + k * d, d) + b[k];
-        const std::size_t row = src.idx ? src.idx[i] : i;
+        for (std::size_t k = 0; k < K; ++k) z[k] = src.dot(i, Wt + k * d) + b[k];
+        const std::size_t row = src.at(i);
         const double s = src.sw ? static_cast<double>(src.sw[row]) : 1.0;
         loss += softmax_row(z, K, static_cast<std::size_t>(labels[row]), s, dz, gb, es);
-        for (std::size_t k = 0; k < K; ++k) axpy1(Gt + k * d, x, dz[k], d);
+        for (std::size_t k = 0; k < K; ++k) src.axpy(i, Gt + k * d, dz[k]);
     }
     return loss;
 }
