@@ -13,4 +13,5 @@ PYBIND11_MODULE(_core, m) {
     fastgd::bindings::register_optimizer(m, testing);
     fastgd::bindings::register_param_groups(m);
     fastgd::bindings::register_minimize(m, testing);
+    fastgd::bindings::register_sgd_rows(m, testing);
 }
