@@ -69,6 +69,8 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
     std::atomic<bool> stop_flag{false};
     const std::thread::id caller = std::this_thread::get_id();
     const bool need_loss = c.step.need_loss;
+    const int shuffle_threads =
+        fits.size() < static_cast<std::size_t>(c.n_threads) ? c.n_threads / static_cast<int>(fits.size()) : 1;
     auto one_fit = [&](sgd_rows_fit<T>& f) {
         loss_plateau plateau;
         plateau.tol = c.tol;
@@ -87,7 +89,8 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
         std::size_t t = c.t0;
         f.status = fit_status::max_iter;
         for (std::size_t epoch = 0; epoch < c.max_iter; ++epoch) {
-            if (c.shuffle) shuffled_order(f.seed, c.epoch0 + epoch, n, order, 1);
+            // Threads the fits leave idle compute the shuffle (its result does not depend on them).
+            if (c.shuffle) shuffled_order(f.seed, c.epoch0 + epoch, n, order, shuffle_threads);
             sgd_rows_epoch<T> e;
             e.y = f.y;
             e.sw = sw;

@@ -207,13 +207,24 @@ void run_epoch(const sgd_rows_step_config& c, const Source& src, std::size_t n, 
     const double l2_factor = (1.0 - c.l1_ratio) * c.alpha, l1_factor = c.l1_ratio * c.alpha;
     const std::size_t* order = e.order;
     auto at = [order](std::size_t i) { return order ? order[i] : i; };
-    for (std::size_t i = 0; i < std::min(n, ahead); ++i) src.prefetch_early(at(i));
+    // The row's target and weight are as far away in memory as the row itself.
+    auto prefetch_targets = [&e](std::size_t r) {
+        prefetch(e.y + r);
+        if (e.sw) prefetch(e.sw + r);
+    };
+    for (std::size_t i = 0; i < std::min(n, ahead); ++i) {
+        src.prefetch_early(at(i));
+        prefetch_targets(at(i));
+    }
     for (std::size_t i = 0; i < std::min(n, ahead / 2); ++i) src.prefetch_row(at(i));
     double loss_sum = 0.0;
     std::size_t t = e.t;
     Row x{};
     for (std::size_t i = 0; i < n; ++i) {
-        if (i + ahead < n) src.prefetch_early(at(i + ahead));
+        if (i + ahead < n) {
+            src.prefetch_early(at(i + ahead));
+            prefetch_targets(at(i + ahead));
+        }
         if (i + ahead / 2 < n) src.prefetch_row(at(i + ahead / 2));
         const std::size_t r = at(i);
         if (!src.row(r, e, x)) {
