@@ -172,7 +172,6 @@ def minimize_many(
     runs: list[tuple[NDArray[np.float64], str, dict[str, Any]]],
     settings: dict[str, Any],
 ) -> list[_MinimizeOutput]: ...
-
 def sgd_rows_dense(
     X: NDArray[Any],
     Y: NDArray[Any],

@@ -71,7 +71,9 @@ def _per_fit(value: Any, K: int, name: str, default: float) -> list[float]:
         return [v.nonnegative(value, name)] * K
     arr = v.as_array(value, name)
     if arr.ndim != 1 or arr.shape[0] != K:
-        raise ValueError(f"{name} must be a number or {K} numbers (one per fit), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a number or {K} numbers (one per fit), got shape {arr.shape}"
+        )
     return [v.nonnegative(x.item(), name) for x in arr]
 
 
@@ -242,7 +244,9 @@ def fit_rows(
             f"schedule must be a fastgd.schedules.Schedule, got {type(schedule).__name__}"
         )
     if not isinstance(l1_method, str) or l1_method not in ("truncated", "proximal"):
-        raise ValueError(f"l1_method must be 'truncated' or 'proximal', got {v.describe(l1_method)}")
+        raise ValueError(
+            f"l1_method must be 'truncated' or 'proximal', got {v.describe(l1_method)}"
+        )
     l1r = v.real_number(l1_ratio, "l1_ratio")
     if not 0.0 <= l1r <= 1.0:
         raise ValueError(f"l1_ratio must be in [0, 1], got {v.describe(l1_ratio)}")
