@@ -31,7 +31,11 @@ constexpr double max_dloss = 1e12;
 template <typename T>
 constexpr double wscale_floor = sizeof(T) == 4 ? 1e-6 : 1e-9;
 // Rows requested ahead of their use: the random order defeats the hardware prefetcher.
-constexpr std::size_t ahead = 8;
+// Three stages: a CSR row's offsets (and the row's target) `ahead` rows before its use,
+// its values and indices ahead / 2 rows before, the weights its indices name
+// weights_ahead rows before (a dense row needs only the middle stage).
+constexpr std::size_t ahead = 16;
+constexpr std::size_t weights_ahead = 3;
 
 inline void prefetch(const void* p) {
 #if defined(__GNUC__)
@@ -139,6 +143,7 @@ struct dense_source {
 
     void prefetch_row(std::size_t r) const { prefetch_lines(X + r * d, d * sizeof(T)); }
     void prefetch_early(std::size_t) const {}
+    void prefetch_weights(std::size_t, const T*) const {}
     bool row(std::size_t r, sgd_rows_epoch<T>&, dense_row<T>& out) const {
         out = dense_row<T>{X + r * d, d};
         return true;
@@ -165,6 +170,14 @@ struct csr_source {
         if (!span(r, b, e) || e == b) return;
         prefetch_lines(m.data + b, (e - b) * sizeof(T));
         prefetch_lines(m.indices + b, (e - b) * sizeof(I));
+    }
+    void prefetch_weights(std::size_t r, const T* v) const {
+        std::size_t b = 0, e = 0;
+        if (!span(r, b, e)) return;
+        for (std::size_t k = b; k < e; ++k) {
+            const auto j = static_cast<std::size_t>(m.indices[k]);
+            if (j < m.d) prefetch(v + j);
+        }
     }
     bool row(std::size_t r, sgd_rows_epoch<T>& ep, sparse_row<T>& out) const {
         std::size_t b = 0, e = 0;
@@ -226,6 +239,7 @@ void run_epoch(const sgd_rows_step_config& c, const Source& src, std::size_t n, 
             prefetch_targets(at(i + ahead));
         }
         if (i + ahead / 2 < n) src.prefetch_row(at(i + ahead / 2));
+        if (i + weights_ahead < n) src.prefetch_weights(at(i + weights_ahead), v);
         const std::size_t r = at(i);
         if (!src.row(r, e, x)) {
             e.bad_index = true;
