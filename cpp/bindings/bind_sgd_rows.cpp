@@ -186,7 +186,9 @@ py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::opti
     if (PyErr_Occurred()) throw py::error_already_set();
     for (const auto& f : fits)
         if (f.bad_input)
-            bad("X's CSR indices or offsets went out of range during the fit (was X changed by another thread?)");
+            bad("X's CSR indices or offsets are out of range (a column index >= d, or offsets that decrease "
+                "or pass the end of the arrays); pass a valid CSR (fastgd._validation.csr_matrix), and do "
+                "not change X while it is being fitted");
 
     const auto Ks = static_cast<py::ssize_t>(K), ds = static_cast<py::ssize_t>(d);
     py::array_t<T> coef_out({Ks, ds}), avg_out({Ks, ds}), q_out({Ks, ds}), average({Ks, ds});

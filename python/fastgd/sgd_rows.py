@@ -81,7 +81,9 @@ def _seeds(seed: Any, K: int) -> list[int]:
     if isinstance(seed, (Sequence, np.ndarray)) and not isinstance(seed, (str, bytes)):
         seeds = list(seed)
         if len(seeds) != K:
-            raise ValueError(f"seed must be an int or {K} ints (one per fit), got {len(seeds)}")
+            raise ValueError(
+                f"seed must be an int, or one int per fit ({K} fits), got {len(seeds)}"
+            )
         return [v.integer(s, "seed", 0, 2**64 - 1) for s in seeds]
     return [v.integer(seed, "seed", 0, 2**64 - 1)] * K
 
