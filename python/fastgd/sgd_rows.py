@@ -72,7 +72,7 @@ def _per_fit(value: Any, K: int, name: str, default: float) -> list[float]:
     arr = v.as_array(value, name)
     if arr.ndim != 1 or arr.shape[0] != K:
         raise ValueError(
-            f"{name} must be a number or {K} numbers (one per fit), got shape {arr.shape}"
+            f"{name} must be a number, or one number per fit ({K} fits), got shape {arr.shape}"
         )
     return [v.nonnegative(x.item(), name) for x in arr]
 
