@@ -8,6 +8,11 @@ of (the proximal l1, fastgd's shuffle, float32, the recorded losses, the adaptiv
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import warnings
 from typing import Any
 
@@ -22,6 +27,8 @@ from fastgd import schedules
 from fastgd._core import _testing
 from fastgd._validation import CSR, csr_matrix
 from fastgd.sgd_rows import RowsState, fit_rows
+
+from .conftest import python_child
 
 CLASSIFICATION = ["log_loss", "hinge", "squared_hinge", "modified_huber", "perceptron"]
 REGRESSION = ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]
@@ -618,3 +625,80 @@ def test_inputs_not_modified() -> None:
     fit_rows(X, y, loss="log_loss", schedule=optimal(1e-4), state=state)
     for a, b in zip(state, saved, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+CTRL_C_SCRIPT = """
+import sys, time
+import numpy as np
+import scipy.sparse as sp
+from fastgd import schedules
+from fastgd._validation import csr_matrix
+from fastgd.sgd_rows import fit_rows
+rng = np.random.default_rng(0)
+X = rng.standard_normal((100_000, 16))
+Y = np.where(rng.standard_normal((%d, 100_000)) > 0, 1.0, -1.0)
+Xf = csr_matrix(sp.csr_matrix(X)) if %r else X
+print("ready", flush=True)
+start = time.perf_counter()
+try:
+    fit_rows(Xf, Y, loss="log_loss", schedule=schedules.constant(1e-4), max_iter=10**6, n_threads=2)
+except KeyboardInterrupt:
+    print(f"interrupted {time.perf_counter() - start:.3f}", flush=True)
+    sys.exit(0)
+print("finished without interruption", flush=True)
+sys.exit(1)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
+@pytest.mark.parametrize(
+    ("K", "sparse"), [(1, False), (1, True), (2, False)], ids=["dense", "csr", "two-fits"]
+)
+def test_ctrl_c_stops_fit_rows(K: int, sparse: bool) -> None:
+    """Ctrl-C reaches the loop (every fit, on every thread) within the poller's ~20 ms."""
+    with python_child(CTRL_C_SCRIPT % (K, sparse)) as proc:
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)
+        sent = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        latency = time.perf_counter() - sent
+    assert proc.returncode == 0, (out, err)
+    assert out.startswith("interrupted")
+    assert latency < 5.0  # generous: the loop checks every ~20 ms
+
+
+def test_every_instruction_set_agrees() -> None:
+    """FASTGD_ARCH caps the dispatch: each compiled copy of the epoch gives the same fit
+    to rounding (and the engine reports the copy it uses)."""
+    code = """
+import numpy as np, scipy.sparse as sp
+from fastgd import schedules
+from fastgd._core import _testing
+from fastgd._validation import csr_matrix
+from fastgd.sgd_rows import fit_rows
+rng = np.random.default_rng(0)
+X = rng.standard_normal((500, 37)); X[rng.random(X.shape) < 0.5] = 0
+y = np.where(X @ rng.standard_normal(37) > 0, 1.0, -1.0)
+kw = dict(loss="log_loss", alpha=1e-3, schedule=schedules.inverse_time(0.1, 1e-3), average=3, max_iter=2)
+a = fit_rows(X, y, **kw).coef[0]
+b = fit_rows(csr_matrix(sp.csr_matrix(X)), y, **kw).coef[0]
+c = fit_rows(X.astype(np.float32), y, **kw).coef[0]
+print(_testing.sgd_rows_arch(), *a, *b, *c)
+"""
+    rows = {}
+    for arch in ("baseline", "avx2", "avx512"):
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            env=dict(os.environ, FASTGD_ARCH=arch),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        ).stdout.split()
+        rows[out[0]] = np.array([float(x) for x in out[1:]])
+    assert "baseline" in rows
+    base = rows["baseline"]
+    for values in rows.values():
+        np.testing.assert_allclose(values[:74], base[:74], rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(values[74:], base[74:], rtol=1e-4, atol=1e-5)

@@ -7,7 +7,7 @@
 ///
 /// Fits run over the threads, one fit a task: each fit's arithmetic is the same on
 /// any thread, so results do not depend on the thread count.
-/// NumPy twin: fastgd.sgd_rows.reference_fit_rows.
+/// NumPy twin: the reference loop in tests/test_sgd_rows.py.
 
 #include <atomic>
 #include <cmath>

@@ -11,7 +11,7 @@
 /// l1 (truncated: the row's nonzeros; proximal: every weight); t += 1.
 /// A step costs O(nnz of the row) except with the proximal l1 (O(d)).
 ///
-/// NumPy twin: fastgd.sgd_rows.reference_fit_rows (tests/test_sgd_rows.py).
+/// NumPy twin: the reference loop in tests/test_sgd_rows.py.
 
 #include <algorithm>
 #include <cmath>
