@@ -57,15 +57,16 @@ private:
 
 [[noreturn]] void bad(const std::string& msg) { throw py::value_error(msg); }
 
-/// A private copy of a (K, m) array of T (m = cols), checked.
-template <typename T>
-std::vector<T> matrix_copy(const py::object& obj, std::size_t K, std::size_t m, const char* name) {
-    const auto a = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(obj);
+/// A (K, m) array of V, checked (no copy when it already is one, C-contiguous).
+template <typename V>
+py::array_t<V, py::array::c_style | py::array::forcecast> matrix_of(const py::object& obj, std::size_t K,
+                                                                    std::size_t m, const char* name) {
+    auto a = py::array_t<V, py::array::c_style | py::array::forcecast>::ensure(obj);
     if (!a) throw py::type_error(std::string(name) + " must be an array of numbers");
     if (static_cast<std::size_t>(a.size()) != K * m)
         bad(std::string(name) + " must have " + std::to_string(K) + " x " + std::to_string(m) + " values, got " +
             std::to_string(a.size()));
-    return std::vector<T>(a.data(), a.data() + a.size());
+    return a;
 }
 
 template <typename T, typename EpochFn>
@@ -132,18 +133,20 @@ py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::opti
         sw.assign(sample_weight->data(), sample_weight->data() + n);
     }
     const bool truncated = c.step.l1_on() && !c.step.l1_proximal;
-    const std::vector<T> coef = matrix_copy<T>(init["coef"], K, d, "coef");
-    const std::vector<double> intercept = matrix_copy<double>(init["intercept"], K, 1, "intercept");
-    const std::vector<T> avg_coef = matrix_copy<T>(init["avg_coef"], K, d, "avg_coef");
-    const std::vector<double> avg_intercept = matrix_copy<double>(init["avg_intercept"], K, 1, "avg_intercept");
-    const std::vector<T> q = matrix_copy<T>(init["q"], K, d, "q");
-    const std::vector<double> u = matrix_copy<double>(init["u"], K, 1, "u");
-    const std::vector<double> avg_a = matrix_copy<double>(init["avg_a"], K, 1, "avg_a");
-    const std::vector<double> avg_b = matrix_copy<double>(init["avg_b"], K, 1, "avg_b");
-    for (std::size_t k = 0; k < K; ++k)
-        if (!(std::isfinite(avg_a[k]) && std::isfinite(avg_b[k]) && avg_b[k] > 0.0))
-            bad("the lazy average's avg_a and avg_b must be finite, avg_b > 0");
     if (init.size() != 8) bad("init must have exactly coef, intercept, avg_coef, avg_a, avg_b, avg_intercept, q and u");
+    // Read into each fit's private arrays (the loop runs without the GIL); the average and
+    // the l1 penalties only when they are used (else they come back as they were given).
+    const auto coef = matrix_of<T>(init["coef"], K, d, "coef");
+    const auto avg_coef = matrix_of<T>(init["avg_coef"], K, d, "avg_coef");
+    const auto q = matrix_of<T>(init["q"], K, d, "q");
+    const auto intercept = matrix_of<double>(init["intercept"], K, 1, "intercept");
+    const auto avg_intercept = matrix_of<double>(init["avg_intercept"], K, 1, "avg_intercept");
+    const auto u = matrix_of<double>(init["u"], K, 1, "u");
+    const auto avg_a = matrix_of<double>(init["avg_a"], K, 1, "avg_a");
+    const auto avg_b = matrix_of<double>(init["avg_b"], K, 1, "avg_b");
+    for (std::size_t k = 0; k < K; ++k)
+        if (!(std::isfinite(avg_a.data()[k]) && std::isfinite(avg_b.data()[k]) && avg_b.data()[k] > 0.0))
+            bad("the lazy average's avg_a and avg_b must be finite, avg_b > 0");
 
     std::vector<sgd_rows_fit<T>> fits(K);
     for (std::size_t k = 0; k < K; ++k) {
@@ -152,14 +155,14 @@ py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::opti
         f.seed = seeds[k];
         f.weight_pos = weight_pos[k];
         f.weight_neg = weight_neg[k];
-        f.w.v.assign(coef.begin() + k * d, coef.begin() + (k + 1) * d);
-        f.w.b = intercept[k];
-        if (c.step.average > 0) f.w.aw.assign(avg_coef.begin() + k * d, avg_coef.begin() + (k + 1) * d);
-        f.w.ab = avg_intercept[k];
-        f.w.avg_a = avg_a[k];
-        f.w.avg_b = avg_b[k];
-        if (truncated) f.w.q.assign(q.begin() + k * d, q.begin() + (k + 1) * d);
-        f.w.u = u[k];
+        f.w.v.assign(coef.data() + k * d, coef.data() + (k + 1) * d);
+        f.w.b = intercept.data()[k];
+        if (c.step.average > 0) f.w.aw.assign(avg_coef.data() + k * d, avg_coef.data() + (k + 1) * d);
+        f.w.ab = avg_intercept.data()[k];
+        f.w.avg_a = avg_a.data()[k];
+        f.w.avg_b = avg_b.data()[k];
+        if (truncated) f.w.q.assign(q.data() + k * d, q.data() + (k + 1) * d);
+        f.w.u = u.data()[k];
     }
     // callback(epoch, loss, coef, intercept) with the GIL; a true result stops the fit, and
     // an exception stops it and propagates (PyErr stays set).
@@ -191,24 +194,34 @@ py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::opti
                 "not change X while it is being fitted");
 
     const auto Ks = static_cast<py::ssize_t>(K), ds = static_cast<py::ssize_t>(d);
-    py::array_t<T> coef_out({Ks, ds}), avg_out({Ks, ds}), q_out({Ks, ds}), average({Ks, ds});
+    const bool averaging = c.step.average > 0;
+    py::array_t<T> coef_out({Ks, ds});
+    py::object avg_out = avg_coef, q_out = q, average = py::none();
+    if (averaging) {
+        py::array_t<T> aw({Ks, ds}), now({Ks, ds});
+        for (std::size_t k = 0; k < K; ++k) {
+            std::copy(fits[k].w.aw.begin(), fits[k].w.aw.end(), aw.mutable_data() + k * d);
+            fits[k].w.average_into(now.mutable_data() + k * d);
+        }
+        avg_out = aw;
+        average = now;
+    }
+    if (truncated) {
+        py::array_t<T> qa({Ks, ds});
+        for (std::size_t k = 0; k < K; ++k) std::copy(fits[k].w.q.begin(), fits[k].w.q.end(), qa.mutable_data() + k * d);
+        q_out = qa;
+    }
     py::array_t<double> b_out(Ks), ab_out(Ks), u_out(Ks), a_out(Ks), bb_out(Ks);
     py::array_t<std::int64_t> n_iter(Ks), t_out(Ks);
     py::list status, losses;
     for (std::size_t k = 0; k < K; ++k) {
         const sgd_rows_fit<T>& f = fits[k];
         std::copy(f.w.v.begin(), f.w.v.end(), coef_out.mutable_data() + k * d);
-        const T* avg_src = f.w.aw.empty() ? avg_coef.data() + k * d : f.w.aw.data();
-        std::copy(avg_src, avg_src + d, avg_out.mutable_data() + k * d);
-        if (f.w.aw.empty()) std::fill_n(average.mutable_data() + k * d, d, T(0));
-        else f.w.average_into(average.mutable_data() + k * d);
-        a_out.mutable_data()[k] = f.w.avg_a;
-        bb_out.mutable_data()[k] = f.w.avg_b;
-        const T* q_src = f.w.q.empty() ? q.data() + k * d : f.w.q.data();
-        std::copy(q_src, q_src + d, q_out.mutable_data() + k * d);
         b_out.mutable_data()[k] = f.w.b;
         ab_out.mutable_data()[k] = f.w.ab;
         u_out.mutable_data()[k] = f.w.u;
+        a_out.mutable_data()[k] = f.w.avg_a;
+        bb_out.mutable_data()[k] = f.w.avg_b;
         n_iter.mutable_data()[k] = static_cast<std::int64_t>(f.n_iter);
         t_out.mutable_data()[k] = static_cast<std::int64_t>(f.t);
         status.append(to_string(f.status));

@@ -71,7 +71,7 @@ struct sgd_rows_weights {
     void fold_scale() {
         if (wscale == 1.0) return;
         for (std::size_t j = 0; j < v.size(); ++j) v[j] = static_cast<T>(v[j] * wscale);
-        avg_a /= wscale;
+        if (!aw.empty()) avg_a /= wscale;
         wscale = 1.0;
     }
 
