@@ -3240,6 +3240,7 @@ for _name, _error, _match, _over in [
     ("sgdrows X int", TypeError, "X must be float32 or float64", dict(X=np.ones((40, 3), int))),
     ("sgdrows X 1-D", ValueError, "X must be 2-D", dict(X=np.ones(40))),
     ("sgdrows X fortran", ValueError, "C-contiguous", dict(X=np.asfortranarray(np.ones((40, 3))))),
+    ("sgdrows X no rows", ValueError, "X has no rows", dict(X=np.ones((0, 3)), Y=np.ones(0))),
     ("sgdrows Y short", ValueError, r"Y must have shape \(40,\) or \(K, 40\)", dict(Y=np.ones(39))),
     ("sgdrows Y nan", ValueError, "Y contains 1 NaN", dict(Y=np.r_[np.nan, np.ones(39)])),
     ("sgdrows Y strings", TypeError, "Y must hold real numbers", dict(Y=np.array(["a"] * 40))),

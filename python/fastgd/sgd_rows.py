@@ -239,6 +239,8 @@ def fit_rows(
         raise TypeError(
             f"X must be a float32/float64 ndarray or a _validation.CSR, got {type(X).__name__}"
         )
+    if n == 0:
+        raise ValueError("X has no rows: single-row SGD needs at least one")
     Yc = _targets(Y, n, dtype, loss_)
     K = Yc.shape[0]
     if not isinstance(schedule, Schedule):
