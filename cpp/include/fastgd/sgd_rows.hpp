@@ -69,8 +69,10 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
     std::atomic<bool> stop_flag{false};
     const std::thread::id caller = std::this_thread::get_id();
     const bool need_loss = c.step.need_loss;
-    const int shuffle_threads =
-        fits.size() < static_cast<std::size_t>(c.n_threads) ? c.n_threads / static_cast<int>(fits.size()) : 1;
+    // (Only for long shuffles: waking a thread costs more than shuffling a few 10^5 rows.)
+    const int shuffle_threads = fits.size() < static_cast<std::size_t>(c.n_threads) && n >= (std::size_t{1} << 19)
+                                    ? c.n_threads / static_cast<int>(fits.size())
+                                    : 1;
     auto one_fit = [&](sgd_rows_fit<T>& f) {
         loss_plateau plateau;
         plateau.tol = c.tol;

@@ -34,8 +34,8 @@ constexpr double wscale_floor = sizeof(T) == 4 ? 1e-6 : 1e-9;
 // Three stages: a CSR row's offsets (and the row's target) `ahead` rows before its use,
 // its values and indices ahead / 2 rows before, the weights its indices name
 // weights_ahead rows before (a dense row needs only the middle stage).
-constexpr std::size_t ahead = 16;
-constexpr std::size_t weights_ahead = 3;
+constexpr std::size_t ahead = 24;
+constexpr std::size_t weights_ahead = 6;
 
 inline void prefetch(const void* p) {
 #if defined(__GNUC__)
