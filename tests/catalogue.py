@@ -3861,6 +3861,183 @@ def _regressor14_sparse_inf() -> tuple[Callable[[], Any], tuple[Any, ...]]:
     return (lambda: fastgd.GDRegressor(loss="huber").fit(Xs, y)), (Xs.data, y)
 
 
+# --- issue 14: sgd_rows (single-row SGD engine, fastgd.sgd_rows.fit_rows) ---------------
+
+
+def _rows(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from fastgd.sgd_rows import fit_rows
+
+    X, _ = data()
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    args: dict[str, Any] = dict(X=X, Y=y, loss="hinge", schedule=schedules.constant(0.01))
+    args.update(over)
+    arrays = tuple(a for a in args.values() if isinstance(a, np.ndarray))
+    X_, Y_ = args.pop("X"), args.pop("Y")
+    return (lambda: fit_rows(X_, Y_, **args)), arrays
+
+
+def _rows_state(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from fastgd.sgd_rows import fit_rows
+
+    X, _ = data()
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    fit = fit_rows(X[:, :2].copy(), y, loss="hinge", schedule=schedules.constant(0.01))
+    call, arrays = _rows(state=fit.state, **over)
+    return call, arrays + tuple(fit.state[:8])
+
+
+def _rows_csr(kind: str) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from scipy import sparse
+
+    from fastgd._validation import CSR, csr_matrix
+    from fastgd.sgd_rows import fit_rows
+
+    X, _ = data()
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    A = sparse.csr_matrix(X)
+    if kind == "nan":
+        A.data[4] = np.nan
+        return (
+            lambda: fit_rows(csr_matrix(A), y, loss="hinge", schedule=schedules.constant(0.01))
+        ), (
+            A.data,
+            y,
+        )
+    indices, indptr = A.indices.copy(), A.indptr.copy()
+    if kind == "index":
+        indices[5] = 3  # d = 3: one past the last column
+    else:
+        indptr[7] = indptr[8] + 1  # offsets that go backwards
+    C = CSR(A.data, indices, indptr, A.shape)
+    return (lambda: fit_rows(C, y, loss="hinge", schedule=schedules.constant(0.01))), (
+        A.data,
+        indices,
+        indptr,
+        y,
+    )
+
+
+for _name, _error, _match, _over in [
+    ("sgdrows X list", TypeError, "X must be a float32/float64 ndarray", dict(X=[[1.0, 2.0]] * 40)),
+    ("sgdrows X int", TypeError, "X must be float32 or float64", dict(X=np.ones((40, 3), int))),
+    ("sgdrows X 1-D", ValueError, "X must be 2-D", dict(X=np.ones(40))),
+    ("sgdrows X fortran", ValueError, "C-contiguous", dict(X=np.asfortranarray(np.ones((40, 3))))),
+    ("sgdrows X no rows", ValueError, "X has no rows", dict(X=np.ones((0, 3)), Y=np.ones(0))),
+    ("sgdrows Y short", ValueError, r"Y must have shape \(40,\) or \(K, 40\)", dict(Y=np.ones(39))),
+    ("sgdrows Y nan", ValueError, "Y contains 1 NaN", dict(Y=np.r_[np.nan, np.ones(39)])),
+    ("sgdrows Y strings", TypeError, "Y must hold real numbers", dict(Y=np.array(["a"] * 40))),
+    (
+        "sgdrows Y zero-one labels",
+        ValueError,
+        r"labels -1 or \+1",
+        dict(Y=np.r_[np.zeros(20), np.ones(20)]),
+    ),
+    ("sgdrows unknown loss", ValueError, "loss must be one of", dict(loss="logistic")),
+    (
+        "sgdrows schedule float",
+        TypeError,
+        "schedule must be a fastgd.schedules.Schedule",
+        dict(schedule=0.1),
+    ),
+    ("sgdrows l1_method", ValueError, "l1_method must be", dict(l1_method="lasso")),
+    ("sgdrows alpha negative", ValueError, "alpha", dict(alpha=-1.0)),
+    ("sgdrows alpha nan", ValueError, "alpha", dict(alpha=float("nan"))),
+    ("sgdrows l1_ratio", ValueError, r"l1_ratio must be in \[0, 1\]", dict(l1_ratio=2.0)),
+    ("sgdrows epsilon negative", ValueError, "epsilon", dict(epsilon=-0.1)),
+    (
+        "sgdrows intercept_decay inf",
+        ValueError,
+        "intercept_decay",
+        dict(intercept_decay=float("inf")),
+    ),
+    ("sgdrows average negative", ValueError, "average must be >= 0", dict(average=-1)),
+    ("sgdrows average float", TypeError, "average must be an integer", dict(average=1.5)),
+    ("sgdrows tol negative", ValueError, "tol", dict(tol=-1.0)),
+    (
+        "sgdrows n_iter_no_change zero",
+        ValueError,
+        "n_iter_no_change must be >= 1",
+        dict(n_iter_no_change=0),
+    ),
+    ("sgdrows max_iter zero", ValueError, "max_iter must be >= 1", dict(max_iter=0)),
+    ("sgdrows shuffle string", TypeError, "shuffle must be True or False", dict(shuffle="yes")),
+    ("sgdrows seed negative", ValueError, "seed must be >= 0", dict(seed=-1)),
+    (
+        "sgdrows seeds count",
+        ValueError,
+        r"seed must be an int, or one int per fit \(1 fits\)",
+        dict(seed=[1, 2]),
+    ),
+    (
+        "sgdrows weight negative",
+        ValueError,
+        "sample_weight must be finite and >= 0",
+        dict(sample_weight=np.r_[-1.0, np.ones(39)]),
+    ),
+    (
+        "sgdrows weight length",
+        ValueError,
+        "sample_weight must be a 1-D array of 40 weights",
+        dict(sample_weight=np.ones(39)),
+    ),
+    ("sgdrows weight_pos negative", ValueError, "weight_pos", dict(weight_pos=-2.0)),
+    (
+        "sgdrows weight_neg count",
+        ValueError,
+        r"weight_neg must be a number, or one number per fit \(1 fits\)",
+        dict(weight_neg=[1.0, 2.0]),
+    ),
+    ("sgdrows state type", TypeError, "state must be a RowsState", dict(state=(1, 2))),
+    (
+        "sgdrows coef_init shape",
+        ValueError,
+        r"coef_init must have shape \(1, 3\)",
+        dict(coef_init=np.zeros(4)),
+    ),
+    (
+        "sgdrows coef_init nan",
+        ValueError,
+        "coef_init contains 1 NaN",
+        dict(coef_init=np.r_[np.nan, 0.0, 0.0]),
+    ),
+    (
+        "sgdrows intercept_init size",
+        ValueError,
+        "intercept_init must have 1 value",
+        dict(intercept_init=np.zeros(2)),
+    ),
+    (
+        "sgdrows on_epoch with K fits",
+        ValueError,
+        "on_epoch is for one fit only",
+        dict(Y=np.ones((2, 40)), on_epoch=lambda *a: False),
+    ),
+    ("sgdrows on_epoch not callable", TypeError, "on_epoch must be callable", dict(on_epoch=3)),
+    ("sgdrows n_threads zero", ValueError, "n_threads must be >= 1", dict(n_threads=0)),
+]:
+    case(_name, _error, _match)(lambda over=_over: _rows(**over))
+
+case("sgdrows state of another X", ValueError, r"state.coef must be an array of shape \(1, 3\)")(
+    _rows_state
+)
+case("sgdrows state and coef_init", ValueError, "not both")(
+    lambda: _rows_state_with(coef_init=np.zeros(3))
+)
+case("sgdrows csr nan", ValueError, "NaN")(lambda: _rows_csr("nan"))
+case("sgdrows csr index out of range", ValueError, "out of range")(lambda: _rows_csr("index"))
+case("sgdrows csr offsets backwards", ValueError, "out of range")(lambda: _rows_csr("offsets"))
+
+
+def _rows_state_with(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    from fastgd.sgd_rows import fit_rows
+
+    X, _ = data()
+    y = np.where(X[:, 0] > 0, 1.0, -1.0)
+    fit = fit_rows(X, y, loss="hinge", schedule=schedules.constant(0.01))
+    call, arrays = _rows(state=fit.state, **over)
+    return call, arrays + tuple(fit.state[:8])
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

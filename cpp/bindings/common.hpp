@@ -87,5 +87,6 @@ void register_optimizer(py::module_& m, py::module_& testing);
 void register_param_groups(py::module_& m);
 void register_minimize(py::module_& m, py::module_& testing);
 void register_sparse(py::module_& m);
+void register_sgd_rows(py::module_& m, py::module_& testing);
 
 }  // namespace fastgd::bindings

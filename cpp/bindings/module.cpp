@@ -14,4 +14,5 @@ PYBIND11_MODULE(_core, m) {
     fastgd::bindings::register_param_groups(m);
     fastgd::bindings::register_minimize(m, testing);
     fastgd::bindings::register_sparse(m);
+    fastgd::bindings::register_sgd_rows(m, testing);
 }

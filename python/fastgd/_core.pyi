@@ -25,6 +25,8 @@ class _testing:
     def stream_axpy(a: NDArray[Any], b: NDArray[Any], q: float) -> None: ...
     @staticmethod
     def permutation(seed: int, epoch: int, n: int) -> NDArray[np.int64]: ...
+    @staticmethod
+    def sgd_rows_arch() -> str: ...
 
 def least_squares_loss_grad(
     X: NDArray[Any],
@@ -233,3 +235,24 @@ def minimize_many(
     runs: list[tuple[NDArray[np.float64], str, dict[str, Any]]],
     settings: dict[str, Any],
 ) -> list[_MinimizeOutput]: ...
+def sgd_rows_dense(
+    X: NDArray[Any],
+    Y: NDArray[Any],
+    sample_weight: NDArray[Any] | None = None,
+    *,
+    settings: dict[str, Any],
+    init: dict[str, NDArray[Any]],
+    callback: Callable[[int, float, NDArray[Any], float], bool] | None = None,
+) -> dict[str, Any]: ...
+def sgd_rows_csr(
+    data: NDArray[Any],
+    indices: NDArray[Any],
+    indptr: NDArray[Any],
+    d: int,
+    Y: NDArray[Any],
+    sample_weight: NDArray[Any] | None = None,
+    *,
+    settings: dict[str, Any],
+    init: dict[str, NDArray[Any]],
+    callback: Callable[[int, float, NDArray[Any], float], bool] | None = None,
+) -> dict[str, Any]: ...
