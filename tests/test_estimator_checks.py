@@ -16,15 +16,19 @@ CONFIGURATIONS = [
     GDClassifier(loss="log_loss"),
     GDClassifier(loss="hinge"),
     GDClassifier(loss="log_loss", multi_class="multinomial", class_weight="balanced"),
-    GDClassifier(loss="modified_huber", batch_size=1, average=True, random_state=0),
+    GDClassifier(
+        loss="log_loss", batch_size=1, average=True, learning_rate="optimal", random_state=0
+    ),
     GDClassifier(loss="perceptron", optimizer="adam", batch_size=8, random_state=0),
     GDClassifier(
         loss="squared_hinge",
         penalty="elasticnet",
-        learning_rate="optimal",
+        learning_rate="invscaling",
+        l1_method="truncated",
         batch_size=1,
         random_state=0,
     ),
+    GDClassifier(loss="hinge", learning_rate="optimal", batch_size=1, random_state=0),
     GDRegressor(loss="huber"),
     GDRegressor(penalty="elasticnet", alpha=0.01),
     GDRegressor(

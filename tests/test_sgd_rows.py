@@ -119,7 +119,7 @@ def reference(
             p = ws * float(x @ v) + b
             eta = schedules_value(schedule, t) * scale
             s = (weight_pos if yr > 0 else weight_neg) * sw[r]
-            total += s * float(ref.loss_value(loss, p, yr, epsilon))
+            total += float(ref.loss_value(loss, p, yr, epsilon))  # unweighted, as scikit-learn
             dl = float(np.clip(ref.loss_derivative(loss, p, yr, epsilon), -1e12, 1e12))
             upd = -eta * dl * s
             if alpha > 0 and l1_ratio < 1:
@@ -155,7 +155,8 @@ def reference(
         v[:] *= ws
         a /= ws
         ws = 1.0
-        losses.append(total / n)
+        # scikit-learn's tol objective: the mean loss plus the penalty (at the epoch's end)
+        losses.append(total / n + ref.penalty(v, alpha, l1_ratio)[0])
     if 0 < average <= t:
         return (aw + a * v) / bb, ab, losses
     return v.copy(), b, losses

@@ -18,6 +18,7 @@ from .fit_plan import FitPlan, plan_fit
 from .in_memory import run_fit
 from .results import fit_message
 from .schedules import Schedule, constant
+from .sgd_rows import fit_rows
 from .theta import unpack
 
 Array = np.ndarray[Any, Any]
@@ -288,14 +289,16 @@ def run_rows(
         n_iter_no_change=s.n_iter_no_change,
         max_iter=max_iter,
         shuffle=v.boolean(est.shuffle, "shuffle"),
-        seed=p.seed,
+        # One-vs-rest: a shuffle of its own per problem, as scikit-learn.
+        seed=p.seed if labels.ndim == 1 else [p.seed + k for k in range(labels.shape[0])],
         sample_weight=p.sample_weight,
         weight_pos=weight_pos,
         weight_neg=weight_neg,
         record=True,
         state=state,
-        coef_init=p.coef_init,
-        intercept_init=p.intercept_init,
+        # A state continues the fit (its plain weights; coef_ may be their average).
+        coef_init=None if state is not None else p.coef_init,
+        intercept_init=None if state is not None else p.intercept_init,
         on_epoch=on_epoch,
     )
     outcomes = []

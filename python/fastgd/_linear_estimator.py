@@ -86,8 +86,7 @@ def row_weights(sample_weight: Any, n: int, dtype: Any) -> Array | None:
 
 def backend_of(est: Any, settings: Settings, sparse: bool, chunked: bool, weighted: bool) -> str:
     """Which compiled fit runs the problem (see the module's docstring)."""
-    plain_sgd = isinstance(est.optimizer, str) and est.optimizer == "sgd"
-    if plain_sgd and est.batch_size == 1 and not chunked:
+    if est._single_row_sgd() and not chunked:
         return "rows"
     if settings.average:
         raise ValueError(
@@ -200,6 +199,19 @@ class LinearGD:
         )
 
     # --- data --------------------------------------------------------------------------
+
+    def _single_row_sgd(self) -> bool:
+        """Plain SGD one row at a time: scikit-learn's algorithm (fastgd.sgd_rows)."""
+        return isinstance(self.optimizer, str) and self.optimizer == "sgd" and self.batch_size == 1
+
+    def _over_chunks(self, X: Any, y: Any, early: bool) -> bool:
+        """Whether the fit runs over row chunks: Dask input, or a memmap X, unless
+        rows are held out (early stopping) or visited one at a time in random order
+        (single-row SGD): then the memmap is read in place like any array."""
+        if v.is_dask_array(X) or v.is_dask_array(y):
+            return True
+        return isinstance(X, np.memmap) and not (early or self._single_row_sgd())
+
 
     def _check_data(self, X: Any, y: Any, reset: bool, numeric_y: bool) -> tuple[Any, Any]:
         """(X, y): X as a C-contiguous float32 (kept) or float64 array, or a scipy.sparse

@@ -20,7 +20,7 @@ from ._linear_estimator import (
     row_weights,
 )
 from ._sklearn_compat import HAVE_SKLEARN, BaseEstimator, ClassifierMixin
-from .chunked import is_chunked, with_known_chunks
+from .chunked import with_known_chunks
 from .losses import REGRESSION_LOSSES
 from .optimizers import Optimizer
 from .schedules import Schedule
@@ -271,7 +271,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         s, multinomial = self._classification_settings()
         first = not partial or not hasattr(self, "coef_")
         early = v.boolean(self.early_stopping, "early_stopping") and not partial
-        chunked = is_chunked(X, y) and not (isinstance(X, np.memmap) and early)
+        chunked = self._over_chunks(X, y, early)
         if chunked and partial:
             raise TypeError(
                 "partial_fit takes in-memory batches; for a Dask array use fit, or pass its "
@@ -334,7 +334,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         # takes them per problem as scikit-learn (weight_pos, weight_neg).
         problems = self._problems(K, multinomial)
         weighted = sw is not None or not np.all(cw == 1.0)
-        backend = backend_of(self, s, sparse, chunked, weighted and not self._rows_ok(s))
+        backend = backend_of(self, s, sparse, chunked, weighted and not self._single_row_sgd())
         if not first and backend != self._backend:
             raise ValueError(
                 f"this batch needs another fit ({backend}) than the earlier ones "
@@ -368,10 +368,6 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         self._store(outcomes, multinomial, K, d, dtype, state, backend, partial, first)
         self._warn_all(outcomes, s, watcher.stopped_early, partial)
         return self
-
-    def _rows_ok(self, s: Settings) -> bool:
-        """Whether single-row SGD runs (it takes weights itself)."""
-        return isinstance(self.optimizer, str) and self.optimizer == "sgd" and self.batch_size == 1
 
     @staticmethod
     def _problems(K: int, multinomial: bool) -> list[int]:

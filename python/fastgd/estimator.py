@@ -26,7 +26,7 @@ from ._linear_estimator import (
     row_weights,
 )
 from ._sklearn_compat import BaseEstimator, RegressorMixin
-from .chunked import is_chunked, with_known_chunks
+from .chunked import with_known_chunks
 from .losses import REGRESSION_LOSSES
 from .optimizers import Optimizer
 from .schedules import Schedule
@@ -279,7 +279,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
     ) -> GDRegressor:
         s = self._regression_settings()
         early = v.boolean(self.early_stopping, "early_stopping")
-        chunked = is_chunked(X, y) and not (isinstance(X, np.memmap) and early)
+        chunked = self._over_chunks(X, y, early)
         if chunked:
             X, y = with_known_chunks(X, y)  # boolean indexing leaves NaN sizes
             if not hasattr(X, "ndim") or X.ndim != 2:

@@ -119,13 +119,18 @@ class FitPlan:
     def auto_lr(self, L: float, L_max: float) -> float:
         """The learning rate "auto" picks from L (the Hessian's largest eigenvalue)
         and L_max (max_i 2(||x_i||^2 + intercept) + 2 l2): 1/L for full batch, 1/L_b
-        for b-row mini-batches (the expected smoothness, Gower et al. 2019)."""
+        for b-row mini-batches (the expected smoothness, Gower et al. 2019). With
+        momentum beta on mini-batches, (1 - beta)/L_b: momentum multiplies the step by
+        about 1/(1 - beta), and on noisy gradients that longer step diverges (full batch,
+        1/L is inside the heavy ball's stable range, lr < 2(1 + beta)/L)."""
+        scale = 1.0
         if self.lr_source == "auto_mini_batch":
             assert self.batch_size is not None
             L = expected_smoothness(L, L_max, self.n, self.batch_size)
+            scale = 1.0 - float(self.rule.hyperparameters.get("momentum", 0.0) or 0.0)
         if not (L > 0.0 and math.isfinite(L)):
             raise ValueError("lr='auto' needs a non-zero X (the loss is flat); pass lr explicitly")
-        return 1.0 / L
+        return scale / L
 
     def rule_settings(self) -> tuple[dict[str, Any], Any]:
         """The rule's hyperparameters as the core reads them, and its schedule (or None):

@@ -11,8 +11,9 @@ Bottou's lazy form from step ``average`` on; the l1 part; t += 1. A step costs O
 the row) (the proximal l1, which soft-thresholds every weight after each step, is O(d)).
 
 Differences from scikit-learn, on purpose: the shuffle is fastgd's seeded permutation
-(permutation.hpp), not scikit-learn's; the loss that ``tol`` watches is the epoch's mean
-of s_i L_i (scikit-learn sums L_i without the weights); the no-improvement count and the
+(permutation.hpp), not scikit-learn's; the objective that ``tol`` watches is scikit-learn's,
+the epoch's mean of L_i (without the weights) plus the penalty, but the penalty taken at
+the epoch's end weights (scikit-learn adds it at every step); the no-improvement count and the
 adaptive factor restart with each call (as scikit-learn's ``partial_fit``); wscale is
 folded into the weights after every epoch while the lazy average stays lazy across epochs
 and calls (scikit-learn folds both at the end of each call), so two calls of
@@ -215,7 +216,7 @@ def fit_rows(
     ``average``: 0 off, a >= 1 averages from (1-based) step a on (True is 1); the returned
     coef/intercept are then the averaged ones once a steps were taken, as scikit-learn.
     ``on_epoch(epoch, loss, coef, intercept)`` -> True stops (K == 1 only); loss is the
-    epoch's mean of s_i L_i. The fits run over ``n_threads`` threads (None: fastgd's
+    epoch's mean of L_i plus the penalty at the epoch's end (what tol watches). The fits run over ``n_threads`` threads (None: fastgd's
     setting); results do not depend on the thread count.
     """
     loss_ = check_loss(loss)

@@ -60,6 +60,18 @@ struct sgd_rows_fit {
     std::exception_ptr error;
 };
 
+/// alpha ((1 - l1_ratio)/2 ||w||^2 + l1_ratio ||w||_1) at w (the scale folded in).
+template <typename T>
+double penalty_value(const sgd_rows_step_config& step, const std::vector<T>& w) {
+    if (!(step.alpha > 0.0)) return 0.0;
+    double sq = 0.0, ab = 0.0;
+    for (const T x : w) {
+        sq += static_cast<double>(x) * static_cast<double>(x);
+        ab += std::fabs(static_cast<double>(x));
+    }
+    return step.alpha * (0.5 * (1.0 - step.l1_ratio) * sq + step.l1_ratio * ab);
+}
+
 /// Runs every fit. run_epoch(sgd_rows_epoch<T>&) is one epoch over X (the kernel table's
 /// entry, X bound); caller_stop() is polled from the calling thread only (it may take the
 /// GIL); on_epoch(epoch, mean loss, weights) -> true stops (used with one fit only).
@@ -117,7 +129,11 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
                 break;
             }
             f.n_iter = epoch + 1;
-            const double mean = need_loss ? e.loss_sum / static_cast<double>(n) : 0.0;
+            // scikit-learn's objective for its tol: the mean unweighted loss over the
+            // epoch's steps plus the penalty (scikit-learn adds it at every step; here
+            // at the epoch's end weights, one O(d) pass an epoch).
+            const double mean =
+                need_loss ? e.loss_sum / static_cast<double>(n) + penalty_value(c.step, f.w.v) : 0.0;
             if (c.record) f.losses.push_back(mean);
             if (!diverged) diverged.emplace(mean);
             const T* v = f.w.v.data();

@@ -26,7 +26,7 @@ struct sgd_rows_step_config {
     bool fit_intercept = true;
     double intercept_decay = 1.0;  // scikit-learn: 1 for dense X, 0.01 for sparse X
     std::size_t average = 0;       // 0: off; a >= 1: average from (1-based) step a on
-    bool need_loss = false;        // sum s_i L_i over the epoch (tol, record or a callback)
+    bool need_loss = false;        // sum L_i over the epoch (tol, record or a callback)
     schedule lr;                   // at the global step count t = 0, 1, ...
 
     bool l2_on() const { return alpha > 0.0 && l1_ratio < 1.0; }

@@ -251,7 +251,7 @@ void run_epoch(const sgd_rows_step_config& c, const Source& src, std::size_t n, 
         const double eta = c.lr.at(t) * e.lr_scale;
         const double cw = y > 0.0 ? e.weight_pos : e.weight_neg;
         const double s = e.sw ? cw * static_cast<double>(e.sw[r]) : cw;
-        if (c.need_loss) loss_sum += s * loss.value(p, y);
+        if (c.need_loss) loss_sum += loss.value(p, y);  // unweighted, as scikit-learn's rule
         double dloss = loss.derivative(p, y);
         dloss = dloss < -max_dloss ? -max_dloss : (dloss > max_dloss ? max_dloss : dloss);
         double update = -eta * dloss;
