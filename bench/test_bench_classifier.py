@@ -1,8 +1,9 @@
 """One epoch of single-row log-loss SGD against scikit-learn's SGDClassifier, in one
 group per data set: dense 10^6 x 32 float64, and a hashing-trick-like CSR of 2*10^5 rows
 x 2^18 columns with ~60 nonzeros a row. Both shuffled; scikit-learn's defaults
-(penalty="l2", alpha=1e-4, learning_rate="optimal") and fastgd's engine with the same
-settings (fastgd.sgd_rows.fit_rows, called directly until GDClassifier uses it).
+(penalty="l2", alpha=1e-4, learning_rate="optimal") and GDClassifier with the same
+settings (batch_size=1: fastgd.sgd_rows), each through its estimator's fit (input
+checks included).
 
 test_sparse_peak_memory runs each fit in a fresh child process and reports the growth of
 the resident set during the fit (VmHWM after resetting it, so the data's own pages are
@@ -22,20 +23,12 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from fastgd import schedules
-from fastgd._validation import csr_matrix
-from fastgd.sgd_rows import fit_rows
+from fastgd import GDClassifier
 
 sklearn_linear = pytest.importorskip("sklearn.linear_model")
 ConvergenceWarning = pytest.importorskip("sklearn.exceptions").ConvergenceWarning
 
 ALPHA = 1e-4  # SGDClassifier's default
-
-
-def optimal(alpha: float) -> schedules.Schedule:
-    """scikit-learn's "optimal" rate with its t0 heuristic (see tests/test_sgd_rows.py)."""
-    typw = np.sqrt(1.0 / np.sqrt(alpha))
-    return schedules.inverse_time(typw, decay=alpha * typw)
 
 
 def hashed_csr(n: int, d: int, per_row: int, seed: int) -> tuple[sp.csr_matrix, np.ndarray]:
@@ -78,21 +71,21 @@ def sklearn_epoch(X, y):
     return est.coef_[0], est.intercept_[0]
 
 
-def fastgd_epoch(X, y, intercept_decay):
-    Xc = csr_matrix(X) if sp.issparse(X) else X
-    fit = fit_rows(
-        Xc,
-        y,
+def fastgd_epoch(X, y):
+    est = GDClassifier(
         loss="log_loss",
         alpha=ALPHA,
-        l1_ratio=0.0,
-        schedule=optimal(ALPHA),
+        learning_rate="optimal",
+        batch_size=1,
         max_iter=1,
+        tol=None,
         shuffle=True,
-        seed=0,
-        intercept_decay=intercept_decay,
+        random_state=0,
     )
-    return fit.coef[0], fit.intercept[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    return est.coef_[0], est.intercept_[0]
 
 
 def accuracy(X, y, coef, b) -> float:
@@ -104,7 +97,7 @@ def test_dense_log_loss_epoch(benchmark, dense_problem, role):
     X, y = dense_problem
     benchmark.group = f"single-row log-loss SGD, 1 epoch, dense {X.shape[0]}x{X.shape[1]} float64"
     benchmark.extra_info.update(bytes=X.nbytes, role=role)
-    run = (lambda: fastgd_epoch(X, y, 1.0)) if role == "fastgd" else (lambda: sklearn_epoch(X, y))
+    run = (lambda: fastgd_epoch(X, y)) if role == "fastgd" else (lambda: sklearn_epoch(X, y))
     coef, b = benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
     # Both are one epoch of the same algorithm in different row orders: both learn the rule.
     assert accuracy(X[:100_000], y[:100_000], coef, b) > 0.85
@@ -116,7 +109,7 @@ def test_sparse_log_loss_epoch(benchmark, sparse_problem, role):
     nbytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     benchmark.group = f"single-row log-loss SGD, 1 epoch, CSR {X.shape[0]}x{X.shape[1]} nnz={X.nnz}"
     benchmark.extra_info.update(bytes=nbytes, role=role)
-    run = (lambda: fastgd_epoch(X, y, 0.01)) if role == "fastgd" else (lambda: sklearn_epoch(X, y))
+    run = (lambda: fastgd_epoch(X, y)) if role == "fastgd" else (lambda: sklearn_epoch(X, y))
     coef, b = benchmark.pedantic(run, rounds=5, iterations=1, warmup_rounds=1)
     assert accuracy(X, y, coef, b) > 0.6  # one pass over 2^18 weights from 2*10^5 rows
 
@@ -136,7 +129,7 @@ rss0 = status("VmRSS:")
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # resets VmHWM to the current resident set
 if role == "fastgd":
-    fastgd_epoch(X, y, 0.01)
+    fastgd_epoch(X, y)
 else:
     sklearn_epoch(X, y)
 print(json.dumps({"rss0": rss0, "peak": status("VmHWM:")}))
