@@ -64,7 +64,9 @@ def sparse_problem():
 
 
 def sklearn_epoch(X, y):
-    est = sklearn_linear.SGDClassifier(loss="log_loss", max_iter=1, tol=None, shuffle=True, random_state=0)
+    est = sklearn_linear.SGDClassifier(
+        loss="log_loss", max_iter=1, tol=None, shuffle=True, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         est.fit(X, y)
@@ -142,7 +144,9 @@ def test_sparse_peak_memory(sparse_problem, role, record_property):
     nbytes = X.data.nbytes + X.indices.nbytes + X.indptr.nbytes
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "csr.npz")
-        np.savez(path, data=X.data, indices=X.indices, indptr=X.indptr, shape=np.array(X.shape), y=y)
+        np.savez(
+            path, data=X.data, indices=X.indices, indptr=X.indptr, shape=np.array(X.shape), y=y
+        )
         proc = subprocess.Popen(
             [sys.executable, "-c", CHILD, role, path, os.path.dirname(__file__)],
             stdout=subprocess.PIPE,
@@ -161,7 +165,9 @@ def test_sparse_peak_memory(sparse_problem, role, record_property):
     ratio = (nbytes + growth) / nbytes  # the CSR arrays resident, plus what the fit added
     record_property("csr_bytes", nbytes)
     record_property("fit_rss_growth_bytes", growth)
-    print(f"\n{role}: CSR arrays {nbytes / 2**20:.1f} MiB, RSS growth during the fit "
-          f"{growth / 2**20:.1f} MiB, peak / CSR = {ratio:.3f}")
+    print(
+        f"\n{role}: CSR arrays {nbytes / 2**20:.1f} MiB, RSS growth during the fit "
+        f"{growth / 2**20:.1f} MiB, peak / CSR = {ratio:.3f}"
+    )
     if role == "fastgd":
         assert ratio <= 1.2

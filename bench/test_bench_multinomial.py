@@ -37,7 +37,9 @@ CONTENDERS = {
 @pytest.mark.parametrize("role", list(CONTENDERS))
 def test_multinomial_epoch(benchmark, digits_like, role):
     X, y = digits_like
-    benchmark.group = "one epoch, 10 classes, 1e5x784 float32 (fastgd multinomial b=256 vs sklearn OvR)"
+    benchmark.group = (
+        "one epoch, 10 classes, 1e5x784 float32 (fastgd multinomial b=256 vs sklearn OvR)"
+    )
     benchmark.extra_info.update(role=role)
 
     def fit():

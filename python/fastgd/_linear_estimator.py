@@ -212,7 +212,6 @@ class LinearGD:
             return True
         return isinstance(X, np.memmap) and not (early or self._single_row_sgd())
 
-
     def _check_data(self, X: Any, y: Any, reset: bool, numeric_y: bool) -> tuple[Any, Any]:
         """(X, y): X as a C-contiguous float32 (kept) or float64 array, or a scipy.sparse
         CSR matrix (other sparse formats converted); y a 1-D array, numeric in X's dtype
