@@ -267,8 +267,6 @@ def run_rows(
 ) -> tuple[list[Outcome], Any]:
     """Plain SGD one row at a time (fastgd.sgd_rows), K problems in one call when
     labels has K rows (one-vs-rest)."""
-    from .sgd_rows import fit_rows
-
     schedule, lr_value = row_schedule(est, s, p, lr)
     sparse = isinstance(p.X, v.CSR)
     max_iter = 1 if one_epoch else v.integer(est.max_iter, "max_iter", 0)
