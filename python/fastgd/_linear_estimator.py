@@ -251,7 +251,7 @@ class LinearGD:
                     y = y.ravel()
         if not v.is_sparse(Xa):
             Xa = v.contiguous(Xa)
-        elif Xa.shape[0] and not np.isfinite(Xa.data).all():
+        elif not HAVE_SKLEARN and not np.isfinite(Xa.data).all():  # validate_data checks it
             raise ValueError("X contains NaN or infinity in its stored values")
         if Xa.shape[0] == 0:
             raise ValueError("X has no rows (n_samples = 0)")
