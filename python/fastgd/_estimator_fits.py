@@ -85,6 +85,21 @@ def _theta0(p: Problem, fit_intercept: bool, dtype: Any) -> Array | None:
     return np.concatenate([coef, [b] if fit_intercept else []]).astype(dtype)
 
 
+def _for_call(plan: FitPlan, n: int, one_epoch: bool, lr: float | None) -> FitPlan:
+    """partial_fit's plan: exactly one epoch, at the lr of the first batch if found."""
+    if one_epoch:
+        plan = plan.one_epoch_on(n, record=True)
+    return plan if lr is None else plan.with_lr(lr)
+
+
+def _outcome(fit: Any, state: Any, loss_scale: float = 1.0) -> Outcome:
+    """A FitResult as an Outcome (losses times loss_scale: J from the loop's objective)."""
+    losses = np.asarray(fit.losses) * loss_scale
+    return Outcome(
+        fit.coef, fit.intercept, losses, fit.n_iter, fit.status, fit.message, fit.lr, state
+    )
+
+
 def run_least_squares(
     est: LinearGD,
     s: Settings,
@@ -100,10 +115,7 @@ def run_least_squares(
     n, d = int(X.shape[0]), int(X.shape[1])
     dtype = X.dtype if not chunked else v.float_dtype_of(X, "X")
     plan = _plan(est, s, n, d, dtype, lsq=True)
-    if one_epoch:  # partial_fit: exactly one epoch, at the lr of the first batch if found
-        plan = plan.one_epoch_on(n, record=True)
-    if lr is not None:
-        plan = plan.with_lr(lr)
+    plan = _for_call(plan, n, one_epoch, lr)
     theta0 = _theta0(p, plan.fit_intercept, dtype)
     halve = 0.5  # the loop's objective is 2 J
     if chunked:
@@ -125,16 +137,7 @@ def run_least_squares(
             state=state,
             on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept),
         )
-    return Outcome(
-        fit.coef,
-        fit.intercept,
-        np.asarray(fit.losses) * halve,
-        fit.n_iter,
-        fit.status,
-        fit.message,
-        fit.lr,
-        new_state,
-    )
+    return _outcome(fit, new_state, loss_scale=halve)
 
 
 def _lsq_epoch(on_epoch: EpochCall | None, d: int, fit_intercept: bool) -> OnEpoch | None:
@@ -168,10 +171,7 @@ def run_general(
     plan = _plan(est, s, n, d * p.K + p.K - 1, np.dtype(dtype), lsq=False)
     if chunked:  # Dask or memmap: fastgd.chunked_linear (fit, never partial_fit)
         return _run_chunked_linear(est, s, p, on_epoch)
-    if one_epoch:
-        plan = plan.one_epoch_on(n, record=True)
-    if lr is not None:
-        plan = plan.with_lr(lr)
+    plan = _for_call(plan, n, one_epoch, lr)
     fit, new_state = run_linear(
         X,
         p.y,
@@ -188,9 +188,7 @@ def run_general(
         on_epoch=on_epoch,
         state=state,
     )
-    return Outcome(
-        fit.coef, fit.intercept, fit.losses, fit.n_iter, fit.status, fit.message, fit.lr, new_state
-    )
+    return _outcome(fit, new_state)
 
 
 def _run_chunked_linear(
@@ -231,9 +229,7 @@ def _run_chunked_linear(
         n_iter_no_change=s.n_iter_no_change,
         adaptive=s.adaptive,
     )
-    return Outcome(
-        fit.coef, fit.intercept, fit.losses, fit.n_iter, fit.status, fit.message, fit.lr, None
-    )
+    return _outcome(fit, None)
 
 
 def row_schedule(
