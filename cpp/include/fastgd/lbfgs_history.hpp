@@ -1,0 +1,81 @@
+#pragma once
+/// L-BFGS's memory: the newest m pairs s = x_{k+1} - x_k, y = g_{k+1} - g_k, and the
+/// two-loop recursion that applies the inverse-Hessian approximation they define
+/// (Nocedal & Wright, Numerical Optimization, Algorithm 7.4). minimize's "lbfgs" and
+/// fastgd.LBFGS (torch.optim.LBFGS's rule) both step with it.
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <vector>
+
+namespace fastgd {
+
+class lbfgs_history {
+public:
+    lbfgs_history(std::size_t capacity, std::size_t d)
+        : capacity_(capacity), d_(d), s_(capacity * d), y_(capacity * d), rho_(capacity), alpha_(capacity) {
+        if (capacity == 0) throw std::invalid_argument("the L-BFGS history needs at least one pair");
+    }
+
+    std::size_t capacity() const { return capacity_; }
+    std::size_t dim() const { return d_; }
+    /// Pairs held (at most capacity()).
+    std::size_t size() const { return size_; }
+    void clear() { size_ = first_ = 0; }
+
+    /// Keeps (s, y), forgetting the oldest pair when full. ys = y.s must be > 0
+    /// (the curvature condition): the caller decides what to skip.
+    void push(const double* s, const double* y, double ys) {
+        std::size_t slot;
+        if (size_ < capacity_) {
+            slot = (first_ + size_++) % capacity_;
+        } else {
+            slot = first_;
+            first_ = (first_ + 1) % capacity_;
+        }
+        std::copy(s, s + d_, s_.begin() + static_cast<std::ptrdiff_t>(slot * d_));
+        std::copy(y, y + d_, y_.begin() + static_cast<std::ptrdiff_t>(slot * d_));
+        rho_[slot] = 1.0 / ys;
+    }
+
+    /// The i-th pair held, oldest first (i < size()).
+    const double* s(std::size_t i) const { return s_.data() + slot(i) * d_; }
+    const double* y(std::size_t i) const { return y_.data() + slot(i) * d_; }
+    double rho(std::size_t i) const { return rho_[slot(i)]; }
+
+    /// out = -H g, with H the L-BFGS inverse Hessian built on H0 = gamma * I (gamma is
+    /// usually s.y / y.y of the newest pair). out may not alias g.
+    void descent_direction(const double* g, double* out, double gamma) {
+        for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
+        for (std::size_t i = size_; i-- > 0;) {
+            const double* si = s(i);
+            const double* yi = y(i);
+            const double a = dot(si, out) * rho(i);
+            alpha_[i] = a;
+            for (std::size_t j = 0; j < d_; ++j) out[j] -= a * yi[j];
+        }
+        for (std::size_t j = 0; j < d_; ++j) out[j] *= gamma;
+        for (std::size_t i = 0; i < size_; ++i) {
+            const double* si = s(i);
+            const double b = dot(y(i), out) * rho(i);
+            const double c = alpha_[i] - b;
+            for (std::size_t j = 0; j < d_; ++j) out[j] += c * si[j];
+        }
+    }
+
+    double dot(const double* a, const double* b) const {
+        double t = 0.0;
+        for (std::size_t j = 0; j < d_; ++j) t += a[j] * b[j];
+        return t;
+    }
+
+private:
+    std::size_t slot(std::size_t i) const { return (first_ + i) % capacity_; }
+
+    std::size_t capacity_, d_;
+    std::size_t size_ = 0, first_ = 0;
+    std::vector<double> s_, y_, rho_, alpha_;
+};
+
+}  // namespace fastgd
