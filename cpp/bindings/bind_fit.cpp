@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "settings_reader.hpp"
 #include "fastgd/fit_least_squares.hpp"
 #include "fastgd/fit_linear.hpp"
 #include "fastgd/threads.hpp"
@@ -49,46 +50,6 @@ std::string human_bytes(double bytes) {
     PyErr_SetString(PyExc_MemoryError, msg.c_str());
     throw py::error_already_set();
 }
-
-/// The fit's settings, read by key from the dict the Python layer's fit plan builds
-/// (fastgd/in_memory.py). Every key is required; a key it does not know is refused.
-class settings_reader {
-public:
-    explicit settings_reader(const py::dict& d) : d_(d) {}
-
-    py::object at(const char* key) {
-        used_.emplace_back(key);
-        if (!d_.contains(key)) throw py::value_error(std::string("the fit settings need '") + key + "'");
-        return d_[key];
-    }
-    template <typename V>
-    V get(const char* key, const char* what) {
-        const py::object v = at(key);
-        try {
-            return v.cast<V>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string("fit setting '") + key + "' must be " + what + ", got " +
-                                 std::string(py::str(py::type::of(v).attr("__name__"))));
-        }
-    }
-    double number(const char* key) { return get<double>(key, "a number"); }
-    bool flag(const char* key) { return get<bool>(key, "a bool"); }
-    std::size_t count(const char* key) { return get<std::size_t>(key, "an integer >= 0"); }
-    /// A number, or -1 for None (tol: no early stop).
-    double number_or(const char* key, double none) { return at(key).is_none() ? none : number(key); }
-
-    void reject_unknown() const {
-        for (const auto& item : d_) {
-            const std::string key = py::str(item.first);
-            if (std::find(used_.begin(), used_.end(), key) == used_.end())
-                throw py::value_error("unknown fit setting '" + key + "'");
-        }
-    }
-
-private:
-    const py::dict& d_;
-    std::vector<std::string> used_;
-};
 
 gradient_mode gradient_from(const std::string& name) {
     if (name == "stream") return gradient_mode::stream;
@@ -193,7 +154,7 @@ py::dict state_of(const optimizer<T>& opt) {
 template <typename T>
 py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::object& theta0,
              const py::object& state, const py::object& callback) {
-    settings_reader s(settings);
+    settings_reader s(settings, "fit");
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), s.flag("fit_intercept")};
     rule_params rule_spec;
@@ -254,7 +215,7 @@ py::dict fit_linear_body(std::size_t n, std::size_t d, const py::array& y, const
                          std::size_t n_classes, const std::optional<in_array<T>>& sample_weight,
                          const py::object& theta0, const py::object& state, const py::object& callback,
                          const Run& run) {
-    settings_reader s(settings);
+    settings_reader s(settings, "fit");
     linear_fit_config lc;
     const bool fit_intercept = s.flag("fit_intercept");
     rule_params rule_spec;

@@ -12,48 +12,12 @@
 #include <vector>
 
 #include "common.hpp"
+#include "settings_reader.hpp"
 #include "fastgd/sgd_rows.hpp"
 #include "fastgd/threads.hpp"
 
 namespace fastgd::bindings {
 namespace {
-
-/// The settings dict, read by key: every key is required, an unknown key refused.
-class rows_settings {
-public:
-    explicit rows_settings(const py::dict& d) : d_(d) {}
-
-    py::object at(const char* key) {
-        used_.emplace_back(key);
-        if (!d_.contains(key)) throw py::value_error(std::string("the sgd_rows settings need '") + key + "'");
-        return d_[key];
-    }
-    template <typename V>
-    V get(const char* key, const char* what) {
-        const py::object v = at(key);
-        try {
-            return v.cast<V>();
-        } catch (const py::cast_error&) {
-            throw py::type_error(std::string("sgd_rows setting '") + key + "' must be " + what + ", got " +
-                                 std::string(py::str(py::type::of(v).attr("__name__"))));
-        }
-    }
-    double number(const char* key) { return get<double>(key, "a number"); }
-    bool flag(const char* key) { return get<bool>(key, "a bool"); }
-    std::size_t count(const char* key) { return get<std::size_t>(key, "an integer >= 0"); }
-
-    void reject_unknown() const {
-        for (const auto& item : d_) {
-            const std::string key = py::str(item.first);
-            if (std::find(used_.begin(), used_.end(), key) == used_.end())
-                throw py::value_error("unknown sgd_rows setting '" + key + "'");
-        }
-    }
-
-private:
-    const py::dict& d_;
-    std::vector<std::string> used_;
-};
 
 [[noreturn]] void bad(const std::string& msg) { throw py::value_error(msg); }
 
@@ -72,7 +36,7 @@ py::array_t<V, py::array::c_style | py::array::forcecast> matrix_of(const py::ob
 template <typename T, typename EpochFn>
 py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::optional<in_array<T>>& sample_weight,
              const py::dict& settings, const py::dict& init, const py::object& callback, EpochFn&& epoch) {
-    rows_settings s(settings);
+    settings_reader s(settings, "sgd_rows");
     sgd_rows_config c;
     const int loss = s.get<int>("loss", "an int");
     if (loss < 0 || loss >= n_loss_kinds) bad("unknown loss id " + std::to_string(loss));
