@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -51,7 +50,6 @@ import numpy as np
 
 from . import _core
 from . import _validation as v
-from ._warnings import DivergenceWarning, StalledWarning
 from .chunked import (
     Chunks,
     DaskChunks,
@@ -61,11 +59,23 @@ from .chunked import (
     chunks_of,
     with_known_chunks,
 )
-from .fit_linear import _CURVATURE, _epoch_callback, _initial_theta, _labels, _unpack
-from .fit_plan import FitPlan, plan_fit
+from .fit_linear import (
+    _epoch_callback,
+    _initial_theta,
+    _labels,
+    _unpack,
+    checked_options,
+    derivative_scale,
+    fista_for,
+    linear_plan,
+    linear_result,
+    smoothness,
+    warn_outcome,
+)
+from .fit_plan import FitPlan
 from .in_memory import OptimizerState
-from .losses import LOSSES, REGRESSION_LOSSES, check_loss, penalty_weights, sample_weights
-from .results import FitResult, fit_message, path_of
+from .losses import LOSSES, REGRESSION_LOSSES, sample_weights
+from .results import FitResult
 
 __all__ = ["fit_linear_chunked"]
 
@@ -359,11 +369,9 @@ def fit_linear_chunked(
     fit_linear this fit does not know (``others``) is refused unless it is at its
     default."""
     _refuse_unknown_options(others)
-    v.refuse_sparse(y, "y", "fit_linear")
-    v.refuse_sparse(sample_weight, "sample_weight", "fit_linear")
-    loss_ = check_loss(loss)
-    alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
-    eps = v.nonnegative(epsilon, "epsilon")
+    loss_, alpha_, ratio, eps, accelerate = checked_options(
+        y, sample_weight, loss, penalty, alpha, l1_ratio, epsilon, accelerate
+    )
     X, y = with_known_chunks(X, y)
     if not v.is_dask_array(X) and not isinstance(X, np.memmap):
         raise TypeError("with a Dask y or sample_weight, X must be a 2-D Dask array too")
@@ -380,12 +388,10 @@ def fit_linear_chunked(
         K = classes.size if classes.size > 2 else 1
     chunks = chunks_of(X, y, dtype)
     weights, held = _weight_parts(chunks, sample_weight)
-    if accelerate is not None:
-        accelerate = v.boolean(accelerate, "accelerate")
-
-    plan = plan_fit(
+    plan = linear_plan(
         n,
-        d * K + K - 1,
+        d,
+        K,
         dtype,
         optimizer=optimizer,
         lr=lr,
@@ -394,23 +400,15 @@ def fit_linear_chunked(
         max_iter=max_iter,
         tol=tol,
         fit_intercept=fit_intercept,
-        l2=0.0,
         shuffle=shuffle,
         record=record,
-        gradient="stream",
         gtol=gtol,
         n_iter_no_change=n_iter_no_change,
         adaptive=adaptive,
     )
     seed = v.seed_from(random_state)
     hyper, schedule = plan.rule_settings()
-    plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
-    if accelerate and not plain:
-        raise ValueError(
-            "accelerate=True (FISTA) is for full-batch plain gradient descent: "
-            "optimizer='gd' (or 'sgd' without momentum) and batch_size=None"
-        )
-    fista = plain and (accelerate if accelerate is not None else alpha_ * ratio > 0.0)
+    fista = fista_for(plan, hyper, accelerate, alpha_ * ratio)
 
     max_sw = 1.0
     if isinstance(held, np.ndarray):  # NumPy weights, checked by sample_weights
@@ -429,26 +427,20 @@ def fit_linear_chunked(
     if plan.lr_source == "given":
         lr_value = float(plan.rule.lr)
     else:
-        curvature = _CURVATURE[loss_] if K == 1 else 0.5
-        smooth_l2 = alpha_ * (1.0 - ratio)
-        icpt = 1.0 if plan.fit_intercept else 0.0
         if gram:
             half_L = 0.5 * float(_lipschitz(stats, plan.fit_intercept, 0.0))
         else:  # the trace bound of lambda_max((1/n) A^T A)
-            half_L = (float(stats.col_sq.sum()) + icpt * n) / n
-        L = curvature * max_sw * half_L + smooth_l2
-        L_max = curvature * max_sw * (stats.max_row_sq + icpt) + smooth_l2
+            half_L = (float(stats.col_sq.sum()) + (n if plan.fit_intercept else 0)) / n
+        L, L_max = smoothness(
+            loss_, K, max_sw, alpha_, ratio, half_L, stats.max_row_sq, plan.fit_intercept
+        )
         lr_value = plan.auto_lr(L, L_max)
     # A fresh rule (an optimizer instance given is never stepped); a schedule is kept.
     lr_setting = schedule if schedule is not None else lr_value
     plan = plan.with_lr(lr_value)
 
-    if K > 1 or loss_ not in REGRESSION_LOSSES:
-        derivative_scale = 1.0
-    else:
-        sq = stats.y_c_sq(plan.fit_intercept)
-        rms = math.sqrt(sq / n)
-        derivative_scale = rms if rms > 0.0 else 1.0
+    regression = K == 1 and loss_ in REGRESSION_LOSSES
+    scale = derivative_scale(loss_, K, stats.y_c_sq(plan.fit_intercept) if regression else 0.0, n)
 
     l1, l2 = alpha_ * ratio, alpha_ * (1.0 - ratio)
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
@@ -456,7 +448,7 @@ def fit_linear_chunked(
     if not plan.fit_intercept:
         theta[d * K :] = 0
     objective = _Objective(chunks, weights, K, LOSSES[loss_], eps, plan.fit_intercept, l1, l2)
-    measure = _Measure(stats.col_sq, n, K, plan.fit_intercept, l1, l2, derivative_scale)
+    measure = _Measure(stats.col_sq, n, K, plan.fit_intercept, l1, l2, scale)
     on_epoch = _epoch_callback(callback, d, K)
 
     chunk_settings: dict[str, Any] | None = None
@@ -471,7 +463,7 @@ def fit_linear_chunked(
             "alpha": alpha_,
             "l1_ratio": ratio,
             "accelerate": False,
-            "derivative_scale": derivative_scale,
+            "derivative_scale": scale,
         }
         assert chunk_settings["gradient"] == "batch"
 
@@ -493,38 +485,20 @@ def fit_linear_chunked(
     )
     theta_end, losses, thetas, n_iter, status, optimality = fit
     del held  # the persisted weights may go now
-    message = fit_message(
-        status,
-        n_iter,
-        plan.tol,
-        plan.max_iter,
-        lr_value,
-        optimality,
-        plan.gtol,
-        plan.n_iter_no_change,
-    )
-    if status == "diverged":
-        message += "; the learning rate is likely too large (lr='auto' picks a safe one)"
-    coef, intercept = _unpack(theta_end, d, K)
-    path = np.array(thetas, dtype=np.float64).reshape(len(thetas), d * K + K)
-    result = FitResult(
-        coef,
-        intercept,
+    fit_result = linear_result(
+        theta_end,
         np.array(losses, dtype=np.float64),
+        np.array(thetas, dtype=np.float64).reshape(len(thetas), d * K + K),
         n_iter,
         status,
-        message,
-        lr_value,
-        plan.name,
-        plan.gradient,
         optimality,
-        path=path_of(path, d, True) if K == 1 else path,
+        lr_value,
+        plan,
+        d,
+        K,
     )
-    if status == "diverged":
-        warnings.warn(result.message, DivergenceWarning, stacklevel=3)
-    elif status == "stalled":
-        warnings.warn(result.message, StalledWarning, stacklevel=3)
-    return result
+    warn_outcome(fit_result, stacklevel=3)
+    return fit_result
 
 
 def _descend(

@@ -207,11 +207,9 @@ def fit_linear(
         from .chunked_linear import fit_linear_chunked
 
         return fit_linear_chunked(**given)
-    for value, name in ((y, "y"), (sample_weight, "sample_weight")):
-        v.refuse_sparse(value, name, "fit_linear")
-    loss_ = check_loss(loss)
-    alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
-    eps = v.nonnegative(epsilon, "epsilon")
+    loss_, alpha_, ratio, eps, accelerate = checked_options(
+        y, sample_weight, loss, penalty, alpha, l1_ratio, epsilon, accelerate
+    )
     Xa = v.design_or_csr(X)
     n, d = Xa.shape
     if n == 0:
@@ -226,12 +224,10 @@ def fit_linear(
         ya, classes = _labels(y, n, loss_, dtype)
         K = classes.size if classes.size > 2 else 1
     sw = sample_weights(sample_weight, n, dtype)
-    if accelerate is not None:
-        accelerate = v.boolean(accelerate, "accelerate")
-
-    plan = plan_fit(
+    plan = linear_plan(
         n,
-        d * K + K - 1,  # parameters beyond the intercept, for the plan's choices
+        d,
+        K,
         dtype,
         optimizer=optimizer,
         lr=lr,
@@ -240,10 +236,8 @@ def fit_linear(
         max_iter=max_iter,
         tol=tol,
         fit_intercept=fit_intercept,
-        l2=0.0,
         shuffle=shuffle,
         record=record,
-        gradient="stream",
         gtol=gtol,
         n_iter_no_change=n_iter_no_change,
     )
@@ -263,11 +257,136 @@ def fit_linear(
         on_epoch=_epoch_callback(callback, d, K),
         accelerate=accelerate,
     )
-    if fit.status == "diverged":
-        warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
-    elif fit.status == "stalled":
-        warnings.warn(fit.message, StalledWarning, stacklevel=2)
+    warn_outcome(fit, stacklevel=2)
     return fit
+
+
+# --- what the in-memory fit (run_linear) and the chunked one (chunked_linear) share ---
+
+
+def checked_options(
+    y: Any,
+    sample_weight: Any,
+    loss: Any,
+    penalty: Any,
+    alpha: Any,
+    l1_ratio: Any,
+    epsilon: Any,
+    accelerate: Any,
+) -> tuple[str, float, float, float, bool | None]:
+    """(loss, alpha, l1_ratio, epsilon, accelerate) checked, sparse y and weights refused."""
+    for value, name in ((y, "y"), (sample_weight, "sample_weight")):
+        v.refuse_sparse(value, name, "fit_linear")
+    loss_ = check_loss(loss)
+    alpha_, ratio = penalty_weights(penalty, alpha, l1_ratio)
+    eps = v.nonnegative(epsilon, "epsilon")
+    if accelerate is not None:
+        accelerate = v.boolean(accelerate, "accelerate")
+    return loss_, alpha_, ratio, eps, accelerate
+
+
+def linear_plan(n: int, d: int, K: int, dtype: np.dtype[Any], **settings: Any) -> FitPlan:
+    """The fit plan of a linear model with K weight columns (the settings as
+    fit_linear names them)."""
+    return plan_fit(
+        n,
+        d * K + K - 1,  # parameters beyond the intercept, for the plan's choices
+        dtype,
+        l2=0.0,
+        gradient="stream",
+        **settings,
+    )
+
+
+def fista_for(plan: FitPlan, hyper: dict[str, Any], accelerate: bool | None, l1: float) -> bool:
+    """Whether the full-batch loop accelerates (FISTA with restart): asked for, or by
+    default when the penalty has an l1 part; only plain full-batch gradient descent can."""
+    plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
+    if accelerate and not plain:
+        raise ValueError(
+            "accelerate=True (FISTA) is for full-batch plain gradient descent: "
+            "optimizer='gd' (or 'sgd' without momentum) and batch_size=None"
+        )
+    return plain and (accelerate if accelerate is not None else l1 > 0.0)
+
+
+def smoothness(
+    loss: str,
+    K: int,
+    max_sw: float,
+    alpha: float,
+    l1_ratio: float,
+    half_L: float,
+    max_row_sq: float,
+    fit_intercept: bool,
+) -> tuple[float, float]:
+    """(L, L_max) for lr="auto": the smooth part's smoothness from half_L, an upper
+    bound of lambda_max((1/n) A^T A), and a batch's worst case from the largest
+    ||x_i||^2 (see fit_linear's docstring)."""
+    curvature = _CURVATURE[loss] if K == 1 else 0.5
+    smooth_l2 = alpha * (1.0 - l1_ratio)
+    icpt = 1.0 if fit_intercept else 0.0
+    L = curvature * max_sw * half_L + smooth_l2
+    return L, curvature * max_sw * (max_row_sq + icpt) + smooth_l2
+
+
+def derivative_scale(loss: str, K: int, y_centred_sq: float, n: int) -> float:
+    """The optimality test's scale of a regression loss's derivative: the rms of y
+    (centred with an intercept); 1 for classification."""
+    if K > 1 or loss not in REGRESSION_LOSSES:
+        return 1.0
+    rms = float(np.sqrt(y_centred_sq / n))
+    return rms if rms > 0.0 else 1.0
+
+
+def linear_result(
+    theta: Array,
+    losses: Array,
+    path: Any,
+    n_iter: int,
+    status: str,
+    optimality: float,
+    lr_value: float,
+    plan: FitPlan,
+    d: int,
+    K: int,
+) -> FitResult:
+    """The FitResult of a linear-model fit from what its loop returned."""
+    message = fit_message(
+        status,
+        n_iter,
+        plan.tol,
+        plan.max_iter,
+        lr_value,
+        optimality,
+        plan.gtol,
+        plan.n_iter_no_change,
+    )
+    if status == "diverged":
+        message += "; the learning rate is likely too large (lr='auto' picks a safe one)"
+    coef, intercept = _unpack(theta, d, K)
+    rows = np.asarray(path, dtype=np.float64)
+    return FitResult(
+        coef,
+        intercept,
+        losses,
+        n_iter,
+        status,
+        message,
+        lr_value,
+        plan.name,
+        plan.gradient,
+        optimality,
+        path=path_of(rows, d, True) if K == 1 else rows,
+    )
+
+
+def warn_outcome(fit: FitResult, stacklevel: int) -> None:
+    """A DivergenceWarning or a StalledWarning when the fit ended so."""
+    if fit.status == "diverged":
+        warnings.warn(fit.message, DivergenceWarning, stacklevel=stacklevel + 1)
+    elif fit.status == "stalled":
+        warnings.warn(fit.message, StalledWarning, stacklevel=stacklevel + 1)
 
 
 def auto_lr(
@@ -282,17 +401,16 @@ def auto_lr(
     """lr="auto" for a linear-model fit: 1/L with L = c max(s) lambda_max((1/n) A^T A)
     + alpha (1 - rho) for full batch, the expected smoothness of a batch otherwise
     (see fit_linear's docstring)."""
-    curvature = _CURVATURE[loss] if K == 1 else 0.5
     max_sw = 1.0 if sample_weight is None else float(sample_weight.max())
-    smooth_l2 = alpha * (1.0 - l1_ratio)
     if isinstance(X, v.CSR):
         n, d = X.shape
         L2, row_max = _core.csr_lipschitz(*X[:3], n, d, plan.fit_intercept)
     else:
         L2 = _core.least_squares_lipschitz(X, plan.fit_intercept, 0.0)
         row_max = np.einsum("ij,ij->i", X, X, dtype=np.float64).max()
-    L = curvature * max_sw * 0.5 * float(L2) + smooth_l2
-    L_max = curvature * max_sw * (float(row_max) + (1.0 if plan.fit_intercept else 0.0)) + smooth_l2
+    L, L_max = smoothness(
+        loss, K, max_sw, alpha, l1_ratio, 0.5 * float(L2), float(row_max), plan.fit_intercept
+    )
     return plan.auto_lr(L, L_max)
 
 
@@ -321,13 +439,7 @@ def run_linear(
     n, d = Xa.shape
     dtype = Xa.dtype
     hyper, schedule = plan.rule_settings()
-    plain = plan.full_batch and plan.rule.kind == "sgd" and not hyper.get("momentum", 0.0)
-    if accelerate and not plain:
-        raise ValueError(
-            "accelerate=True (FISTA) is for full-batch plain gradient descent: "
-            "optimizer='gd' (or 'sgd' without momentum) and batch_size=None"
-        )
-    fista = plain and (accelerate if accelerate is not None else alpha * l1_ratio > 0.0)
+    fista = fista_for(plan, hyper, accelerate, alpha * l1_ratio)
 
     lr_value: float
     if plan.lr_source == "given":
@@ -335,12 +447,10 @@ def run_linear(
     else:
         lr_value = auto_lr(Xa, plan, loss, K, sample_weight, alpha, l1_ratio)
 
-    if K > 1 or loss not in REGRESSION_LOSSES:
-        derivative_scale = 1.0
-    else:
+    scale = 1.0
+    if K == 1 and loss in REGRESSION_LOSSES:
         centred = ya - ya.mean() if plan.fit_intercept else ya
-        rms = float(np.sqrt(np.mean(np.square(centred, dtype=np.float64))))
-        derivative_scale = rms if rms > 0.0 else 1.0
+        scale = derivative_scale(loss, K, float(np.sum(np.square(centred, dtype=np.float64))), n)
 
     lr_setting = schedule if schedule is not None and plan.lr_source == "given" else lr_value
     settings = {
@@ -350,7 +460,7 @@ def run_linear(
         "alpha": alpha,
         "l1_ratio": l1_ratio,
         "accelerate": bool(fista),
-        "derivative_scale": derivative_scale,
+        "derivative_scale": scale,
     }
     theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
     callback = _theta_epoch(on_epoch, d, K)
@@ -378,34 +488,17 @@ def run_linear(
             state=state,
             callback=callback,
         )
-    theta, n_iter, status = out["theta"], int(out["n_iter"]), out["status"]
-    optimality = float(out["optimality"])
-    message = fit_message(
-        status,
-        n_iter,
-        plan.tol,
-        plan.max_iter,
-        lr_value,
-        optimality,
-        plan.gtol,
-        plan.n_iter_no_change,
-    )
-    if status == "diverged":
-        message += "; the learning rate is likely too large (lr='auto' picks a safe one)"
-    coef, intercept = _unpack(theta, d, K)
-    path = out["path"]
-    fit = FitResult(
-        coef,
-        intercept,
+    fit = linear_result(
+        out["theta"],
         out["losses"],
-        n_iter,
-        status,
-        message,
+        out["path"],
+        int(out["n_iter"]),
+        out["status"],
+        float(out["optimality"]),
         lr_value,
-        plan.name,
-        plan.gradient,
-        optimality,
-        path=path_of(path, d, True) if K == 1 else np.asarray(path, dtype=np.float64),
+        plan,
+        d,
+        K,
     )
     return fit, OptimizerState(**out["state"])
 
