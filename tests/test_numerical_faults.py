@@ -76,8 +76,18 @@ def test_a_tiny_learning_rate_stops_with_finite_parameters():
     ],
 )
 def test_non_finite_gradients_and_values_end_diverged(bad):
+    # Non-finite at x0: no step can be taken, the objective is at fault (issue 15).
+    with pytest.raises(ValueError, match="at x0"):
+        fastgd.minimize(bad, [1.0, 2.0], optimizer="adam", lr=0.1, max_iter=50)
+
+    def bad_after_the_start(x):
+        return (5.0, np.array([1.0, 1.0])) if x[0] == 1.0 else bad(x)
+
+    # Non-finite after some steps: the run diverged.
     with pytest.warns(fastgd.DivergenceWarning):
-        r = fastgd.minimize(bad, [1.0, 2.0], optimizer="adam", lr=0.1, max_iter=50)
+        r = fastgd.minimize(
+            bad_after_the_start, [1.0, 2.0], jac=True, optimizer="adam", lr=0.1, max_iter=50
+        )
     assert r.status == "diverged"
     assert not r.success
 

@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 
 
 def _known_optimizers() -> list[str]:
-    """Every optimizer name the descent functions take."""
-    from .optimizer_names import OPTIMIZER_NAMES
+    """Every method name race takes: the first-order rules and the line-search methods."""
+    from .minimize import METHODS
 
-    return list(OPTIMIZER_NAMES)
+    return list(METHODS)
 
 
 DEFAULT_LRS: dict[str, float] = {
@@ -194,21 +194,24 @@ def _output_folder(text: str) -> str:
     return text
 
 
-def _race_lrs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[float]:
+def _race_lrs(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[float | None]:
     """The learning rate of each optimizer: ``--lr`` (one for all, or one each), else
-    each optimizer's default (DEFAULT_LRS). A wrong count is a usage error."""
+    each optimizer's default (DEFAULT_LRS); None for the line-search methods (lbfgs,
+    cg, bfgs), which take none. A wrong count is a usage error."""
+    from .minimize import LINE_SEARCH_METHODS
+
     names: list[str] = args.optimizers
     if args.lr is None:
-        return [DEFAULT_LRS[name] for name in names]
+        return [None if name in LINE_SEARCH_METHODS else DEFAULT_LRS[name] for name in names]
     rates: list[float] = args.lr
     if len(rates) == 1:
-        return rates * len(names)
-    if len(rates) != len(names):
+        rates = rates * len(names)
+    elif len(rates) != len(names):
         parser.error(
             f"argument --lr: {len(rates)} rates for {len(names)} optimizers "
             f"({', '.join(names)}); give one rate for all, or one per optimizer"
         )
-    return rates
+    return [None if n in LINE_SEARCH_METHODS else r for n, r in zip(names, rates, strict=True)]
 
 
 def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any]:
@@ -228,7 +231,7 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any
     record_every = max(1, args.max_iter // 20_000)
     # race takes one lr for all its runs: one race per distinct rate, each on its
     # C++ threads, put back in the order asked.
-    groups: dict[float, list[int]] = {}
+    groups: dict[float | None, list[int]] = {}
     for k, lr in enumerate(lrs):
         groups.setdefault(lr, []).append(k)
     results: list[Any] = [None] * len(lrs)
@@ -248,8 +251,9 @@ def _race(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[Any
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     for r, lr in zip(results, lrs, strict=True):
+        rate = "-" if lr is None else f"{lr:g}"
         print(
-            f"{r.optimizer:<10} lr {lr:<8g} {r.status:<10} steps {r.nit:>6}  "
+            f"{r.optimizer:<10} lr {rate:<8} {r.status:<10} steps {r.nit:>6}  "
             f"f = {r.fun:.6g}  x = {r.x}"
         )
     if args.out:

@@ -215,6 +215,15 @@ def point(x0: Any, name: str = "x0") -> np.ndarray:
     return _finite_copy(arr, name)
 
 
+def point_of_any_shape(x0: Any, name: str = "x0") -> np.ndarray:
+    """A starting point of any shape (a number, a 1-D or an n-D array of real numbers,
+    at least one) as a private float64 copy of that shape: minimize's x."""
+    arr = _real_array(x0, name)
+    if arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty point (at least one number), got shape {arr.shape}")
+    return _finite_copy(arr, name)
+
+
 def points(x0: Any, name: str = "x0") -> np.ndarray:
     """One starting point (1-D, as :func:`point`) or several, one per row (2-D),
     as a private float64 copy."""

@@ -138,7 +138,7 @@ class Run:
 
     picture: str
     result: MinimizeResult
-    lr: float
+    lr: float | None  # None: a line-search method (lbfgs), which takes no learning rate
 
     def row(self) -> str:
         r = self.result
@@ -152,7 +152,8 @@ class Run:
             else "-"
         )
         return (
-            f"{self.picture:<18} {r.objective:<16} {r.optimizer:<9} {self.lr:>7.3g} "
+            f"{self.picture:<18} {r.objective:<16} {r.optimizer:<9} "
+            f"{'-' if self.lr is None else format(self.lr, '.3g'):>7} "
             f"{'(' + start + ')':<16} {r.status:<9} {r.nit:>5} {r.fun:>11.4g} "
             f"{'(' + x + ')':<22} {near:>8}"
         )
@@ -379,14 +380,17 @@ class Scenes:
         self,
         name: str,
         x0: Sequence[float],
-        opts: list[Optimizer],
+        opts: Sequence[Optimizer | str],
         max_iter: int,
         bounds: Any = None,
     ) -> list[Run]:
-        """SGD, momentum, Nesterov, Adagrad, RMSprop and Adam from one start: a GIF of the
-        race and a still of where each ended, with its values."""
+        """Optimizers (instances, or "lbfgs" and the other line-search methods) from one
+        start: a GIF of the race and a still of where each ended, with its values."""
         results = race(name, x0, opts, max_iter=max_iter, tol=1e-10)
-        runs = [Run(f"race_{name}.gif", r, o.lr) for r, o in zip(results, opts, strict=False)]
+        runs = [
+            Run(f"race_{name}.gif", r, None if isinstance(o, str) else o.lr)
+            for r, o in zip(results, opts, strict=False)
+        ]
         if self.draw:
             from . import plot
 
@@ -532,6 +536,16 @@ def run(
             "race on beale",
             lambda: scenes.optimizer_race(
                 "beale", [1.0, 1.5], _racers(1e-3), 2000, bounds=((-0.5, 4.0), (-1.0, 2.0))
+            ),
+        ),
+        (
+            "race on rosenbrock, with lbfgs",
+            lambda: scenes.optimizer_race(
+                "rosenbrock",
+                [-1.2, 1.0],
+                [SGD(lr=1e-3), SGD(lr=1e-3, momentum=0.9), Adam(lr=0.02), "lbfgs"],
+                5000,
+                bounds=((-2.0, 2.0), (-1.0, 3.0)),
             ),
         ),
         (

@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from . import _core
+from . import _bounds, _core
 from . import _validation as v
+from ._bounds import Box
 from ._callbacks import IntermediateResult, adapt
 from ._namespace import public_dir
+from ._objective_call import JAC_SCHEMES, ObjectiveCall, make_objective_call
 from ._warnings import DivergenceWarning, StalledWarning
 from .objectives import Objective, get
-from .optimizer_names import resolve_optimizer
+from .optimizer_names import OPTIMIZER_NAMES, resolve_optimizer
 from .optimizers import Optimizer
 from .schedules import Schedule
 
 __all__ = [
+    "DEFAULT_HISTORY",
     "GRTOL",
     "GTOL",
+    "LINE_SEARCH_METHODS",
+    "METHODS",
     "RECORD_BUDGET",
     "MinimizeResult",
     "SweepResult",
@@ -46,42 +51,63 @@ RECORD_BUDGET = 1 << 30
 whose max_iter could record more is refused before it starts (see ``record_every``)."""
 
 
+LINE_SEARCH_METHODS = ("lbfgs", "cg", "bfgs")
+"""The methods whose line search picks every step (no learning rate): limited-memory
+BFGS, nonlinear conjugate gradient (Polak-Ribiere+) and dense BFGS (small d)."""
+METHODS = tuple(OPTIMIZER_NAMES) + LINE_SEARCH_METHODS
+"""Every name ``method=`` takes: the first-order rules and the line-search methods."""
+DEFAULT_HISTORY = 10
+"""The pairs (s, y) L-BFGS keeps by default (``options={"history": m}``)."""
+DEFAULT_MAX_ITER = 1000
+
 #: How many coordinates of x a result's repr prints before it gives only d.
 _REPR_COORDINATES = 6
 
 
 @dataclass(repr=False)
 class MinimizeResult:
-    """The outcome of :func:`minimize`.
+    """The outcome of :func:`minimize`, read like scipy's ``OptimizeResult``: by
+    attribute (``res.x``) or as a mapping (``res["x"]``, ``res.keys()``, ``dict(res)``).
 
     Attributes
     ----------
-    x : ndarray (d,)
+    x : ndarray, x0's shape
         The last iterate.
     fun : float
         The objective there.
+    jac : ndarray, x0's shape
+        The gradient there (NaN where it was not computed: a run stopped before).
     nit : int
-        Steps taken.
+        Steps (iterations) taken.
+    nfev, njev : int
+        Evaluations of the objective and of its gradient, as scipy counts them: every
+        trial point of a line search and every finite-difference point is one nfev.
     status : {"converged", "stalled", "max_iter", "diverged", "stopped"}
-        "converged" only when the first-order optimality test passed:
-        ``grad_norm <= gradient_threshold``. "stalled": a step moved x by less
-        than ``tol`` while the test failed (x is not a minimum).
+        fastgd's status (a word, where scipy's is a number): "converged" only when
+        the first-order optimality test passed: ``grad_norm <= gradient_threshold``.
+        "stalled": a step moved x by less than ``tol``, or a line search found no
+        lower value, while the test failed (x is not a minimum).
+    success : bool
+        ``status == "converged"``.
     message : str
         What happened, and for "stalled" or "diverged" what to do.
-    path : ndarray (rows, d)
-        The recorded iterates: x0, every ``record_every``-th one and the last
-        (empty when ``record=False``). With ``record_every=1``, rows = nit + 1.
+    path : ndarray (rows, x.size)
+        The recorded iterates, flattened: x0, every ``record_every``-th one and the
+        last (empty when ``record=False``). With ``record_every=1``, rows = nit + 1;
+        ``path.reshape(-1, *x.shape)`` gives them in x's shape.
     losses, grad_norms : ndarray (rows,)
         The objective and the gradient's norm at each recorded iterate.
     objective, optimizer : str
+        The objective's name and the method's.
     grad_norm : float
-        ||grad(x)||_2 at the last iterate.
+        ||grad(x)||_2 at the last iterate (of the projected gradient, with bounds).
     gradient_threshold : float
         The optimality test's bound, ``max(gtol, grtol * ||grad(x0)||_2)``.
     record_every : int
         The recording stride (0: nothing recorded).
     lr : float or Schedule or None
-        The learning rate the run used (a name's default, or an instance's own).
+        The learning rate the run used (a name's default, or an instance's own);
+        None for the line-search methods.
     """
 
     x: np.ndarray
@@ -98,21 +124,52 @@ class MinimizeResult:
     gradient_threshold: float = math.nan
     record_every: int = 1
     lr: float | Schedule | None = None
+    jac: np.ndarray = field(default_factory=lambda: np.empty(0))
+    nfev: int = 0
+    njev: int = 0
 
     @property
     def success(self) -> bool:
         """True only when the first-order optimality test passed."""
         return self.status == "converged"
 
+    # The mapping face of scipy's OptimizeResult (a dict there).
+    def keys(self) -> list[str]:
+        """The fields, ``success`` included, as an OptimizeResult's keys."""
+        return [f.name for f in fields(self)] + ["success"]
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.keys():
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in self.keys() else default
+
+    def items(self) -> list[tuple[str, Any]]:
+        return [(k, getattr(self, k)) for k in self.keys()]
+
+    def values(self) -> list[Any]:
+        return [getattr(self, k) for k in self.keys()]
+
     def __repr__(self) -> str:
         """One line: what ran, how it ended, where (never the recorded path)."""
         if self.x.size <= _REPR_COORDINATES:
-            where = "x=[" + ", ".join(f"{c:.6g}" for c in self.x) + "]"
+            where = "x=[" + ", ".join(f"{c:.6g}" for c in self.x.reshape(-1)) + "]"
         else:
             where = f"x=<{self.x.size} coordinates>"
         return (
             f"MinimizeResult({self.objective}, {self.optimizer}: status={self.status!r}, "
-            f"fun={self.fun:.6g}, nit={self.nit}, {where})"
+            f"fun={self.fun:.6g}, nit={self.nit}, nfev={self.nfev}, {where})"
         )
 
 
@@ -138,18 +195,55 @@ def _objective_function(
 
 @dataclass(frozen=True)
 class _Rule:
-    """One run's update rule, resolved: its display name and what crosses into C++."""
+    """One run's method, resolved: its display name and what crosses into C++."""
 
     name: str
     kind: str
     hyper: dict[str, Any]  # Optimizer._core_hyper(): a schedule travels beside lr0
-    lr: float | Schedule  # what the run steps with, for the result and its legends
+    lr: float | Schedule | None  # what the run steps with (None: a line search picks)
+
+    @property
+    def line_search_method(self) -> bool:
+        return self.kind in LINE_SEARCH_METHODS
 
 
-def _rule(optimizer: Any, lr: Any, momentum: Any) -> _Rule:
-    """The update rule of a run from a name or an Optimizer, lr (None: the default
-    for a name, the instance's own for an Optimizer; a number or a Schedule) and
-    momentum (for the lecture's named methods)."""
+def _line_search_rule(name: str, line_search: Any, history: int) -> _Rule:
+    """lbfgs, cg or bfgs: a strong Wolfe line search unless "armijo" is asked for."""
+    search = "strong_wolfe" if line_search is None else line_search
+    if search not in ("strong_wolfe", "armijo"):
+        raise ValueError(
+            f"line_search for {name} must be 'strong_wolfe' (the default) or 'armijo', "
+            f"got {line_search!r}"
+        )
+    hyper: dict[str, Any] = {"line_search": search}
+    if name == "lbfgs":
+        hyper["history"] = history
+    label = name if search == "strong_wolfe" else f"{name}+armijo"
+    return _Rule(label, name, hyper, None)
+
+
+def _rule(
+    optimizer: Any,
+    lr: Any,
+    momentum: Any,
+    line_search: Any = None,
+    history: int = DEFAULT_HISTORY,
+    ignore_lr: bool = False,
+) -> _Rule:
+    """The method of a run from a name or an Optimizer, lr (None: the default for a
+    name, the instance's own for an Optimizer; a number or a Schedule), momentum (for
+    the lecture's named methods) and line_search. A line-search method refuses an lr
+    unless ``ignore_lr`` (a race's lr is its first-order runs')."""
+    if isinstance(optimizer, str) and optimizer.lower() in LINE_SEARCH_METHODS:
+        name = optimizer.lower()
+        if lr is not None and not ignore_lr:
+            raise ValueError(f"{name} takes no lr: its line search picks every step; leave lr=None")
+        return _line_search_rule(name, line_search, history)
+    if line_search not in (None, "none", "armijo"):
+        raise ValueError(
+            f"line_search for a first-order rule must be None or 'armijo', got {line_search!r} "
+            "('strong_wolfe' is for lbfgs, cg and bfgs)"
+        )
     if lr is not None and not isinstance(lr, (str, Schedule)):
         v.positive(lr, "lr")
     if isinstance(optimizer, Optimizer) and lr is not None and not isinstance(lr, str):
@@ -169,6 +263,9 @@ def _rule(optimizer: Any, lr: Any, momentum: Any) -> _Rule:
     hyper = rule._core_hyper()
     if schedule is not None:  # as rule._core_hyper() carries an instance's schedule
         hyper["lr"], hyper["schedule"] = schedule.lr0, schedule.as_dict()
+    if line_search == "armijo":  # backtracking on the rule's own step
+        hyper["line_search"] = "armijo"
+        name = f"{name}+armijo"
     return _Rule(
         name, rule.kind, hyper, schedule if schedule is not None else rule.hyperparameters["lr"]
     )
@@ -185,10 +282,24 @@ class _Settings:
     grtol: float
     stop_on_gradient: bool
     record_every: int  # 0: record nothing
+    box: Box | None = None
+    fd: str = "none"  # finite differences in C++, for compiled objectives
+    max_fev: int = 0  # 0: no limit
 
     def core(self) -> dict[str, Any]:
         # Every field by its name: the C++ loop reads these keys (and refuses others).
-        return asdict(self)
+        return {
+            "max_iter": self.max_iter,
+            "tol": self.tol,
+            "gtol": self.gtol,
+            "grtol": self.grtol,
+            "stop_on_gradient": self.stop_on_gradient,
+            "record_every": self.record_every,
+            "lower": None if self.box is None else self.box.lower,
+            "upper": None if self.box is None else self.box.upper,
+            "fd": self.fd,
+            "max_fev": self.max_fev,
+        }
 
 
 def _settings(
@@ -199,11 +310,17 @@ def _settings(
     grtol: Any,
     record: Any,
     record_every: Any,
+    stop_on_gradient: bool = False,
+    box: Box | None = None,
+    fd: str = "none",
+    max_fev: Any = None,
 ) -> _Settings:
-    steps = v.integer(max_iter, "max_iter", 0)
+    """``stop_on_gradient``: stop on the optimality test even with gtol and grtol
+    left None (the line-search methods do)."""
+    steps = v.integer(DEFAULT_MAX_ITER if max_iter is None else max_iter, "max_iter", 0)
     step_tol = -1.0 if tol is None else v.nonnegative(tol, "tol")
-    stop_on_gradient = gtol is not None or grtol is not None
-    if stop_on_gradient:  # the one not given counts as 0
+    given = gtol is not None or grtol is not None
+    if given:  # the one not given counts as 0
         gradient_tol = 0.0 if gtol is None else v.nonnegative(gtol, "gtol")
         relative_tol = 0.0 if grtol is None else v.nonnegative(grtol, "grtol")
     else:
@@ -214,8 +331,11 @@ def _settings(
         tol=step_tol,
         gtol=gradient_tol,
         grtol=relative_tol,
-        stop_on_gradient=stop_on_gradient,
+        stop_on_gradient=given or stop_on_gradient,
         record_every=every if v.boolean(record, "record") else 0,
+        box=box,
+        fd=fd,
+        max_fev=0 if max_fev is None else v.integer(max_fev, "options['maxfun']", 1),
     )
 
 
@@ -257,13 +377,28 @@ def _check_recording(settings: _Settings, d: int, runs: int = 1) -> None:
     )
 
 
-def _message(status: str, nit: int, settings: _Settings, grad_norm: float, threshold: float) -> str:
+def _message(
+    status: str,
+    nit: int,
+    settings: _Settings,
+    grad_norm: float,
+    threshold: float,
+    rule: _Rule,
+    nfev: int,
+) -> str:
     test = (
         f"||grad|| = {grad_norm:.3g}, the optimality test needs <= {threshold:.3g} "
         f"= max(gtol={settings.gtol:g}, grtol={settings.grtol:g} * ||grad(x0)||)"
     )
     if status == "converged":
         return f"converged after {nit} steps: the optimality test passed ({test})"
+    if status == "stalled" and rule.line_search_method:
+        return (
+            f"stalled after {nit} steps: the line search found no lower value along the "
+            f"{rule.name} direction (or a step moved x by less than tol={settings.tol:g}), but x "
+            f"is not a minimum ({test}). Check the gradient against finite differences "
+            "(jac='3-point'): a wrong or noisy gradient stalls a line search; or loosen gtol/grtol"
+        )
     if status == "stalled":
         return (
             f"stalled after {nit} steps: a step moved x by less than tol={settings.tol:g} but x "
@@ -271,25 +406,42 @@ def _message(status: str, nit: int, settings: _Settings, grad_norm: float, thres
             "momentum or Adam, check that the learning-rate schedule does not decay to 0, or "
             "loosen gtol/grtol"
         )
+    if status == "max_iter" and settings.max_fev and nfev >= settings.max_fev:
+        return f"reached maxfun={settings.max_fev} evaluations after {nit} steps ({test})"
     if status == "max_iter":
         return f"reached max_iter={settings.max_iter} steps ({test})"
     if status == "diverged":
-        return (
-            f"diverged after {nit} steps: the value or x became infinite or ran away "
-            "(an objective unbounded below, or a learning rate too large)"
+        cause = (
+            "an objective unbounded below"
+            if rule.line_search_method
+            else "an objective unbounded below, or a learning rate too large"
         )
+        return f"diverged after {nit} steps: the value or x became infinite or ran away ({cause})"
     return f"stopped by the callback after {nit} steps"
 
 
-def _result(out: Any, settings: _Settings, name: str, rule: _Rule) -> MinimizeResult:
-    """A MinimizeResult from the core's output tuple (see _core.pyi, _MinimizeOutput)."""
-    xs, fun, nit, status, path, losses, grad_norms, grad_norm, threshold = out
+def _result(
+    out: Any,
+    settings: _Settings,
+    name: str,
+    rule: _Rule,
+    shape: tuple[int, ...] | None = None,
+    call: ObjectiveCall | None = None,
+) -> MinimizeResult:
+    """A MinimizeResult from the core's output tuple (see _core.pyi, _MinimizeOutput),
+    x and jac in x0's ``shape`` (None: 1-D), the evaluations counted by ``call`` when
+    the objective ran in Python through one."""
+    xs, fun, nit, status, path, losses, grad_norms, grad_norm, threshold, grad, nfev, njev = out
+    if call is not None:
+        nfev, njev = call.nfev, call.njev
+    if shape is not None:
+        xs, grad = xs.reshape(shape), grad.reshape(shape)
     return MinimizeResult(
         x=xs,
         fun=float(fun),
         nit=int(nit),
         status=status,
-        message=_message(status, nit, settings, grad_norm, threshold),
+        message=_message(status, nit, settings, grad_norm, threshold, rule, int(nfev)),
         path=path,
         losses=losses,
         grad_norms=grad_norms,
@@ -299,6 +451,26 @@ def _result(out: Any, settings: _Settings, name: str, rule: _Rule) -> MinimizeRe
         gradient_threshold=float(threshold),
         record_every=settings.record_every,
         lr=rule.lr,
+        jac=grad,
+        nfev=int(nfev),
+        njev=int(njev),
+    )
+
+
+def _refuse_start(result: MinimizeResult) -> None:
+    """A run that could not take its first step because the objective is not finite
+    at x0 is an error in the objective (not a divergence: no step was taken)."""
+    if result.nit != 0 or result.status != "diverged":
+        return
+    if not math.isfinite(result.fun):
+        raise ValueError(
+            f"the objective {result.objective} is not finite at x0 (its value there is "
+            f"{result.fun}); minimize needs a finite value and gradient at the start: check "
+            "fun (and args) at x0"
+        )
+    raise ValueError(
+        f"the gradient of {result.objective} at x0 is not finite (it holds NaN or inf); "
+        "check the gradient (jac) at x0"
     )
 
 
@@ -339,123 +511,277 @@ def _legacy_step_callback(callback: Callable[..., object], result: IntermediateR
 
 def _on_step(
     stop: Callable[[IntermediateResult], bool] | None,
+    shape: tuple[int, ...] | None = None,
 ) -> Callable[[int, np.ndarray, float], bool] | None:
     """What the C++ loop calls after every step, ``on_step(nit, x, fun)`` -> stop?,
     from a callback adapted to the one convention (fastgd._callbacks.adapt, which
-    decides the callback's form once, not at every step)."""
+    decides the callback's form once, not at every step); x in ``shape``."""
     if stop is None:
         return None
 
     def on_step(nit: int, x: np.ndarray, fun: float) -> bool:
-        return stop(IntermediateResult(nit=nit, fun=fun, x=x))  # x: the core's fresh copy
+        shaped = x if shape is None else x.reshape(shape)  # x: the core's fresh copy
+        return stop(IntermediateResult(nit=nit, fun=fun, x=shaped))
 
     return on_step
 
 
+#: scipy's options (and fastgd's "history"), by the keyword each one sets.
+_OPTIONS = {
+    "maxiter": "max_iter",
+    "maxfun": "max_fev",
+    "gtol": "gtol",
+    "maxcor": "history",
+    "history": "history",
+    "disp": "disp",
+}
+
+#: scipy's names of the line-search methods, as method= also takes them.
+_SCIPY_METHOD_NAMES = {"l-bfgs-b": "lbfgs", "l-bfgs": "lbfgs"}
+
+
+def _options(options: Any, given: dict[str, Any]) -> dict[str, Any]:
+    """scipy's ``options`` dict as keyword settings; a setting given twice (as a
+    keyword and an option, or as maxcor and history) is refused."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise TypeError(f"options must be a dict or None, got {type(options).__name__}")
+    out: dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in _OPTIONS:
+            raise ValueError(
+                f"unknown option {key!r}; minimize's options are {', '.join(sorted(_OPTIONS))}"
+            )
+        target = _OPTIONS[key]
+        if target in out:
+            raise ValueError(f"options sets {target} twice (maxcor and history are one setting)")
+        if given.get(target) is not None:
+            raise ValueError(f"options[{key!r}] and {target}= are both given; set it in one place")
+        out[target] = value
+    return out
+
+
+def _method(method: Any, optimizer: Any) -> str | Optimizer:
+    """The run's method from method= (a name) and optimizer= (a name or an instance)."""
+    if method is None:
+        return "gd" if optimizer is None else optimizer
+    if not isinstance(method, str):
+        raise TypeError(
+            f"method must be a name ({', '.join(METHODS)}), got {type(method).__name__}; "
+            "pass an Optimizer instance as optimizer="
+        )
+    name = _SCIPY_METHOD_NAMES.get(method.lower(), method.lower())
+    if name not in METHODS:
+        raise ValueError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
+    if optimizer is not None and not (isinstance(optimizer, str) and optimizer.lower() == name):
+        raise ValueError(
+            f"method={method!r} and optimizer={v.describe(optimizer)} are both given; "
+            "name the method once (optimizer= is for an Optimizer instance)"
+        )
+    return name
+
+
+def _objective_call(
+    fn: Callable[..., Any],
+    obj: Objective | None,
+    jac: Any,
+    args: Any,
+    x: np.ndarray,
+    shape: tuple[int, ...],
+    box: Box | None,
+) -> tuple[ObjectiveCall | None, str]:
+    """How the loop evaluates the objective: (a Python call, or None for a compiled
+    kernel; the C++ finite-difference scheme, "none" for analytic gradients)."""
+    args = args if isinstance(args, tuple) else (args,)  # scipy's rule for one argument
+    if obj is None:
+        return make_objective_call(fn, jac, args, x, shape, box), "none"
+    if args:
+        raise ValueError(
+            f"args are passed to a callable fun; the named objective {obj.name} takes none"
+        )
+    if isinstance(jac, str) and jac in JAC_SCHEMES:
+        if obj.compiled:
+            return None, jac
+        return make_objective_call(obj.value, jac, (), x, (x.size,), box), "none"
+    if jac is not None and jac is not True:
+        raise ValueError(
+            f"the named objective {obj.name} brings its own gradient: jac must be None (that "
+            f"one), '2-point' or '3-point', got {v.describe(jac)}"
+        )
+    if obj.compiled:
+        return None, "none"
+    return make_objective_call(obj.value_and_grad, True, (), x, (x.size,), box), "none"
+
+
 def minimize(
-    objective: ObjectiveLike,
+    fun: ObjectiveLike,
     x0: ArrayLike,
     *,
-    optimizer: str | Optimizer = "gd",
+    method: str | None = None,
+    jac: bool | str | Callable[..., ArrayLike] | None = None,
+    args: tuple[Any, ...] = (),
+    bounds: Any = None,
+    optimizer: str | Optimizer | None = None,
     lr: LearningRate | None = None,
     momentum: float = 0.9,
-    max_iter: int = 1000,
+    line_search: str | None = None,
+    max_iter: int | None = None,
     tol: float | None = 1e-10,
     gtol: float | None = None,
     grtol: float | None = None,
     record: bool = True,
     record_every: int = 1,
     callback: Callable[[IntermediateResult], bool | None] | None = None,
+    options: dict[str, Any] | None = None,
 ) -> MinimizeResult:
-    r"""Minimise ``objective`` from ``x0`` by gradient descent with any update rule.
+    r"""Minimise ``fun`` from ``x0``, with scipy.optimize.minimize's conventions.
 
     Parameters
     ----------
-    objective : str, Objective or callable
-        A registered name (``fastgd.objectives.names()``), an Objective, or a
-        function ``x -> (value, grad)`` returning a real number and a real 1-D
-        array of x's length; its exceptions propagate.
-    x0 : array_like (d,)
-        The start: a list, tuple or array of real numbers (a scalar is a 1-D point).
-    optimizer : str or Optimizer
-        As in :func:`fastgd.fit_least_squares`: "gd", "momentum", "nesterov", "adam",
-        ..., or an instance such as ``fastgd.Adam(lr=0.01)``.
+    fun : str, Objective or callable
+        A registered name (``fastgd.objectives.names()``: compiled ones run wholly in
+        C++), an Objective, or a function ``fun(x, *args)`` of an x shaped like x0,
+        returning a real number, or ``(value, grad)`` with ``jac=True``. Its
+        exceptions propagate.
+    x0 : array_like, any shape
+        The start: a number, or an array of real numbers of any shape; the objective
+        receives x in that shape, and ``result.x`` has it.
+    method : str, optional
+        A first-order rule ("gd", "momentum", "nesterov", "adam", ... as
+        :func:`fastgd.fit_least_squares` names them), or a method whose line search
+        picks every step: "lbfgs" (limited-memory BFGS; scipy's "L-BFGS-B" is an
+        alias), "cg" (nonlinear conjugate gradient, Polak-Ribiere+ with restarts) or
+        "bfgs" (dense inverse-Hessian BFGS, for small d). None: "gd", or
+        ``optimizer``.
+    jac : bool, "2-point", "3-point", callable or None
+        As scipy: True, fun returns ``(value, grad)``; a callable ``jac(x, *args)``
+        returns the gradient (x's shape); "2-point" / "3-point": forward / central
+        finite differences (in C++ for compiled objectives, NumPy otherwise; each
+        point counts in ``nfev``). None: a named objective's own gradient; for a
+        callable, decided by what fun returns at x0: a ``(value, grad)`` pair is
+        taken as with jac=True (fastgd's convention), a number gets "2-point".
+    args : tuple
+        Extra arguments passed to fun and jac (a single non-tuple is one argument).
+    bounds : sequence of (low, high) or scipy.optimize.Bounds, optional
+        One pair per coordinate of the flattened x, None for no bound. The
+        first-order rules take projected-gradient steps; lbfgs holds the variables
+        at a bound whose gradient points out of the box and steps the others along
+        the projected path (an active-set projected L-BFGS, not L-BFGS-B's Cauchy
+        point; see minimize.hpp). x stays in the box; an x0 outside it is projected,
+        with a UserWarning. The optimality test then measures the projected gradient.
+    optimizer : str or Optimizer, optional
+        An Optimizer instance such as ``fastgd.Adam(lr=0.01)`` (or a name, as method).
     lr : float, Schedule or None
-        The learning rate of a named optimizer: a number > 0 or a schedule
-        (``fastgd.schedules.cosine(0.1, t_max=500)``); None: the optimizer's own
-        default, as in fit_least_squares (0.01 for the lecture's "gd", "sgd",
-        "momentum", "nesterov"; torch.optim's default for the others). With an
-        Optimizer instance leave it None (the instance's lr is used); a different
-        lr is refused rather than silently dropped.
+        The learning rate of a named first-order rule: a number > 0 or a schedule
+        (``fastgd.schedules.cosine(0.1, t_max=500)``); None: the rule's own default
+        (0.01 for the lecture's "gd", "sgd", "momentum", "nesterov"; torch.optim's
+        for the others). With an Optimizer instance leave it None. The line-search
+        methods take none.
     momentum : float
         For the named methods "momentum" and "nesterov".
-    max_iter : int
-        Maximum number of steps.
+    line_search : {None, "armijo", "strong_wolfe"}
+        "armijo": backtracking on a first-order rule's step (halving it until the
+        value drops enough), or on the lbfgs/cg/bfgs direction. None: no search for
+        the first-order rules, strong Wolfe (Moré-Thuente) for lbfgs, cg and bfgs.
+    max_iter : int or None
+        Maximum number of steps (iterations); None: 1000.
     tol : float or None
         The stopping rule: stop when a step moves x by less than ``tol`` (None:
         never). The run then ends "converged" if the optimality test passes, else
-        "stalled" (success False, with a StalledWarning): a tiny learning rate, a
-        schedule decaying to 0, or Adam with lr=1e-12 also make short steps.
+        "stalled" (success False, with a StalledWarning).
     gtol, grtol : float or None
         The first-order optimality test is ``||grad(x)||_2 <= max(gtol, grtol *
-        ||grad(x0)||_2)``: an absolute and a relative tolerance. Left both None,
-        the test uses gtol = grtol = 1e-6 (``GTOL``, ``GRTOL``) to judge a short
-        step and does not stop the run by itself. Given (either or both; the one
-        not given counts as 0), the run also stops ("converged") as soon as the
-        test passes.
+        ||grad(x0)||_2)``. Left both None, it uses gtol = grtol = 1e-6 (``GTOL``,
+        ``GRTOL``); the line-search methods stop as soon as it passes, the
+        first-order rules use it only to judge a short step. Given (the one not
+        given counts as 0), every method stops ("converged") as soon as it passes.
     record : bool
         Keep the path, values and gradient norms.
     record_every : int
         Keep x0, every k-th iterate and the last (default 1: every one). A
-        recording that could exceed ``RECORD_BUDGET`` (1 GiB: max_iter // k + 2
-        rows of d + 2 float64) is refused before the run; a larger k or
-        ``record=False`` is the way out.
+        recording that could exceed ``RECORD_BUDGET`` (1 GiB) is refused before
+        the run; a larger k or ``record=False`` is the way out.
     callback : callable, optional
         scipy's convention: ``callback(intermediate_result)`` after every step,
-        with a :class:`fastgd.IntermediateResult` (``nit``, ``fun``, ``x``, a
-        copy); returning True or raising StopIteration stops the run
-        ("stopped"), None or False goes on. The old ``callback(nit, x, fun)``
-        still works, with a DeprecationWarning.
+        with a :class:`fastgd.IntermediateResult` (``nit``, ``fun``, ``x`` in x0's
+        shape, a copy); returning True or raising StopIteration stops the run
+        ("stopped"). The old ``callback(nit, x, fun)`` still works, with a
+        DeprecationWarning.
+    options : dict, optional
+        scipy's names for settings: "maxiter" (max_iter), "maxfun" (the most
+        objective evaluations), "gtol", "maxcor" or "history" (the pairs L-BFGS
+        keeps, default 10), "disp" (print the message at the end). A setting given
+        both here and as a keyword is refused.
 
     Returns
     -------
     MinimizeResult
-        Unbounded objectives (dome, hill, saddle) end "diverged", never as NaN.
+        Read like scipy's OptimizeResult (attributes or ``res["x"]``), with
+        fastgd's status word. Unbounded objectives (dome, hill, saddle) end
+        "diverged", never as NaN.
+
+    Raises
+    ------
+    ValueError
+        Bad settings; bounds with low > high; an objective that is not finite (or
+        whose gradient is not finite) at x0.
 
     Warns
     -----
     DivergenceWarning
         When the run diverged.
     StalledWarning
-        When the run stalled: a short step away from a minimum.
+        When the run stalled: a short step, or a failed line search, away from a
+        minimum.
     """
     # adapt here, in the public function, so that the DeprecationWarning of an old
     # positional callback names the caller's line.
-    on_step = _on_step(adapt(callback, _legacy_step_callback, "callback(nit, x, fun)"))
-    name, fn, dim, obj = _objective_function(objective)
-    x = v.point(x0, "x0")
+    stop = adapt(callback, _legacy_step_callback, "callback(nit, x, fun)")
+    opts = _options(options, {"max_iter": max_iter, "gtol": gtol})
+    name, fn, dim, obj = _objective_function(fun)
+    given = v.point_of_any_shape(x0, "x0")
+    shape = given.shape
+    x = given.reshape(-1)
     if dim is not None and x.size != dim:
-        raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {x.size}")
+        raise ValueError(f"{name} is {dim}-dimensional, but x0 has {x.size} coordinates")
     if obj is not None:
         obj.value(x)  # the objective's own checks (rosenbrock needs 2 coordinates, ...)
-    rule = _rule(optimizer, lr, momentum)
+    box = _bounds.box(bounds, x.size)
+    if box is not None:
+        x = _bounds.start_inside(x, box, stacklevel=2)
+    history = v.integer(opts.get("history", DEFAULT_HISTORY), "options['history']", 1)
+    rule = _rule(_method(method, optimizer), lr, momentum, line_search, history)
+    if "history" in opts and rule.kind != "lbfgs":
+        raise ValueError(f"options['maxcor'/'history'] is for lbfgs, not {rule.name}")
+    disp = v.boolean(opts.get("disp", False), "options['disp']")
     settings = _settings(
-        max_iter=max_iter,
+        max_iter=opts.get("max_iter", max_iter),
         tol=tol,
-        gtol=gtol,
+        gtol=opts.get("gtol", gtol),
         grtol=grtol,
         record=record,
         record_every=record_every,
+        stop_on_gradient=rule.line_search_method,
+        box=box,
+        max_fev=opts.get("max_fev"),
     )
     _check_recording(settings, x.size)
-    # Built-ins run on their C++ kernels (the loop without the GIL unless there is a
-    # callback); anything else is called back in Python at every step.
-    args = (x, rule.kind, rule.hyper, settings.core(), on_step)
-    if obj is not None and obj.compiled:
-        out = _core.minimize_builtin(obj.name, *args)
+    call, fd = _objective_call(fn, obj, jac, args, x, shape, box)
+    if fd != "none":
+        settings = replace(settings, fd=fd)
+    # Compiled objectives run on their C++ kernels (the loop without the GIL unless
+    # there is a callback); anything else is called back in Python at every step.
+    core_args = (x, rule.kind, rule.hyper, settings.core(), _on_step(stop, shape))
+    if call is None:
+        assert obj is not None
+        out = _core.minimize_builtin(obj.name, *core_args)
     else:
-        out = _core.minimize_callable(fn, *args)
-    result = _result(out, settings, name, rule)
+        out = _core.minimize_callable(call, *core_args)
+    result = _result(out, settings, name, rule, shape, call)
+    _refuse_start(result)
+    if disp:
+        print(result.message)
     _warn([result], result.objective, stacklevel=2)
     return result
 
@@ -504,8 +830,9 @@ def race(
 ) -> list[MinimizeResult]:
     """Several runs on one objective at once: each optimizer from x0, or, when x0 is
     a list of points and one optimizer is given, that optimizer from each point.
-    ``optimizers`` is a list of names or Optimizers (a bare one is one optimizer);
-    ``lr`` (a number or a Schedule) is every named optimizer's. Built-in objectives
+    ``optimizers`` is a list of names or Optimizers (a bare one is one optimizer),
+    the line-search methods "lbfgs", "cg" and "bfgs" included; ``lr`` (a number or a
+    Schedule) is every named first-order optimizer's. Built-in objectives
     run in parallel C++ threads (the GIL released); Python callables run one after
     the other. The other arguments are as in :func:`minimize`; the recording budget
     covers all runs together. One DivergenceWarning and one StalledWarning per call
@@ -545,6 +872,7 @@ def _many(
     specs: list[tuple[np.ndarray, str | Optimizer, Any]],
     momentum: Any,
     settings: _Settings,
+    line_search: str | None = None,
 ) -> list[MinimizeResult]:
     """Runs (start, optimizer, lr), without warnings: together on C++ threads for a
     compiled objective, one after the other otherwise."""
@@ -555,7 +883,7 @@ def _many(
             raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {start.size}")
         if obj is not None:
             obj.value(start)
-        runs.append((start, _rule(opt, lr, momentum)))
+        runs.append((start, _rule(opt, lr, momentum, line_search, ignore_lr=True)))
     _check_recording(settings, specs[0][0].size, len(specs))
     if obj is None or not obj.compiled:
         return [
@@ -606,21 +934,35 @@ def sweep_lr(
     max_iter: int = 200,
     tol: float | None = None,
     momentum: float = 0.9,
+    line_search: str | None = None,
 ) -> SweepResult:
     """Run ``optimizer`` from x0 once per learning rate in ``lrs`` (any 1-D
     array-like of numbers > 0; all at once on C++ threads for built-ins) and return
     the final value per rate, marking the runs that diverged. Finding where runs
-    diverge or stall is the sweep's job: it raises no warning for them."""
+    diverge or stall is the sweep's job: it raises no warning for them. With
+    ``line_search="armijo"`` each rate is the first trial step of the backtracking
+    search. The line-search methods (lbfgs, cg, bfgs) have no rate to sweep and are
+    refused."""
     rates = v.learning_rates(lrs, "lrs")
     if not isinstance(optimizer, str):
         raise TypeError(
             "optimizer must be a name here (each run gets its own learning rate), "
             f"got {type(optimizer).__name__}"
         )
+    if optimizer.lower() in LINE_SEARCH_METHODS:
+        raise ValueError(
+            f"{optimizer} has no learning rate to sweep: its line search picks every step. "
+            "Sweep a first-order rule (line_search='armijo' makes each rate a first trial "
+            "step), or compare methods with fastgd.race"
+        )
+    if line_search not in (None, "armijo"):
+        raise ValueError(f"line_search for sweep_lr must be None or 'armijo', got {line_search!r}")
     start = v.point(x0, "x0")
     settings = _settings(
         max_iter=max_iter, tol=tol, gtol=None, grtol=None, record=True, record_every=1
     )
-    results = _many(objective, [(start, optimizer, float(lr)) for lr in rates], momentum, settings)
+    results = _many(
+        objective, [(start, optimizer, float(lr)) for lr in rates], momentum, settings, line_search
+    )
     final = np.array([np.inf if r.status == "diverged" else r.fun for r in results])
     return SweepResult(rates, final, [r.status for r in results], results)
