@@ -19,8 +19,10 @@
 ///   along -g. With a box: the active-set projected L-BFGS (NOT L-BFGS-B's generalized
 ///   Cauchy point and subspace minimization): the coordinates at a bound whose gradient
 ///   points out of the box are held (their gradient and direction components 0), the
-///   two-loop direction acts on the free ones (a descent direction: g.p = -g_F.H g_F),
-///   and the step is an Armijo backtracking along the projected path P(x + t p).
+///   two-loop direction acts on the free ones (a descent direction: g.p = -g_F.H g_F);
+///   the step is the strong Wolfe search capped at the boundary (t <= t_max, x + t p in
+///   the box) when the first trial step fits, else (or with line_search "armijo") an
+///   Armijo backtracking along the projected path P(x + t p). x never leaves the box.
 /// - cg_method: nonlinear conjugate gradient, Polak-Ribiere+ (beta = max(0, PR)),
 ///   restarted along -g every d iterations and whenever p is not a descent direction;
 ///   strong Wolfe with c1 = 1e-4, c2 = 0.1 (Nocedal & Wright's choice for CG; scipy's
@@ -56,6 +58,18 @@ namespace detail {
 constexpr double armijo_c1 = 1e-4;
 constexpr std::size_t armijo_max_evals = 31;  // t = 1, 1/2, ..., 2^-30
 constexpr std::size_t wolfe_max_evals = 20;   // L-BFGS-B's maxls
+constexpr double max_step = 1e10;             // L-BFGS-B's largest step without a box
+
+/// The largest t with x + t p inside the box (max_step without a box or a limit).
+inline double step_to_boundary(const box_bounds& box, const std::vector<double>& x, const std::vector<double>& p) {
+    double t = max_step;
+    if (!box.active()) return t;
+    for (std::size_t j = 0; j < x.size(); ++j) {
+        if (p[j] < 0.0) t = std::min(t, (box.lower[j] - x[j]) / p[j]);
+        if (p[j] > 0.0) t = std::min(t, (box.upper[j] - x[j]) / p[j]);
+    }
+    return std::max(t, 0.0);
+}
 
 inline double norm2(const std::vector<double>& v) { return std::sqrt(dot(v, v)); }
 
@@ -138,11 +152,14 @@ public:
                 continue;
             }
             const double first = iterations_ == 0 ? std::min(1.0, 1.0 / detail::norm2(p_)) : 1.0;
-            if (box.active() || !wolfe_)
-                r = armijo_search(fg, x, f, gf_, p_, first, detail::armijo_c1, detail::armijo_max_evals, xt_, ft,
-                                  gt_);
+            // With a box: strong Wolfe up to the boundary when the first trial fits
+            // before it (the step of L-BFGS-B's line search), else Armijo along P(x + t p).
+            const double stpmax = detail::step_to_boundary(box, x, p_);
+            if (wolfe_ && first <= stpmax)
+                r = wolfe_search(fg, x, f, p_, gp, first, stpmax, 1e-3, 0.9, detail::wolfe_max_evals, xt_, ft, gt_);
             else
-                r = wolfe_search(fg, x, f, p_, gp, first, 1e-3, 0.9, detail::wolfe_max_evals, xt_, ft, gt_);
+                r = armijo_search(fg, x, f, g, p_, first, detail::armijo_c1, detail::armijo_max_evals, xt_, ft,
+                                  gt_);
         }
         if (r != search_result::accepted) return detail::take(r, x, f, g, xt_, ft, gt_);
         ++iterations_;
@@ -209,7 +226,7 @@ public:
             double first = started_ ? 1.01 * 2.0 * (f - f_prev_) / gp : 1.01 / detail::norm2(g);
             if (!(first > 0.0) || !std::isfinite(first)) first = 1.0;
             first = std::min(1.0, first);
-            r = wolfe_ ? wolfe_search(fg, x, f, p_, gp, first, 1e-4, 0.1, detail::wolfe_max_evals, xt_, ft, gt_)
+            r = wolfe_ ? wolfe_search(fg, x, f, p_, gp, first, detail::max_step, 1e-4, 0.1, detail::wolfe_max_evals, xt_, ft, gt_)
                        : armijo_search(fg, x, f, g, p_, first, detail::armijo_c1, detail::armijo_max_evals, xt_,
                                        ft, gt_);
         }
@@ -260,7 +277,7 @@ public:
                 continue;
             }
             const double first = updated_ ? 1.0 : std::min(1.0, 1.0 / detail::norm2(p_));
-            r = wolfe_ ? wolfe_search(fg, x, f, p_, gp, first, 1e-4, 0.9, detail::wolfe_max_evals, xt_, ft, gt_)
+            r = wolfe_ ? wolfe_search(fg, x, f, p_, gp, first, detail::max_step, 1e-4, 0.9, detail::wolfe_max_evals, xt_, ft, gt_)
                        : armijo_search(fg, x, f, g, p_, first, detail::armijo_c1, detail::armijo_max_evals, xt_,
                                        ft, gt_);
         }
