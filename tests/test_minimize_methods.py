@@ -44,9 +44,20 @@ def rosen_fg(x: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 def unpack(out: tuple[Any, ...]) -> dict[str, Any]:
-    names = (
-        "x fun nit status path losses grad_norms grad_norm threshold jac nfev njev"
-    ).split()
+    names = [
+        "x",
+        "fun",
+        "nit",
+        "status",
+        "path",
+        "losses",
+        "grad_norms",
+        "grad_norm",
+        "threshold",
+        "jac",
+        "nfev",
+        "njev",
+    ]
     assert len(out) == len(names)
     return dict(zip(names, out, strict=True))
 
@@ -103,7 +114,12 @@ def test_armijo_line_search_for_quasi_newton(kind: str) -> None:
     gtol = 1e-7 if kind == "cg" else 1e-9
     r = unpack(
         _core.minimize_builtin(
-            "rosenbrock", rosen_start(10), kind, {"line_search": "armijo"}, settings(gtol=gtol), None
+            "rosenbrock",
+            rosen_start(10),
+            kind,
+            {"line_search": "armijo"},
+            settings(gtol=gtol),
+            None,
         )
     )
     assert r["status"] == "converged"
@@ -113,7 +129,9 @@ def test_armijo_line_search_for_quasi_newton(kind: str) -> None:
 def test_lbfgs_history_changes_the_run_and_history_1_still_converges() -> None:
     x0 = rosen_start(10)
     runs = {
-        m: unpack(_core.minimize_builtin("rosenbrock", x0, "lbfgs", {"history": m}, settings(), None))
+        m: unpack(
+            _core.minimize_builtin("rosenbrock", x0, "lbfgs", {"history": m}, settings(), None)
+        )
         for m in (1, 3, 10)
     }
     for r in runs.values():
@@ -174,12 +192,15 @@ def test_callback_stops_lbfgs() -> None:
 
     r = unpack(_core.minimize_builtin("rosenbrock", rosen_start(10), "lbfgs", {}, settings(), cb))
     assert r["status"] == "stopped"
-    assert seen == [1, 2, 3] and r["nit"] == 3
+    assert seen == [1, 2, 3]
+    assert r["nit"] == 3
 
 
 def test_max_fev_ends_the_run_as_max_iter() -> None:
     r = unpack(
-        _core.minimize_builtin("rosenbrock", rosen_start(10), "lbfgs", {}, settings(max_fev=30), None)
+        _core.minimize_builtin(
+            "rosenbrock", rosen_start(10), "lbfgs", {}, settings(max_fev=30), None
+        )
     )
     assert r["status"] == "max_iter"
     # the loop checks after each iteration; one line search (at most 20 evaluations) may overrun
@@ -191,7 +212,9 @@ def test_max_iter_counts_iterations_not_evaluations() -> None:
     r = unpack(
         _core.minimize_builtin("rosenbrock", rosen_start(10), "cg", {}, settings(max_iter=7), None)
     )
-    assert r["status"] == "max_iter" and r["nit"] == 7 and r["nfev"] >= 7
+    assert r["status"] == "max_iter"
+    assert r["nit"] == 7
+    assert r["nfev"] >= 7
 
 
 # --- first-order rules: line search "none" unchanged, "armijo" -------------------------------
@@ -200,12 +223,29 @@ def test_max_iter_counts_iterations_not_evaluations() -> None:
 def test_first_order_line_search_none_is_todays_loop() -> None:
     x0 = np.array([-1.2, 1.0])
     hyper = {"lr": 1e-3}
-    new = unpack(_core.minimize_builtin("rosenbrock", x0, "sgd", dict(hyper, line_search="none"),
-                                        settings(max_iter=500, gtol=0.0), None))
+    new = unpack(
+        _core.minimize_builtin(
+            "rosenbrock",
+            x0,
+            "sgd",
+            dict(hyper, line_search="none"),
+            settings(max_iter=500, gtol=0.0),
+            None,
+        )
+    )
     old = _core.minimize_builtin(
-        "rosenbrock", x0, "sgd", hyper,
-        {"max_iter": 500, "tol": 1e-14, "gtol": 0.0, "grtol": 0.0, "stop_on_gradient": True,
-         "record_every": 1},
+        "rosenbrock",
+        x0,
+        "sgd",
+        hyper,
+        {
+            "max_iter": 500,
+            "tol": 1e-14,
+            "gtol": 0.0,
+            "grtol": 0.0,
+            "stop_on_gradient": True,
+            "record_every": 1,
+        },
         None,
     )
     assert len(old) == 9  # a caller without issue 15's settings keeps the old tuple
@@ -220,11 +260,20 @@ def test_first_order_line_search_none_is_todays_loop() -> None:
 
 def test_armijo_rescues_a_too_large_learning_rate() -> None:
     x0 = np.array([-1.2, 1.0])
-    plain = unpack(_core.minimize_builtin("rosenbrock", x0, "sgd", {"lr": 0.1},
-                                          settings(gtol=1e-6), None))
+    plain = unpack(
+        _core.minimize_builtin("rosenbrock", x0, "sgd", {"lr": 0.1}, settings(gtol=1e-6), None)
+    )
     assert plain["status"] == "diverged"
-    r = unpack(_core.minimize_builtin("rosenbrock", x0, "sgd", {"lr": 0.1, "line_search": "armijo"},
-                                      settings(gtol=1e-6, max_iter=100000), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "rosenbrock",
+            x0,
+            "sgd",
+            {"lr": 0.1, "line_search": "armijo"},
+            settings(gtol=1e-6, max_iter=100000),
+            None,
+        )
+    )
     assert r["status"] == "converged"
     np.testing.assert_allclose(r["x"], [1.0, 1.0], atol=1e-5)
     assert np.all(np.diff(r["losses"]) <= 0)  # Armijo: f never increases
@@ -233,9 +282,16 @@ def test_armijo_rescues_a_too_large_learning_rate() -> None:
 def test_armijo_with_momentum_takes_an_ascent_step_unchanged() -> None:
     # Heavy momentum overshoots: steps with g.p >= 0 are taken as the rule proposes (not
     # searched), so f may rise; the run still moves and is counted one evaluation per such step.
-    r = unpack(_core.minimize_builtin("sphere", np.array([1.0, 1.0]), "sgd",
-                                      {"lr": 0.1, "momentum": 0.95, "line_search": "armijo"},
-                                      settings(max_iter=5000, gtol=1e-8), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "sphere",
+            np.array([1.0, 1.0]),
+            "sgd",
+            {"lr": 0.1, "momentum": 0.95, "line_search": "armijo"},
+            settings(max_iter=5000, gtol=1e-8),
+            None,
+        )
+    )
     assert np.any(np.diff(r["losses"]) > 0)
     assert r["status"] == "converged"
     np.testing.assert_allclose(r["x"], 0.0, atol=1e-8)
@@ -253,11 +309,15 @@ def test_armijo_with_momentum_takes_an_ascent_step_unchanged() -> None:
 def test_bounded_lbfgs_matches_scipy(d: int, low: float, high: float, start: float) -> None:
     x0 = np.full(d, start)
     lo, hi = np.full(d, low), np.full(d, high)
-    r = unpack(_core.minimize_builtin("rosenbrock", x0, "lbfgs", {},
-                                      settings(lower=lo, upper=hi, gtol=1e-6), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "rosenbrock", x0, "lbfgs", {}, settings(lower=lo, upper=hi, gtol=1e-6), None
+        )
+    )
     ref = scipy_lbfgsb(x0, bounds=list(zip(lo, hi, strict=True)))
     np.testing.assert_allclose(r["x"], ref.x, atol=1e-6)
-    assert np.all(r["path"] >= lo) and np.all(r["path"] <= hi)
+    assert np.all(r["path"] >= lo)
+    assert np.all(r["path"] <= hi)
     # the reported norm is the projected gradient's; jac the true gradient
     _, g = _testing.test_function("rosenbrock", r["x"])
     np.testing.assert_array_equal(r["jac"], g)
@@ -266,19 +326,28 @@ def test_bounded_lbfgs_matches_scipy(d: int, low: float, high: float, start: flo
     if r["status"] == "converged":
         assert r["grad_norm"] <= 1e-6
     else:  # the precision of f near the optimum may end it a little above gtol
-        assert r["status"] == "stalled" and r["grad_norm"] < 1e-4
+        assert r["status"] == "stalled"
+        assert r["grad_norm"] < 1e-4
 
 
 @pytest.mark.parametrize("line_search", ["none", "armijo"])
 def test_projected_gradient_for_first_order_rules(line_search: str) -> None:
     # sphere on [1, 2] x [-3, -0.5]: the minimizer is the corner (1, -0.5).
     lo, hi = np.array([1.0, -3.0]), np.array([2.0, -0.5])
-    r = unpack(_core.minimize_builtin("sphere", np.array([1.5, -2.0]), "sgd",
-                                      {"lr": 0.3, "line_search": line_search},
-                                      settings(lower=lo, upper=hi, gtol=1e-10), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "sphere",
+            np.array([1.5, -2.0]),
+            "sgd",
+            {"lr": 0.3, "line_search": line_search},
+            settings(lower=lo, upper=hi, gtol=1e-10),
+            None,
+        )
+    )
     assert r["status"] == "converged"
     np.testing.assert_allclose(r["x"], [1.0, -0.5], atol=1e-12)
-    assert np.all(r["path"] >= lo) and np.all(r["path"] <= hi)
+    assert np.all(r["path"] >= lo)
+    assert np.all(r["path"] <= hi)
     # at the corner the gradient (2, -1) points out: the projected gradient is 0
     assert r["grad_norm"] == 0.0
     np.testing.assert_allclose(r["jac"], [2.0, -1.0])
@@ -288,17 +357,29 @@ def test_bounded_adam_rosenbrock_matches_scipy() -> None:
     d = 4
     x0 = np.zeros(d)
     lo, hi = np.full(d, -0.5), np.full(d, 0.6)
-    r = unpack(_core.minimize_builtin("rosenbrock", x0, "adam", {"lr": 0.01},
-                                      settings(lower=lo, upper=hi, gtol=1e-7, max_iter=200000), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "rosenbrock",
+            x0,
+            "adam",
+            {"lr": 0.01},
+            settings(lower=lo, upper=hi, gtol=1e-7, max_iter=200000),
+            None,
+        )
+    )
     ref = scipy_lbfgsb(x0, bounds=list(zip(lo, hi, strict=True)))
-    assert np.all(r["path"] >= lo) and np.all(r["path"] <= hi)
+    assert np.all(r["path"] >= lo)
+    assert np.all(r["path"] <= hi)
     np.testing.assert_allclose(r["x"], ref.x, atol=1e-6)
 
 
 def test_bounded_x0_outside_is_projected() -> None:
     lo, hi = np.array([-1.0, -1.0]), np.array([1.0, 1.0])
-    r = unpack(_core.minimize_builtin("sphere", np.array([5.0, 0.5]), "lbfgs", {},
-                                      settings(lower=lo, upper=hi), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "sphere", np.array([5.0, 0.5]), "lbfgs", {}, settings(lower=lo, upper=hi), None
+        )
+    )
     assert r["path"][0].tolist() == [1.0, 0.5]
     np.testing.assert_allclose(r["x"], 0.0, atol=1e-9)
 
@@ -306,8 +387,9 @@ def test_bounded_x0_outside_is_projected() -> None:
 def test_infinite_bounds_are_no_bounds() -> None:
     x0 = rosen_start(10)
     inf = np.full(10, np.inf)
-    a = unpack(_core.minimize_builtin("rosenbrock", x0, "lbfgs", {},
-                                      settings(lower=-inf, upper=inf), None))
+    a = unpack(
+        _core.minimize_builtin("rosenbrock", x0, "lbfgs", {}, settings(lower=-inf, upper=inf), None)
+    )
     b = unpack(_core.minimize_builtin("rosenbrock", x0, "lbfgs", {}, settings(), None))
     np.testing.assert_array_equal(a["path"], b["path"])
 
@@ -326,13 +408,17 @@ FD_POINTS = {
 
 
 @pytest.mark.parametrize("name", sorted(FD_POINTS))
-@pytest.mark.parametrize(("fd", "per_gradient", "rtol"), [("2-point", 1, 1e-6), ("3-point", 2, 1e-9)])
+@pytest.mark.parametrize(
+    ("fd", "per_gradient", "rtol"), [("2-point", 1, 1e-6), ("3-point", 2, 1e-9)]
+)
 def test_fd_gradient_against_analytic(name: str, fd: str, per_gradient: int, rtol: float) -> None:
     # Theory: forward differences err by O(sqrt(eps)) ~ 1e-8 (relative to the curvature's
     # scale), central by O(eps^(2/3)) ~ 4e-11; the tolerances leave a factor ~100.
     x = FD_POINTS[name]
     d = x.size
-    r = unpack(_core.minimize_builtin(name, x, "sgd", {"lr": 0.0}, settings(fd=fd, max_iter=0), None))
+    r = unpack(
+        _core.minimize_builtin(name, x, "sgd", {"lr": 0.0}, settings(fd=fd, max_iter=0), None)
+    )
     _, g = _testing.test_function(name, x)
     np.testing.assert_allclose(r["jac"], g, rtol=0, atol=rtol * max(1.0, np.abs(g).max()))
     assert r["nfev"] == 1 + per_gradient * d  # f(x) and the differences
@@ -346,8 +432,16 @@ def test_fd_steps_inward_at_bounds() -> None:
     x = np.array([0.5, -1.0, 0.25])
     seen = []
     for fd in ("2-point", "3-point"):
-        r = unpack(_core.minimize_builtin("sphere", x, "sgd", {"lr": 0.0},
-                                          settings(fd=fd, max_iter=0, lower=lo, upper=hi), None))
+        r = unpack(
+            _core.minimize_builtin(
+                "sphere",
+                x,
+                "sgd",
+                {"lr": 0.0},
+                settings(fd=fd, max_iter=0, lower=lo, upper=hi),
+                None,
+            )
+        )
         np.testing.assert_allclose(r["jac"], 2 * x, atol=1e-7 if fd == "2-point" else 1e-9)
         seen.append(r["nfev"])
     assert seen == [4, 7]
@@ -358,16 +452,27 @@ def test_bounded_lbfgs_with_fd_matches_scipy() -> None:
     d = 5
     lo, hi = np.full(d, -0.5), np.full(d, 0.7)
     x0 = np.full(d, 0.1)
-    r = unpack(_core.minimize_builtin("rosenbrock", x0, "lbfgs", {},
-                                      settings(fd="3-point", lower=lo, upper=hi, gtol=1e-6), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "rosenbrock",
+            x0,
+            "lbfgs",
+            {},
+            settings(fd="3-point", lower=lo, upper=hi, gtol=1e-6),
+            None,
+        )
+    )
     ref = scipy_lbfgsb(x0, bounds=list(zip(lo, hi, strict=True)))
     np.testing.assert_allclose(r["x"], ref.x, atol=1e-6)
     assert r["nfev"] == (2 * d + 1) * r["njev"]  # 2d + 1 values per gradient, one-sided or not
 
 
 def test_lbfgs_with_fd_reaches_rosenbrock_minimum() -> None:
-    r = unpack(_core.minimize_builtin("rosenbrock", rosen_start(2), "lbfgs", {},
-                                      settings(fd="3-point", gtol=1e-7), None))
+    r = unpack(
+        _core.minimize_builtin(
+            "rosenbrock", rosen_start(2), "lbfgs", {}, settings(fd="3-point", gtol=1e-7), None
+        )
+    )
     assert r["status"] == "converged"
     np.testing.assert_allclose(r["x"], [1.0, 1.0], atol=1e-6)
     assert r["nfev"] == 5 * r["njev"]  # 1 + 2d values per gradient, d = 2
@@ -391,7 +496,9 @@ def test_many_mixed_methods_match_single_runs() -> None:
     for (start, kind, hyper), out in zip(runs, together, strict=True):
         alone = _core.minimize_builtin("rosenbrock", start, kind, hyper, s, None)
         a, b = unpack(out), unpack(alone)
-        assert a["status"] == b["status"] and a["nit"] == b["nit"] and a["nfev"] == b["nfev"]
+        assert a["status"] == b["status"]
+        assert a["nit"] == b["nit"]
+        assert a["nfev"] == b["nfev"]
         np.testing.assert_array_equal(a["path"], b["path"])
         np.testing.assert_array_equal(a["jac"], b["jac"])
     assert unpack(together[2])["status"] == "converged"
@@ -400,11 +507,15 @@ def test_many_mixed_methods_match_single_runs() -> None:
 def test_many_with_bounds() -> None:
     lo, hi = np.full(3, -0.5), np.full(3, 0.7)
     x0 = np.zeros(3)
-    out = _core.minimize_many("rosenbrock", [(x0, "lbfgs", {}), (x0, "sgd", {"lr": 1e-3})],
-                              settings(lower=lo, upper=hi, max_iter=50000, gtol=1e-7))
+    out = _core.minimize_many(
+        "rosenbrock",
+        [(x0, "lbfgs", {}), (x0, "sgd", {"lr": 1e-3})],
+        settings(lower=lo, upper=hi, max_iter=50000, gtol=1e-7),
+    )
     for o in out:
         r = unpack(o)
-        assert np.all(r["path"] >= lo) and np.all(r["path"] <= hi)
+        assert np.all(r["path"] >= lo)
+        assert np.all(r["path"] <= hi)
 
 
 # --- bad input -----------------------------------------------------------------------------
@@ -418,28 +529,50 @@ def test_many_with_bounds() -> None:
         ("lbfgs", {"history": 2.5}, {}, TypeError, "history must be an int"),
         ("lbfgs", {"lr": 1.0}, {}, ValueError, "unknown lbfgs setting 'lr'"),
         ("cg", {"history": 5}, {}, ValueError, "unknown cg setting 'history'"),
-        ("lbfgs", {"line_search": "hager_zhang"}, {}, ValueError, "unknown line_search 'hager_zhang'"),
+        (
+            "lbfgs",
+            {"line_search": "hager_zhang"},
+            {},
+            ValueError,
+            "unknown line_search 'hager_zhang'",
+        ),
         ("sgd", {"lr": 0.1, "line_search": "strong_wolfe"}, {}, ValueError, "'none' or 'armijo'"),
         ("sgd", {"lr": 0.1, "line_search": 3}, {}, TypeError, "line_search must be"),
-        ("lbfgs", {}, {"lower": np.zeros(3), "upper": np.ones(3)}, ValueError,
-         "bounds have 3 entries but x0 has 2"),
+        (
+            "lbfgs",
+            {},
+            {"lower": np.zeros(3), "upper": np.ones(3)},
+            ValueError,
+            "bounds have 3 entries but x0 has 2",
+        ),
         ("lbfgs", {}, {"lower": np.zeros(2), "upper": None}, ValueError, "both be None or both"),
-        ("lbfgs", {}, {"lower": np.ones(2), "upper": np.zeros(2)}, ValueError, r"lower\[0\].*upper\[0\]"),
+        (
+            "lbfgs",
+            {},
+            {"lower": np.ones(2), "upper": np.zeros(2)},
+            ValueError,
+            r"lower\[0\].*upper\[0\]",
+        ),
         ("lbfgs", {}, {"lower": [0.0, 0.0], "upper": [1.0, 1.0]}, TypeError, "float64 1-D array"),
         ("lbfgs", {}, {"fd": "5-point"}, ValueError, "settings\\['fd'\\] must be"),
         ("lbfgs", {}, {"max_fev": -1}, ValueError, "max_fev"),
         ("cg", {}, {"lower": np.zeros(2), "upper": np.ones(2)}, ValueError, "'cg' takes no bounds"),
     ],
 )
-def test_bad_method_input(kind: str, hyper: dict[str, Any], over: dict[str, Any],
-                          error: type[Exception], match: str) -> None:
+def test_bad_method_input(
+    kind: str, hyper: dict[str, Any], over: dict[str, Any], error: type[Exception], match: str
+) -> None:
     with pytest.raises(error, match=match):
-        _core.minimize_builtin("rosenbrock", np.array([-1.2, 1.0]), kind, hyper, settings(**over), None)
+        _core.minimize_builtin(
+            "rosenbrock", np.array([-1.2, 1.0]), kind, hyper, settings(**over), None
+        )
 
 
 def test_fd_refused_for_a_callable() -> None:
     with pytest.raises(ValueError, match="'none' for a Python objective"):
-        _core.minimize_callable(rosen_fg, np.array([-1.2, 1.0]), "lbfgs", {}, settings(fd="2-point"), None)
+        _core.minimize_callable(
+            rosen_fg, np.array([-1.2, 1.0]), "lbfgs", {}, settings(fd="2-point"), None
+        )
 
 
 def test_bfgs_refuses_a_huge_dimension_before_allocating() -> None:

@@ -44,10 +44,12 @@ bool is_int(const py::handle& h) { return PyLong_Check(h.ptr()) && !PyBool_Check
 std::vector<double> bound_from(const py::dict& settings, const char* key) {
     if (!settings.contains(key) || settings[key].is_none()) return {};
     const py::object v = settings[key];
-    if (!py::isinstance<py::array>(v) || py::array(v.cast<py::array>()).dtype().kind() != 'f' ||
-        py::array(v.cast<py::array>()).itemsize() != 8 || py::array(v.cast<py::array>()).ndim() != 1)
-        throw py::type_error(std::string("settings['") + key + "'] must be a float64 1-D array or None, got " +
-                             type_name(v));
+    const std::string wanted = std::string("settings['") + key + "'] must be a float64 1-D array or None, got ";
+    if (!py::isinstance<py::array>(v)) throw py::type_error(wanted + type_name(v));
+    const auto arr = v.cast<py::array>();
+    if (arr.dtype().kind() != 'f' || arr.itemsize() != 8 || arr.ndim() != 1)
+        throw py::type_error(wanted + "an array of dtype " + std::string(py::str(arr.dtype())) + " and shape " +
+                             std::string(py::str(py::tuple(arr.attr("shape")))));
     const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(v);
     if (!a) throw py::error_already_set();
     return std::vector<double>(a.data(), a.data() + a.size());
