@@ -4043,6 +4043,191 @@ def _rows_state_with(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
     return call, arrays + tuple(fit.state[:8])
 
 
+# --- issue 15: minimize's methods in C++ (lbfgs, cg, bfgs, line searches, bounds, fd) ---
+
+
+def _qn15_settings(**over: Any) -> dict[str, Any]:
+    """A full settings dict of _core.minimize_* with issue 15's keys."""
+    s: dict[str, Any] = {
+        "max_iter": 100,
+        "tol": 1e-12,
+        "gtol": 1e-8,
+        "grtol": 0.0,
+        "stop_on_gradient": True,
+        "record_every": 1,
+        "lower": None,
+        "upper": None,
+        "fd": "none",
+        "max_fev": 0,
+    }
+    s.update(over)
+    return s
+
+
+def _qn15_builtin(
+    kind: str, hyper: dict[str, Any], d: int = 2, name: str = "rosenbrock", **over: Any
+) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    x0 = np.full(d, 0.5)
+    s = _qn15_settings(**over)
+    arrays = (x0, *tuple(v for v in (s["lower"], s["upper"]) if isinstance(v, np.ndarray)))
+    return (lambda: fastgd._core.minimize_builtin(name, x0, kind, hyper, s, None)), arrays
+
+
+def _qn15_callable(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    x0 = np.array([0.5, 0.5])
+    s = _qn15_settings(**over)
+    return (
+        lambda: fastgd._core.minimize_callable(
+            lambda x: (float(x @ x), 2 * x), x0, "lbfgs", {}, s, None
+        )
+    ), (x0,)
+
+
+def _qn15_many(kind: str, d: int) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    x0 = np.zeros(d)
+    s = _qn15_settings()
+    return (
+        lambda: fastgd._core.minimize_many("sphere", [(x0, "adam", {"lr": 0.1}), (x0, kind, {})], s)
+    ), (x0,)
+
+
+for _name, _error, _match, _build in [
+    (
+        "qn15 unknown kind",
+        ValueError,
+        r"unknown update rule 'newton'.*'lbfgs', 'cg' and 'bfgs'",
+        lambda: _qn15_builtin("newton", {}),
+    ),
+    (
+        "qn15 unknown line_search",
+        ValueError,
+        "unknown line_search 'hager_zhang'; use 'strong_wolfe' or 'armijo'",
+        lambda: _qn15_builtin("lbfgs", {"line_search": "hager_zhang"}),
+    ),
+    (
+        "qn15 strong_wolfe for a rule",
+        ValueError,
+        "a first-order rule takes 'none' or 'armijo'",
+        lambda: _qn15_builtin("adam", {"lr": 0.1, "line_search": "strong_wolfe"}),
+    ),
+    (
+        "qn15 line_search not a str",
+        TypeError,
+        "line_search must be 'none' or 'armijo', got",
+        lambda: _qn15_builtin("sgd", {"lr": 0.1, "line_search": None}),
+    ),
+    (
+        "qn15 history 0",
+        ValueError,
+        "history must be an int >= 1",
+        lambda: _qn15_builtin("lbfgs", {"history": 0}),
+    ),
+    (
+        "qn15 history float",
+        TypeError,
+        "history must be an int >= 1, got float",
+        lambda: _qn15_builtin("lbfgs", {"history": 3.0}),
+    ),
+    (
+        "qn15 history for cg",
+        ValueError,
+        "unknown cg setting 'history'; cg takes line_search",
+        lambda: _qn15_builtin("cg", {"history": 3}),
+    ),
+    (
+        "qn15 lbfgs unknown key",
+        ValueError,
+        "unknown lbfgs setting 'lr'",
+        lambda: _qn15_builtin("lbfgs", {"lr": 1.0}),
+    ),
+    (
+        "qn15 bounds wrong length",
+        ValueError,
+        "bounds have 3 entries but x0 has 2 coordinates",
+        lambda: _qn15_builtin("lbfgs", {}, lower=np.zeros(3), upper=np.ones(3)),
+    ),
+    (
+        "qn15 bounds one side",
+        ValueError,
+        "must both be None or both arrays",
+        lambda: _qn15_builtin("lbfgs", {}, lower=np.zeros(2)),
+    ),
+    (
+        "qn15 bounds low above high",
+        ValueError,
+        r"lower\[1\] = 2.0+ is not <= upper\[1\] = 1.0+",
+        lambda: _qn15_builtin("lbfgs", {}, lower=np.array([0.0, 2.0]), upper=np.ones(2)),
+    ),
+    (
+        "qn15 bounds nan",
+        ValueError,
+        r"lower\[0\] = nan is not <= upper",
+        lambda: _qn15_builtin("sgd", {"lr": 0.1}, lower=np.array([np.nan, 0.0]), upper=np.ones(2)),
+    ),
+    (
+        "qn15 bounds int dtype",
+        TypeError,
+        r"settings\['upper'\] must be a float64 1-D array or None, got an array of dtype int64",
+        lambda: _qn15_builtin("lbfgs", {}, lower=np.zeros(2), upper=np.ones(2, dtype=np.int64)),
+    ),
+    (
+        "qn15 bounds a list",
+        TypeError,
+        r"settings\['lower'\] must be a float64 1-D array or None, got list",
+        lambda: _qn15_builtin("lbfgs", {}, lower=[0.0, 0.0], upper=np.ones(2)),
+    ),
+    (
+        "qn15 bounds for cg",
+        ValueError,
+        "method 'cg' takes no bounds; use 'lbfgs'",
+        lambda: _qn15_builtin("cg", {}, lower=np.zeros(2), upper=np.ones(2)),
+    ),
+    (
+        "qn15 fd unknown",
+        ValueError,
+        r"settings\['fd'\] must be 'none', '2-point' or '3-point', got 'cs'",
+        lambda: _qn15_builtin("lbfgs", {}, fd="cs"),
+    ),
+    (
+        "qn15 fd with a callable",
+        ValueError,
+        "settings\\['fd'\\] must be 'none' for a Python objective",
+        lambda: _qn15_callable(fd="2-point"),
+    ),
+    (
+        "qn15 max_fev negative",
+        ValueError,
+        r"settings\['max_fev'\] must be an int >= 0",
+        lambda: _qn15_builtin("lbfgs", {}, max_fev=-1),
+    ),
+    (
+        "qn15 max_fev float",
+        ValueError,
+        r"settings\['max_fev'\] must be an int >= 0",
+        lambda: _qn15_builtin("lbfgs", {}, max_fev=10.0),
+    ),
+    (
+        "qn15 bfgs huge d",
+        ValueError,
+        "method 'bfgs' keeps a dense d x d inverse Hessian: d = 50000 is more than 2000; use 'lbfgs'",
+        lambda: _qn15_builtin("bfgs", {}, d=50000, name="sphere"),
+    ),
+    (
+        "qn15 bfgs huge d in a race",
+        ValueError,
+        "d = 3000 is more than 2000",
+        lambda: _qn15_many("bfgs", 3000),
+    ),
+    (
+        "qn15 unknown setting",
+        ValueError,
+        "unknown minimize setting 'bounds'",
+        lambda: _qn15_builtin("lbfgs", {}, bounds=None),
+    ),
+]:
+    case(_name, _error, _match)(_build)
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

@@ -7,9 +7,12 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "common.hpp"
+#include "fastgd/descent_methods.hpp"
 #include "fastgd/interrupt.hpp"
 #include "fastgd/minimize.hpp"
 #include "fastgd/test_functions.hpp"
@@ -33,10 +36,31 @@ test_function builtin(const std::string& name, std::size_t d) {
     return fn;
 }
 
+std::string type_name(const py::handle& h) { return Py_TYPE(h.ptr())->tp_name; }
+
+bool is_int(const py::handle& h) { return PyLong_Check(h.ptr()) && !PyBool_Check(h.ptr()); }
+
+/// settings[key]: None or a float64 1-D array (copied: read later without the GIL).
+std::vector<double> bound_from(const py::dict& settings, const char* key) {
+    if (!settings.contains(key) || settings[key].is_none()) return {};
+    const py::object v = settings[key];
+    const std::string wanted = std::string("settings['") + key + "'] must be a float64 1-D array or None, got ";
+    if (!py::isinstance<py::array>(v)) throw py::type_error(wanted + type_name(v));
+    const auto arr = v.cast<py::array>();
+    if (arr.dtype().kind() != 'f' || arr.itemsize() != 8 || arr.ndim() != 1)
+        throw py::type_error(wanted + "an array of dtype " + std::string(py::str(arr.dtype())) + " and shape " +
+                             std::string(py::str(py::tuple(arr.attr("shape")))));
+    const auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(v);
+    if (!a) throw py::error_already_set();
+    return std::vector<double>(a.data(), a.data() + a.size());
+}
+
 // The loop's settings, by name (minimize.py's _Settings.core() builds the dict); an
-// unknown key is refused rather than ignored.
-minimize_config config_from(const py::dict& settings, const schedule& lr) {
-    static const char* const known[] = {"max_iter", "tol", "gtol", "grtol", "stop_on_gradient", "record_every"};
+// unknown key is refused rather than ignored. "lower", "upper", "fd" and "max_fev"
+// (issue 15) may be absent: None, None, "none", 0.
+minimize_config config_from(const py::dict& settings) {
+    static const char* const known[] = {"max_iter", "tol",   "gtol", "grtol", "stop_on_gradient", "record_every",
+                                        "lower",    "upper", "fd",   "max_fev"};
     for (const auto& item : settings) {
         const std::string key = py::str(item.first);
         if (std::none_of(std::begin(known), std::end(known), [&](const char* k) { return key == k; }))
@@ -49,8 +73,147 @@ minimize_config config_from(const py::dict& settings, const schedule& lr) {
     config.grtol = settings["grtol"].cast<double>();
     config.stop_on_gradient = settings["stop_on_gradient"].cast<bool>();
     config.record_every = settings["record_every"].cast<std::size_t>();
-    config.lr = lr;
+    config.box.lower = bound_from(settings, "lower");
+    config.box.upper = bound_from(settings, "upper");
+    if (config.box.lower.empty() != config.box.upper.empty() ||
+        config.box.lower.size() != config.box.upper.size())
+        throw py::value_error("settings['lower'] and settings['upper'] must both be None or both arrays of the "
+                              "same length; got lengths " +
+                              std::to_string(config.box.lower.size()) + " and " +
+                              std::to_string(config.box.upper.size()));
+    for (std::size_t j = 0; j < config.box.lower.size(); ++j)
+        if (!(config.box.lower[j] <= config.box.upper[j]))
+            throw py::value_error("bounds: lower[" + std::to_string(j) + "] = " +
+                                  std::to_string(config.box.lower[j]) + " is not <= upper[" + std::to_string(j) +
+                                  "] = " + std::to_string(config.box.upper[j]) + "; give low <= high");
+    if (settings.contains("fd") && !settings["fd"].is_none()) {
+        if (!py::isinstance<py::str>(settings["fd"]))
+            throw py::type_error("settings['fd'] must be 'none', '2-point' or '3-point', got " +
+                                 type_name(settings["fd"]));
+        const std::string fd = settings["fd"].cast<std::string>();
+        if (fd == "2-point")
+            config.fd = fd_scheme::two_point;
+        else if (fd == "3-point")
+            config.fd = fd_scheme::three_point;
+        else if (fd != "none")
+            throw py::value_error("settings['fd'] must be 'none', '2-point' or '3-point', got '" + fd + "'");
+    }
+    if (settings.contains("max_fev")) {
+        const py::object m = settings["max_fev"];
+        if (!is_int(m) || m.cast<long long>() < 0)
+            throw py::value_error("settings['max_fev'] must be an int >= 0 (0: no limit), got " +
+                                  std::string(py::repr(m)));
+        config.max_fev = m.cast<std::size_t>();
+    }
     return config;
+}
+
+/// The box must have x0's length (it is read at every step without the GIL).
+void check_box(const minimize_config& c, std::size_t d) {
+    if (c.box.active() && c.box.lower.size() != d)
+        throw py::value_error("bounds have " + std::to_string(c.box.lower.size()) + " entries but x0 has " +
+                              std::to_string(d) + " coordinates; give one (low, high) pair per coordinate");
+}
+
+/// A run's method: its kind and what hyper says about it.
+struct method_choice {
+    enum { first_order, lbfgs, cg, bfgs } family = first_order;
+    std::string kind;
+    rule_params rule;
+    schedule lr;
+    line_search_kind search = line_search_kind::none;
+    std::size_t history = 10;
+};
+
+line_search_kind line_search_from(const py::dict& hyper, bool quasi_newton) {
+    if (!hyper.contains("line_search")) return quasi_newton ? line_search_kind::strong_wolfe : line_search_kind::none;
+    const py::object v = hyper["line_search"];
+    const std::string allowed = quasi_newton ? "'strong_wolfe' or 'armijo'" : "'none' or 'armijo'";
+    if (!py::isinstance<py::str>(v))
+        throw py::type_error("line_search must be " + allowed + ", got " + type_name(v));
+    const std::string name = v.cast<std::string>();
+    if (name == "armijo") return line_search_kind::armijo;
+    if (quasi_newton && name == "strong_wolfe") return line_search_kind::strong_wolfe;
+    if (!quasi_newton && name == "none") return line_search_kind::none;
+    if (!quasi_newton && name == "strong_wolfe")
+        throw py::value_error("line_search='strong_wolfe' is for lbfgs, cg and bfgs; a first-order rule takes "
+                              "'none' or 'armijo'");
+    throw py::value_error("unknown line_search '" + name + "'; use " + allowed);
+}
+
+method_choice method_from(const std::string& kind, const py::dict& hyper) {
+    method_choice m;
+    m.kind = kind;
+    if (kind == "lbfgs" || kind == "cg" || kind == "bfgs") {
+        m.family = kind == "lbfgs" ? method_choice::lbfgs : kind == "cg" ? method_choice::cg : method_choice::bfgs;
+        for (const auto& item : hyper) {
+            const std::string key = py::str(item.first);
+            if (key == "line_search" || (key == "history" && kind == "lbfgs")) continue;
+            throw py::value_error("unknown " + kind + " setting '" + key + "'; " + kind + " takes " +
+                                  (kind == "lbfgs" ? "history and line_search" : "line_search"));
+        }
+        m.search = line_search_from(hyper, true);
+        if (hyper.contains("history")) {
+            const py::object h = hyper["history"];
+            if (!is_int(h)) throw py::type_error("history must be an int >= 1, got " + type_name(h));
+            const long long n = h.cast<long long>();
+            if (n < 1 || n > 100000)
+                throw py::value_error("history must be an int >= 1 (pairs kept by L-BFGS; 10 is usual), got " +
+                                      std::to_string(n));
+            m.history = static_cast<std::size_t>(n);
+        }
+        return m;
+    }
+    m.search = line_search_from(hyper, false);
+    try {
+        m.rule = rule_params_from(kind, hyper);
+    } catch (const py::value_error& e) {
+        const std::string what = e.what();
+        if (what.rfind("unknown update rule", 0) == 0)
+            throw py::value_error(what + "; minimize also takes 'lbfgs', 'cg' and 'bfgs'");
+        throw;
+    }
+    m.lr = schedule_from(hyper);
+    return m;
+}
+
+using any_method = std::variant<first_order_method, lbfgs_method, cg_method, bfgs_method>;
+
+/// Refuses what the method cannot do (a box for cg/bfgs, bfgs on a large d) before
+/// anything is allocated; the caller builds the method with make_method.
+void check_method(const method_choice& m, const minimize_config& c, std::size_t d) {
+    check_box(c, d);
+    if ((m.family == method_choice::cg || m.family == method_choice::bfgs) && c.box.active())
+        throw py::value_error("method '" + m.kind +
+                              "' takes no bounds; use 'lbfgs' (active-set projected L-BFGS) or a first-order "
+                              "rule (projected gradient)");
+    if (m.family == method_choice::bfgs && d > max_bfgs_dimension)
+        throw py::value_error("method 'bfgs' keeps a dense d x d inverse Hessian: d = " + std::to_string(d) +
+                              " is more than " + std::to_string(max_bfgs_dimension) + "; use 'lbfgs'");
+}
+
+any_method make_method(const method_choice& m, std::size_t d) {
+    switch (m.family) {
+        case method_choice::lbfgs:
+            return any_method(std::in_place_type<lbfgs_method>, m.history, d, m.search);
+        case method_choice::cg:
+            return any_method(std::in_place_type<cg_method>, m.search);
+        case method_choice::bfgs:
+            return any_method(std::in_place_type<bfgs_method>, d, m.search);
+        case method_choice::first_order:
+            break;
+    }
+    return any_method(std::in_place_type<first_order_method>, m.rule, m.lr, m.search);
+}
+
+/// The loop with the run's method.
+template <typename ValueAndGrad, typename OnStep>
+minimize_output run_method(const method_choice& m, ValueAndGrad&& value_and_grad, OnStep&& on_step,
+                           std::vector<double> x0, const minimize_config& c, interrupt_poller& poller, bool& stop) {
+    any_method method = make_method(m, x0.size());
+    return std::visit(
+        [&](auto& chosen) { return minimize(value_and_grad, on_step, std::move(x0), chosen, c, poller, stop); },
+        method);
 }
 
 std::string human_bytes(double bytes) {
@@ -77,12 +240,27 @@ std::string human_bytes(double bytes) {
     throw py::error_already_set();
 }
 
-py::tuple to_python(minimize_output& out, std::size_t d) {
+/// (x, fun, nit, status, path, losses, grad_norms, grad_norm, threshold, jac, nfev, njev);
+/// the first nine only for a caller that passes none of issue 15's settings (main's
+/// minimize.py before its issue-15 edge lands: `legacy`).
+py::tuple to_python(minimize_output& out, std::size_t d, bool legacy) {
     const auto rows = static_cast<py::ssize_t>(out.losses.size());
-    return py::make_tuple(to_numpy(out.x.data(), d), out.fun, out.nit, to_string(out.status),
-                          adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(d)}),
-                          adopt(std::move(out.losses), {rows}), adopt(std::move(out.grad_norms), {rows}),
-                          out.grad_norm, out.gradient_threshold);
+    py::array x = to_numpy(out.x.data(), d);
+    py::array path = adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(d)});
+    py::array losses = adopt(std::move(out.losses), {rows});
+    py::array grad_norms = adopt(std::move(out.grad_norms), {rows});
+    if (legacy)
+        return py::make_tuple(x, out.fun, out.nit, to_string(out.status), path, losses, grad_norms, out.grad_norm,
+                              out.gradient_threshold);
+    out.jac.resize(d);  // always d long (a run stopped in its first evaluation has g(x0) partly written)
+    return py::make_tuple(x, out.fun, out.nit, to_string(out.status), path, losses, grad_norms, out.grad_norm,
+                          out.gradient_threshold, to_numpy(out.jac.data(), d), out.nfev, out.njev);
+}
+
+/// The old 9-item result for a caller that knows nothing of issue 15's settings.
+bool legacy_caller(const py::dict& settings) {
+    return !settings.contains("lower") && !settings.contains("upper") && !settings.contains("fd") &&
+           !settings.contains("max_fev");
 }
 
 py::array_t<double> to_array(const double* x, std::size_t d) {
@@ -90,8 +268,6 @@ py::array_t<double> to_array(const double* x, std::size_t d) {
     std::copy(x, x + d, a.mutable_data());
     return a;
 }
-
-std::string type_name(const py::handle& h) { return Py_TYPE(h.ptr())->tp_name; }
 
 bool is_numpy_value(const py::handle& h) {
     return py::isinstance<py::array>(h) || py::isinstance(h, py::module_::import("numpy").attr("generic"));
@@ -193,8 +369,12 @@ py::tuple minimize_callable(const py::function& fn, const in_array<double>& x0, 
                             const py::dict& hyper, const py::dict& settings, const py::object& callback) {
     const std::size_t d = static_cast<std::size_t>(x0.size());
     std::vector<double> x(x0.data(), x0.data() + d);
-    optimizer<double> rule(rule_params_from(kind, hyper));
-    const minimize_config config = config_from(settings, schedule_from(hyper));
+    const method_choice method = method_from(kind, hyper);
+    const minimize_config config = config_from(settings);
+    if (config.fd != fd_scheme::none)
+        throw py::value_error("settings['fd'] must be 'none' for a Python objective (finite differences in C++ "
+                              "are for the compiled built-ins; the Python side differentiates callables)");
+    check_method(method, config, d);
     bool stop = false;
     bool error = false;
     auto value_and_grad = [&](const double* xp, double* g) -> double {
@@ -225,12 +405,12 @@ py::tuple minimize_callable(const py::function& fn, const in_array<double>& x0, 
     interrupt_poller poller(python_signal_check());
     minimize_output out;
     try {
-        out = minimize(value_and_grad, on_step, std::move(x), rule, config, poller, stop);
+        out = run_method(method, value_and_grad, on_step, std::move(x), config, poller, stop);
     } catch (const std::bad_alloc&) {
         raise_recording_memory_error(1, config.max_iter, config.record_every, d);
     }
     if (error || PyErr_Occurred()) throw py::error_already_set();
-    return to_python(out, d);
+    return to_python(out, d, legacy_caller(settings));
 }
 
 // minimize over a compiled built-in objective: without a callback the whole loop
@@ -240,8 +420,9 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
     const std::size_t d = static_cast<std::size_t>(x0.size());
     const test_function fn = builtin(name, d);
     std::vector<double> x(x0.data(), x0.data() + d);
-    optimizer<double> rule(rule_params_from(kind, hyper));
-    const minimize_config config = config_from(settings, schedule_from(hyper));
+    const method_choice method = method_from(kind, hyper);
+    const minimize_config config = config_from(settings);
+    check_method(method, config, d);
     bool stop = false, error = false, out_of_memory = false;
     auto value_and_grad = [&](const double* xp, double* g) { return evaluate(fn, xp, g, d); };
     interrupt_poller poller(python_signal_check());
@@ -250,8 +431,8 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
         // Safe without the GIL: the loop touches only its own vectors (d checked above).
         py::gil_scoped_release release;
         try {
-            out = minimize(
-                value_and_grad, [](std::size_t, const double*, double) { return false; }, std::move(x), rule,
+            out = run_method(
+                method, value_and_grad, [](std::size_t, const double*, double) { return false; }, std::move(x),
                 config, poller, stop);
         } catch (const std::bad_alloc&) {
             out_of_memory = true;  // raised below, with the GIL
@@ -259,14 +440,14 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
     } else {
         const auto on_step = python_on_step(callback, d, error);
         try {
-            out = minimize(value_and_grad, on_step, std::move(x), rule, config, poller, stop);
+            out = run_method(method, value_and_grad, on_step, std::move(x), config, poller, stop);
         } catch (const std::bad_alloc&) {
             out_of_memory = true;
         }
     }
     if (out_of_memory) raise_recording_memory_error(1, config.max_iter, config.record_every, d);
     if (error || (out.status == fit_status::stopped && PyErr_Occurred())) throw py::error_already_set();
-    return to_python(out, d);
+    return to_python(out, d, legacy_caller(settings));
 }
 
 // Several runs on one compiled objective at once, one per task on the worker
@@ -275,20 +456,21 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
 py::list minimize_many(const std::string& name, const py::list& runs, const py::dict& settings) {
     struct run_spec {
         std::vector<double> x0;
-        rule_params rule;
-        schedule lr;
+        method_choice method;
     };
+    const minimize_config base = config_from(settings);
     std::vector<run_spec> specs;
     for (const auto& item : runs) {
         const auto t = item.cast<py::tuple>();
         const auto x0 = t[0].cast<in_array<double>>();
         const auto hyper = t[2].cast<py::dict>();
-        check_dimension(builtin(name), static_cast<std::size_t>(x0.size()));
-        specs.push_back({std::vector<double>(x0.data(), x0.data() + x0.size()),
-                         rule_params_from(t[1].cast<std::string>(), hyper), schedule_from(hyper)});
+        const std::size_t d = static_cast<std::size_t>(x0.size());
+        check_dimension(builtin(name), d);
+        method_choice method = method_from(t[1].cast<std::string>(), hyper);
+        check_method(method, base, d);
+        specs.push_back({std::vector<double>(x0.data(), x0.data() + d), std::move(method)});
     }
     const test_function fn = builtin(name);
-    const minimize_config base = config_from(settings, schedule{});
     std::vector<minimize_output> outs(specs.size());
     // A task's exception (std::bad_alloc while recording) must not leave the worker
     // thread (std::terminate): it is kept here and raised in the caller.
@@ -307,16 +489,14 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
             interrupt_poller& poller = first == 0 ? signals : quiet;
             for (std::size_t i = first; i < last && !cancel.load(std::memory_order_relaxed); ++i) {
                 try {
-                    optimizer<double> rule(specs[i].rule);
-                    minimize_config config = base;
-                    config.lr = specs[i].lr;
                     const std::size_t d = specs[i].x0.size();
                     bool stop = false;
                     auto cancelled = [&](std::size_t, const double*, double) {
                         return cancel.load(std::memory_order_relaxed);
                     };
-                    outs[i] = minimize([&](const double* x, double* g) { return evaluate(fn, x, g, d); },
-                                       cancelled, specs[i].x0, rule, config, poller, stop);
+                    outs[i] = run_method(
+                        specs[i].method, [&](const double* x, double* g) { return evaluate(fn, x, g, d); },
+                        cancelled, specs[i].x0, base, poller, stop);
                     if (outs[i].status == fit_status::stopped) cancel = true;
                 } catch (...) {
                     errors[i] = std::current_exception();
@@ -337,7 +517,8 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
     }
     if (cancel && PyErr_Occurred()) throw py::error_already_set();
     py::list results;
-    for (std::size_t i = 0; i < outs.size(); ++i) results.append(to_python(outs[i], specs[i].x0.size()));
+    const bool legacy = legacy_caller(settings);
+    for (std::size_t i = 0; i < outs.size(); ++i) results.append(to_python(outs[i], specs[i].x0.size(), legacy));
     return results;
 }
 

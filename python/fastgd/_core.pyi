@@ -200,7 +200,14 @@ class ParamGroups:
 
 def schedule_at(hyper: dict[str, Any], t: int) -> float: ...
 
-# settings: max_iter, tol, gtol, grtol, stop_on_gradient, record_every (minimize._Settings)
+# settings: max_iter, tol, gtol, grtol, stop_on_gradient, record_every (minimize._Settings),
+# and (issue 15; optional until minimize.py passes them) lower, upper (float64 (d,) or
+# None), fd ("none" | "2-point" | "3-point"; "none" for minimize_callable), max_fev (0: no
+# limit). kind: a rule name or "lbfgs" | "cg" | "bfgs"; hyper for those: {"history": int
+# >= 1 (lbfgs), "line_search": "strong_wolfe" | "armijo"}; for a rule: its hyperparameters
+# and optionally "line_search": "none" | "armijo".
+# The result has the last three items (jac, nfev, njev) whenever settings has any of
+# issue 15's keys; a caller passing none of them gets the first nine.
 _MinimizeOutput: TypeAlias = tuple[
     NDArray[np.float64],  # x
     float,  # fun
@@ -209,8 +216,11 @@ _MinimizeOutput: TypeAlias = tuple[
     NDArray[np.float64],  # path (rows, d)
     NDArray[np.float64],  # losses
     NDArray[np.float64],  # grad_norms
-    float,  # grad_norm at x
+    float,  # grad_norm at x (projected with bounds)
     float,  # gradient_threshold
+    NDArray[np.float64],  # jac: the gradient at x
+    int,  # nfev
+    int,  # njev
 ]
 
 def minimize_callable(

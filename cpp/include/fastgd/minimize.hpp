@@ -1,5 +1,8 @@
 #pragma once
-/// One descent loop for any objective: step, record, stop.
+/// One descent loop for any objective: step, record, stop. How a step is made is the
+/// method's business (descent_methods.hpp: a first-order rule, L-BFGS, CG, BFGS, with
+/// their line searches); the loop evaluates, records, applies the stopping rules and
+/// the optimality test, and polls Ctrl-C.
 ///
 /// Stops when a step moves x by less than tol (the lecture's stopping rule), when
 /// the first-order optimality test passes and the caller asked to stop on it,
@@ -7,7 +10,15 @@
 /// ("diverged": dome and hill end here, never as NaN), or when the objective or
 /// the poller asks ("stopped").
 ///
-/// The optimality test is ||g||_2 <= max(gtol, grtol * ||g(x0)||_2). A short step
+/// The optimality test is ||g||_2 <= max(gtol, grtol * ||g(x0)||_2); with a box, g is
+/// the projected gradient x - P(x - g) (grad_norm and grad_norms report its norm). A
+/// method's failed step (no acceptable step along its direction) ends the run:
+/// "converged" if the test passes, else "stalled". max_fev > 0 ends it (status
+/// "max_iter", the same as max_iter) once that many evaluations are spent; the last
+/// iteration's line search may overrun it by a few.
+///
+/// Counting: nfev = objective evaluations (a value-and-gradient call is one; with
+/// finite differences each value is one), njev = gradients. A short step
 /// ends "converged" only when it passes; otherwise "stalled" (a tiny learning rate,
 /// a schedule decayed to 0 or an Adam step of 1e-12 also make short steps, far
 /// from any minimum).
@@ -17,8 +28,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 #include <vector>
 
+#include "fastgd/box_bounds.hpp"
+#include "fastgd/descent_methods.hpp"
+#include "fastgd/finite_differences.hpp"
 #include "fastgd/fit_least_squares.hpp"  // detail::all_finite, detail::distance
 #include "fastgd/fit_status.hpp"
 #include "fastgd/interrupt.hpp"
@@ -35,9 +50,11 @@ struct minimize_config {
     bool stop_on_gradient = false;  // stop ("converged") as soon as the test passes
     /// Keep x0, every k-th iterate and the last (path, values, gradient norms); 0: none.
     std::size_t record_every = 1;
-    schedule lr;
     /// A value this far from the starting one (relative to max(1, |f0|)) counts as diverged.
     double explode_factor = 1e12;
+    std::size_t max_fev = 0;  // evaluations; 0: no limit
+    box_bounds box;           // none by default
+    fd_scheme fd = fd_scheme::none;  // a gradient from values only (the objective's g ignored)
 };
 
 struct minimize_output {
@@ -50,6 +67,46 @@ struct minimize_output {
     std::vector<double> path;        // rows x d, row-major (rows: see record_every)
     std::vector<double> losses;      // one per row of path
     std::vector<double> grad_norms;  // one per row of path
+    std::vector<double> jac;         // the gradient at x (not the projected one)
+    std::size_t nfev = 0, njev = 0;
+};
+
+/// The objective as the loop and its method see it: every call counted, finite
+/// differences when asked, the box at hand.
+template <typename ValueAndGrad>
+class counted_objective {
+public:
+    counted_objective(ValueAndGrad& vg, const minimize_config& c, std::size_t d, bool& stop,
+                      minimize_output& out)
+        : vg_(vg), c_(c), stop_(stop), out_(out), scratch_(c.fd == fd_scheme::none ? 0 : d), xs_(scratch_.size()) {}
+
+    double operator()(const double* x, double* g) {
+        const std::size_t d = xs_.size();
+        if (c_.fd == fd_scheme::none) {
+            ++out_.nfev, ++out_.njev;
+            return vg_(x, g);
+        }
+        auto value = [&](const double* xp) {
+            ++out_.nfev;
+            return vg_(xp, scratch_.data());
+        };
+        const double f = value(x);
+        if (stop_) return f;
+        std::copy(x, x + d, xs_.begin());
+        ++out_.njev;
+        fd_gradient(value, [&] { return stop_; }, c_.fd, xs_.data(), f, g, d, c_.box);
+        return f;
+    }
+
+    bool stopped() const { return stop_; }
+    const box_bounds& box() const { return c_.box; }
+
+private:
+    ValueAndGrad& vg_;
+    const minimize_config& c_;
+    bool& stop_;
+    minimize_output& out_;
+    std::vector<double> scratch_, xs_;
 };
 
 /// The rows a recording of at most max_iter steps can hold: x0, every k-th
@@ -59,22 +116,27 @@ inline std::size_t max_recorded_rows(std::size_t max_iter, std::size_t record_ev
     return max_iter / record_every + 2;
 }
 
+template <typename Method>
+bool is_rprop(const Method&) {
+    return false;
+}
+inline bool is_rprop(const first_order_method& m) { return m.rule().params().kind == rule_kind::rprop; }
+
 /// value_and_grad(x, g) returns f(x) and writes the gradient into g; it sets
 /// `stop` to ask the loop to stop (for example, on a Python exception).
 /// on_step(nit, x, f) runs after every step and returns true to stop ("stopped").
-template <typename ValueAndGrad, typename OnStep>
+/// method: a step maker of descent_methods.hpp.
+template <typename ValueAndGrad, typename OnStep, typename Method>
 minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::vector<double> x0,
-                         optimizer<double>& rule, const minimize_config& c, interrupt_poller& poller,
-                         bool& stop) {
+                         Method& method, const minimize_config& c, interrupt_poller& poller, bool& stop) {
     const std::size_t d = x0.size();
     minimize_output out;
     out.x = std::move(x0);
+    c.box.project(out.x.data(), d);  // the caller passes x0 inside; never leave the box
     std::vector<double> g(d), previous(d);
-    auto norm = [](const std::vector<double>& v) {
-        double s = 0.0;
-        for (const double a : v) s += a * a;
-        return std::sqrt(s);
-    };
+    counted_objective<std::remove_reference_t<ValueAndGrad>> fg(value_and_grad, c, d, stop, out);
+    // ||g||, or with a box the projected gradient's norm (the same sum without one).
+    auto measure = [&] { return c.box.projected_gradient_norm(out.x.data(), g.data(), d); };
     // No reservation up front: the vectors grow geometrically, so a run that stops
     // early holds what it used, not max_iter rows (the caller bounds max_iter rows
     // by a memory budget before it starts).
@@ -89,17 +151,22 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     // nothing: the callers `return out;`, which moves the recording, never copies it.)
     auto finish = [&](fit_status s) {
         out.status = s;
+        out.jac = g;
         if (c.record_every != 0 && last_recorded != out.nit) record(out.nit, out.fun);
     };
-    double f = value_and_grad(out.x.data(), g.data());
-    if (stop) {
+    auto stopped_by_objective = [&] {
         out.status = fit_status::stopped;
+        out.jac = g;
+    };
+    double f = fg(out.x.data(), g.data());
+    if (stop) {
+        stopped_by_objective();
         return out;
     }
     const double f0 = f;
     const double runaway = c.explode_factor * std::max(1.0, std::fabs(f0));
     out.fun = f;
-    out.grad_norm = norm(g);
+    out.grad_norm = measure();
     out.gradient_threshold = std::max(c.gtol, c.grtol * out.grad_norm);
     if (c.record_every != 0) record(0, f);
     auto diverged = [&](double v) {
@@ -117,15 +184,19 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     }
     for (std::size_t it = 0; it < c.max_iter; ++it) {
         previous = out.x;
-        rule.step(out.x.data(), g.data(), d, c.lr.at(rule.steps()));
-        f = value_and_grad(out.x.data(), g.data());
-        if (stop) {  // the objective failed: x has moved but f is stale, record nothing more
-            out.status = fit_status::stopped;
+        const std::size_t nfev_before = out.nfev;
+        const step_outcome outcome = method.step(fg, out.x, f, g);
+        if (stop) {  // the objective failed: x may have moved but f is stale, record nothing more
+            stopped_by_objective();
+            return out;
+        }
+        if (outcome == step_outcome::failed) {  // x, f, g unchanged: no step decreases f
+            finish(optimal() ? fit_status::converged : fit_status::stalled);
             return out;
         }
         out.nit = it + 1;
         out.fun = f;
-        out.grad_norm = norm(g);
+        out.grad_norm = measure();
         if (c.record_every != 0 && out.nit % c.record_every == 0) record(out.nit, f);
         if (diverged(f) || !detail::all_finite(g)) {
             finish(fit_status::diverged);
@@ -140,12 +211,16 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         // coordinate whose gradient has just flipped sign (torch's rule): a step of
         // exactly 0 there is that skip, not a stall, and the next step moves.
         const double moved = detail::distance(out.x, previous);
-        if (moved < c.tol && !(moved == 0.0 && rule.params().kind == rule_kind::rprop)) {
+        if (moved < c.tol && !(moved == 0.0 && is_rprop(method))) {
             finish(optimal() ? fit_status::converged : fit_status::stalled);
             return out;
         }
-        if (on_step(out.nit, out.x.data(), f) || stop || poller.tick(64 * (d + 1))) {
+        if (on_step(out.nit, out.x.data(), f) || stop || poller.tick(64 * (d + 1) * (out.nfev - nfev_before))) {
             finish(fit_status::stopped);
+            return out;
+        }
+        if (c.max_fev != 0 && out.nfev >= c.max_fev) {
+            finish(fit_status::max_iter);
             return out;
         }
     }
