@@ -90,13 +90,14 @@ def test_args_reach_fun_and_jac():
 
 def test_finite_differences_match_the_analytic_gradient_on_builtins_and_callables():
     x0 = np.array([-1.2, 1.0, -0.5, 0.8])
-    analytic = fastgd.minimize("rosenbrock", x0, **LBFGS)
+    analytic = fastgd.minimize("rosenbrock", x0, gtol=1e-6, **LBFGS)
     for scheme in ("2-point", "3-point"):
-        builtin = fastgd.minimize("rosenbrock", x0, jac=scheme, **LBFGS)
-        python = fastgd.minimize(rosen_value, x0, jac=scheme, **LBFGS)
+        # A forward difference's error is about sqrt(eps) |f''| ~ 1e-5 here: no finer gtol.
+        builtin = fastgd.minimize("rosenbrock", x0, jac=scheme, gtol=1e-4, **LBFGS)
+        python = fastgd.minimize(rosen_value, x0, jac=scheme, gtol=1e-4, **LBFGS)
         for r in (builtin, python):
             assert r.success, r.message
-            np.testing.assert_allclose(r.x, analytic.x, atol=1e-5)
+            np.testing.assert_allclose(r.x, analytic.x, atol=1e-4)
             assert r.nfev > r.njev  # the difference points count
 
 

@@ -47,6 +47,8 @@ FILES = (
     "divergence.png",
     "race_beale.gif",
     "race_beale.png",
+    "race_rosenbrock.gif",
+    "race_rosenbrock.png",
     "race_saddle.gif",
     "race_saddle.png",
     "lr_sweep.png",
