@@ -228,8 +228,12 @@ def fastgd_lbfgs(p: mgh.Problem, fun, **kwargs):
         # Where f* is not 0 and the gradient cannot fall below gtol in floating point,
         # the run ends "stalled" with a StalledWarning: the value reached is what is
         # tested here.
+        # tol=None: no stop on a short step (Brown badly scaled's x2* = 2e-6 moves by
+        # less than the default 1e-10 near the end); gtol or the line search ends it.
         warnings.simplefilter("ignore", fastgd.StalledWarning)
-        return fastgd.minimize(fun, p.start(), method="lbfgs", gtol=1e-10, max_iter=20000, **kwargs)
+        return fastgd.minimize(
+            fun, p.start(), method="lbfgs", gtol=1e-10, tol=None, max_iter=20000, **kwargs
+        )
 
 
 @by_solved_problem
@@ -333,7 +337,7 @@ def fastgd_lbfgs_bounded(p, fun, bounds, x0):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fastgd.StalledWarning)
         return fastgd.minimize(
-            fun, x0, method="lbfgs", jac=True, bounds=bounds, gtol=1e-10, max_iter=20000
+            fun, x0, method="lbfgs", jac=True, bounds=bounds, gtol=1e-10, tol=None, max_iter=20000
         )
 
 
