@@ -15,7 +15,8 @@ it is the same algorithm counting the same iterations, never a check on time). T
 which rosen_fg is too (checked against scipy.optimize.rosen and rosen_der).
 
 d = 10^4 from this start needs ~5 * 10^4 L-BFGS iterations (scipy: ~45 s on one core),
-so those cases run one round each.
+so those cases run one round each. fastgd runs with record=False: scipy keeps no path
+either (and 5 * 10^4 points of 10^4 coordinates would be 4 GB).
 
 Run (from the repository root, after the build + install):
 
@@ -105,7 +106,7 @@ def test_fastgd_builtin(benchmark, d):
     res = benchmark.pedantic(
         fastgd.minimize,
         args=("rosenbrock", start(d)),
-        kwargs=dict(method="lbfgs", max_iter=MAX_ITER),
+        kwargs=dict(method="lbfgs", max_iter=MAX_ITER, record=False),
         rounds=rounds(d),
         iterations=1,
     )
@@ -122,7 +123,7 @@ def test_fastgd_callable(benchmark, d):
     res = benchmark.pedantic(
         fastgd.minimize,
         args=(rosen_fg, start(d)),
-        kwargs=dict(method="lbfgs", jac=True, max_iter=MAX_ITER),
+        kwargs=dict(method="lbfgs", jac=True, max_iter=MAX_ITER, record=False),
         rounds=rounds(d),
         iterations=1,
     )
