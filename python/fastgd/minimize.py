@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_HISTORY",
     "GRTOL",
     "GTOL",
+    "LINE_SEARCH_GTOL",
     "LINE_SEARCH_METHODS",
     "METHODS",
     "RECORD_BUDGET",
@@ -46,6 +47,9 @@ GTOL = 1e-6
 """The optimality test's default absolute tolerance on ||grad||_2."""
 GRTOL = 1e-6
 """Its default relative tolerance, times ||grad(x0)||_2."""
+LINE_SEARCH_GTOL = 1e-5
+"""The line-search methods' default: stop when ||grad||_2 <= 1e-5 (scipy L-BFGS-B's
+pgtol, there on the largest component), with no relative part."""
 RECORD_BUDGET = 1 << 30
 """The most memory (bytes) a call may set aside for recorded paths: 1 GiB. A call
 whose max_iter could record more is refused before it starts (see ``record_every``)."""
@@ -323,6 +327,8 @@ def _settings(
     if given:  # the one not given counts as 0
         gradient_tol = 0.0 if gtol is None else v.nonnegative(gtol, "gtol")
         relative_tol = 0.0 if grtol is None else v.nonnegative(grtol, "grtol")
+    elif stop_on_gradient:  # the line-search methods: scipy's L-BFGS-B pgtol, absolute
+        gradient_tol, relative_tol = LINE_SEARCH_GTOL, 0.0
     else:
         gradient_tol, relative_tol = GTOL, GRTOL
     every = v.integer(record_every, "record_every", 1)
@@ -692,9 +698,9 @@ def minimize(
         "stalled" (success False, with a StalledWarning).
     gtol, grtol : float or None
         The first-order optimality test is ``||grad(x)||_2 <= max(gtol, grtol *
-        ||grad(x0)||_2)``. Left both None, it uses gtol = grtol = 1e-6 (``GTOL``,
-        ``GRTOL``); the line-search methods stop as soon as it passes, the
-        first-order rules use it only to judge a short step. Given (the one not
+        ||grad(x0)||_2)``. Left both None, the line-search methods stop as soon as
+        ||grad||_2 <= 1e-5 (``LINE_SEARCH_GTOL``, scipy's pgtol), and the first-order
+        rules judge a short step with gtol = grtol = 1e-6 (``GTOL``, ``GRTOL``). Given (the one not
         given counts as 0), every method stops ("converged") as soon as it passes.
     record : bool
         Keep the path, values and gradient norms.
