@@ -52,8 +52,9 @@ std::vector<param_view> views_of(const py::list& params, std::size_t n) {
     for (const auto& item : params) {
         if (!py::isinstance<py::array>(item)) throw py::type_error("LBFGS params must be numpy arrays");
         auto a = py::reinterpret_borrow<py::array>(item);
-        const bool f64 = a.dtype().is(py::dtype::of<double>());
-        const bool f32 = a.dtype().is(py::dtype::of<float>());
+        // equivalence, not identity: an unpickled array has its own dtype object
+        const bool f64 = py::isinstance<py::array_t<double>>(a);
+        const bool f32 = py::isinstance<py::array_t<float>>(a);
         if (!f64 && !f32) throw py::type_error("LBFGS params must be float32 or float64");
         if (!(a.flags() & py::array::c_style) || !a.writeable())
             throw std::invalid_argument("LBFGS params must be C-contiguous and writeable");

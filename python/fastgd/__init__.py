@@ -77,6 +77,7 @@ except PackageNotFoundError:  # running from a source tree without metadata
 
 __all__ = [
     "ASGD",
+    "LBFGS",
     "SGD",
     "Adadelta",
     "Adafactor",
@@ -89,7 +90,6 @@ __all__ = [
     "GDClassifier",
     "GDRegressor",
     "IntermediateResult",
-    "LBFGS",
     "Lion",
     "MinimizeResult",
     "NAdam",

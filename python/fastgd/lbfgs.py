@@ -87,6 +87,7 @@ def _options(
     tolerance_change: Any,
     history_size: Any,
     line_search_fn: Any,
+    *,
     where: str = "",
 ) -> dict[str, Any]:
     """The options checked, by torch's names (max_eval None -> max_iter * 5 // 4)."""
@@ -415,13 +416,13 @@ class LBFGS:
             )
         unknown = [k for k in group if k not in ("params", *OPTIONS)]
         if unknown:
-            raise ValueError(f"state_dict['param_groups'][0] has keys LBFGS does not take: {unknown}")
+            raise ValueError(
+                f"state_dict['param_groups'][0] has keys LBFGS does not take: {unknown}"
+            )
         missing = [k for k in OPTIONS if k not in group]
         if missing:
             raise ValueError(f"state_dict['param_groups'][0] is missing {missing}")
-        options = _options(
-            *(group[k] for k in OPTIONS), where="state_dict['param_groups'][0]: "
-        )
+        options = _options(*(group[k] for k in OPTIONS), where="state_dict['param_groups'][0]: ")
         states = sd["state"]
         if not isinstance(states, Mapping):
             raise TypeError("state_dict['state'] must be a dict")
@@ -548,8 +549,12 @@ def _checked_entry(entry: Any, size: int, history_size: int) -> dict[str, Any]:
         )
     if count > history_size:
         raise ValueError(f"{where} holds {count} pairs but history_size is {history_size}")
-    out["old_dirs"] = [_vector(a, f"{where}['old_dirs'][{i}]", size) for i, a in enumerate(pairs["old_dirs"])]
-    out["old_stps"] = [_vector(a, f"{where}['old_stps'][{i}]", size) for i, a in enumerate(pairs["old_stps"])]
+    out["old_dirs"] = [
+        _vector(a, f"{where}['old_dirs'][{i}]", size) for i, a in enumerate(pairs["old_dirs"])
+    ]
+    out["old_stps"] = [
+        _vector(a, f"{where}['old_stps'][{i}]", size) for i, a in enumerate(pairs["old_stps"])
+    ]
     out["ro"] = [_real(r, f"{where}['ro'][{i}]", positive=True) for i, r in enumerate(pairs["ro"])]
     al = entry.get("al")
     if al is not None:
