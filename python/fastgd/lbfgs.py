@@ -315,6 +315,8 @@ class LBFGS:
                 )
             loss, grads = result
             try:
+                if isinstance(loss, np.ndarray) and loss.ndim:
+                    raise TypeError(f"an array of shape {loss.shape}, not a scalar")
                 f = float(loss)
             except (TypeError, ValueError) as exc:
                 raise TypeError(
@@ -337,12 +339,16 @@ class LBFGS:
                 try:
                     a = np.asarray(g)
                 except Exception as exc:  # noqa: BLE001 - anything that is not an array
-                    raise TypeError(f"grads[{i}] could not be read as an array: {exc}") from None
+                    raise TypeError(
+                        f"the closure's grads[{i}] could not be read as an array: {exc}"
+                    ) from None
                 if a.dtype.kind not in "fiub":
-                    raise TypeError(f"grads[{i}] must hold real numbers, got dtype {a.dtype}")
+                    raise TypeError(
+                        f"the closure's grads[{i}] must hold real numbers, got dtype {a.dtype}"
+                    )
                 if a.shape != shape:
                     raise ValueError(
-                        f"grads[{i}] has shape {a.shape} but params[{i}] has shape {shape}"
+                        f"the closure's grads[{i}] has shape {a.shape} but params[{i}] has shape {shape}"
                     )
                 parts.append(a.reshape(-1))
             flat = (
