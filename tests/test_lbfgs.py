@@ -336,6 +336,39 @@ def test_param_groups_option_change_takes_effect() -> None:
         a.step(lambda: rosen(x))
 
 
+def test_history_size_change_keeps_the_newest_pairs() -> None:
+    x = np.tile([-1.2, 1.0], 2)
+    opt = LBFGS([x], max_iter=6)
+    opt.step(lambda: rosen(x))
+    before = opt.state_dict()["state"][0]
+    assert len(before["old_dirs"]) >= 3
+    opt.param_groups[0]["history_size"] = 2
+    opt.step(lambda: (1.0, np.zeros(4)))  # max|g| = 0: returns before any iteration
+    after = opt.state_dict()["state"][0]
+    assert len(after["old_dirs"]) == 2
+    for u, w in zip(after["old_dirs"], before["old_dirs"][-2:], strict=True):
+        np.testing.assert_array_equal(u, w)
+    assert after["ro"] == before["ro"][-2:]
+
+
+def test_an_lr_scheduler_drives_lr() -> None:
+    from fastgd import lr_scheduler
+
+    x = np.array([-1.2, 1.0])
+    opt = LBFGS([x], lr=0.5, max_iter=2)
+    sched = lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    for _ in range(3):
+        opt.step(lambda: rosen(x))
+        sched.step()
+    assert opt.param_groups[0]["lr"] == 0.0625
+    saved = opt.state_dict()
+    assert saved["param_groups"][0]["initial_lr"] == 0.5
+    other = LBFGS([x.copy()])
+    other.load_state_dict(saved)
+    assert other.param_groups[0]["initial_lr"] == 0.5
+    assert other.param_groups[0]["lr"] == 0.0625
+
+
 def test_repr_and_public_name() -> None:
     opt = LBFGS([np.zeros(3), np.zeros((2, 2))], history_size=5)
     text = repr(opt)

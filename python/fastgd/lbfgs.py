@@ -45,7 +45,7 @@ import numpy as np
 
 from . import _core
 from . import _validation as v
-from .param_groups import ParamGroup, check_inplace, refuse_repeats
+from .param_groups import SCHEDULER_KEYS, ParamGroup, check_inplace, refuse_repeats
 
 __all__ = ["LBFGS"]
 
@@ -59,6 +59,9 @@ OPTIONS = (
     "history_size",
     "line_search_fn",
 )
+
+#: Keys a group may hold: the arrays, the options, and what lr schedulers keep there.
+_GROUP_KEYS = ("params", *OPTIONS, *SCHEDULER_KEYS)
 
 _STATE_KEYS = (
     "func_evals",
@@ -147,7 +150,7 @@ def _params(params: Any) -> tuple[list[np.ndarray], dict[str, Any]]:
         group = params[0]
         if "params" not in group:
             raise ValueError("param_groups[0] must have the key 'params' (its arrays)")
-        unknown = [k for k in group if k not in ("params", *OPTIONS)]
+        unknown = [k for k in group if k not in _GROUP_KEYS]
         if unknown:
             raise ValueError(f"param_groups[0] has keys LBFGS does not take: {unknown}")
         arrays, _ = _params(group["params"])
@@ -199,7 +202,8 @@ class LBFGS:
         if given:  # a group dict's options override the defaults (max_eval too: torch's)
             merged = {**defaults, **given}
             options = _options(*(merged[k] for k in OPTIONS), where="param_groups[0]: ")
-        group = ParamGroup(params=arrays, **options)
+        kept = {k: x for k, x in given.items() if k in SCHEDULER_KEYS}
+        group = ParamGroup(params=arrays, **options, **kept)
         refuse_repeats([group])
         self._layout = [(a.shape, a.dtype) for a in arrays]
         size = sum(a.size for a in arrays)
@@ -284,7 +288,7 @@ class LBFGS:
         group = self._group
         if not group.changed:
             return
-        unknown = [k for k in group if k not in ("params", *OPTIONS)]
+        unknown = [k for k in group if k not in _GROUP_KEYS]
         if unknown:
             raise ValueError(f"param_groups[0] has keys LBFGS does not take: {unknown}")
         missing = [k for k in OPTIONS if k not in group]
@@ -379,7 +383,7 @@ class LBFGS:
         second iteration, None where torch has None. {} state before the first step."""
         with self._locked("state_dict"):
             core = self._core.state()
-            group = {k: self._group[k] for k in OPTIONS}
+            group = {k: x for k, x in self._group.items() if k != "params"}
         group["params"] = list(range(len(self._layout)))
         state: dict[int, dict[str, Any]] = {}
         if core["func_evals"] or core["n_iter"] or "d" in core:
@@ -398,8 +402,9 @@ class LBFGS:
             raise ValueError(f"state_dict['state']: {exc}") from None
         with self._locked("load_state_dict"):
             self._core = core
-            for k in OPTIONS:
-                self._group[k] = options[k]
+            extra = {k: x for k, x in state_dict["param_groups"][0].items() if k in SCHEDULER_KEYS}
+            params = self._group["params"]
+            self._group = ParamGroup(params=params, **options, **extra)
             self._group.changed = False
 
     def _checked_state_dict(self, sd: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -420,7 +425,7 @@ class LBFGS:
                 "loaded state dict contains a parameter group that doesn't match the size of "
                 "optimizer's group"
             )
-        unknown = [k for k in group if k not in ("params", *OPTIONS)]
+        unknown = [k for k in group if k not in _GROUP_KEYS]
         if unknown:
             raise ValueError(
                 f"state_dict['param_groups'][0] has keys LBFGS does not take: {unknown}"
