@@ -250,6 +250,24 @@ def test_single_array_params_and_grad() -> None:
     np.testing.assert_allclose(x, [1.0, 1.0], atol=1e-4)
 
 
+def test_params_as_a_tuple_or_one_group_dict() -> None:
+    x, y = np.array([-1.2, 1.0]), np.array([-1.2, 1.0])
+    a = LBFGS((x,), max_iter=3, max_eval=25, history_size=7)
+    b = LBFGS([{"params": [y], "max_iter": 3, "history_size": 7}])
+    assert b.param_groups[0]["history_size"] == 7
+    assert b.param_groups[0]["max_eval"] == 25  # torch: the group's max_eval is the default's
+    a.step(lambda: rosen(x))
+    b.step(lambda: rosen(y))
+    np.testing.assert_array_equal(x, y)
+
+
+def test_huge_int_loss_is_a_value_error() -> None:
+    x = np.array([-1.2, 1.0])
+    with pytest.raises(ValueError, match="loss must be a finite number"):
+        LBFGS([x]).step(lambda: (10**400, np.ones(2)))
+    np.testing.assert_array_equal(x, [-1.2, 1.0])
+
+
 def test_float32_params() -> None:
     x = np.array([-1.2, 1.0], dtype=np.float32)
     opt = LBFGS([x], line_search_fn="strong_wolfe")

@@ -322,6 +322,10 @@ class LBFGS:
                 if isinstance(loss, np.ndarray) and loss.ndim:
                     raise TypeError(f"an array of shape {loss.shape}, not a scalar")
                 f = float(loss)
+            except OverflowError:
+                raise ValueError(
+                    f"the closure's loss must be a finite number, got {v.describe(loss)}"
+                ) from None
             except (TypeError, ValueError) as exc:
                 raise TypeError(
                     f"the closure's loss must be a real number, got {v.describe(loss)} ({exc})"
