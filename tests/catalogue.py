@@ -4228,6 +4228,154 @@ for _name, _error, _match, _build in [
     case(_name, _error, _match)(_build)
 
 
+# --- issue 15: fastgd.LBFGS (torch.optim.LBFGS on NumPy arrays) ---
+
+
+def _lbfgs15() -> tuple[Any, np.ndarray, np.ndarray]:
+    """An LBFGS over [W, b] that has stepped (a refused call must keep its state)."""
+    W, b = np.ones((2, 3)), np.ones(3)
+    cW, cb = np.arange(1.0, 7.0).reshape(2, 3), np.array([0.5, 2.0, 7.0])
+    opt = fastgd.LBFGS([W, b], max_iter=4)
+    opt.step(lambda: (0.5 * float((cW * W * W).sum() + (cb * b * b).sum()), [cW * W, cb * b]))
+    return opt, W, b
+
+
+def _lbfgs15_closure(result: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, W, b = _lbfgs15()
+    return (lambda: opt.step(lambda: result)), (W, b)
+
+
+def _lbfgs15_read_only() -> np.ndarray:
+    x = np.zeros(3)
+    x.flags.writeable = False
+    return x
+
+
+for _name, _error, _match, _make in [
+    (
+        "lbfgs15 params a float",
+        TypeError,
+        "LBFGS params must be a list of numpy arrays",
+        lambda: 5.0,
+    ),
+    (
+        "lbfgs15 params a list of lists",
+        TypeError,
+        r"params\[0\] must be a numpy.ndarray",
+        lambda: [[1.0, 2.0]],
+    ),
+    (
+        "lbfgs15 params int dtype",
+        TypeError,
+        "float32 or float64",
+        lambda: [np.zeros(2, dtype=np.int64)],
+    ),
+    ("lbfgs15 params strided", ValueError, "C-contiguous", lambda: [np.ones((4, 4))[:, 0]]),
+    ("lbfgs15 params read-only", ValueError, "is read-only", lambda: [_lbfgs15_read_only()]),
+    (
+        "lbfgs15 two parameter groups",
+        ValueError,
+        "LBFGS doesn't support per-parameter options",
+        lambda: [{"params": [np.ones(2)]}, {"params": [np.ones(2)]}],
+    ),
+]:
+
+    def _build(make: Any = _make) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        params = make()
+        arrays = tuple(
+            a for a in (params if isinstance(params, list) else []) if isinstance(a, np.ndarray)
+        )
+        return (lambda: fastgd.LBFGS(params)), arrays
+
+    case(_name, _error, _match)(_build)
+
+for _name, _error, _match, _kw in [
+    ("lbfgs15 lr zero", ValueError, "lr must be a finite number > 0", {"lr": 0}),
+    ("lbfgs15 lr negative", ValueError, "lr must be a finite number > 0", {"lr": -0.5}),
+    ("lbfgs15 history_size zero", ValueError, "history_size must be >= 1", {"history_size": 0}),
+    ("lbfgs15 max_iter zero", ValueError, "max_iter must be >= 1", {"max_iter": 0}),
+    (
+        "lbfgs15 unknown line search",
+        ValueError,
+        "line_search_fn must be None or 'strong_wolfe'",
+        {"line_search_fn": "armijo"},
+    ),
+]:
+
+    def _build_kw(kw: Any = _kw) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+        x = np.ones(3)
+        return (lambda: fastgd.LBFGS([x], **kw)), (x,)
+
+    case(_name, _error, _match)(_build_kw)
+
+for _name, _error, _match, _result in [
+    ("lbfgs15 closure returns a float", TypeError, r"must return \(loss, grads\)", 3.0),
+    ("lbfgs15 closure returns a triple", TypeError, "a tuple of length 3", (1.0, 2.0, 3.0)),
+    ("lbfgs15 closure grads one array", TypeError, "grads must be a list", (1.0, np.zeros(9))),
+    (
+        "lbfgs15 closure grads too few",
+        ValueError,
+        "grads has 1 entries but LBFGS has 2 params",
+        (1.0, [np.zeros((2, 3))]),
+    ),
+    (
+        "lbfgs15 closure grad shape",
+        ValueError,
+        r"grads\[0\] has shape \(3, 2\) but params\[0\] has shape \(2, 3\)",
+        (1.0, [np.zeros((3, 2)), np.zeros(3)]),
+    ),
+    (
+        "lbfgs15 closure loss not a number",
+        TypeError,
+        "loss must be a real number",
+        ("x", [np.zeros((2, 3)), np.zeros(3)]),
+    ),
+    (
+        "lbfgs15 closure NaN loss",
+        ValueError,
+        "non-finite loss .*check the objective",
+        (float("nan"), [np.zeros((2, 3)), np.zeros(3)]),
+    ),
+    (
+        "lbfgs15 closure inf grad",
+        ValueError,
+        "non-finite gradient",
+        (1.0, [np.full((2, 3), np.inf), np.zeros(3)]),
+    ),
+]:
+    case(_name, _error, _match)(lambda result=_result: _lbfgs15_closure(result))
+
+
+def _lbfgs15_reshaped() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, W, b = _lbfgs15()
+    W.shape = (3, 2)
+    return (lambda: opt.step(lambda: (0.0, [np.zeros((3, 2)), np.zeros(3)]))), (W, b)
+
+
+def _lbfgs15_no_closure() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, W, b = _lbfgs15()
+    return (lambda: opt.step()), (W, b)
+
+
+def _lbfgs15_load(key: str, value: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    opt, W, b = _lbfgs15()
+    saved = opt.state_dict()
+    saved["state"][0][key] = value
+    return (lambda: opt.load_state_dict(saved)), (W, b, saved["state"][0]["prev_flat_grad"])
+
+
+case("lbfgs15 params reshaped in between", ValueError, r"params\[0\] changed since construction")(
+    _lbfgs15_reshaped
+)
+case("lbfgs15 step without closure", TypeError, r"LBFGS\.step needs a closure")(_lbfgs15_no_closure)
+case("lbfgs15 state d wrong size", ValueError, r"\['d'\] must be 1-D with the params' 9 numbers")(
+    lambda: _lbfgs15_load("d", np.zeros(4))
+)
+case("lbfgs15 state t NaN", ValueError, r"\['t'\] must be a finite number")(
+    lambda: _lbfgs15_load("t", float("nan"))
+)
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 

@@ -88,5 +88,6 @@ void register_param_groups(py::module_& m);
 void register_minimize(py::module_& m, py::module_& testing);
 void register_sparse(py::module_& m);
 void register_sgd_rows(py::module_& m, py::module_& testing);
+void register_lbfgs(py::module_& m);
 
 }  // namespace fastgd::bindings

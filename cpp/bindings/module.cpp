@@ -15,4 +15,5 @@ PYBIND11_MODULE(_core, m) {
     fastgd::bindings::register_minimize(m, testing);
     fastgd::bindings::register_sparse(m);
     fastgd::bindings::register_sgd_rows(m, testing);
+    fastgd::bindings::register_lbfgs(m);
 }

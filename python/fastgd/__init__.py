@@ -26,6 +26,7 @@ from ._threads import get_num_threads, set_num_threads, simd_arch, warn_about_ar
 from ._warnings import DivergenceWarning, StalledWarning
 from .config import show_config
 from .fit_linear import fit_linear
+from .lbfgs import LBFGS
 from .least_squares import least_squares_loss_grad
 from .linear_regression import FitResult, fit_least_squares, normal_equations
 from .losses import loss_grad
@@ -76,6 +77,7 @@ except PackageNotFoundError:  # running from a source tree without metadata
 
 __all__ = [
     "ASGD",
+    "LBFGS",
     "SGD",
     "Adadelta",
     "Adafactor",

@@ -5,6 +5,7 @@
 /// fastgd.LBFGS (torch.optim.LBFGS's rule) both step with it.
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <stdexcept>
 #include <vector>
@@ -26,7 +27,10 @@ public:
 
     /// Keeps (s, y), forgetting the oldest pair when full. ys = y.s must be > 0
     /// (the curvature condition): the caller decides what to skip.
-    void push(const double* s, const double* y, double ys) {
+    void push(const double* s, const double* y, double ys) { push_rho(s, y, 1.0 / ys); }
+
+    /// push() with rho = 1 / (y.s) given: a restored state keeps its exact rho.
+    void push_rho(const double* s, const double* y, double rho) {
         std::size_t slot;
         if (size_ < capacity_) {
             slot = (first_ + size_++) % capacity_;
@@ -36,8 +40,29 @@ public:
         }
         std::copy(s, s + d_, s_.begin() + static_cast<std::ptrdiff_t>(slot * d_));
         std::copy(y, y + d_, y_.begin() + static_cast<std::ptrdiff_t>(slot * d_));
-        rho_[slot] = 1.0 / ys;
+        rho_[slot] = rho;
     }
+
+    /// Forgets the newest pair (with push_oldest, undoes a push: fastgd.LBFGS rolls
+    /// back an iteration whose evaluation raised).
+    void pop_newest() {
+        if (size_ == 0) throw std::logic_error("pop_newest on an empty L-BFGS history");
+        --size_;
+    }
+
+    /// Puts (s, y, rho) back as the oldest pair; needs size() < capacity().
+    void push_oldest(const double* s, const double* y, double rho) {
+        if (size_ == capacity_) throw std::logic_error("push_oldest on a full L-BFGS history");
+        first_ = (first_ + capacity_ - 1) % capacity_;
+        ++size_;
+        std::copy(s, s + d_, s_.begin() + static_cast<std::ptrdiff_t>(first_ * d_));
+        std::copy(y, y + d_, y_.begin() + static_cast<std::ptrdiff_t>(first_ * d_));
+        rho_[first_] = rho;
+    }
+
+    /// The first loop's coefficient alpha_i = rho_i s_i.q of the last descent_direction,
+    /// pair i oldest first (torch.optim.LBFGS keeps them as state["al"]).
+    double alpha(std::size_t i) const { return alpha_[i]; }
 
     /// The i-th pair held, oldest first (i < size()).
     const double* s(std::size_t i) const { return s_.data() + slot(i) * d_; }
@@ -45,7 +70,10 @@ public:
     double rho(std::size_t i) const { return rho_[slot(i)]; }
 
     /// out = -H g, with H the L-BFGS inverse Hessian built on H0 = gamma * I (gamma is
-    /// usually s.y / y.y of the newest pair). out may not alias g.
+    /// usually s.y / y.y of the newest pair). out may not alias g. Fused: each update
+    /// out += c v rounds once (std::fma), as torch's add_(v, alpha=c) does
+    /// (fastgd.LBFGS follows torch's numbers; the default keeps the loops vectorisable).
+    template <bool Fused = false>
     void descent_direction(const double* g, double* out, double gamma) {
         for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
         for (std::size_t i = size_; i-- > 0;) {
@@ -53,14 +81,22 @@ public:
             const double* yi = y(i);
             const double a = dot(si, out) * rho(i);
             alpha_[i] = a;
-            for (std::size_t j = 0; j < d_; ++j) out[j] -= a * yi[j];
+            if constexpr (Fused) {
+                for (std::size_t j = 0; j < d_; ++j) out[j] = std::fma(-a, yi[j], out[j]);
+            } else {
+                for (std::size_t j = 0; j < d_; ++j) out[j] -= a * yi[j];
+            }
         }
         for (std::size_t j = 0; j < d_; ++j) out[j] *= gamma;
         for (std::size_t i = 0; i < size_; ++i) {
             const double* si = s(i);
             const double b = dot(y(i), out) * rho(i);
             const double c = alpha_[i] - b;
-            for (std::size_t j = 0; j < d_; ++j) out[j] += c * si[j];
+            if constexpr (Fused) {
+                for (std::size_t j = 0; j < d_; ++j) out[j] = std::fma(c, si[j], out[j]);
+            } else {
+                for (std::size_t j = 0; j < d_; ++j) out[j] += c * si[j];
+            }
         }
     }
 
