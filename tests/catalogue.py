@@ -4376,6 +4376,56 @@ case("lbfgs15 state t NaN", ValueError, r"\['t'\] must be a finite number")(
 )
 
 
+# --- issue 15: minimize with scipy's conventions (jac, args, bounds, options, shapes) ---
+
+
+def _edge15(**kw: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    """minimize of sum (x - 1)^2 from a caller's x0 (which must come back unchanged)."""
+    x0 = np.array([[0.5, 2.0], [3.0, -1.0]])
+    fun = kw.pop("fun", lambda x: (float(np.sum((x - 1) ** 2)), 2 * (x - 1)))
+    return (lambda: fastgd.minimize(fun, x0, **kw)), (x0,)
+
+
+for _name, _error, _match, _kw in [
+    ("edge15 bounds low > high", ValueError, "coordinate 1 has low 2 > high 1",
+     dict(bounds=[(0, 1), (2, 1), (0, 1), (0, 1)])),
+    ("edge15 bounds too few", ValueError, "3 \\(low, high\\) pairs for x of 4 coordinates",
+     dict(bounds=[(0, 1)] * 3)),
+    ("edge15 bounds not pairs", ValueError, r"bounds\[0\] must be a \(low, high\) pair",
+     dict(bounds=[1, 2, 3, 4])),
+    ("edge15 bounds NaN", ValueError, "is NaN", dict(bounds=[(np.nan, 1)] * 4)),
+    ("edge15 bounds a string", TypeError, "bounds must be a sequence", dict(bounds="box")),
+    ("edge15 jac wrong shape", ValueError, r"jac's gradient has shape \(4,\), but x has shape \(2, 2\)",
+     dict(fun=lambda x: float(np.sum(x**2)), jac=lambda x: np.ones(4))),
+    ("edge15 jac a number", TypeError, "jac must be True, a callable", dict(jac=3)),
+    ("edge15 jac unknown scheme", ValueError, "jac must be True, a callable", dict(jac="5-point")),
+    ("edge15 fun NaN at x0", ValueError, "not finite at x0.*check fun",
+     dict(fun=lambda x: (np.nan, x))),
+    ("edge15 fun number NaN at x0", ValueError, "not finite at x0", dict(fun=lambda x: np.nan)),
+    ("edge15 gradient inf at x0", ValueError, "gradient of .* at x0 is not finite",
+     dict(fun=lambda x: (1.0, np.full((2, 2), np.inf)))),
+    ("edge15 fun returns a triple", TypeError, "got a tuple of length 3",
+     dict(fun=lambda x: (1.0, x, x))),
+    ("edge15 method unknown", ValueError, "unknown method 'newton'", dict(method="newton")),
+    ("edge15 method and optimizer", ValueError, "both given", dict(method="adam", optimizer="gd")),
+    ("edge15 lbfgs with lr", ValueError, "lbfgs takes no lr", dict(method="lbfgs", lr=0.1)),
+    ("edge15 line search unknown", ValueError, "line_search for a first-order rule",
+     dict(line_search="wolfe")),
+    ("edge15 option unknown", ValueError, "unknown option 'ftol'", dict(options={"ftol": 1e-9})),
+    ("edge15 option twice", ValueError, "both given", dict(options={"maxiter": 3}, max_iter=5)),
+    ("edge15 history for cg", ValueError, "is for lbfgs", dict(method="cg", options={"maxcor": 3})),
+    ("edge15 maxfun zero", ValueError, "maxfun", dict(method="lbfgs", options={"maxfun": 0})),
+]:  # fmt: skip
+    case(_name, _error, _match)(lambda _kw=_kw: _edge15(**_kw))
+
+case("edge15 args for a named objective", ValueError, "args are passed to a callable fun")(
+    lambda: ((lambda: fastgd.minimize("sphere", [1.0], args=(1,))), ())
+)
+case("edge15 jac callable for a named objective", ValueError, "brings its own gradient")(
+    lambda: ((lambda: fastgd.minimize("sphere", [1.0], jac=lambda x: x)), ())
+)
+
+
 # --- the runner: every case above is registered before main() runs them ---------------------
 
 
