@@ -383,3 +383,20 @@ def test_armijo_tames_a_learning_rate_too_large():
     searched = fastgd.minimize("bowl", [1.0, 1.0], lr=5.0, line_search="armijo", max_iter=200)
     assert searched.success, searched.message
     assert searched.optimizer == "gd+armijo"
+
+
+def test_plots_draw_a_race_with_lbfgs(tmp_path):
+    pytest.importorskip("matplotlib")
+    from fastgd import plot
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runs = fastgd.race("rosenbrock", [-1.2, 1.0], ["adam", "lbfgs", "cg"], max_iter=500)
+    ax = plot.contour("rosenbrock", runs)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any("lbfgs" in t for t in labels)
+    assert any("cg" in t for t in labels)
+    plot.losses(runs)
+    out = plot.animate("rosenbrock", runs, str(tmp_path / "race.gif"), frames=12)
+    assert (tmp_path / "race.gif").stat().st_size > 0
+    assert str(out).endswith("race.gif")
