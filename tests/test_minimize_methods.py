@@ -6,6 +6,10 @@ the analytic gradients of the compiled objectives, and the known minimizers."""
 
 from __future__ import annotations
 
+import signal
+import sys
+import textwrap
+import time
 from typing import Any
 
 import numpy as np
@@ -13,6 +17,8 @@ import pytest
 
 from fastgd import _core
 from fastgd._core import _testing
+
+from .conftest import python_child
 
 so = pytest.importorskip("scipy.optimize")
 
@@ -581,3 +587,56 @@ def test_bfgs_refuses_a_huge_dimension_before_allocating() -> None:
         _core.minimize_builtin("sphere", x0, "bfgs", {}, settings(), None)
     with pytest.raises(ValueError, match="use 'lbfgs'"):
         _core.minimize_many("sphere", [(x0, "bfgs", {})], settings())
+
+
+# --- Ctrl-C ----------------------------------------------------------------------------------
+
+CTRL_C_SCRIPT = textwrap.dedent(
+    """
+    import sys
+    import numpy as np
+    from fastgd import _core
+    d, kind, fd, many = %s
+    x0 = np.array([-1.2 if i %% 2 == 0 else 1.0 for i in range(d)])
+    s = dict(max_iter=10**9, tol=-1.0, gtol=0.0, grtol=0.0, stop_on_gradient=True,
+             record_every=0, lower=None, upper=None, fd=fd, max_fev=0)
+    print("ready", flush=True)
+    try:
+        if many:
+            _core.minimize_many("rosenbrock", [(x0, kind, {}), (x0, "adam", {"lr": 1e-9})], s)
+        else:
+            _core.minimize_builtin("rosenbrock", x0, kind, {}, s, None)
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+        sys.exit(0)
+    print("finished without interruption", flush=True)
+    sys.exit(1)
+    """
+)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child needs POSIX")
+@pytest.mark.parametrize(
+    "args",
+    [
+        "100_000, 'lbfgs', 'none', False",
+        "2000, 'bfgs', 'none', False",
+        "100_000, 'cg', 'none', False",
+        # one finite-difference gradient is 10^6 values: it polls between them
+        "1_000_000, 'lbfgs', '2-point', False",
+        "100_000, 'lbfgs', 'none', True",
+    ],
+    ids=["lbfgs", "bfgs", "cg", "lbfgs-fd", "race"],
+)
+def test_ctrl_c_stops_a_method(args: str) -> None:
+    with python_child(CTRL_C_SCRIPT % args) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)  # let the loop start
+        sent = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        latency = time.perf_counter() - sent
+    assert proc.returncode == 0, (out, err)
+    assert out.strip() == "interrupted"
+    assert latency < 10.0  # generous on a loaded machine: the loops poll every ~20 ms
