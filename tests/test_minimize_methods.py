@@ -322,6 +322,9 @@ def test_bounded_lbfgs_matches_scipy(d: int, low: float, high: float, start: flo
     )
     ref = scipy_lbfgsb(x0, bounds=list(zip(lo, hi, strict=True)))
     np.testing.assert_allclose(r["x"], ref.x, atol=1e-6)
+    # Not L-BFGS-B's Cauchy point: measured 14/10, 40/32, 24/10, 30/31 evaluations
+    # (ours/scipy's) on these four; a guard against regressions, not a target.
+    assert r["nfev"] <= 3 * ref.nfev
     assert np.all(r["path"] >= lo)
     assert np.all(r["path"] <= hi)
     # the reported norm is the projected gradient's; jac the true gradient
