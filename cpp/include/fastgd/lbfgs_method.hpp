@@ -2,7 +2,7 @@
 /// lbfgs_method: L-BFGS (lbfgs_history.hpp), H0 = (s.y / y.y) I of the newest pair,
 /// a pair skipped when y.s <= eps y.y; strong Wolfe (More-Thuente, c1 = 1e-3,
 /// c2 = 0.9 as scipy's L-BFGS-B) or Armijo; the first trial step min(1, 1/||p||) at
-/// the first iteration, 1 after. A failed search clears the history and retries once
+/// the first iteration without a box (1 in a box, as L-BFGS-B), 1 after. A failed search clears the history and retries once
 /// along -g. With a box: the active-set projected L-BFGS (NOT L-BFGS-B's generalized
 /// Cauchy point and subspace minimization): the coordinates at a bound whose gradient
 /// points out of the box are held (their gradient and direction components 0), the
@@ -47,7 +47,8 @@ public:
                 if (memory_.size() == 0) return step_outcome::failed;  // -g_F is 0: nothing to do
                 continue;
             }
-            const double first = iterations_ == 0 ? std::min(1.0, 1.0 / detail::norm2(p_)) : 1.0;
+            const double first =
+                iterations_ == 0 && !box.active() ? std::min(1.0, 1.0 / detail::norm2(p_)) : 1.0;
             // With a box: strong Wolfe up to the boundary when the first trial fits
             // before it (the step of L-BFGS-B's line search), else Armijo along P(x + t p).
             const double stpmax = detail::step_to_boundary(box, x, p_);
