@@ -86,6 +86,9 @@ minimize_config config_from(const py::dict& settings) {
             throw py::value_error("bounds: lower[" + std::to_string(j) + "] = " +
                                   std::to_string(config.box.lower[j]) + " is not <= upper[" + std::to_string(j) +
                                   "] = " + std::to_string(config.box.upper[j]) + "; give low <= high");
+    // Infinite on every side is no box at all (the methods then run exactly as unbounded).
+    for (std::size_t j = 0; j < config.box.lower.size(); ++j)
+        if (std::isfinite(config.box.lower[j]) || std::isfinite(config.box.upper[j])) config.box.bounded = true;
     if (settings.contains("fd") && !settings["fd"].is_none()) {
         if (!py::isinstance<py::str>(settings["fd"]))
             throw py::type_error("settings['fd'] must be 'none', '2-point' or '3-point', got " +
@@ -110,7 +113,7 @@ minimize_config config_from(const py::dict& settings) {
 
 /// The box must have x0's length (it is read at every step without the GIL).
 void check_box(const minimize_config& c, std::size_t d) {
-    if (c.box.active() && c.box.lower.size() != d)
+    if (!c.box.lower.empty() && c.box.lower.size() != d)
         throw py::value_error("bounds have " + std::to_string(c.box.lower.size()) + " entries but x0 has " +
                               std::to_string(d) + " coordinates; give one (low, high) pair per coordinate");
 }

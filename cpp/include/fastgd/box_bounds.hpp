@@ -13,8 +13,10 @@ namespace fastgd {
 
 struct box_bounds {
     std::vector<double> lower, upper;  // both empty, or both of length d with lower <= upper
+    bool bounded = false;              // some bound is finite (set by whoever fills lower/upper)
 
-    bool active() const { return !lower.empty(); }
+    /// A box to respect: without a finite bound, lower and upper are not read at all.
+    bool active() const { return bounded; }
 
     /// x <- P(x).
     void project(double* x, std::size_t d) const {

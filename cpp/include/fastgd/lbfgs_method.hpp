@@ -2,11 +2,12 @@
 /// lbfgs_method: L-BFGS (lbfgs_history.hpp), H0 = (s.y / y.y) I of the newest pair,
 /// a pair skipped when y.s <= eps y.y; strong Wolfe (More-Thuente, c1 = 1e-3,
 /// c2 = 0.9 as scipy's L-BFGS-B) or Armijo; the first trial step min(1, 1/||p||) at
-/// the first iteration, 1 after. A failed search clears the history and retries once
+/// the first iteration without a box (1 in a box, as L-BFGS-B), 1 after. A failed search clears the history and retries once
 /// along -g. With a box: the active-set projected L-BFGS (NOT L-BFGS-B's generalized
 /// Cauchy point and subspace minimization): the coordinates at a bound whose gradient
 /// points out of the box are held (their gradient and direction components 0), the
-/// two-loop direction acts on the free ones (a descent direction: g.p = -g_F.H g_F);
+/// two-loop direction acts on the free ones, with the pairs restricted to them (a
+/// descent direction: g.p = -g_F.H_F g_F);
 /// the step is the strong Wolfe search capped at the boundary (t <= t_max, x + t p in
 /// the box) when the first trial step fits, else (or with line_search "armijo") an
 /// Armijo backtracking along the projected path P(x + t p). x never leaves the box.
@@ -46,7 +47,8 @@ public:
                 if (memory_.size() == 0) return step_outcome::failed;  // -g_F is 0: nothing to do
                 continue;
             }
-            const double first = iterations_ == 0 ? std::min(1.0, 1.0 / detail::norm2(p_)) : 1.0;
+            const double first =
+                iterations_ == 0 && !box.active() ? std::min(1.0, 1.0 / detail::norm2(p_)) : 1.0;
             // With a box: strong Wolfe up to the boundary when the first trial fits
             // before it (the step of L-BFGS-B's line search), else Armijo along P(x + t p).
             const double stpmax = detail::step_to_boundary(box, x, p_);
@@ -70,24 +72,68 @@ public:
     }
 
 private:
-    /// p_ = -H gf (the held coordinates 0).
+    /// p_ = -H gf (the held coordinates 0). With coordinates held, H is the L-BFGS
+    /// matrix of the pairs restricted to the free coordinates (s_F, y_F; a pair with
+    /// y_F.s_F <= eps y_F.y_F left out), so that the direction is the reduced
+    /// problem's own quasi-Newton step rather than a slice of the full one.
     void direction(const std::vector<double>& gf, const box_bounds& box, const std::vector<double>& x,
                    const std::vector<double>& g) {
+        const std::size_t d = gf.size();
         if (memory_.size() == 0) {
-            for (std::size_t j = 0; j < gf.size(); ++j) p_[j] = -gf[j];
+            for (std::size_t j = 0; j < d; ++j) p_[j] = -gf[j];
             return;
         }
-        memory_.descent_direction(gf.data(), p_.data(), gamma_);
+        free_.assign(d, 1);
+        bool any_held = false;
         if (box.active())
-            for (std::size_t j = 0; j < gf.size(); ++j)
-                if (box.held(j, x.data(), g.data())) p_[j] = 0.0;
+            for (std::size_t j = 0; j < d; ++j)
+                if (box.held(j, x.data(), g.data())) free_[j] = 0, any_held = true;
+        if (!any_held) {
+            memory_.descent_direction(gf.data(), p_.data(), gamma_);
+            return;
+        }
+        const std::size_t m = memory_.size();
+        alpha_.assign(m, 0.0), rho_.assign(m, 0.0);
+        auto masked_dot = [&](const double* a, const double* b) {
+            double t = 0.0;
+            for (std::size_t j = 0; j < d; ++j)
+                if (free_[j]) t += a[j] * b[j];
+            return t;
+        };
+        double gamma = 0.0;
+        for (std::size_t i = m; i-- > 0;) {
+            const double ys = masked_dot(memory_.y(i), memory_.s(i));
+            const double yy = masked_dot(memory_.y(i), memory_.y(i));
+            if (ys > std::numeric_limits<double>::epsilon() * yy && yy > 0.0) {
+                rho_[i] = 1.0 / ys;
+                if (gamma == 0.0) gamma = ys / yy;  // the newest pair kept
+            }
+        }
+        if (gamma == 0.0) gamma = 1.0;
+        for (std::size_t j = 0; j < d; ++j) p_[j] = free_[j] ? -gf[j] : 0.0;
+        for (std::size_t i = m; i-- > 0;) {
+            if (rho_[i] == 0.0) continue;
+            const double* yi = memory_.y(i);
+            alpha_[i] = rho_[i] * masked_dot(memory_.s(i), p_.data());
+            for (std::size_t j = 0; j < d; ++j)
+                if (free_[j]) p_[j] -= alpha_[i] * yi[j];
+        }
+        for (std::size_t j = 0; j < d; ++j) p_[j] *= gamma;
+        for (std::size_t i = 0; i < m; ++i) {
+            if (rho_[i] == 0.0) continue;
+            const double* si = memory_.s(i);
+            const double b = rho_[i] * masked_dot(memory_.y(i), p_.data());
+            for (std::size_t j = 0; j < d; ++j)
+                if (free_[j]) p_[j] += (alpha_[i] - b) * si[j];
+        }
     }
 
     lbfgs_history memory_;
     bool wolfe_;
     double gamma_ = 1.0;
     std::size_t iterations_ = 0;
-    std::vector<double> gf_, p_, xt_, gt_, s_, y_;
+    std::vector<double> gf_, p_, xt_, gt_, s_, y_, alpha_, rho_;
+    std::vector<unsigned char> free_;
 };
 
 }  // namespace fastgd

@@ -261,9 +261,15 @@ search_result armijo_search(F& fg, const std::vector<double>& x, double f, const
                             std::vector<double>& xt, double& ft, std::vector<double>& gt) {
     const std::size_t d = x.size();
     double t = stp0;
+    // In a box, halving t may project onto the same point again: not evaluated twice.
+    std::vector<double> last;
     for (std::size_t k = 0; k < max_evals; ++k, t *= 0.5) {
         for (std::size_t j = 0; j < d; ++j) xt[j] = x[j] + t * p[j];
-        fg.box().project(xt.data(), d);
+        if (fg.box().active()) {
+            fg.box().project(xt.data(), d);
+            if (xt == last) continue;
+            last = xt;
+        }
         ft = fg(xt.data(), gt.data());
         if (fg.stopped()) return search_result::stopped;
         double decrease = 0.0;

@@ -72,13 +72,20 @@ struct minimize_output {
 };
 
 /// The objective as the loop and its method see it: every call counted, finite
-/// differences when asked, the box at hand.
+/// differences when asked, the box at hand. A finite-difference gradient (d or 2d
+/// values) polls for Ctrl-C between its values: a requested stop sets `stop`.
 template <typename ValueAndGrad>
 class counted_objective {
 public:
     counted_objective(ValueAndGrad& vg, const minimize_config& c, std::size_t d, bool& stop,
-                      minimize_output& out)
-        : vg_(vg), c_(c), stop_(stop), out_(out), scratch_(c.fd == fd_scheme::none ? 0 : d), xs_(scratch_.size()) {}
+                      minimize_output& out, interrupt_poller& poller)
+        : vg_(vg),
+          c_(c),
+          stop_(stop),
+          out_(out),
+          poller_(poller),
+          scratch_(c.fd == fd_scheme::none ? 0 : d),
+          xs_(scratch_.size()) {}
 
     double operator()(const double* x, double* g) {
         const std::size_t d = xs_.size();
@@ -88,7 +95,9 @@ public:
         }
         auto value = [&](const double* xp) {
             ++out_.nfev;
-            return vg_(xp, scratch_.data());
+            const double v = vg_(xp, scratch_.data());
+            if (poller_.tick(64 * (d + 1))) stop_ = true;
+            return v;
         };
         const double f = value(x);
         if (stop_) return f;
@@ -106,6 +115,7 @@ private:
     const minimize_config& c_;
     bool& stop_;
     minimize_output& out_;
+    interrupt_poller& poller_;
     std::vector<double> scratch_, xs_;
 };
 
@@ -134,7 +144,7 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     out.x = std::move(x0);
     c.box.project(out.x.data(), d);  // the caller passes x0 inside; never leave the box
     std::vector<double> g(d), previous(d);
-    counted_objective<std::remove_reference_t<ValueAndGrad>> fg(value_and_grad, c, d, stop, out);
+    counted_objective<std::remove_reference_t<ValueAndGrad>> fg(value_and_grad, c, d, stop, out, poller);
     // ||g||, or with a box the projected gradient's norm (the same sum without one).
     auto measure = [&] { return c.box.projected_gradient_norm(out.x.data(), g.data(), d); };
     // No reservation up front: the vectors grow geometrically, so a run that stops
