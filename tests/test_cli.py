@@ -288,7 +288,6 @@ def test_version_prints_fastgd_s_version(capsys):
 
 def test_every_optimizer_has_a_default_learning_rate():
     from fastgd.__main__ import DEFAULT_LRS, _known_optimizers
-
     from fastgd.minimize import LINE_SEARCH_METHODS
 
     # lbfgs, cg and bfgs take none: their line search picks every step.

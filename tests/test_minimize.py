@@ -90,7 +90,11 @@ def test_callback_exceptions_propagate():
 @pytest.mark.parametrize(
     ("fn", "error", "match"),
     [
-        (lambda x: (1.0, np.ones(3)), ValueError, r"gradient has shape \(3,\), but x has shape \(2,\)"),
+        (
+            lambda x: (1.0, np.ones(3)),
+            ValueError,
+            r"gradient has shape \(3,\), but x has shape \(2,\)",
+        ),
         (lambda x: 1.0, TypeError, r"with jac=True, fun must return \(value, grad\)"),
         (lambda x: (1.0, np.ones((2, 1))), ValueError, r"gradient has shape \(2, 1\)"),
     ],
@@ -106,7 +110,11 @@ def test_wrong_objective_results_are_errors(fn, error, match):
         (dict(objective="nope"), ValueError, "unknown objective 'nope'"),
         (dict(objective=3), TypeError, "objective must be a registered name"),
         (dict(x0=[1.0, 2.0, 3.0]), ValueError, "beale is 2-dimensional, but x0 has 3 coordinates"),
-        (dict(x0=[[1.0, 2.0, 3.0]]), ValueError, "beale is 2-dimensional, but x0 has 3 coordinates"),
+        (
+            dict(x0=[[1.0, 2.0, 3.0]]),
+            ValueError,
+            "beale is 2-dimensional, but x0 has 3 coordinates",
+        ),
         (dict(x0=np.ones((0, 2))), ValueError, "x0 must be a non-empty point"),
         (dict(x0=[np.nan, 1.0]), ValueError, "x0 contains 1 NaN"),
         (dict(max_iter=-1), ValueError, "max_iter must be >= 0"),

@@ -220,7 +220,9 @@ def point_of_any_shape(x0: Any, name: str = "x0") -> np.ndarray:
     at least one) as a private float64 copy of that shape: minimize's x."""
     arr = _real_array(x0, name)
     if arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty point (at least one number), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be a non-empty point (at least one number), got shape {arr.shape}"
+        )
     return _finite_copy(arr, name)
 
 
