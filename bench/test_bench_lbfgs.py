@@ -99,14 +99,15 @@ def test_scipy_lbfgsb(benchmark, d):
     benchmark.extra_info.update(nit=int(res.nit), nfev=int(res.nfev))
 
 
-@pytest.mark.parametrize("d", DIMS)
-def test_fastgd_builtin(benchmark, d):
+def run_fastgd(benchmark, d, role, fun, **kwargs):
+    """Time fastgd's lbfgs on ``fun`` from the standard start; assert the optimum and
+    iterations within 1.2x of scipy's (correctness, not time)."""
     benchmark.group = group(d)
-    benchmark.extra_info.update(role="fastgd built-in")
+    benchmark.extra_info.update(role=role)
     res = benchmark.pedantic(
         fastgd.minimize,
-        args=("rosenbrock", start(d)),
-        kwargs=dict(method="lbfgs", max_iter=MAX_ITER, record=False),
+        args=(fun, start(d)),
+        kwargs=dict(method="lbfgs", max_iter=MAX_ITER, record=False, **kwargs),
         rounds=rounds(d),
         iterations=1,
     )
@@ -114,20 +115,13 @@ def test_fastgd_builtin(benchmark, d):
     ref = scipy_reference(d)
     benchmark.extra_info.update(nit=int(res.nit), nfev=int(res.nfev), scipy_nit=int(ref.nit))
     assert ref.nit / 1.2 <= res.nit <= 1.2 * ref.nit, (res.nit, ref.nit)
+
+
+@pytest.mark.parametrize("d", DIMS)
+def test_fastgd_builtin(benchmark, d):
+    run_fastgd(benchmark, d, "fastgd built-in", "rosenbrock")
 
 
 @pytest.mark.parametrize("d", DIMS)
 def test_fastgd_callable(benchmark, d):
-    benchmark.group = group(d)
-    benchmark.extra_info.update(role="fastgd callable")
-    res = benchmark.pedantic(
-        fastgd.minimize,
-        args=(rosen_fg, start(d)),
-        kwargs=dict(method="lbfgs", jac=True, max_iter=MAX_ITER, record=False),
-        rounds=rounds(d),
-        iterations=1,
-    )
-    assert_at_optimum(res)
-    ref = scipy_reference(d)
-    benchmark.extra_info.update(nit=int(res.nit), nfev=int(res.nfev), scipy_nit=int(ref.nit))
-    assert ref.nit / 1.2 <= res.nit <= 1.2 * ref.nit, (res.nit, ref.nit)
+    run_fastgd(benchmark, d, "fastgd callable", rosen_fg, jac=True)

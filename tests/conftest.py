@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 
 # scikit-learn's check_array_api_input needs SciPy's array API mode, which is read
@@ -75,6 +77,19 @@ def python_child(code: str, **popen_kwargs) -> contextlib.AbstractContextManager
     """A Python child running ``code`` with Ctrl-C handled as in a terminal (a
     :func:`child_process`: piped, killed and reaped when the block ends)."""
     return child_process([sys.executable, "-c", RESTORE_CTRL_C + code], **popen_kwargs)
+
+
+def interrupt_child(code: str) -> tuple[int, str, str, float]:
+    """Run ``code`` in a :func:`python_child`, wait for its "ready" line, let its loop
+    run 0.5 s, press Ctrl-C: (return code, stdout, stderr, seconds until it ended)."""
+    with python_child(code) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(0.5)  # let the loop start
+        sent = time.perf_counter()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        return proc.returncode, out, err, time.perf_counter() - sent
 
 
 PLAN_DEFAULTS = dict(

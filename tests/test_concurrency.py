@@ -15,7 +15,7 @@ import pytest
 
 import fastgd
 
-from .conftest import make_regression, python_child
+from .conftest import interrupt_child, make_regression, python_child
 
 
 def test_gil_is_released_during_a_long_fit():
@@ -106,14 +106,8 @@ CTRL_C_SCRIPT = textwrap.dedent(
     ids=["stream", "gram", "sgd-1", "sgd-256", "gram-build"],
 )
 def test_ctrl_c_stops_a_fit(shape, kwargs):
-    with python_child(CTRL_C_SCRIPT % (shape, kwargs)) as proc:
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.5)  # let the loop start
-        sent = time.perf_counter()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        latency = time.perf_counter() - sent
-    assert proc.returncode == 0, (out, err)
+    returncode, out, err, latency = interrupt_child(CTRL_C_SCRIPT % (shape, kwargs))
+    assert returncode == 0, (out, err)
     assert out.startswith("interrupted")
     assert latency < 5.0  # generous: the loop checks every ~20 ms
 

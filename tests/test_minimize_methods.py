@@ -6,10 +6,8 @@ the analytic gradients of the compiled objectives, and the known minimizers."""
 
 from __future__ import annotations
 
-import signal
 import sys
 import textwrap
-import time
 from typing import Any
 
 import numpy as np
@@ -18,7 +16,7 @@ import pytest
 from fastgd import _core
 from fastgd._core import _testing
 
-from .conftest import python_child
+from .conftest import interrupt_child
 
 so = pytest.importorskip("scipy.optimize")
 
@@ -649,14 +647,7 @@ CTRL_C_SCRIPT = textwrap.dedent(
     ids=["lbfgs", "bfgs", "cg", "lbfgs-fd", "race"],
 )
 def test_ctrl_c_stops_a_method(args: str) -> None:
-    with python_child(CTRL_C_SCRIPT % args) as proc:
-        assert proc.stdout is not None
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.5)  # let the loop start
-        sent = time.perf_counter()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        latency = time.perf_counter() - sent
-    assert proc.returncode == 0, (out, err)
+    returncode, out, err, latency = interrupt_child(CTRL_C_SCRIPT % args)
+    assert returncode == 0, (out, err)
     assert out.strip() == "interrupted"
     assert latency < 10.0  # generous on a loaded machine: the loops poll every ~20 ms

@@ -9,10 +9,8 @@ of (the proximal l1, fastgd's shuffle, float32, the recorded losses, the adaptiv
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import warnings
 from typing import Any
 
@@ -28,7 +26,7 @@ from fastgd._core import _testing
 from fastgd._validation import CSR, csr_matrix
 from fastgd.sgd_rows import RowsState, fit_rows
 
-from .conftest import python_child
+from .conftest import interrupt_child
 
 CLASSIFICATION = ["log_loss", "hinge", "squared_hinge", "modified_huber", "perceptron"]
 REGRESSION = ["squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive"]
@@ -665,14 +663,8 @@ sys.exit(1)
 )
 def test_ctrl_c_stops_fit_rows(K: int, sparse: bool) -> None:
     """Ctrl-C reaches the loop (every fit, on every thread) within the poller's ~20 ms."""
-    with python_child(CTRL_C_SCRIPT % (K, sparse)) as proc:
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(0.5)
-        sent = time.perf_counter()
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-        latency = time.perf_counter() - sent
-    assert proc.returncode == 0, (out, err)
+    returncode, out, err, latency = interrupt_child(CTRL_C_SCRIPT % (K, sparse))
+    assert returncode == 0, (out, err)
     assert out.startswith("interrupted")
     assert latency < 5.0  # generous: the loop checks every ~20 ms
 
