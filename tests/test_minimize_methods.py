@@ -252,7 +252,7 @@ def test_first_order_line_search_none_is_todays_loop() -> None:
         },
         None,
     )
-    assert len(old) == 9  # a caller without issue 15's settings keeps the old tuple
+    assert len(old) == 12  # issue 15's settings are optional: their defaults are no box, no fd
     np.testing.assert_array_equal(new["path"], old[4])
     # the oracle: plain gradient descent written out
     x = x0.copy()

@@ -243,27 +243,16 @@ std::string human_bytes(double bytes) {
     throw py::error_already_set();
 }
 
-/// (x, fun, nit, status, path, losses, grad_norms, grad_norm, threshold, jac, nfev, njev);
-/// the first nine only for a caller that passes none of issue 15's settings (main's
-/// minimize.py before its issue-15 edge lands: `legacy`).
-py::tuple to_python(minimize_output& out, std::size_t d, bool legacy) {
+/// (x, fun, nit, status, path, losses, grad_norms, grad_norm, threshold, jac, nfev, njev).
+py::tuple to_python(minimize_output& out, std::size_t d) {
     const auto rows = static_cast<py::ssize_t>(out.losses.size());
     py::array x = to_numpy(out.x.data(), d);
     py::array path = adopt(std::move(out.path), {rows, static_cast<py::ssize_t>(d)});
     py::array losses = adopt(std::move(out.losses), {rows});
     py::array grad_norms = adopt(std::move(out.grad_norms), {rows});
-    if (legacy)
-        return py::make_tuple(x, out.fun, out.nit, to_string(out.status), path, losses, grad_norms, out.grad_norm,
-                              out.gradient_threshold);
     out.jac.resize(d);  // always d long (a run stopped in its first evaluation has g(x0) partly written)
     return py::make_tuple(x, out.fun, out.nit, to_string(out.status), path, losses, grad_norms, out.grad_norm,
                           out.gradient_threshold, to_numpy(out.jac.data(), d), out.nfev, out.njev);
-}
-
-/// The old 9-item result for a caller that knows nothing of issue 15's settings.
-bool legacy_caller(const py::dict& settings) {
-    return !settings.contains("lower") && !settings.contains("upper") && !settings.contains("fd") &&
-           !settings.contains("max_fev");
 }
 
 py::array_t<double> to_array(const double* x, std::size_t d) {
@@ -413,7 +402,7 @@ py::tuple minimize_callable(const py::function& fn, const in_array<double>& x0, 
         raise_recording_memory_error(1, config.max_iter, config.record_every, d);
     }
     if (error || PyErr_Occurred()) throw py::error_already_set();
-    return to_python(out, d, legacy_caller(settings));
+    return to_python(out, d);
 }
 
 // minimize over a compiled built-in objective: without a callback the whole loop
@@ -450,7 +439,7 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
     }
     if (out_of_memory) raise_recording_memory_error(1, config.max_iter, config.record_every, d);
     if (error || (out.status == fit_status::stopped && PyErr_Occurred())) throw py::error_already_set();
-    return to_python(out, d, legacy_caller(settings));
+    return to_python(out, d);
 }
 
 // Several runs on one compiled objective at once, one per task on the worker
@@ -520,8 +509,7 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
     }
     if (cancel && PyErr_Occurred()) throw py::error_already_set();
     py::list results;
-    const bool legacy = legacy_caller(settings);
-    for (std::size_t i = 0; i < outs.size(); ++i) results.append(to_python(outs[i], specs[i].x0.size(), legacy));
+    for (std::size_t i = 0; i < outs.size(); ++i) results.append(to_python(outs[i], specs[i].x0.size()));
     return results;
 }
 

@@ -206,8 +206,6 @@ def schedule_at(hyper: dict[str, Any], t: int) -> float: ...
 # limit). kind: a rule name or "lbfgs" | "cg" | "bfgs"; hyper for those: {"history": int
 # >= 1 (lbfgs), "line_search": "strong_wolfe" | "armijo"}; for a rule: its hyperparameters
 # and optionally "line_search": "none" | "armijo".
-# The result has the last three items (jac, nfev, njev) whenever settings has any of
-# issue 15's keys; a caller passing none of them gets the first nine.
 _MinimizeOutput: TypeAlias = tuple[
     NDArray[np.float64],  # x
     float,  # fun
