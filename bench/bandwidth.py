@@ -1,58 +1,114 @@
-"""Share of the read-only bandwidth that the fused gradient reaches.
+"""Share of the read-only bandwidth that the fused loss-and-gradient pass reaches.
 
 The machine's bandwidth drifts by +-20% over seconds, so the two contenders are
 timed alternately (sum, gradient, sum, gradient, ...) and the median of the
-per-pair ratios is reported, with the thread count of each.
+per-pair ratios is reported, with the thread count of each. The read-only pass
+is ``_core._testing.stream_sum`` over X, with the gradient's task split.
 
-    python bench/bandwidth.py [--pairs 40] [--threads 1 2]
+"share" is read-only time over gradient time, both over X; the gradient must
+also read y (n values), so "share X+y" counts those bytes too (share * (1 + 1/d)):
+at d = 1 no kernel can pass 50% of the first.
+
+Each FASTGD_ARCH cap given to ``--arch`` runs in a child process (the kernels are
+chosen once, at import).
+
+    python bench/bandwidth.py [--pairs 15] [--threads 1 2] [--mbytes 64]
+        [--d 1 4 10 32 256 2000 10000] [--losses least_squares log_loss | all]
+        [--arch avx512 avx2]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import subprocess
+import sys
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 import fastgd
 from fastgd import _core
+from fastgd.losses import CLASSIFICATION_LOSSES, LOSSES
 
-SHAPES = [(1_000_000, 32), (200_000, 256), (20_000, 2000)]
+WIDTHS = [1, 4, 10, 32, 256, 2000, 10_000]
+DEFAULT_LOSSES = ["least_squares", "log_loss"]
 
 
-def timed(fn, *args) -> float:
+def timed(fn: Callable[..., Any], *args: Any) -> float:
     start = time.perf_counter()
     fn(*args)
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pairs", type=int, default=40)
-    parser.add_argument("--threads", type=int, nargs="+", default=[fastgd.get_num_threads()])
-    args = parser.parse_args()
+def contender(loss: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Any]:
+    """The fused pass under one loss; least_squares is least_squares_loss_grad."""
+    if loss == "least_squares":
+        return fastgd.least_squares_loss_grad
+    return lambda X, y, w: fastgd.loss_grad(X, y, w, loss=loss, intercept=0.1)
+
+
+def run_here(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(0)
-    print(f"kernels: {fastgd.simd_arch()}; median of {args.pairs} alternating pairs")
-    print("| shape | dtype | threads | read-only sum GB/s | gradient GB/s | share |")
-    print("|---|---|---:|---:|---:|---:|")
-    for n, d in SHAPES:
+    losses = list(LOSSES) if args.losses == ["all"] else args.losses
+    if "all" in losses:
+        losses = ["least_squares", *LOSSES]
+    print(f"\nkernels: {fastgd.simd_arch()}; median of {args.pairs} alternating pairs")
+    print("| shape | dtype | loss | threads | read-only GB/s | gradient GB/s | share | share X+y |")
+    print("|---|---|---|---:|---:|---:|---:|---:|")
+    for d in args.d:
+        n = max(1, int(args.mbytes * 1e6) // (8 * d))
         for dtype in (np.float64, np.float32):
             X = rng.standard_normal((n, d)).astype(dtype)
-            y = rng.standard_normal(n).astype(dtype)
-            w = rng.standard_normal(d).astype(dtype)
-            for k in args.threads:
-                fastgd.set_num_threads(k)
-                sums, grads = [], []
-                for _ in range(args.pairs):
-                    sums.append(timed(_core._testing.stream_sum, X))
-                    grads.append(timed(fastgd.least_squares_loss_grad, X, y, w))
-                ratio = statistics.median(s / g for s, g in zip(sums, grads, strict=False))
-                gb = X.nbytes / 1e9
-                print(
-                    f"| {n}x{d} | {np.dtype(dtype).name} | {k} | {gb / statistics.median(sums):.1f} "
-                    f"| {gb / statistics.median(grads):.1f} | {100 * ratio:.0f}% |"
-                )
+            w = (rng.standard_normal(d) / np.sqrt(d)).astype(dtype)
+            for loss in losses:
+                if loss in CLASSIFICATION_LOSSES:
+                    y = np.where(rng.standard_normal(n) > 0, 1.0, -1.0).astype(dtype)
+                else:
+                    y = rng.standard_normal(n).astype(dtype)
+                fn = contender(loss)
+                for k in args.threads:
+                    fastgd.set_num_threads(k)
+                    sums, grads = [], []
+                    for _ in range(args.pairs):
+                        sums.append(timed(_core._testing.stream_sum, X))
+                        grads.append(timed(fn, X, y, w))
+                    ratio = statistics.median(s / g for s, g in zip(sums, grads, strict=True))
+                    gb = X.nbytes / 1e9
+                    print(
+                        f"| {n}x{d} | {np.dtype(dtype).name} | {loss} | {k} "
+                        f"| {gb / statistics.median(sums):.1f} | {gb / statistics.median(grads):.1f} "
+                        f"| {100 * ratio:.0f}% | {100 * ratio * (1 + 1 / d):.0f}% |",
+                        flush=True,
+                    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=15)
+    parser.add_argument("--threads", type=int, nargs="+", default=[fastgd.get_num_threads()])
+    parser.add_argument("--mbytes", type=float, default=64.0, help="size of X in float64, MB")
+    parser.add_argument("--d", type=int, nargs="+", default=WIDTHS)
+    parser.add_argument("--losses", nargs="+", default=DEFAULT_LOSSES)
+    parser.add_argument(
+        "--arch", nargs="+", default=None, help="FASTGD_ARCH caps, each run in a child process"
+    )
+    args = parser.parse_args()
+    if args.arch is None:
+        run_here(args)
+        return
+    forwarded = [a for a in sys.argv[1:]]
+    cut = forwarded.index("--arch")
+    rest = forwarded[cut + 1 :]
+    while rest and not rest[0].startswith("--"):
+        rest.pop(0)
+    forwarded = forwarded[:cut] + rest
+    for cap in args.arch:
+        env = dict(os.environ, FASTGD_ARCH=cap)
+        subprocess.run([sys.executable, __file__, *forwarded], env=env, check=True)
 
 
 if __name__ == "__main__":
