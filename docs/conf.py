@@ -6,7 +6,6 @@ Build (warnings are errors; the lecture notebooks are executed on the way):
 
 from __future__ import annotations
 
-import os
 
 
 
