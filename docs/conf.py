@@ -20,7 +20,6 @@ version = release = fastgd.__version__
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
-    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "numpydoc",
     "myst_nb",
@@ -53,11 +52,6 @@ nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
 
-intersphinx_mapping = {
-    "python": ("https://docs.python.org/3", None),
-    "numpy": ("https://numpy.org/doc/stable/", None),
-}
-intersphinx_timeout = 5
 # Offline builds (CI without network) must not fail on an unreachable inventory.
 suppress_warnings = ["intersphinx.fetch_inventory"]
 
