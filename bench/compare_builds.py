@@ -25,33 +25,45 @@ CASES = {
     ),
     "GD full batch lr=auto 200k x 10, 100 steps": (
         "X = rng.standard_normal((200_000, 10)); y = X @ rng.standard_normal(10) + 1.0",
-        "r = fastgd.fit_least_squares(X, y, optimizer='gd', lr='auto', max_iter=100, tol=0.0)\n"
-        "answer = float(r.coef.sum() + r.intercept)",
+        (
+            "r = fastgd.fit_least_squares(X, y, optimizer='gd', lr='auto', max_iter=100, tol=0.0)\n"
+            "answer = float(r.coef.sum() + r.intercept)"
+        ),
     ),
     "SGD batch 32, 3 epochs, 100k x 16": (
         "X = rng.standard_normal((100_000, 16)); y = X @ rng.standard_normal(16)",
-        "r = fastgd.fit_least_squares(X, y, optimizer='sgd', lr=0.01, batch_size=32, max_iter=3,"
-        " tol=0.0, random_state=0)\nanswer = float(r.coef.sum())",
+        (
+            "r = fastgd.fit_least_squares(X, y, optimizer='sgd', lr=0.01, batch_size=32, max_iter=3,"
+            " tol=0.0, random_state=0)\nanswer = float(r.coef.sum())"
+        ),
     ),
     "SGD batch 1, 1 epoch, 100k x 32": (
         "X = rng.standard_normal((100_000, 32)); y = X @ rng.standard_normal(32)",
-        "r = fastgd.fit_least_squares(X, y, optimizer='sgd', lr=0.001, batch_size=1, max_iter=1,"
-        " tol=0.0, random_state=0)\nanswer = float(r.coef.sum())",
+        (
+            "r = fastgd.fit_least_squares(X, y, optimizer='sgd', lr=0.001, batch_size=1, max_iter=1,"
+            " tol=0.0, random_state=0)\nanswer = float(r.coef.sum())"
+        ),
     ),
     "Adam step 10^7 float32": (
-        "p = rng.standard_normal(10**7).astype(np.float32); g = rng.standard_normal(10**7)"
-        ".astype(np.float32); opt = fastgd.Adam(lr=1e-3); opt.step(p, g)",
+        (
+            "p = rng.standard_normal(10**7).astype(np.float32); g = rng.standard_normal(10**7)"
+            ".astype(np.float32); opt = fastgd.Adam(lr=1e-3); opt.step(p, g)"
+        ),
         "opt.step(p, g); answer = 0.0",
     ),
     "minimize rosenbrock, 10^5 Adam steps": (
         "pass",
-        "r = fastgd.minimize('rosenbrock', [-1.5, 2.0], optimizer=fastgd.Adam(lr=1e-3),"
-        " max_iter=100_000, tol=0.0, record=True)\nanswer = float(r.x.sum())",
+        (
+            "r = fastgd.minimize('rosenbrock', [-1.5, 2.0], optimizer=fastgd.Adam(lr=1e-3),"
+            " max_iter=100_000, tol=0.0, record=True)\nanswer = float(r.x.sum())"
+        ),
     ),
     "GDRegressor adam 50k x 8, 20 epochs": (
         "X = rng.standard_normal((50_000, 8)); y = X @ rng.standard_normal(8)",
-        "m = fastgd.GDRegressor(optimizer='adam', lr=0.01, batch_size=64, max_iter=20, tol=None,"
-        " random_state=0).fit(X, y)\nanswer = float(m.coef_.sum())",
+        (
+            "m = fastgd.GDRegressor(optimizer='adam', lr=0.01, batch_size=64, max_iter=20, tol=None,"
+            " random_state=0).fit(X, y)\nanswer = float(m.coef_.sum())"
+        ),
     ),
 }
 
@@ -97,7 +109,9 @@ def main() -> None:
                 answers[label] = got["answer"]
         b, a = statistics.median(times["before"]), statistics.median(times["after"])
         same = answers["before"] == answers["after"]
-        print(f"| {name} | {b * 1e3:.2f} ms | {a * 1e3:.2f} ms | {a / b:.2f} | {'yes' if same else 'NO'} |")
+        print(
+            f"| {name} | {b * 1e3:.2f} ms | {a * 1e3:.2f} ms | {a / b:.2f} | {'yes' if same else 'NO'} |"
+        )
 
 
 if __name__ == "__main__":
