@@ -53,9 +53,7 @@ def contender(loss: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Any]:
 
 def run_here(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(0)
-    losses = list(LOSSES) if args.losses == ["all"] else args.losses
-    if "all" in losses:
-        losses = ["least_squares", *LOSSES]
+    losses = ["least_squares", *LOSSES] if "all" in args.losses else args.losses
     print(f"\nkernels: {fastgd.simd_arch()}; median of {args.pairs} alternating pairs")
     print("| shape | dtype | loss | threads | read-only GB/s | gradient GB/s | share | share X+y |")
     print("|---|---|---|---:|---:|---:|---:|---:|")
@@ -100,12 +98,10 @@ def main() -> None:
     if args.arch is None:
         run_here(args)
         return
-    forwarded = [a for a in sys.argv[1:]]
-    cut = forwarded.index("--arch")
-    rest = forwarded[cut + 1 :]
-    while rest and not rest[0].startswith("--"):
-        rest.pop(0)
-    forwarded = forwarded[:cut] + rest
+    # The same run in a child per cap, every option but --arch passed on.
+    forwarded = [f"--pairs={args.pairs}", f"--mbytes={args.mbytes}"]
+    for option, values in (("--threads", args.threads), ("--d", args.d), ("--losses", args.losses)):
+        forwarded += [option, *map(str, values)]
     for cap in args.arch:
         env = dict(os.environ, FASTGD_ARCH=cap)
         subprocess.run([sys.executable, __file__, *forwarded], env=env, check=True)
