@@ -2281,6 +2281,24 @@ def _pg13_swap_params_view() -> tuple[Callable[[], Any], tuple[Any, ...]]:
     return (lambda: opt.step([np.ones((3, 2)), np.ones(2)])), tuple(arrays)
 
 
+case(
+    "pg13 a view of params 0 bound in another step",
+    ValueError,
+    r"params\[0\] and params\[1\] share memory",
+)(lambda: _pg13_view_bound_apart())
+
+
+def _pg13_view_bound_apart() -> tuple[Callable[[], Any], tuple[Any, ...]]:
+    # Each array is bound in a step without the other: the step of both must still
+    # find the overlap (the binding skips the memory check only for arrays checked together).
+    opt, arrays = _pg13()
+    opt.reset()
+    opt.step([np.ones((3, 2)), None])
+    opt.param_groups[0]["params"][1] = arrays[0].reshape(-1)[:2]
+    opt.step([None, np.ones(2)])
+    return (lambda: opt.step([np.ones((3, 2)), np.ones(2)])), tuple(arrays)
+
+
 for _name, _error, _match, _edit in [
     (
         "pg13 load not a dict",

@@ -111,14 +111,18 @@ public:
         if (grads.size() != n)
             throw py::value_error("grads has " + std::to_string(grads.size()) + " entries but the optimizer has " +
                                   std::to_string(n) + " arrays (one grad, or None, per array, group after group)");
-        std::vector<checked_array> arrays(n);
+        std::vector<checked_array>& arrays = arrays_;  // reused between steps: no allocation per step
+        arrays.resize(n);
         bool needs_conversion = false;
+        bool all_bound = true;  // every array stepped here is the one its state is bound to
         // Borrowed items of the caller's lists (alive for this call): no reference
         // counting in a loop that may run over hundreds of arrays.
         PyObject* const* param_items = &PyList_GET_ITEM(params.ptr(), 0);
         PyObject* const* grad_items = &PyList_GET_ITEM(grads.ptr(), 0);
         for (std::size_t i = 0; i < n; ++i) {
             const py::handle g = grad_items[i];
+            arrays[i].grad = nullptr;
+            arrays[i].shape.clear();
             if (g.is_none()) continue;
             const py::handle p = param_items[i];
             arrays[i].params = checked_inplace(p, "params", static_cast<std::ptrdiff_t>(i));
@@ -126,6 +130,7 @@ public:
             // a state that has none yet (a heap copy per array and step costs more than the rest).
             if (factored_ || !slots_[i].has_shape()) arrays[i].shape = shape_of(p);
             check_against_state(i, p, arrays[i].params, arrays[i].shape);
+            all_bound = all_bound && slots_[i].bound.has_value();
             if (!grad_ready(g, p)) {
                 needs_conversion = true;
                 continue;
@@ -133,7 +138,9 @@ public:
             arrays[i].grad = py::detail::array_proxy(g.ptr())->data;
         }
         if (needs_conversion) throw grad_needs_conversion();
-        refuse_shared_memory(arrays);
+        // Bound arrays are the very memory of the step that bound them; once every array
+        // has been checked against every other, a step of bound arrays needs no new check.
+        if (!(all_bound && bound_disjoint_)) refuse_shared_memory(arrays);
         // Grads that overlap their params are copied: the kernels assume they do not.
         std::vector<std::vector<float>> copies32;
         std::vector<std::vector<double>> copies64;
@@ -151,25 +158,36 @@ public:
                 a.grad = copies64.emplace_back(g, g + a.params.size).data();
             }
         }
-        std::vector<array_step<float>> work32;
-        std::vector<array_step<double>> work64;
-        prepare(arrays, work32, work64);
+        prepare(arrays, work32_, work64_);
+        plan_.reserve_for(work32_, work64_);
         {
             const int threads = get_num_threads();
             // Safe without the GIL: the params and grads are held alive by the caller's
             // lists (and the copies by this frame), and mutex_ (held) keeps every other
             // call off these states.
             py::gil_scoped_release release;
-            step_arrays(work32, work64, threads);
+            step_arrays(work32_, work64_, plan_, threads);
         }
-        for (std::size_t i = 0; i < n; ++i)
-            if (arrays[i].grad && !slots_[i].bound)
+        bool stepped_all = true, newly_bound = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            stepped_all = stepped_all && arrays[i].grad;
+            if (arrays[i].grad && !slots_[i].bound) {
                 slots_[i].bound = binding::of(param_items[i], arrays[i].params.is_float32 ? npy_float : npy_double);
+                newly_bound = true;
+            }
+        }
+        // A step of every array checked them all, now all bound, against each other; an
+        // array bound in a step that left some out was not checked against those.
+        if (stepped_all)
+            bound_disjoint_ = true;
+        else if (newly_bound)
+            bound_disjoint_ = false;
     }
 
     void reset() {
         const auto guard = lock_releasing_gil(mutex_);
         for (auto& s : slots_) s.forget();
+        bound_disjoint_ = false;
     }
 
     /// Per array: None before its first step, else (steps, mu_product, [state
@@ -228,6 +246,7 @@ public:
                 throw py::value_error(at("state", i) + " dtype must be 'float32' or 'float64', got '" + dtype + "'");
         }
         groups_ = std::move(groups);
+        bound_disjoint_ = false;
         for (std::size_t i = 0; i < slots_.size(); ++i) {
             slots_[i].forget();
             if (loaded32[i] && loaded32[i]->steps() > 0) slots_[i].f32 = std::move(loaded32[i]);
@@ -296,6 +315,8 @@ private:
     void prepare(const std::vector<checked_array>& arrays, std::vector<array_step<float>>& work32,
                  std::vector<array_step<double>>& work64) {
         std::vector<std::size_t> created;
+        work32.clear();
+        work64.clear();
         work32.reserve(arrays.size());
         work64.reserve(arrays.size());
         try {
@@ -338,6 +359,15 @@ private:
     std::mutex mutex_;
     std::vector<group_settings> groups_;
     std::vector<array_slot> slots_;
+    // Set once a step has checked every array against every other (refuse_shared_memory)
+    // and bound them all; cleared when bindings are dropped (reset, load_state).
+    bool bound_disjoint_ = false;
+    // A step's working memory, kept between steps (a step of many small arrays would
+    // otherwise spend a good part of its time allocating it).
+    std::vector<checked_array> arrays_;
+    std::vector<array_step<float>> work32_;
+    std::vector<array_step<double>> work64_;
+    step_plan plan_;
 };
 
 }  // namespace

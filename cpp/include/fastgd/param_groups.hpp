@@ -38,13 +38,35 @@ struct step_piece {
 
 }  // namespace detail
 
-/// Step every array once, float32 and float64 ones together. Cannot fail: every
-/// check and allocation happened in prepare(). Runs on up to n_threads threads.
-inline void step_arrays(std::vector<array_step<float>>& f32, std::vector<array_step<double>>& f64,
-                        int n_threads) {
+/// The cut of one step into tasks. Kept by the caller between steps, so a step of
+/// hundreds of small arrays reuses its memory instead of allocating it again.
+struct step_plan {
     std::vector<detail::step_piece> pieces;
-    pieces.reserve(f32.size() + f64.size());
-    std::vector<std::size_t> task_begin{0};  // task t runs pieces[task_begin[t]:task_begin[t + 1]]
+    std::vector<std::size_t> task_begin;  // task t runs pieces[task_begin[t]:task_begin[t + 1]]
+
+    /// Room for every piece of a step of these arrays. Called before the GIL is
+    /// released, where std::bad_alloc still becomes MemoryError and nothing has
+    /// changed; step_arrays() then allocates nothing and cannot fail.
+    void reserve_for(const std::vector<array_step<float>>& f32, const std::vector<array_step<double>>& f64) {
+        std::size_t n = 0;
+        const auto count = [&](const auto& work) {
+            for (const auto& a : work) n += a.rule->splittable() ? (a.size + step_block - 1) / step_block : 1;
+        };
+        count(f32);
+        count(f64);
+        pieces.reserve(n);
+        task_begin.reserve(2 * n + 2);  // the leading 0, at most two per piece, the last task's end
+    }
+};
+
+/// Step every array once, float32 and float64 ones together. Every check and
+/// allocation happened in prepare() and plan.reserve_for(). Runs on up to n_threads threads.
+inline void step_arrays(std::vector<array_step<float>>& f32, std::vector<array_step<double>>& f64,
+                        step_plan& plan, int n_threads) {
+    std::vector<detail::step_piece>& pieces = plan.pieces;
+    std::vector<std::size_t>& task_begin = plan.task_begin;
+    pieces.clear();
+    task_begin.assign(1, 0);
     std::size_t in_task = 0, total = 0;
     auto add = [&](bool is_float32, std::size_t index, std::size_t n, bool splittable) {
         if (!splittable) {  // a rule that is not element-wise (Adafactor): the whole array, a task of its own
