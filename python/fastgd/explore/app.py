@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -97,7 +98,10 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def _index(_: Request) -> Response:
-    return FileResponse(_static_dir() + "/index.html", media_type="text/html")
+    page = _static_dir() / "index.html"
+    if not page.is_file():  # a source tree without the page: the API still works
+        return _error(404, f"the explorer's page is missing: no {page}")
+    return FileResponse(page, media_type="text/html")
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -108,8 +112,8 @@ async def _wrong_method(request: Request, exc: Exception) -> Response:
     return _error(405, f"{request.method} is not allowed on {request.url.path}; use POST")
 
 
-def _static_dir() -> str:
-    return str(resources.files("fastgd.explore") / "static")
+def _static_dir() -> Path:
+    return Path(str(resources.files("fastgd.explore"))) / "static"
 
 
 def create_app() -> Starlette:
@@ -119,5 +123,6 @@ def create_app() -> Starlette:
     for path, handler in HANDLERS.items():
         methods = ["GET", "POST"] if path == "2d/objectives" else ["POST"]
         routes.append(Route(f"/api/{path}", _endpoint(handler), methods=methods))
-    routes.append(Mount("/static", StaticFiles(directory=_static_dir()), name="static"))
+    if _static_dir().is_dir():  # a source tree without the page: /static/* is a 404
+        routes.append(Mount("/static", StaticFiles(directory=_static_dir()), name="static"))
     return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _wrong_method})

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,7 +28,11 @@ def quietly(run: Callable[[], T]) -> T:
         return run()
 
 
-def finite_or_none(values: np.ndarray) -> list[float | None]:
-    """A JSON-safe list: JSON has no NaN or infinity, the page shows None as 'diverged'."""
-    flat = np.asarray(values, dtype=np.float64).tolist()
-    return [v if np.isfinite(v) else None for v in flat]
+def finite_or_none(values: np.ndarray) -> list[Any]:
+    """A JSON-safe (nested) list of the array's shape: JSON has no NaN or infinity,
+    the page shows None as 'diverged' or 'undefined'."""
+    array = np.asarray(values, dtype=np.float64)
+    out = array.astype(object)  # Python floats, and room for None
+    out[~np.isfinite(array)] = None
+    result: list[Any] = out.tolist()
+    return result
