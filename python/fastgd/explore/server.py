@@ -160,12 +160,13 @@ def start(
     return at once, once it answers."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    sock = _bind(host, port)
-    url = _url(sock)
-    if not is_loopback(host):
+    if isinstance(host, str) and host and not is_loopback(host):
+        # Before binding: the person sees it even when the bind then fails.
         print(network_warning(host), file=err, flush=True)
     # access_log off and level warning: stdout carries the URL line and nothing else.
     config = uvicorn.Config(create_app(), lifespan="off", log_level="warning", access_log=False)
+    sock = _bind(host, port)
+    url = _url(sock)
     explorer = ExplorerServer(uvicorn.Server(config), sock, url)
     print(url, file=out, flush=True)
     if not block:
