@@ -5,6 +5,7 @@ and `python -m fastgd explore` as a child process) spoken to over HTTP with urll
 from __future__ import annotations
 
 import asyncio
+import http.client
 import io
 import json
 import math
@@ -332,6 +333,26 @@ def test_oversized_bodies_unknown_routes_and_wrong_methods(base_url):
     status, answer = request(f"{base_url}api/2d/objectives", None, method="GET")
     assert status == 200
     assert answer["objectives"]
+
+
+def test_a_body_without_length_is_cut_at_the_cap(base_url):
+    # Chunked transfer: no Content-Length to refuse it by, so the server counts.
+    host, port = base_url.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        chunk = b" " * (limits.MAX_BODY_BYTES // 4 + 1)
+        connection.request(
+            "POST",
+            "/api/regression/fit",
+            body=iter([b"{", chunk, chunk, chunk, chunk, b"}"]),
+            encode_chunked=True,
+        )
+        answer = connection.getresponse()
+        assert answer.status == 400
+        assert str(limits.MAX_BODY_BYTES) in json.loads(answer.read())["error"]
+    finally:
+        connection.close()
+    assert post(base_url, "regression/fit", FIT)[0] == 200
 
 
 def test_server_timing_header(base_url):
