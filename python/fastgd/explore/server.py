@@ -67,7 +67,6 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.set_inheritable(True)
     return sock
 
 
@@ -117,7 +116,9 @@ class ExplorerServer:
                 raise RuntimeError(f"the explorer at {self.url} failed to start (see the log)")
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the explorer at {self.url} did not start within 30 s")
+                raise RuntimeError(
+                    f"the explorer at {self.url} did not start within {STARTUP_SECONDS:g} s"
+                )
             time.sleep(0.01)
 
     def stop(self, timeout: float = 10.0) -> None:
