@@ -537,3 +537,20 @@ def test_a_handler_that_fails_answers_500_and_the_server_keeps_serving(monkeypat
         assert answer["error"] == "internal error: ZeroDivisionError: a bug"
         assert post(running.url, "1d/step", STEP)[0] == 200
     assert "api/1d/curve failed" in caplog.text
+
+
+def test_the_page_is_served_at_the_root_when_installed(base_url):
+    from fastgd.explore.app import _static_dir
+
+    page = _static_dir() / "index.html"
+    if page.is_file():  # the wheel, or a tree with the page
+        with urllib.request.urlopen(base_url, timeout=60) as answer:
+            assert answer.status == 200
+            assert answer.headers["Content-Type"].startswith("text/html")
+            assert answer.read() == page.read_bytes()
+    else:  # a tree without it: the API works, the root says what is missing
+        status, answer = request(base_url, None, method="GET")
+        assert status == 404
+        assert "page is missing" in answer["error"]
+    status, answer = request(f"{base_url}static/../../app.py", None, method="GET")
+    assert status == 404
