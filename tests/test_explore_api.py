@@ -413,9 +413,19 @@ def test_fastgd_explore_is_callable_after_a_submodule_import():
         assert post(running.url, "2d/objectives", {})[0] == 200
 
 
-def test_bad_port_and_host_are_refused():
-    with pytest.raises(ValueError, match="port must be an integer"):
+def test_bad_arguments_are_refused_by_name():
+    with pytest.raises(ValueError, match="port must be <= 65535"):
         fastgd.explore(port=70000, open_browser=False, block=False)
+    with pytest.raises(TypeError, match="port must be an integer"):
+        fastgd.explore(port="8000", open_browser=False, block=False)
+    with pytest.raises(TypeError, match="host must be a string"):
+        fastgd.explore(host=127001, open_browser=False, block=False)
+    with pytest.raises(ValueError, match="host must be a host name"):
+        fastgd.explore(host=" ", open_browser=False, block=False)
+    with pytest.raises(TypeError, match="open_browser must be True or False"):
+        fastgd.explore(open_browser="no", block=False)
+    with pytest.raises(TypeError, match="block must be True or False"):
+        fastgd.explore(open_browser=False, block=0)
     with pytest.raises(ValueError, match="cannot be resolved"):
         fastgd.explore(host="no-such-host.invalid", open_browser=False, block=False)
 

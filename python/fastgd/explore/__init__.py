@@ -76,6 +76,9 @@ def explore(
     ------
     ModuleNotFoundError
         When the ``explore`` extra is not installed (``pip install 'fastgd[explore]'``).
+    TypeError
+        A port that is not an integer, a host that is not a string, flags that are
+        not True or False.
     ValueError
         A port outside [0, 65535], or a host that cannot be resolved.
     OSError
@@ -88,12 +91,14 @@ def explore(
     'http://127.0.0.1:54321/'
     >>> server.stop()  # doctest: +SKIP
     """
+    from .. import _validation as v
+
+    open_browser = v.boolean(open_browser, "open_browser")
+    block = not _in_event_loop() if block is None else v.boolean(block, "block")
     require_extra()
     from .server import start
 
-    if block is None:
-        block = not _in_event_loop()
-    return start(port, host, open_browser=bool(open_browser), block=bool(block))
+    return start(port, host, open_browser=open_browser, block=block)
 
 
 class _CallableModule(types.ModuleType):
