@@ -65,6 +65,27 @@ def test_1d_step_reports_divergence_by_fastgd_rules():
     json.dumps(answer, allow_nan=False)  # what the server sends must be strict JSON
 
 
+@pytest.mark.parametrize(
+    ("formula", "theta"), [("1/x", 0.0), ("sqrt(x)", -1.0), ("exp(x)", 800.0), ("log(x)", 0.0)]
+)
+def test_1d_step_refuses_a_start_where_f_is_not_finite(formula, theta):
+    with pytest.raises(ValueError, match="not defined \\(or not finite\\) at the start x = "):
+        one_d.step({**STEP, "formula": formula, "theta": theta})
+
+
+def test_steps_that_leave_the_domain_end_as_diverged_without_warnings():
+    # log(x) from 0.5 with lr 1 jumps to x = -1.5, where log is nan: fastgd's rules
+    # stop the run there (the suite turns any RuntimeWarning into an error).
+    answer = one_d.step({"formula": "log(x)", "theta": 0.5, "lr": 1.0, "steps": 5})
+    assert answer["status"] == "diverged"
+    assert answer["theta"] == [0.5, -1.5]
+    assert answer["f"][1] is None
+    race = two_d.race({**RACE, "objective": None, "formula": "exp(x*y)", "x0": [5.0, 5.0]})
+    assert race["runs"][0]["status"] == "diverged"
+    with pytest.raises(ValueError, match="at the start x = 0, y = 1"):
+        two_d.race({**RACE, "objective": None, "formula": "1/(x*y)", "x0": [0.0, 1.0]})
+
+
 def test_1d_curve_samples_f_and_names_the_derivative():
     answer = one_d.curve({"formula": "x^3 - x", "lo": -2, "hi": 2, "n": 41})
     x = np.linspace(-2, 2, 41)

@@ -78,9 +78,27 @@ class Formula:
     partials: tuple[Callable[..., Any], ...]
 
     def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """``fastgd.minimize``'s callable form: x (d,) -> (f(x), grad f(x))."""
-        args = [float(c) for c in np.ravel(x)]
-        return float(self.value(*args)), np.array([float(p(*args)) for p in self.partials])
+        """``fastgd.minimize``'s callable form: x (d,) -> (f(x), grad f(x)).
+
+        NumPy scalars, not Python floats, with floating-point errors silenced: 1/x at
+        0 is then inf (Python floats raise ZeroDivisionError) and log(-1) is nan, so
+        fastgd's own rules report the run (not finite at x0, or diverged)."""
+        args = [np.float64(c) for c in np.ravel(x)]
+        with np.errstate(all="ignore"):
+            value = float(self.value(*args))
+            grad = np.array([float(p(*args)) for p in self.partials])
+        return value, grad
+
+    def require_finite_at(self, point: Sequence[float]) -> None:
+        """A FormulaError, in the page's words, when f or its gradient is not finite
+        at the start (fastgd.minimize would refuse it in the words of its API)."""
+        value, grad = self.value_and_grad(np.asarray(point, dtype=np.float64))
+        if not (np.isfinite(value) and np.isfinite(grad).all()):
+            where = ", ".join(f"{n} = {c:g}" for n, c in zip(self.variables, point, strict=True))
+            raise FormulaError(
+                f"the formula is not defined (or not finite) at the start {where}: "
+                f"f = {value:g}, gradient = {', '.join(f'{g:g}' for g in grad)}"
+            )
 
     def on_grid(self, *axes: np.ndarray) -> np.ndarray:
         """The value at every point of broadcast arrays (non-finite where undefined)."""
@@ -166,6 +184,8 @@ def _build(text: str, variables: Sequence[str]) -> tuple[Any, tuple[Any, ...]]:
         raise FormulaError("the formula is nested too deeply") from None
     if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise FormulaError("the formula is undefined everywhere (a division by zero?)")
+    if expression.has(sympy.I):
+        raise FormulaError("the formula has complex values (such as sqrt(-1) or log(-2))")
     if sympy.count_ops(expression) > MAX_FORMULA_NODES:
         raise FormulaError("the formula is too large")
     gradient = tuple(sympy.diff(expression, symbols[name]) for name in variables)
