@@ -70,7 +70,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         Epochs.
     tol : float or None, default 1e-3
         scikit-learn's rule: stop when the loss has not improved by tol for
-        ``n_iter_no_change`` epochs in a row (status_ "no_improvement"); with
+        ``n_iter_no_change`` epochs in a row (``status_`` "no_improvement"); with
         ``early_stopping`` the held-out R^2 instead. Full-batch fits also stop
         "converged" as soon as the first-order optimality test passes (``gtol``).
         None: no early stop at all, max_iter epochs.
@@ -105,7 +105,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         coef, intercept); returning True stops. The old ``callback(epoch, loss,
         coef)`` still works, with a DeprecationWarning.
     gtol : float or None, default None
-        The first-order optimality test behind status_ "converged" (see
+        The first-order optimality test behind ``status_`` "converged" (see
         fit_least_squares): None is 1e-4 for float64 and 1e-3 for float32.
     loss : str, default "squared_error"
         "squared_error", "huber", "epsilon_insensitive" or
@@ -127,7 +127,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
     power_t : float, default 0.25
     average : bool or int, default False
         Averaged SGD (single-row SGD only): True averages the weights of every step,
-        an int a averages from step a on; coef_ is the average.
+        an int a averages from step a on; ``coef_`` is the average.
     l1_method : {"proximal", "truncated"}, default "proximal"
         How the l1 part is applied: a soft-threshold after every step (proximal
         gradient: the exact lasso / elastic net at full batch), or scikit-learn's
@@ -416,7 +416,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
     # --- predicting --------------------------------------------------------------------
 
     def predict(self, X: ArrayLike) -> np.ndarray:
-        """X @ coef_ + intercept_."""
+        """``X @ coef_ + intercept_``."""
         with self._lock():
             Xa = self._check_predict_X(X)
             if v.is_dask_array(Xa):

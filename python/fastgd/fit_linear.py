@@ -175,7 +175,7 @@ def fit_linear(
     Notes
     -----
     **l1 by proximal steps.** After every step of the rule on the smooth part of J,
-    the weights are soft-thresholded, w <- sign(w) max(|w| - lr alpha rho, 0)
+    the weights are soft-thresholded, ``w <- sign(w) max(|w| - lr alpha rho, 0)``
     (never the intercept). Full batch with plain steps this is proximal gradient
     descent (ISTA; FISTA with restart when accelerated), which converges to the
     exact lasso / elastic-net solution. Mini-batch SGD applies the same
@@ -185,8 +185,8 @@ def fit_linear(
 
     **"converged"** needs the first-order optimality test: with g the gradient of
     the smooth part and G its minimum-norm subgradient of J (under l1, for w_j = 0:
-    max(0, |g_j| - alpha rho); else g_j + alpha rho sign(w_j)),
-    max_j |G_j| / (rms(a_j) c_y + alpha (1 - rho) |w_j|) <= gtol, with a_j column j
+    ``max(0, |g_j| - alpha rho)``; else ``g_j + alpha rho sign(w_j)``),
+    ``max_j |G_j| / (rms(a_j) c_y + alpha (1 - rho) |w_j|) <= gtol``, with a_j column j
     of [X, 1] and c_y the rms of y centred (regression) or 1 (classification).
     The non-smooth losses rarely pass it at a kink: they end "stalled" or
     "max_iter", honestly.

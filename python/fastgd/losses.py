@@ -11,18 +11,18 @@ objective
 The losses, as scikit-learn defines them (r = z - y; for classification m = y z
 with y in {-1, +1}):
 
-==============================  ==========================================================
-``squared_error``               r^2 / 2
-``huber``                       r^2 / 2 for \\|r\\| <= epsilon, epsilon \\|r\\| - epsilon^2 / 2 beyond
-``epsilon_insensitive``         max(0, \\|r\\| - epsilon)
-``squared_epsilon_insensitive`` max(0, \\|r\\| - epsilon)^2
-``log_loss``                    log(1 + exp(-m)); with ``w`` of shape (d, K): the
-                                multinomial (softmax) log loss, y a class index
-``hinge``                       max(0, 1 - m)
-``squared_hinge``               max(0, 1 - m)^2
-``modified_huber``              max(0, 1 - m)^2 for m >= -1, -4 m below
-``perceptron``                  max(0, -m)
-==============================  ==========================================================
+===============================  ==========================================================
+``squared_error``                r^2 / 2
+``huber``                        r^2 / 2 for \\|r\\| <= epsilon, epsilon \\|r\\| - epsilon^2 / 2 beyond
+``epsilon_insensitive``          max(0, \\|r\\| - epsilon)
+``squared_epsilon_insensitive``  max(0, \\|r\\| - epsilon)^2
+``log_loss``                     log(1 + exp(-m)); with ``w`` of shape (d, K): the
+                                 multinomial (softmax) log loss, y a class index
+``hinge``                        max(0, 1 - m)
+``squared_hinge``                max(0, 1 - m)^2
+``modified_huber``               max(0, 1 - m)^2 for m >= -1, -4 m below
+``perceptron``                   max(0, -m)
+===============================  ==========================================================
 """
 
 from __future__ import annotations

@@ -255,10 +255,12 @@ def fit_least_squares(
 ) -> FitResult:
     """Linear regression by gradient descent with any update rule, in NumPy.
 
-    theta = [w, b] starts at 0; each step on a batch B of m rows:
+    theta = [w, b] starts at 0; each step on a batch B of m rows::
+
         r = X_B w + b - y_B
         grad_w = (2/m) X_B^T r + 2 l2 w,   grad_b = (2/m) sum(r)
         theta = rule.step(theta, grad)   (OptimizerReference: torch.optim's rules)
+
     lr: a number, or None for the optimizer's own default (as the compiled fit);
     "auto" is not taken (the compiled fit resolves it to a number).
     """

@@ -93,7 +93,7 @@ class LambdaLR(_LambdaBase):
 
 
 class MultiplicativeLR(_LambdaBase):
-    """lr *= lr_lambda(epoch) at every step after the first."""
+    """``lr *= lr_lambda(epoch)`` at every step after the first."""
 
     def get_lr(self) -> list[float]:
         self._warn_outside_step()
@@ -106,7 +106,7 @@ class MultiplicativeLR(_LambdaBase):
 
 
 class StepLR(LRScheduler):
-    """lr *= gamma every step_size epochs."""
+    """``lr *= gamma`` every step_size epochs."""
 
     _STATE = ("step_size", "gamma", *LRScheduler._STATE)
 
@@ -131,7 +131,7 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """lr *= gamma at each milestone (a milestone listed twice applies gamma twice)."""
+    """``lr *= gamma`` at each milestone (a milestone listed twice applies gamma twice)."""
 
     _STATE = ("milestones", "gamma", *LRScheduler._STATE)
 
@@ -255,7 +255,7 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """lr *= gamma every epoch."""
+    """``lr *= gamma`` every epoch."""
 
     _STATE = ("gamma", *LRScheduler._STATE)
 
@@ -398,7 +398,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         ]
 
     def step(self, epoch: None = None) -> None:
-        """Advance one epoch: T_cur += 1, restarting (T_i *= T_mult) at the end of a cycle."""
+        """Advance one epoch: ``T_cur += 1``, restarting (``T_i *= T_mult``) at the end of a cycle."""
         refuse_epoch(epoch)
         groups = self._groups()
         if self.last_epoch < 0:  # the first step: epoch 0
