@@ -58,7 +58,11 @@ def main(path: str) -> None:
     for group in sorted(groups):
         cases = groups[group]
         base = next(
-            (c for c in cases if c["extra_info"].get("role") == "baseline" or c["extra_info"].get("baseline")),
+            (
+                c
+                for c in cases
+                if c["extra_info"].get("role") == "baseline" or c["extra_info"].get("baseline")
+            ),
             None,
         )
         ceiling = next((c for c in cases if c["extra_info"].get("role") == "ceiling"), None)

@@ -27,12 +27,18 @@ def _mlp():
 
 def _transformer(width=640, blocks=4):
     block = [
-        (width,), (width,),  # norm 1
-        (width, 3 * width), (3 * width,),  # qkv
-        (width, width), (width,),  # attention out
-        (width,), (width,),  # norm 2
-        (width, 4 * width), (4 * width,),  # mlp in
-        (4 * width, width), (width,),  # mlp out
+        (width,),
+        (width,),  # norm 1
+        (width, 3 * width),
+        (3 * width,),  # qkv
+        (width, width),
+        (width,),  # attention out
+        (width,),
+        (width,),  # norm 2
+        (width, 4 * width),
+        (4 * width,),  # mlp in
+        (4 * width, width),
+        (width,),  # mlp out
     ]
     return block * blocks + [(width,), (width,)]
 
