@@ -75,14 +75,14 @@ def fit(body: dict[str, Any]) -> dict[str, Any]:
             record=True,
         )
     )
-    analytic = normal_equations(np.column_stack([X, np.ones_like(x)]), y)
+    coef, intercept = normal_equations(X, y)
     return {
         "w": finite_or_none(result.path[:, 0]),
         "b": finite_or_none(result.path[:, 1]),
         "loss": finite_or_none(result.losses),
         "status": result.status,
         "message": result.message,
-        "analytic": {"w": float(analytic[0]), "b": float(analytic[1])},
+        "analytic": {"w": float(coef[0]), "b": float(intercept)},
     }
 
 
