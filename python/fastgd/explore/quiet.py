@@ -3,10 +3,11 @@ so DivergenceWarning and StalledWarning would only fill the server's log."""
 
 from __future__ import annotations
 
+import math
 import threading
 import warnings
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,7 +29,10 @@ def quietly(run: Callable[[], T]) -> T:
         return run()
 
 
-def finite_or_none(values: np.ndarray) -> list[float | None]:
-    """A JSON-safe list: JSON has no NaN or infinity, the page shows None as 'diverged'."""
-    flat = np.asarray(values, dtype=np.float64).tolist()
-    return [v if np.isfinite(v) else None for v in flat]
+def finite_or_none(values: np.ndarray) -> list[Any]:
+    """A JSON-safe list (nested for a grid): JSON has no NaN or infinity, the page
+    shows None as 'diverged' or leaves a grid cell blank."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim > 1:
+        return [finite_or_none(row) for row in array]
+    return [v if math.isfinite(v) else None for v in array.tolist()]
