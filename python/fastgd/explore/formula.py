@@ -62,7 +62,6 @@ _OPERATORS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
-    ast.BitXor: lambda a, b: a**b,  # people write x^2
 }
 
 
@@ -153,7 +152,9 @@ def _check_text(text: Any) -> str:
 def _build(text: str, variables: Sequence[str]) -> tuple[Any, tuple[Any, ...]]:
     """(expression, gradient) of checked text: the part that may take long."""
     try:
-        tree = ast.parse(text, mode="eval")
+        # ^ is a power, as people write it; as Python's xor it would bind looser than
+        # + (x^2+y^2 would read x^(2+y)^2), so it becomes ** before parsing.
+        tree = ast.parse(text.replace("^", "**"), mode="eval")
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
         raise FormulaError(
