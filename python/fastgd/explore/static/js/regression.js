@@ -31,7 +31,7 @@ export function setup() {
     fit: null,         // the last fit answer: w, b, loss paths, analytic
     k: 0,              // epochs shown
     grid: null, lossWindow: [-1, 1, -1, 1], gridToken: 0,
-    busy: false, playing: false, lastStepAt: 0,
+    busy: false, playing: false, lastStepAt: 0, fitToken: 0,
   };
 
   function syncMethod() {
@@ -63,7 +63,9 @@ export function setup() {
     const { body, error } = request(epochs);
     if (error) { el.error.textContent = error; return false; }
     state.busy = true;
+    const token = ++state.fitToken;
     const answer = await api("regression/fit", body);
+    if (token !== state.fitToken) return false;  // a newer fit was asked for meanwhile
     state.busy = false;
     if (!answer.ok) { el.error.textContent = answer.error; pause(); return false; }
     el.error.textContent = "";

@@ -45,6 +45,7 @@ export function setup() {
     playing: false,
     lastStepAt: 0,
     glide: null,         // {from, to, started} for the moving point
+    generation: 0,       // counts resets, so an answer that comes after one is dropped
   };
 
   for (const [k, b] of BUILTINS.entries()) {
@@ -86,6 +87,7 @@ export function setup() {
 
   async function reset() {
     pause();
+    const generation = ++state.generation;
     state.rows = [];
     state.segmentStart = 0;
     state.segmentLr = null;
@@ -98,6 +100,7 @@ export function setup() {
     // One step from x0, of which only row 0 is kept: f(x0), f'(x0) for the tangent.
     const lr = readNumber(el.lr, { positive: true }) ?? 0.1;
     const answer = await api("1d/step", { formula: state.formula, theta: x0, lr, steps: 1 });
+    if (generation !== state.generation) return;  // reset again meanwhile
     if (!answer.ok) {
       setStatus("failed", answer.error);
     } else {
@@ -132,8 +135,10 @@ export function setup() {
     const start = state.rows[state.segmentStart];
     const steps = state.rows.length - state.segmentStart;
     state.busy = true;
+    const generation = state.generation;
     const answer = await api("1d/step", { formula: state.formula, theta: start.theta, lr, steps });
     state.busy = false;
+    if (generation !== state.generation) return;  // reset meanwhile: this step is void
     if (!answer.ok) { setStatus("failed", answer.error); pause(); return; }
     const d = answer.data;
     const segment = d.theta.map((theta, i) => ({
