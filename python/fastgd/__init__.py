@@ -9,9 +9,9 @@ which the function fastgd.minimize shadows: ``from fastgd.minimize import
 RECORD_BUDGET``) declares ``__all__`` and a module ``__dir__`` that returns it, so
 ``dir()`` and tab completion show the public names only; the modules a file works with (numpy as np, re, Any,
 ...) keep their usual names and stay out of sight rather than being renamed
-``_np``. ``fastgd.plot``, ``fastgd.lr_scheduler``, ``fastgd.GDRegressor`` and ``fastgd.GDClassifier`` load on
-first use (matplotlib, scikit-learn; the schedulers are only needed by training
-loops), yet are in ``dir(fastgd)`` and known to type checkers.
+``_np``. ``fastgd.plot``, ``fastgd.lr_scheduler``, ``fastgd.GDRegressor``, ``fastgd.GDClassifier`` and ``fastgd.explore`` load on
+first use (matplotlib, scikit-learn, starlette/uvicorn/sympy; the schedulers are
+only needed by training loops), yet are in ``dir(fastgd)`` and known to type checkers.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # loaded lazily by __getattr__ below; typed as if imported he
     from . import lr_scheduler, plot
     from .classifier import GDClassifier
     from .estimator import GDRegressor
+    from .explore import explore
 
 
 def __getattr__(name: str) -> object:
@@ -65,6 +66,12 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(".estimator", __name__).GDRegressor
     if name == "GDClassifier":
         return importlib.import_module(".classifier", __name__).GDClassifier
+    if name == "explore":
+        # The function, bound here so later lookups skip __getattr__; the package
+        # (set by the import) is callable too, should a submodule import rebind it.
+        function = importlib.import_module(".explore", __name__).explore
+        globals()["explore"] = function
+        return function
     raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
 
 
@@ -100,6 +107,7 @@ __all__ = [
     "StalledWarning",
     "SweepResult",
     "__version__",
+    "explore",
     "fit_least_squares",
     "fit_linear",
     "get_num_threads",

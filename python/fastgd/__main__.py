@@ -1,4 +1,4 @@
-"""Command line: python -m fastgd demo | race | list | info | bench | --version.
+"""Command line: python -m fastgd demo | race | list | info | bench | explore | --version.
 
 Every option has a help text, and every bad argument is an argparse usage error
 (exit status 2, a message naming the argument, no traceback).
@@ -403,7 +403,57 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--quick", action="store_true", help="smaller problems, fewer rounds (about 15 s)"
     )
+    explore = sub.add_parser(
+        "explore",
+        help="the interactive explorer in the browser: GD in 1-D on a typed f(x), "
+        "optimizer races in 2-D, linear regression step by step",
+        description="Serve the explorer locally and open it in the browser. The URL is "
+        "the first line of output. Needs the explore extra: pip install 'fastgd[explore]'.",
+    )
+    explore.add_argument(
+        "--port",
+        type=_int_type(0, 65535),
+        default=0,
+        help="port to serve on, 0 .. 65535; 0 picks a free one (default 0)",
+    )
+    explore.add_argument(
+        "--host",
+        type=_host,
+        default="127.0.0.1",
+        help="interface to listen on (default 127.0.0.1: this machine only; any other, "
+        "such as 0.0.0.0, makes the explorer reachable from the network and warns)",
+    )
+    explore.add_argument(
+        "--no-browser", action="store_true", help="do not open the page in a browser"
+    )
     return parser
+
+
+def _host(text: str) -> str:
+    """argparse type: a host name or address to listen on."""
+    if not text.strip() or any(c.isspace() for c in text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a host name or address")
+    return text
+
+
+def _explore(args: argparse.Namespace) -> int:
+    """Serve the explorer until Ctrl-C; 1 with the install hint when the extra is
+    missing, 1 with the reason when the port cannot be had."""
+    from .explore import require_extra
+
+    try:
+        require_extra()
+    except ModuleNotFoundError as exc:
+        print(f"fastgd explore: {exc}", file=sys.stderr)
+        return 1
+    from .explore.server import start
+
+    try:
+        start(args.port, args.host, open_browser=not args.no_browser, block=True)
+    except (OSError, ValueError) as exc:
+        print(f"fastgd explore: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
@@ -445,6 +495,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from . import benchmarks
 
         benchmarks.run(quick=args.quick, stream=sys.stdout)
+    elif args.command == "explore":
+        return _explore(args)
     return 0
 
 

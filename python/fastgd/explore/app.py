@@ -1,10 +1,73 @@
 """The explorer's web app: starlette routes from URLs to the views' handlers.
 
-Every API route takes a JSON object and answers JSON. The handlers are plain
-functions (dict -> dict) run in a worker thread, so a long descent does not stall
-the server; a refused request answers 400 with ``{"error": message}`` (and
-``"field": "formula"`` when the formula is at fault), anything unexpected 500, and
-the server keeps serving either way.
+URL layout
+----------
+- ``GET /``: ``static/index.html`` (the page).
+- ``GET /static/<path>``: the files of ``fastgd/explore/static/`` (the page's ES
+  modules, CSS, vendored libraries). Without that folder, ``/`` and ``/static/*``
+  answer 404 and the API still works.
+- ``POST /api/<route>``: a JSON object in, a JSON object out (routes below). The
+  answer carries a ``Server-Timing: app;dur=<ms>`` header (time in the server).
+
+Errors: a refused request answers 400 with ``{"error": message}`` (plus
+``"field": "formula"`` when the formula is at fault, so the page can show it next
+to the box); an unknown URL 404 and a wrong method 405, both with ``error``;
+anything unexpected 500 with ``error``. The server keeps serving in every case.
+A body must be at most ``limits.MAX_BODY_BYTES``; numbers must be finite (JSON
+has no NaN); in answers, a value that is not finite (a diverged run, a formula
+undefined there) is ``null``.
+
+Routes (``limits`` names the caps)
+-------------------------------------
+``1d/curve``: ``{formula: str, lo: number, hi: number, n: int}`` ->
+``{x: [n], f: [n], expression: str, derivative: str}``; f(x) on n points
+(2 <= n <= MAX_GRID) of [lo, hi], lo < hi, |lo|, |hi| <= 1e6; sympy's text of the
+formula and of its derivative.
+
+``1d/step``: ``{formula: str, theta: number, lr: number > 0, steps: int}`` ->
+``{theta: [steps+1], f: [steps+1], df: [steps+1], status: str, message: str,
+nit: int}``; exactly ``fastgd.minimize(f, [theta], method="gd", lr=lr,
+max_iter=steps, jac=True)`` (1 <= steps <= MAX_STEPS): the iterates from theta on,
+f and f' at each, and minimize's status and message. The page sends the current
+theta and rate, so the rate may change between steps.
+
+``2d/objectives`` (GET or POST, no input) -> ``{objectives: [{name, doc, bounds:
+[[x_lo, x_hi], [y_lo, y_hi]], minima: [[x, y], ...]}], optimizers: {name:
+takes_momentum}}``: the registered surfaces with a 2-D picture, and the optimizer
+names ``2d/race`` takes.
+
+Surface fields (``2d/surface``, ``2d/contour``, ``2d/race``): either
+``formula: str`` (a typed f(x, y)) or ``objective: str`` (a registered name).
+
+``2d/surface``: ``{formula | objective}`` -> ``{name, bounds, expression}``: the
+window to draw first (a typed formula gets [-3, 3]^2) and the formula as text.
+
+``2d/contour``: ``{formula | objective, window: [x_lo, x_hi, y_lo, y_hi], n: int}``
+-> ``{x: [n], y: [n], z: [n][n], n}``; z[i][j] = f(x[j], y[i]), n <= MAX_GRID.
+
+``2d/race``: ``{formula | objective, x0: [x, y], steps: int, optimizers: [{name,
+lr: number > 0, momentum?: number in [0, 0.999] (default 0.9)}]}`` ->
+``{runs: [{name, lr, x: [steps+1], y: [steps+1], loss: [steps+1], status, message,
+nit}]}``; ``fastgd.race`` of 1..MAX_OPTIMIZERS optimizers from x0, each with its
+own rate (names: ``two_d.OPTIMIZERS``; momentum is used by momentum, nesterov
+and rmsprop), steps <= MAX_STEPS each. A run that stops early has a shorter path.
+
+``regression/generate``: ``{n: int, noise: number in [0, 100], seed?: int}`` ->
+``{x: [n], y: [n]}``: x ~ U(-2, 2), y = 1.5 x - 0.5 + noise N(0, 1), 2 <= n <=
+MAX_POINTS.
+
+``regression/fit``: ``{x: [n], y: [n], method: "gd" | "sgd" | "momentum", lr,
+epochs: int, w0, b0, batch_size (sgd only), momentum?, seed?}`` -> ``{w:
+[epochs+1], b: [epochs+1], loss: [epochs+1], status, message, analytic: {w, b}}``;
+``fastgd.fit_least_squares`` of y = w x + b from (w0, b0) for exactly ``epochs``
+epochs (<= MAX_REGRESSION_EPOCHS, tol=None), its recorded path and loss J(w, b) =
+mean((w x + b - y)^2), and ``fastgd.normal_equations``' line.
+
+``regression/loss``: ``{x, y, window: [w_lo, w_hi, b_lo, b_hi], n}`` -> ``{w: [n],
+b: [n], z: [n][n], n}``; z[i][j] = J(w[j], b[i]), the same J as ``loss`` above.
+
+The handlers are plain functions (dict -> dict, ``HANDLERS``) run in a worker
+thread, so a long descent does not stall the server.
 """
 
 from __future__ import annotations
@@ -14,6 +77,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -97,7 +161,10 @@ def _endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
 
 async def _index(_: Request) -> Response:
-    return FileResponse(_static_dir() + "/index.html", media_type="text/html")
+    page = _static_dir() / "index.html"
+    if not page.is_file():  # a source tree without the page: the API still works
+        return _error(404, f"the explorer's page is missing: no {page}")
+    return FileResponse(page, media_type="text/html")
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
@@ -108,8 +175,8 @@ async def _wrong_method(request: Request, exc: Exception) -> Response:
     return _error(405, f"{request.method} is not allowed on {request.url.path}; use POST")
 
 
-def _static_dir() -> str:
-    return str(resources.files("fastgd.explore") / "static")
+def _static_dir() -> Path:
+    return Path(str(resources.files("fastgd.explore"))) / "static"
 
 
 def create_app() -> Starlette:
@@ -119,5 +186,6 @@ def create_app() -> Starlette:
     for path, handler in HANDLERS.items():
         methods = ["GET", "POST"] if path == "2d/objectives" else ["POST"]
         routes.append(Route(f"/api/{path}", _endpoint(handler), methods=methods))
-    routes.append(Mount("/static", StaticFiles(directory=_static_dir()), name="static"))
+    if _static_dir().is_dir():  # a source tree without the page: /static/* is a 404
+        routes.append(Mount("/static", StaticFiles(directory=_static_dir()), name="static"))
     return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _wrong_method})

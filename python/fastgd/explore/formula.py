@@ -152,8 +152,7 @@ def _check_text(text: Any) -> str:
 def _build(text: str, variables: Sequence[str]) -> tuple[Any, tuple[Any, ...]]:
     """(expression, gradient) of checked text: the part that may take long."""
     try:
-        # ^ is a power, as people write it; as Python's xor it would bind looser than
-        # + (x^2+y^2 would read x^(2+y)^2), so it becomes ** before parsing.
+        # People write x^2: as Python's ** (not its ^, which binds looser than -).
         tree = ast.parse(text.replace("^", "**"), mode="eval")
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""

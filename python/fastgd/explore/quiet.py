@@ -3,7 +3,6 @@ so DivergenceWarning and StalledWarning would only fill the server's log."""
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
 from collections.abc import Callable
@@ -30,9 +29,10 @@ def quietly(run: Callable[[], T]) -> T:
 
 
 def finite_or_none(values: np.ndarray) -> list[Any]:
-    """A JSON-safe list (nested for a grid): JSON has no NaN or infinity, the page
-    shows None as 'diverged' or leaves a grid cell blank."""
+    """A JSON-safe (nested) list of the array's shape: JSON has no NaN or infinity,
+    the page shows None as 'diverged' or 'undefined'."""
     array = np.asarray(values, dtype=np.float64)
-    if array.ndim > 1:
-        return [finite_or_none(row) for row in array]
-    return [v if math.isfinite(v) else None for v in array.tolist()]
+    out = array.astype(object)  # Python floats, and room for None
+    out[~np.isfinite(array)] = None
+    result: list[Any] = out.tolist()
+    return result
