@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -70,45 +69,27 @@ REL = 1e-12
 # --- the server and the browser --------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    """The explorer served by a child process on 127.0.0.1 (killed when the module
-    ends, whatever happened)."""
-    port = _free_port()
+    """``python -m fastgd explore --port 0 --no-browser`` in a child process: the URL
+    is its first line of output. Killed when the module ends, whatever happened."""
     package_root = str(Path(fastgd.__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=package_root)
-    code = (
-        "import uvicorn; from fastgd.explore.app import create_app; "
-        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning')"
-    )
+    env = dict(os.environ, PYTHONPATH=package_root, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-m", "fastgd", "explore", "--port", "0", "--no-browser"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(
-                    f"the explorer server exited with {proc.returncode}: {proc.stderr.read()}"
-                )
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"the explorer server did not listen on port {port}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/"
+        assert proc.stdout is not None
+        first = proc.stdout.readline().strip()
+        if not first.startswith("http://127.0.0.1:"):
+            proc.kill()
+            _, err = proc.communicate()
+            pytest.fail(f"the explorer printed {first!r} first, not its URL; stderr: {err}")
+        yield first if first.endswith("/") else first + "/"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -196,9 +177,19 @@ def screenshot(driver: webdriver.Chrome, tmp_path: Path, name: str) -> Path:
 # --- reading and driving the page ----------------------------------------------------
 
 
-def exact(element: WebElement) -> float:
+class Cell:
+    """A table cell read at one instant: the text shown and the exact value (title)."""
+
+    def __init__(self, text: str, title: str) -> None:
+        self.text, self.title = text, title
+
+
+def exact(element: WebElement | Cell) -> float:
     """The exact number of a cell (its title), checked against the digits shown."""
-    text, title = element.text, element.get_attribute("title")
+    text, title = (
+        element.text,
+        element.get_attribute("title") if isinstance(element, WebElement) else element.title,
+    )
     assert title, f"cell {text!r} has no exact value"
     value = float(title)
     shown = float(text)
@@ -242,9 +233,13 @@ def half_square_plus_sine(x: np.ndarray) -> tuple[float, np.ndarray]:
     return 0.5 * t * t + math.sin(t), np.array([t + math.cos(t)])
 
 
-def table_rows(driver: webdriver.Chrome) -> list[list[WebElement]]:
-    rows = driver.find_elements(By.CSS_SELECTOR, "#f1-table tbody tr")
-    return [row.find_elements(By.TAG_NAME, "td") for row in rows]
+def table_rows(driver: webdriver.Chrome) -> list[list[Cell]]:
+    """The 1-D table read in one script call, so a re-render cannot tear it."""
+    rows = driver.execute_script(
+        "return [...document.querySelectorAll('#f1-table tbody tr')].map("
+        "tr => [...tr.cells].map(td => [td.textContent, td.title]))"
+    )
+    return [[Cell(text, title) for text, title in row] for row in rows]
 
 
 def step_1d(driver: webdriver.Chrome, times: int) -> None:
@@ -348,9 +343,12 @@ def test_one_d_broken_formula_shows_an_error_and_the_page_keeps_working(
 
     type_into(box, "x^2 - x")
     wait_for(d, lambda: error.text == "", "the error cleared")
+    wait_for(d, lambda: "2*x - 1" in d.find_element(By.ID, "f1-derivative").text, "the curve")
+    x0 = number_in(d.find_element(By.ID, "f1-x0"))
+    wait_for(d, lambda: [exact(r[1]) for r in table_rows(d)] == [x0], "the restart at x0")
     step_1d(d, 1)
     rows = table_rows(d)
-    x0 = exact(rows[0][1])
+    assert exact(rows[0][1]) == x0
     assert exact(rows[1][1]) == pytest.approx(x0 - 0.1 * (2 * x0 - 1), rel=REL)
 
 
