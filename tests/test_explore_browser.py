@@ -70,26 +70,33 @@ REL = 1e-12
 
 
 @pytest.fixture(scope="module")
-def server_url() -> Iterator[str]:
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m fastgd explore --port 0 --no-browser`` in a child process: the URL
     is its first line of output. Killed when the module ends, whatever happened."""
     package_root = str(Path(fastgd.__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=package_root, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "fastgd", "explore", "--port", "0", "--no-browser"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    path = os.pathsep.join(p for p in [package_root, os.environ.get("PYTHONPATH")] if p)
+    env = dict(os.environ, PYTHONPATH=path, PYTHONUNBUFFERED="1")
+    # its log goes to a file: a pipe nobody reads could fill and stall the server
+    log_path = tmp_path_factory.mktemp("explorer") / "stderr.txt"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "fastgd", "explore", "--port", "0", "--no-browser"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline().strip()
         if not first.startswith("http://127.0.0.1:"):
             proc.kill()
-            _, err = proc.communicate()
-            pytest.fail(f"the explorer printed {first!r} first, not its URL; stderr: {err}")
+            proc.wait()
+            pytest.fail(
+                f"the explorer printed {first!r} first, not its URL: {log_path.read_text()}"
+            )
         yield first if first.endswith("/") else first + "/"
+        assert proc.poll() is None, f"the explorer stopped: {log_path.read_text()}"
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -382,6 +389,18 @@ def reference_2d(fun: Any, start: list[float], spec: dict[str, Any], steps: int)
     )
 
 
+def race_shows(rows: list[WebElement], expected: list[tuple[str, str]]) -> bool:
+    """Whether the rows show these (step, status) pairs: the race has ended."""
+    shown = [
+        (
+            r.find_element(By.CLASS_NAME, "opt-step").text,
+            r.find_element(By.CLASS_NAME, "opt-status").text,
+        )
+        for r in rows
+    ]
+    return shown == expected
+
+
 def open_tab(driver: webdriver.Chrome, tab: str) -> None:
     driver.find_element(By.ID, tab).click()
 
@@ -435,18 +454,17 @@ def test_two_d_view_races_as_fastgd_minimize(page: webdriver.Chrome, tmp_path: P
         assert row.find_element(By.CLASS_NAME, "opt-status").text == "running"
 
     # the race: animated to its end, then each run where minimize ends
-    type_into(d.find_element(By.ID, "f2-steps"), "200", enter=False)
-    d.find_element(By.ID, "f2-race").click()
-    wait_for(d, lambda: d.find_element(By.ID, "f2-race").text == "race", "the race's end")
-    # the long run on the server's own parse of the formula (the same function to the
-    # last bit: near the minimum, rounding differences would be relative ones of 100%)
+    # The long run on the server's own parse of the formula (the same function to the
+    # last bit: near the minimum, rounding differences would be relative ones of 100%).
     from fastgd.explore.formula import parse
 
     parsed = parse("x^2 + 3*y^2 + x*y", ("x", "y")).value_and_grad
-    for row, spec in zip(rows, specs, strict=True):
-        ref = reference_2d(parsed, start, spec, 200)
-        assert row.find_element(By.CLASS_NAME, "opt-step").text == str(ref.nit)
-        assert row.find_element(By.CLASS_NAME, "opt-status").text == ref.status
+    refs = [reference_2d(parsed, start, spec, 200) for spec in specs]
+    type_into(d.find_element(By.ID, "f2-steps"), "200", enter=False)
+    d.find_element(By.ID, "f2-race").click()
+    wait_for(d, lambda: race_shows(rows, [(str(r.nit), r.status) for r in refs]), "the race's end")
+    assert d.find_element(By.ID, "f2-race").text == "race"
+    for row, ref in zip(rows, refs, strict=True):
         assert exact(row.find_element(By.CLASS_NAME, "opt-x")) == pytest.approx(
             ref.path[-1, 0], rel=REL, abs=1e-300
         )
@@ -457,13 +475,13 @@ def test_two_d_view_races_as_fastgd_minimize(page: webdriver.Chrome, tmp_path: P
     # divergence is shown: gd with lr 0.5 on 3 y^2 (curvature 6) runs away
     rate = rows[0].find_element(By.CLASS_NAME, "opt-lr")
     type_into(rate, "0.5", enter=False)
-    d.find_element(By.ID, "f2-race").click()
-    wait_for(d, lambda: d.find_element(By.ID, "f2-race").text == "race", "the second race's end")
     with pytest.warns(fastgd.DivergenceWarning):
-        diverged = reference_2d(bowl, start, {"method": "gd", "lr": 0.5, "momentum": None}, 200)
+        diverged = reference_2d(parsed, start, {"method": "gd", "lr": 0.5, "momentum": None}, 200)
     assert diverged.status == "diverged"
+    d.find_element(By.ID, "f2-race").click()
+    expected = [(str(diverged.nit), "diverged")] + [(str(r.nit), r.status) for r in refs[1:]]
+    wait_for(d, lambda: race_shows(rows, expected), "the second race's end")
     status = rows[0].find_element(By.CLASS_NAME, "opt-status")
-    assert status.text == "diverged"
     assert "diverged" in status.get_attribute("class")
 
     # the wheel zooms and a drag pans: the contour is redrawn
@@ -534,7 +552,10 @@ def points_of(server_url: str, n: int, noise: float, seed: int) -> tuple[np.ndar
 
 
 def step_regression(driver: webdriver.Chrome, epochs: int) -> None:
+    view = driver.find_element(By.ID, "view-regression")
     for _ in range(epochs):
+        # a click while a fit is in flight (after a setting changed) is ignored
+        wait_for(driver, lambda: view.get_attribute("data-pending") == "0", "no fit in flight")
         before = driver.find_element(By.ID, "rg-epoch").text
         driver.find_element(By.ID, "rg-step").click()
         wait_for(

@@ -31,7 +31,7 @@ export function setup() {
     fit: null,         // the last fit answer: w, b, loss paths, analytic
     k: 0,              // epochs shown
     grid: null, lossWindow: [-1, 1, -1, 1], gridToken: 0,
-    busy: false, playing: false, lastStepAt: 0, fitToken: 0,
+    pending: 0, playing: false, lastStepAt: 0, fitToken: 0,
   };
 
   function syncMethod() {
@@ -58,15 +58,21 @@ export function setup() {
     return { body };
   }
 
+  function setPending(change) {
+    state.pending += change;
+    $("view-regression").dataset.pending = String(state.pending);
+  }
+
   async function fit(epochs) {
     if (state.points.x.length < 2) { el.error.textContent = "give at least 2 points (generate them, or click in the chart)"; return false; }
     const { body, error } = request(epochs);
     if (error) { el.error.textContent = error; return false; }
-    state.busy = true;
+    // fits in flight: the view's data-pending says how many (a next epoch waits for 0)
     const token = ++state.fitToken;
+    setPending(+1);
     const answer = await api("regression/fit", body);
+    setPending(-1);
     if (token !== state.fitToken) return false;  // a newer fit was asked for meanwhile
-    state.busy = false;
     if (!answer.ok) { el.error.textContent = answer.error; pause(); return false; }
     el.error.textContent = "";
     state.fit = answer.data;
@@ -88,7 +94,7 @@ export function setup() {
   }
 
   async function nextEpoch() {
-    if (state.busy) return;
+    if (state.pending > 0) return;
     if (!state.fit) { await restart(); if (!state.fit) return; }
     if (state.k >= MAX_EPOCHS) { pause(); return; }
     if (await fit(state.k + 1)) state.k += 1;
@@ -169,7 +175,7 @@ export function setup() {
   }
 
   function frame(now) {
-    if (state.playing && !state.busy && now - state.lastStepAt > PLAY_INTERVAL_MS) {
+    if (state.playing && state.pending === 0 && now - state.lastStepAt > PLAY_INTERVAL_MS) {
       state.lastStepAt = now;
       nextEpoch();
     }

@@ -232,7 +232,8 @@ export function setup() {
     if (steps === null || steps > 5000) { el.runError.textContent = "race steps must be an integer in [1, 5000]"; return; }
     if (!state.runs || state.mode !== "race" || state.requested !== steps) {
       const from = state.runs ? state.k : 0;
-      if (!(await runRace(steps))) return;
+      el.race.textContent = "pause";  // the race has begun: it is being computed
+      if (!(await runRace(steps))) { el.race.textContent = "race"; return; }
       state.k = Math.min(from, steps);
     }
     state.mode = "race";
@@ -346,7 +347,7 @@ export function setup() {
   el.race.addEventListener("click", race);
   el.reset.addEventListener("click", restart);
   el.add.addEventListener("click", () => { addRow({ name: "nesterov", lr: 0.005, momentum: 0.9 }); restart(); });
-  el.show3d.addEventListener("change", () => { el.surface.hidden = !el.show3d.checked; });
+  el.show3d.addEventListener("change", () => { $("f2-surface-panel").hidden = !el.show3d.checked; });
 
   // click: start here; drag: pan; wheel: zoom about the pointer
   let press = null;
