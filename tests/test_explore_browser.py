@@ -358,6 +358,28 @@ def test_one_d_broken_formula_shows_an_error_and_the_page_keeps_working(
     assert exact(rows[0][1]) == x0
     assert exact(rows[1][1]) == pytest.approx(x0 - 0.1 * (2 * x0 - 1), rel=REL)
 
+    # play runs steps by itself until paused; the rows are still minimize's
+    play = d.find_element(By.ID, "f1-play")
+    play.click()
+    assert play.text == "pause"
+    wait_for(d, lambda: len(table_rows(d)) >= 5, "steps while playing")
+    play.click()
+    assert play.text == "play"
+    time.sleep(1.0)  # a step asked for just before the pause may still land
+    count = len(table_rows(d))
+    time.sleep(1.0)
+    rows = table_rows(d)
+    assert len(rows) == count, "steps went on after the pause"
+    ref = fastgd.minimize(
+        lambda x: (float(x[0] ** 2 - x[0]), 2 * x - 1),
+        [x0],
+        method="gd",
+        lr=0.1,
+        max_iter=count - 1,
+        jac=True,
+    )
+    assert [exact(r[1]) for r in rows] == pytest.approx(ref.path[:, 0].tolist(), rel=REL)
+
 
 # --- b. the 2-D view -----------------------------------------------------------------
 
@@ -479,6 +501,13 @@ def test_two_d_view_races_as_fastgd_minimize(page: webdriver.Chrome, tmp_path: P
         diverged = reference_2d(parsed, start, {"method": "gd", "lr": 0.5, "momentum": None}, 200)
     assert diverged.status == "diverged"
     d.find_element(By.ID, "f2-race").click()
+    # the page stays responsive while the race animates: animation frames keep coming
+    frames = d.execute_async_script(
+        "const done = arguments[arguments.length - 1]; let n = 0; const t0 = performance.now();"
+        "function tick() { n++; if (performance.now() - t0 < 500) requestAnimationFrame(tick);"
+        " else done(n); } requestAnimationFrame(tick);"
+    )
+    assert frames >= 5, f"{frames} animation frames in 0.5 s"
     expected = [(str(diverged.nit), "diverged")] + [(str(r.nit), r.status) for r in refs[1:]]
     wait_for(d, lambda: race_shows(rows, expected), "the second race's end")
     status = rows[0].find_element(By.CLASS_NAME, "opt-status")
