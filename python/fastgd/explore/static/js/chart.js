@@ -262,25 +262,49 @@ export class ContourGrid {
     }
   }
 
+  /** Draw on the plot. The views redraw every animation frame, so the contour is
+   * painted once per window and canvas size into a layer that is then only copied. */
   draw(plot) {
+    const ratio = window.devicePixelRatio || 1;
+    const key = [...plot.window, plot.width, plot.height, ratio].join(",");
+    if (this.layerKey !== key) {
+      this.layer = document.createElement("canvas");
+      this.layer.width = Math.round(plot.width * ratio);
+      this.layer.height = Math.round(plot.height * ratio);
+      const ctx = this.layer.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      this._paint(plot, ctx);
+      this.layerKey = key;
+    }
+    plot.ctx.save();
+    plot.ctx.setTransform(1, 0, 0, 1, 0, 0);
+    plot.ctx.drawImage(this.layer, 0, 0);
+    plot.ctx.restore();
+  }
+
+  _paint(plot, c) {
     const xs = this.xs, ys = this.ys;
     const dx = (xs[xs.length - 1] - xs[0]) / (xs.length - 1) / 2;
     const dy = (ys[ys.length - 1] - ys[0]) / (ys.length - 1) / 2;
-    plot.clip((c) => {
-      const left = plot.px(xs[0] - dx), right = plot.px(xs[xs.length - 1] + dx);
-      const top = plot.py(ys[ys.length - 1] + dy), bottom = plot.py(ys[0] - dy);
-      c.imageSmoothingEnabled = true;
-      c.globalAlpha = 0.85;
-      c.drawImage(this.image, left, top, right - left, bottom - top);
-      c.globalAlpha = 1;
-      c.strokeStyle = "rgba(255, 255, 255, 0.55)";
-      c.lineWidth = 0.8;
-      c.beginPath();
-      for (const [x0, y0, x1, y1] of this.segments) {
-        c.moveTo(plot.px(x0), plot.py(y0));
-        c.lineTo(plot.px(x1), plot.py(y1));
-      }
-      c.stroke();
-    });
+    const r = plot.inner;
+    c.save();
+    c.beginPath();
+    c.rect(r.left, r.top, r.width, r.height);
+    c.clip();
+    const left = plot.px(xs[0] - dx), right = plot.px(xs[xs.length - 1] + dx);
+    const top = plot.py(ys[ys.length - 1] + dy), bottom = plot.py(ys[0] - dy);
+    c.imageSmoothingEnabled = true;
+    c.globalAlpha = 0.85;
+    c.drawImage(this.image, left, top, right - left, bottom - top);
+    c.globalAlpha = 1;
+    c.strokeStyle = "rgba(255, 255, 255, 0.55)";
+    c.lineWidth = 0.8;
+    c.beginPath();
+    for (const [x0, y0, x1, y1] of this.segments) {
+      c.moveTo(plot.px(x0), plot.py(y0));
+      c.lineTo(plot.px(x1), plot.py(y1));
+    }
+    c.stroke();
+    c.restore();
   }
 }

@@ -179,7 +179,8 @@ export function setup() {
       state.lastStepAt = now;
       nextEpoch();
     }
-    draw();
+    // a hidden view keeps its state moving but draws nothing
+    if (!document.getElementById("view-regression").hidden) draw();
     requestAnimationFrame(frame);
   }
 

@@ -238,7 +238,8 @@ export function setup() {
       state.lastStepAt = now;
       nextStep();
     }
-    draw(now);
+    // a hidden view keeps its state moving but draws nothing
+    if (!document.getElementById("view-1d").hidden) draw(now);
     requestAnimationFrame(frame);
   }
 

@@ -329,7 +329,8 @@ export function setup() {
         el.race.textContent = "race";
       }
     }
-    draw();
+    // a hidden view keeps its state moving but draws nothing
+    if (!document.getElementById("view-2d").hidden) draw();
     requestAnimationFrame(frame);
   }
 
