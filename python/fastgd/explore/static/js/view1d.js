@@ -23,6 +23,17 @@ const BUILTINS = [
 const PLAY_INTERVAL_MS = 350;
 const GLIDE_MS = 220;
 
+/** The y range of the chart: the curve's, unless a few samples shoot off (1/x near
+ * 0), when the 2nd to 98th percentiles are shown and the rest runs off the chart. */
+function yRange(values) {
+  const finite = values.filter((v) => v !== null).sort((a, b) => a - b);
+  if (finite.length === 0) return [-1, 1];
+  const low = finite[0], high = finite[finite.length - 1];
+  const q = (p) => finite[Math.round(p * (finite.length - 1))];
+  const inner = q(0.98) - q(0.02);
+  return high - low > 20 * inner && inner > 0 ? [q(0.02), q(0.98)] : [low, high];
+}
+
 export function setup() {
   const $ = (id) => document.getElementById(id);
   const el = {
@@ -199,8 +210,7 @@ export function setup() {
     plot.clear();
     if (!state.curve) { plot.axes(); return; }
     const { x: xs, f } = state.curve;
-    const finite = f.filter((v) => v !== null);
-    let y0 = Math.min(...finite), y1 = Math.max(...finite);
+    const [y0, y1] = yRange(f);
     const pad = 0.08 * (y1 - y0 || 1);
     plot.setWindow(xs[0], xs[xs.length - 1], y0 - pad, y1 + pad);
     plot.axes();
