@@ -5,6 +5,7 @@ and `python -m fastgd explore` as a child process) spoken to over HTTP with urll
 from __future__ import annotations
 
 import asyncio
+import http.client
 import io
 import json
 import math
@@ -62,6 +63,27 @@ def test_1d_step_reports_divergence_by_fastgd_rules():
     assert answer["status"] == expected.status == "diverged"
     assert len(answer["theta"]) == len(expected.path) < 3001  # stopped when it diverged
     json.dumps(answer, allow_nan=False)  # what the server sends must be strict JSON
+
+
+@pytest.mark.parametrize(
+    ("formula", "theta"), [("1/x", 0.0), ("sqrt(x)", -1.0), ("exp(x)", 800.0), ("log(x)", 0.0)]
+)
+def test_1d_step_refuses_a_start_where_f_is_not_finite(formula, theta):
+    with pytest.raises(ValueError, match="not defined \\(or not finite\\) at the start x = "):
+        one_d.step({**STEP, "formula": formula, "theta": theta})
+
+
+def test_steps_that_leave_the_domain_end_as_diverged_without_warnings():
+    # log(x) from 0.5 with lr 1 jumps to x = -1.5, where log is nan: fastgd's rules
+    # stop the run there (the suite turns any RuntimeWarning into an error).
+    answer = one_d.step({"formula": "log(x)", "theta": 0.5, "lr": 1.0, "steps": 5})
+    assert answer["status"] == "diverged"
+    assert answer["theta"] == [0.5, -1.5]
+    assert answer["f"][1] is None
+    race = two_d.race({**RACE, "objective": None, "formula": "exp(x*y)", "x0": [5.0, 5.0]})
+    assert race["runs"][0]["status"] == "diverged"
+    with pytest.raises(ValueError, match="at the start x = 0, y = 1"):
+        two_d.race({**RACE, "objective": None, "formula": "1/(x*y)", "x0": [0.0, 1.0]})
 
 
 def test_1d_curve_samples_f_and_names_the_derivative():
@@ -287,7 +309,7 @@ def test_every_route_answers_its_handler_and_refuses_bad_json(base_url, route):
     status, answer = post(base_url, route, GOOD[route])
     assert status == 200, answer
     assert answer == json.loads(json.dumps(HANDLERS[route](dict(GOOD[route]))))
-    for bad in (b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe"):
+    for bad in (b"{not json", b"[1, 2]", b'"text"', b"\xff\xfe", b"[" * 100_000):
         status, answer = request(f"{base_url}api/{route}", bad)
         assert status == 400
         assert "JSON" in answer["error"]
@@ -332,6 +354,26 @@ def test_oversized_bodies_unknown_routes_and_wrong_methods(base_url):
     status, answer = request(f"{base_url}api/2d/objectives", None, method="GET")
     assert status == 200
     assert answer["objectives"]
+
+
+def test_a_body_without_length_is_cut_at_the_cap(base_url):
+    # Chunked transfer: no Content-Length to refuse it by, so the server counts.
+    host, port = base_url.removeprefix("http://").rstrip("/").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        chunk = b" " * (limits.MAX_BODY_BYTES // 4 + 1)
+        connection.request(
+            "POST",
+            "/api/regression/fit",
+            body=iter([b"{", chunk, chunk, chunk, chunk, b"}"]),
+            encode_chunked=True,
+        )
+        answer = connection.getresponse()
+        assert answer.status == 400
+        assert str(limits.MAX_BODY_BYTES) in json.loads(answer.read())["error"]
+    finally:
+        connection.close()
+    assert post(base_url, "regression/fit", FIT)[0] == 200
 
 
 def test_server_timing_header(base_url):
@@ -392,9 +434,19 @@ def test_fastgd_explore_is_callable_after_a_submodule_import():
         assert post(running.url, "2d/objectives", {})[0] == 200
 
 
-def test_bad_port_and_host_are_refused():
-    with pytest.raises(ValueError, match="port must be an integer"):
+def test_bad_arguments_are_refused_by_name():
+    with pytest.raises(ValueError, match="port must be <= 65535"):
         fastgd.explore(port=70000, open_browser=False, block=False)
+    with pytest.raises(TypeError, match="port must be an integer"):
+        fastgd.explore(port="8000", open_browser=False, block=False)
+    with pytest.raises(TypeError, match="host must be a string"):
+        fastgd.explore(host=127001, open_browser=False, block=False)
+    with pytest.raises(ValueError, match="host must be a host name"):
+        fastgd.explore(host=" ", open_browser=False, block=False)
+    with pytest.raises(TypeError, match="open_browser must be True or False"):
+        fastgd.explore(open_browser="no", block=False)
+    with pytest.raises(TypeError, match="block must be True or False"):
+        fastgd.explore(open_browser=False, block=0)
     with pytest.raises(ValueError, match="cannot be resolved"):
         fastgd.explore(host="no-such-host.invalid", open_browser=False, block=False)
 
@@ -516,3 +568,20 @@ def test_a_handler_that_fails_answers_500_and_the_server_keeps_serving(monkeypat
         assert answer["error"] == "internal error: ZeroDivisionError: a bug"
         assert post(running.url, "1d/step", STEP)[0] == 200
     assert "api/1d/curve failed" in caplog.text
+
+
+def test_the_page_is_served_at_the_root_when_installed(base_url):
+    from fastgd.explore.app import _static_dir
+
+    page = _static_dir() / "index.html"
+    if page.is_file():  # the wheel, or a tree with the page
+        with urllib.request.urlopen(base_url, timeout=60) as answer:
+            assert answer.status == 200
+            assert answer.headers["Content-Type"].startswith("text/html")
+            assert answer.read() == page.read_bytes()
+    else:  # a tree without it: the API works, the root says what is missing
+        status, answer = request(base_url, None, method="GET")
+        assert status == 404
+        assert "page is missing" in answer["error"]
+    status, answer = request(f"{base_url}static/../../app.py", None, method="GET")
+    assert status == 404

@@ -72,6 +72,8 @@ def test_two_variables_give_the_gradient_in_their_order():
         ("sin", "is a function"),
         ("2x", "write products with *"),
         ("1/0", "undefined everywhere"),
+        ("sqrt(-1)*x", "complex values"),
+        ("log(-2) + x", "complex values"),
         ("x**2000000", "at most 1e+06"),
         ("1e400*x", "at most 1e+06"),
         ("", "empty"),

@@ -1,8 +1,8 @@
 """The interactive explorer (issue 16): a local web app whose numbers come from
 fastgd's C++ core, started by ``python -m fastgd explore`` or ``fastgd.explore()``.
 
-Importing this package is light: starlette, uvicorn and sympy (the ``explore``
-extra) load when the explorer starts. The API it serves is documented in
+Importing this package is light: starlette, uvicorn, sympy and orjson (the
+``explore`` extra) load when the explorer starts. The API it serves is documented in
 :mod:`fastgd.explore.app`.
 """
 
@@ -19,14 +19,15 @@ if TYPE_CHECKING:
 __all__ = ["MISSING_EXTRA", "explore", "require_extra"]
 
 MISSING_EXTRA = (
-    "the explorer needs starlette, uvicorn and sympy, which are not installed: "
-    "pip install 'fastgd[explore]'"
+    "the explorer needs starlette, uvicorn, sympy and orjson, which are not all "
+    "installed: pip install 'fastgd[explore]'"
 )
 
 
 def require_extra() -> None:
     """Raise ModuleNotFoundError with the install hint when the extra is missing."""
     try:
+        import orjson  # noqa: F401
         import starlette  # noqa: F401
         import sympy  # noqa: F401
         import uvicorn  # noqa: F401
@@ -75,6 +76,9 @@ def explore(
     ------
     ModuleNotFoundError
         When the ``explore`` extra is not installed (``pip install 'fastgd[explore]'``).
+    TypeError
+        A port that is not an integer, a host that is not a string, flags that are
+        not True or False.
     ValueError
         A port outside [0, 65535], or a host that cannot be resolved.
     OSError
@@ -87,12 +91,14 @@ def explore(
     'http://127.0.0.1:54321/'
     >>> server.stop()  # doctest: +SKIP
     """
+    from .. import _validation as v
+
+    open_browser = v.boolean(open_browser, "open_browser")
+    block = not _in_event_loop() if block is None else v.boolean(block, "block")
     require_extra()
     from .server import start
 
-    if block is None:
-        block = not _in_event_loop()
-    return start(port, host, open_browser=bool(open_browser), block=bool(block))
+    return start(port, host, open_browser=open_browser, block=block)
 
 
 class _CallableModule(types.ModuleType):

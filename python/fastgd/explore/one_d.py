@@ -45,6 +45,7 @@ def step(body: dict[str, Any]) -> dict[str, Any]:
     theta = payload.number(body, "theta", low=-RANGE, high=RANGE)
     lr = payload.number(body, "lr", positive=True, high=1e6)
     steps = payload.integer(body, "steps", low=1, high=MAX_STEPS)
+    formula.require_finite_at([theta])
     try:
         result = quietly(
             lambda: minimize(

@@ -20,6 +20,7 @@ from typing import IO, final
 
 import uvicorn
 
+from .. import _validation as v
 from .app import create_app
 
 __all__ = ["ExplorerServer", "is_loopback", "network_warning", "start"]
@@ -47,10 +48,11 @@ def network_warning(host: str) -> str:
 
 def _bind(host: str, port: int) -> socket.socket:
     """A listening TCP socket on (host, port); port 0 takes a free one."""
-    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
-        raise ValueError(f"port must be an integer in [0, 65535], got {port!r}")
-    if not isinstance(host, str) or not host:
-        raise ValueError(f"host must be a non-empty string, got {host!r}")
+    port = v.integer(port, "port", 0, 65535)
+    if not isinstance(host, str):
+        raise TypeError(f"host must be a string, got {type(host).__name__} {v.describe(host)}")
+    if not host.strip():
+        raise ValueError("host must be a host name or address, got an empty string")
     bare = host.strip("[]")
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
@@ -67,7 +69,6 @@ def _bind(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    sock.set_inheritable(True)
     return sock
 
 
@@ -117,7 +118,9 @@ class ExplorerServer:
                 raise RuntimeError(f"the explorer at {self.url} failed to start (see the log)")
             if time.monotonic() > deadline:
                 self.stop()
-                raise RuntimeError(f"the explorer at {self.url} did not start within 30 s")
+                raise RuntimeError(
+                    f"the explorer at {self.url} did not start within {STARTUP_SECONDS:g} s"
+                )
             time.sleep(0.01)
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -160,7 +163,7 @@ def start(
     return at once, once it answers."""
     out = sys.stdout if out is None else out
     err = sys.stderr if err is None else err
-    if isinstance(host, str) and host and not is_loopback(host):
+    if isinstance(host, str) and host.strip() and not is_loopback(host):
         # Before binding: the person sees it even when the bind then fails.
         print(network_warning(host), file=err, flush=True)
     # access_log off and level warning: stdout carries the URL line and nothing else.

@@ -163,10 +163,12 @@ def race(body: dict[str, Any]) -> dict[str, Any]:
     path, losses and status."""
     from .. import race as run_race
 
-    _, target, _ = _surface(body)
+    _, target, formula = _surface(body)
     start = payload.numbers(body, "x0", length=2)
     if any(abs(c) > RANGE for c in start):
         raise payload.BadRequest(f"x0's coordinates must be at most {RANGE:g} in size")
+    if formula is not None:
+        formula.require_finite_at(start)
     specs = _optimizer_specs(body)
     steps = payload.integer(body, "steps", low=1, high=MAX_STEPS)
     try:
