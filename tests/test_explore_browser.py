@@ -12,12 +12,14 @@ test's tmp dir (and copied to $FASTGD_SCREENSHOT_DIR when it is set).
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -570,13 +572,13 @@ def regression_numbers(driver: webdriver.Chrome) -> dict[str, float]:
 
 def points_of(server_url: str, n: int, noise: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """The points the page's "generate" gets for (n, noise, seed), asked of the server."""
-    import httpx
-
-    answer = httpx.post(
-        f"{server_url}api/regression/generate", json={"n": n, "noise": noise, "seed": seed}
+    request = urllib.request.Request(
+        f"{server_url}api/regression/generate",
+        data=json.dumps({"n": n, "noise": noise, "seed": seed}).encode(),
+        headers={"Content-Type": "application/json"},
     )
-    answer.raise_for_status()
-    data = answer.json()
+    with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as answer:
+        data = json.load(answer)
     return np.array(data["x"]), np.array(data["y"])
 
 
