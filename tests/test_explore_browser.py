@@ -302,6 +302,7 @@ def test_one_d_view_steps_as_fastgd_minimize(page: webdriver.Chrome, tmp_path: P
         assert exact(cells[3]) == pytest.approx(slope[0], rel=REL, abs=1e-15)
     assert d.find_element(By.ID, "f1-status").text == "status: running"
     assert "max_iter=5" in d.find_element(By.ID, "f1-message").text  # fastgd's own message
+    time.sleep(0.5)  # the point's glide to its new place ends; then the tangent shows
     screenshot(d, tmp_path, "explore-1d")
 
     # a new rate between steps: the next steps are minimize's from the current theta
