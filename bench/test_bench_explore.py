@@ -12,8 +12,8 @@ import pytest
 pytest.importorskip("starlette", reason="the explorer needs the explore extra")
 pytest.importorskip("sympy", reason="the explorer needs the explore extra")
 
-from fastgd.explore import two_d
-from fastgd.explore.app import answer_json
+from fastgd.explorer import two_d
+from fastgd.explorer.app import answer_json
 
 STEPS = 2000
 OPTIMIZERS = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]

@@ -27,9 +27,9 @@ pytest.importorskip("sympy", reason="the explorer needs the explore extra (sympy
 
 import fastgd
 from fastgd import objectives as registry
-from fastgd.explore import limits, one_d, regression, server, two_d
-from fastgd.explore.app import HANDLERS
-from fastgd.explore.payload import BadRequest
+from fastgd.explorer import limits, one_d, regression, server, two_d
+from fastgd.explorer.app import HANDLERS
+from fastgd.explorer.payload import BadRequest
 
 PYTHON_DIR = str(Path(fastgd.__file__).resolve().parent.parent)
 SIX = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
@@ -392,7 +392,7 @@ def test_server_timing_header(base_url):
 def test_importing_fastgd_does_not_import_the_web_stack():
     code = (
         "import sys, fastgd; "
-        "heavy = [m for m in ('starlette', 'uvicorn', 'sympy', 'fastgd.explore') "
+        "heavy = [m for m in ('starlette', 'uvicorn', 'sympy', 'fastgd.explorer') "
         "if m in sys.modules]; "
         "assert not heavy, heavy; "
         "assert 'explore' in dir(fastgd); "
@@ -427,9 +427,10 @@ def test_fastgd_explore_does_not_block_inside_an_event_loop():
     assert not running.running
 
 
-def test_fastgd_explore_is_callable_after_a_submodule_import():
-    import fastgd.explore.app
+def test_fastgd_explore_is_the_function_after_a_submodule_import():
+    import fastgd.explorer.app  # binds fastgd.explorer, not fastgd.explore
 
+    assert fastgd.explore is fastgd.explorer.explore
     with fastgd.explore(open_browser=False, block=False) as running:
         assert post(running.url, "2d/objectives", {})[0] == 200
 
@@ -571,7 +572,7 @@ def test_a_handler_that_fails_answers_500_and_the_server_keeps_serving(monkeypat
 
 
 def test_the_page_is_served_at_the_root_when_installed(base_url):
-    from fastgd.explore.app import _static_dir
+    from fastgd.explorer.app import _static_dir
 
     page = _static_dir() / "index.html"
     if page.is_file():  # the wheel, or a tree with the page

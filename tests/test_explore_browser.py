@@ -481,7 +481,7 @@ def test_two_d_view_races_as_fastgd_minimize(page: webdriver.Chrome, tmp_path: P
     # the race: animated to its end, then each run where minimize ends
     # The long run on the server's own parse of the formula (the same function to the
     # last bit: near the minimum, rounding differences would be relative ones of 100%).
-    from fastgd.explore.formula import parse
+    from fastgd.explorer.formula import parse
 
     parsed = parse("x^2 + 3*y^2 + x*y", ("x", "y")).value_and_grad
     refs = [reference_2d(parsed, start, spec, 200) for spec in specs]

@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("sympy", reason="the explorer needs the explore extra (sympy)")
 
-from fastgd.explore import formula as fm
-from fastgd.explore.limits import MAX_FORMULA_LENGTH, PARSE_SECONDS
+from fastgd.explorer import formula as fm
+from fastgd.explorer.limits import MAX_FORMULA_LENGTH, PARSE_SECONDS
 
 
 @pytest.mark.parametrize(

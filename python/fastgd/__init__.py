@@ -52,7 +52,7 @@ if TYPE_CHECKING:  # loaded lazily by __getattr__ below; typed as if imported he
     from . import lr_scheduler, plot
     from .classifier import GDClassifier
     from .estimator import GDRegressor
-    from .explore import explore
+    from .explorer import explore
 
 
 def __getattr__(name: str) -> object:
@@ -66,12 +66,8 @@ def __getattr__(name: str) -> object:
         return importlib.import_module(".estimator", __name__).GDRegressor
     if name == "GDClassifier":
         return importlib.import_module(".classifier", __name__).GDClassifier
-    if name == "explore":
-        # The function, bound here so later lookups skip __getattr__; the package
-        # (set by the import) is callable too, should a submodule import rebind it.
-        function = importlib.import_module(".explore", __name__).explore
-        globals()["explore"] = function
-        return function
+    if name == "explore":  # the function; its package is fastgd.explorer
+        return importlib.import_module(".explorer", __name__).explore
     raise AttributeError(f"module 'fastgd' has no attribute {name!r}")
 
 

@@ -439,14 +439,14 @@ def _host(text: str) -> str:
 def _explore(args: argparse.Namespace) -> int:
     """Serve the explorer until Ctrl-C; 1 with the install hint when the extra is
     missing, 1 with the reason when the port cannot be had."""
-    from .explore import require_extra
+    from .explorer import require_extra
 
     try:
         require_extra()
     except ModuleNotFoundError as exc:
         print(f"fastgd explore: {exc}", file=sys.stderr)
         return 1
-    from .explore.server import start
+    from .explorer.server import start
 
     try:
         start(args.port, args.host, open_browser=not args.no_browser, block=True)

@@ -3,15 +3,13 @@ fastgd's C++ core, started by ``python -m fastgd explore`` or ``fastgd.explore()
 
 Importing this package is light: starlette, uvicorn, sympy and orjson (the
 ``explore`` extra) load when the explorer starts. The API it serves is documented in
-:mod:`fastgd.explore.app`.
+:mod:`fastgd.explorer.app`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .server import ExplorerServer
@@ -99,19 +97,3 @@ def explore(
     from .server import start
 
     return start(port, host, open_browser=open_browser, block=block)
-
-
-class _CallableModule(types.ModuleType):
-    """This package, callable as :func:`explore`.
-
-    ``fastgd.explore`` is meant to be the function; but importing a submodule
-    (``fastgd.explore.app``) makes Python set the attribute ``fastgd.explore`` to
-    this package. Calling the package calls the function, so ``fastgd.explore()``
-    works whichever of the two the attribute holds.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> ExplorerServer:
-        return explore(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -3,7 +3,7 @@
 URL layout
 ----------
 - ``GET /``: ``static/index.html`` (the page).
-- ``GET /static/<path>``: the files of ``fastgd/explore/static/`` (the page's ES
+- ``GET /static/<path>``: the files of ``fastgd/explorer/static/`` (the page's ES
   modules, CSS, vendored libraries). Without that folder, ``/`` and ``/static/*``
   answer 404 and the API still works.
 - ``POST /api/<route>``: a JSON object in, a JSON object out (routes below). The
@@ -96,7 +96,7 @@ from .payload import BadRequest
 
 __all__ = ["HANDLERS", "answer_json", "create_app"]
 
-log = logging.getLogger("fastgd.explore")
+log = logging.getLogger("fastgd.explorer")
 
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -193,7 +193,7 @@ async def _wrong_method(request: Request, exc: Exception) -> Response:
 
 
 def _static_dir() -> Path:
-    return Path(str(resources.files("fastgd.explore"))) / "static"
+    return Path(str(resources.files("fastgd.explorer"))) / "static"
 
 
 def create_app() -> Starlette:
