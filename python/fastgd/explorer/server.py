@@ -182,8 +182,11 @@ def start(
     print("fastgd explorer: press Ctrl-C to stop", file=err, flush=True)
     try:
         explorer._server.run(sockets=[sock])
-    except KeyboardInterrupt:  # uvicorn shut down cleanly, then re-raised the Ctrl-C
-        print("fastgd explorer: stopped", file=err, flush=True)
+    except KeyboardInterrupt:
+        # uvicorn shuts down cleanly on Ctrl-C, then re-raises it, or (a signal caught
+        # while it starts or stops) returns: stopped either way.
+        pass
     finally:
         sock.close()
+    print("fastgd explorer: stopped", file=err, flush=True)
     return explorer
