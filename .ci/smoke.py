@@ -26,4 +26,11 @@ print("step: Adam moved float32 params 1.0 ->", params[0])
 r = fastgd.minimize("rosenbrock", [-1.0, 1.0], optimizer="adam", lr=0.01, max_iter=20_000)
 assert np.allclose(r.x, 1.0, atol=1e-3), r
 print("minimize:", r.status, r.nit, "steps, x =", r.x)
+# The explorer's page ships in the wheel (its web stack is an extra, not needed here).
+from importlib import resources
+
+static = resources.files("fastgd.explorer") / "static"
+for page_file in ("index.html", "style.css", "js/main.js"):
+    assert (static / page_file).is_file(), f"the wheel lacks fastgd/explorer/static/{page_file}"
+print("explorer page: in the wheel")
 print("smoke test passed")
