@@ -3397,7 +3397,7 @@ def _plateau14_plan(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
     kw: dict[str, Any] = dict(
         optimizer="sgd",
         lr=0.01,
-        momentum=0.9,
+        momentum=None,
         batch_size=None,
         max_iter=5,
         tol=1e-3,
