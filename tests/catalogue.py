@@ -185,7 +185,18 @@ for _name, _error, _match, _kw in [
         dict(optimizer=fastgd.SGD(lr=0.01), momentum=0.5),
     ),
     ("fit momentum word", TypeError, "momentum", dict(optimizer="sgd", momentum="high")),
-    ("fit sgd momentum negative", ValueError, "momentum", dict(optimizer="sgd", momentum=-0.5)),
+    (
+        "fit sgd momentum negative",
+        ValueError,
+        r"momentum must be in \[0, 1\) for optimizer='sgd', got -0\.5",
+        dict(optimizer="sgd", momentum=-0.5),
+    ),
+    (
+        "fit sgd momentum 1",
+        ValueError,
+        r"momentum must be in \[0, 1\) for optimizer='sgd', got 1\.0",
+        dict(optimizer="sgd", momentum=1.0, lr="auto", batch_size=8),
+    ),
 ]:
     case(_name, _error, _match)(lambda kw=_kw: _fit(**kw))
 

@@ -94,10 +94,10 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         every tenth of max_iter on stderr).
     momentum : float or None, default None
         The momentum of a named optimizer that has one: beta of "momentum" and
-        "nesterov" (None: 0.9), torch.optim's momentum of "sgd" and "rmsprop"
-        (None: none). Refused (ValueError at fit) with "gd", the rules without one
-        ("adam": its betas play that role, via ``optimizer_params``) and an instance
-        (it carries its own).
+        "nesterov" (None: 0.9), torch.optim's momentum of "sgd" (in [0, 1)) and
+        "rmsprop" (None: none). Refused (ValueError at fit) with "gd", the rules
+        without one ("adam": its betas play that role, via ``optimizer_params``) and
+        an instance (it carries its own).
     optimizer_params : dict or None
         A named optimizer's other hyperparameters, by torch.optim's names, e.g.
         ``{"betas": (0.9, 0.99), "amsgrad": True}``.

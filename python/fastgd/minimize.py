@@ -696,8 +696,8 @@ def minimize(
         methods take none.
     momentum : float or None
         The momentum of a named method that has one: "momentum" and "nesterov"
-        (a beta in (0, 1); None: 0.9), "sgd" (torch.optim.SGD's momentum, heavy
-        ball: ``method="sgd", momentum=0.5`` runs as ``optimizer=fastgd.SGD(lr=0.01,
+        (a beta in (0, 1); None: 0.9), "sgd" (in [0, 1): torch.optim.SGD's momentum,
+        heavy ball: ``method="sgd", momentum=0.5`` runs as ``optimizer=fastgd.SGD(lr=0.01,
         momentum=0.5)``) and "rmsprop" (as ``fastgd.RMSprop(momentum=...)``); None:
         the rule's own default (none). Refused (ValueError) with any other method:
         "gd" is plain gradient descent (use "momentum"), "adam" and its family have

@@ -59,7 +59,10 @@ def _no_momentum(name: str, momentum: Any) -> ValueError:
 def _instance_momentum(optimizer: Optimizer, momentum: Any) -> ValueError:
     """The error for an explicit momentum beside an instance, which carries its own."""
     cls = type(optimizer).__name__
-    given = f"momentum={v.describe(momentum)} is for a named optimizer, but the optimizer is an instance of {cls}"
+    given = (
+        f"momentum={v.describe(momentum)} is for a named optimizer, but the optimizer is an "
+        f"instance of {cls}"
+    )
     if "momentum" in inspect.signature(type(optimizer)).parameters:
         return ValueError(
             f"{given}: it carries its own settings, so set the momentum there "
@@ -97,8 +100,8 @@ def resolve_optimizer(
     - None: DEFAULT_MOMENTUM (0.9) for "momentum" and "nesterov", none for the others
       (their class's own default);
     - a number: the momentum of a named optimizer that takes one (``takes_momentum``:
-      "momentum" and "nesterov" in (0, 1), "sgd" and "rmsprop" as their classes
-      check it); any other name ("gd", "adam", ...) or an instance (it carries its
+      "momentum" and "nesterov" in (0, 1), "sgd" in [0, 1), "rmsprop" as its class
+      checks it); any other name ("gd", "adam", ...) or an instance (it carries its
       own) is refused with a ValueError saying what to do instead, unless
       ``momentum_where_taken`` (a race's mixed list), which runs those without it.
 
@@ -162,6 +165,10 @@ def resolve_optimizer(
                     raise ValueError(
                         f"momentum must be in (0, 1) for optimizer={name!r}, got {momentum!r}"
                     )
+            elif not 0.0 <= given.get("momentum", 0.0) < 1.0:  # the heavy ball needs beta < 1
+                raise ValueError(
+                    f"momentum must be in [0, 1) for optimizer={name!r}, got {momentum!r}"
+                )
             rule = _build(SGD, name, {"momentum": 0.0, **given, "nesterov": nesterov}, params)
         else:  # lr "auto" or None: torch.optim's default for this rule
             rule = _build(RULES[name], name, given, params)
