@@ -166,6 +166,37 @@ for _name, _error, _match, _kw in [
         "conflicts with the optimizer's lr",
         dict(optimizer=fastgd.Adam(lr=0.1), lr=0.5),
     ),
+    (
+        "fit momentum with adam",
+        ValueError,
+        r"momentum=0\.5 was given with 'adam', which has no momentum option: its betas",
+        dict(optimizer="adam", momentum=0.5),
+    ),
+    (
+        "fit momentum with gd",
+        ValueError,
+        r"'gd', which is plain gradient descent and has no momentum: use 'momentum'",
+        dict(optimizer="gd", momentum=0.5),
+    ),
+    (
+        "fit momentum beside an instance",
+        ValueError,
+        r"momentum=0\.5 is for a named optimizer, but the optimizer is an instance of SGD",
+        dict(optimizer=fastgd.SGD(lr=0.01), momentum=0.5),
+    ),
+    ("fit momentum word", TypeError, "momentum", dict(optimizer="sgd", momentum="high")),
+    (
+        "fit sgd momentum negative",
+        ValueError,
+        r"momentum must be in \[0, 1\) for optimizer='sgd', got -0\.5",
+        dict(optimizer="sgd", momentum=-0.5),
+    ),
+    (
+        "fit sgd momentum 1",
+        ValueError,
+        r"momentum must be in \[0, 1\) for optimizer='sgd', got 1\.0",
+        dict(optimizer="sgd", momentum=1.0, lr="auto", batch_size=8),
+    ),
 ]:
     case(_name, _error, _match)(lambda kw=_kw: _fit(**kw))
 
@@ -458,6 +489,66 @@ for _name, _error, _match, _call in [
         TypeError,
         "optimizer must be a name",
         lambda: fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1], optimizer=fastgd.Adam()),
+    ),
+    (
+        "minimize momentum with adam",
+        ValueError,
+        r"'adam', which has no momentum option: its betas play that role .*fastgd\.Adam\(betas=",
+        lambda: fastgd.minimize("sphere", [1.0], method="adam", momentum=0.5),
+    ),
+    (
+        "minimize momentum with adagrad",
+        ValueError,
+        r"'adagrad', which has no momentum option \(the optimizers with one: .*'rmsprop', 'sgd'\)",
+        lambda: fastgd.minimize("sphere", [1.0], method="adagrad", momentum=0.5),
+    ),
+    (
+        "minimize momentum with gd",
+        ValueError,
+        r"'gd', which is plain gradient descent and has no momentum: use 'momentum'",
+        lambda: fastgd.minimize("sphere", [1.0], method="gd", momentum=0.5),
+    ),
+    (
+        "minimize momentum with lbfgs",
+        ValueError,
+        r"momentum=0\.5 was given with method='lbfgs', which has no momentum",
+        lambda: fastgd.minimize("sphere", [1.0], method="lbfgs", momentum=0.5),
+    ),
+    (
+        "minimize momentum beside an instance",
+        ValueError,
+        r"instance of RMSprop: it carries .* \(fastgd\.RMSprop\(\.\.\., momentum=0\.5\)\)",
+        lambda: fastgd.minimize("sphere", [1.0], optimizer=fastgd.RMSprop(lr=0.01), momentum=0.5),
+    ),
+    (
+        "minimize momentum beside an Adam",
+        ValueError,
+        r"instance of Adam: Adam has no momentum option: its betas play that role",
+        lambda: fastgd.minimize("sphere", [1.0], optimizer=fastgd.Adam(), momentum=0.5),
+    ),
+    (
+        "minimize momentum word",
+        TypeError,
+        "momentum",
+        lambda: fastgd.minimize("sphere", [1.0], method="rmsprop", momentum="0.5"),
+    ),
+    (
+        "race momentum taken by none",
+        ValueError,
+        r"momentum=0\.5 applies to none of the optimizers raced \('gd', 'adam', SGD\)",
+        lambda: fastgd.race("beale", [1.0, 1.0], ["gd", "adam", fastgd.SGD()], momentum=0.5),
+    ),
+    (
+        "sweep momentum with adam",
+        ValueError,
+        r"'adam', which has no momentum option",
+        lambda: fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1], optimizer="adam", momentum=0.5),
+    ),
+    (
+        "sweep momentum with gd",
+        ValueError,
+        r"'gd', which is plain gradient descent",
+        lambda: fastgd.sweep_lr("bowl", [1.0, 1.0], [0.1], momentum=0.5),
     ),
 ]:
     case(_name, _error, _match)(lambda call=_call: (call, ()))
@@ -3397,7 +3488,7 @@ def _plateau14_plan(**over: Any) -> tuple[Callable[[], Any], tuple[Any, ...]]:
     kw: dict[str, Any] = dict(
         optimizer="sgd",
         lr=0.01,
-        momentum=0.9,
+        momentum=None,
         batch_size=None,
         max_iter=5,
         tol=1e-3,

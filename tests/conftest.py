@@ -95,7 +95,7 @@ def interrupt_child(code: str) -> tuple[int, str, str, float]:
 PLAN_DEFAULTS = dict(
     optimizer="sgd",
     lr=0.01,
-    momentum=0.9,
+    momentum=None,
     batch_size=None,
     max_iter=1000,
     tol=1e-6,

@@ -30,7 +30,12 @@ def catalogue_results() -> dict[str, dict[str, object]]:
         text=True,
         timeout=600,
         check=False,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        # root first (for tests.catalogue), then the caller's path: a worktree run with
+        # PYTHONPATH=python must check that fastgd, not an installed one.
+        env={
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+        },
     )
     results: dict[str, dict[str, object]] = {}
     last = None

@@ -164,7 +164,7 @@ def test_regression_fit_is_fit_least_squares_beside_the_analytic_line():
             batch_size=extra.get("batch_size"),
             max_iter=30,
             tol=None,
-            momentum=extra.get("momentum", 0.9),
+            momentum=extra.get("momentum"),
             random_state=0,
             coef_init=[-1.0],
             intercept_init=2.0,

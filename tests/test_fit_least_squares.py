@@ -408,6 +408,37 @@ def test_an_instance_carries_its_hyperparameters_and_is_left_untouched():
     assert opt.state_dict()["step"] == 0
 
 
+@pytest.mark.parametrize(
+    ("name", "make", "batch_size"),
+    [
+        ("sgd", lambda m: fastgd.SGD(lr=0.01, momentum=m), 16),
+        ("sgd", lambda m: fastgd.SGD(lr=0.01, momentum=m), None),
+        ("rmsprop", lambda m: fastgd.RMSprop(lr=0.01, momentum=m), 16),
+    ],
+)
+def test_an_explicit_momentum_is_the_named_rules_momentum(name, make, batch_size):
+    X, y, _ = make_regression(200, 3)
+    kw = dict(lr=0.01, batch_size=batch_size, max_iter=15, tol=None, random_state=3)
+    named = fastgd.fit_least_squares(X, y, optimizer=name, momentum=0.5, **kw)
+    kw.pop("lr")
+    instance = fastgd.fit_least_squares(X, y, optimizer=make(0.5), **kw)
+    np.testing.assert_array_equal(named.path, instance.path)
+    np.testing.assert_array_equal(named.losses, instance.losses)
+    without = fastgd.fit_least_squares(X, y, optimizer=make(0.0), **kw)
+    assert not np.array_equal(named.path, without.path)  # the momentum made a difference
+    # the estimator passes it on the same way
+    est = fastgd.GDRegressor(
+        optimizer=name,
+        momentum=0.5,
+        lr=0.01,
+        batch_size=batch_size,
+        max_iter=15,
+        tol=None,
+        random_state=3,
+    ).fit(X, y)
+    np.testing.assert_array_equal(est.coef_, instance.coef)
+
+
 @pytest.mark.parametrize(("optimizer", "batch_size", "lr"), METHODS)
 def test_two_halves_from_coef_init_and_the_state_equal_one_fit(optimizer, batch_size, lr):
     """Ten epochs, then ten more from where they ended (theta and the rule's state),

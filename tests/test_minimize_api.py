@@ -176,3 +176,101 @@ def test_mypy_accepts_a_schedule_as_lr_and_the_new_callback(tmp_path):
     # only the last line is refused: a string is not a learning rate
     assert status == 1
     assert [line.split(":")[1] for line in out.splitlines() if ": error:" in line] == ["8"]
+
+
+# --- momentum=: never silently dropped ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        ("rmsprop", lambda m: fastgd.RMSprop(lr=1e-3, momentum=m)),
+        ("sgd", lambda m: fastgd.SGD(lr=1e-3, momentum=m)),
+        ("momentum", lambda m: fastgd.SGD(lr=1e-3, momentum=m)),
+        ("nesterov", lambda m: fastgd.SGD(lr=1e-3, momentum=m, nesterov=True)),
+    ],
+)
+def test_an_explicit_momentum_is_the_named_rules_momentum(name, make):
+    for objective in ("rosenbrock", fastgd.objectives.get("rosenbrock").value_and_grad):
+        named = fastgd.minimize(
+            objective, [-1.0, 1.0], method=name, lr=1e-3, momentum=0.5, max_iter=200, tol=None
+        )
+        instance = fastgd.minimize(
+            objective, [-1.0, 1.0], optimizer=make(0.5), max_iter=200, tol=None
+        )
+        np.testing.assert_array_equal(named.path, instance.path)
+        np.testing.assert_array_equal(named.losses, instance.losses)
+        # and it made a difference: the default (0.9 or none) is another path
+        default = fastgd.minimize(
+            objective, [-1.0, 1.0], method=name, lr=1e-3, max_iter=200, tol=None
+        )
+        assert not np.array_equal(named.path, default.path)
+
+
+@pytest.mark.parametrize(
+    ("name", "instance"),
+    [
+        ("gd", fastgd.SGD(lr=0.01)),
+        ("sgd", fastgd.SGD(lr=0.01)),
+        ("momentum", fastgd.SGD(lr=0.01, momentum=0.9)),
+        ("nesterov", fastgd.SGD(lr=0.01, momentum=0.9, nesterov=True)),
+        ("rmsprop", fastgd.RMSprop(lr=0.01)),
+        ("adam", fastgd.Adam(lr=0.01)),
+    ],
+)
+def test_momentum_none_keeps_each_rules_default(name, instance):
+    named = fastgd.minimize("beale", [1.0, 1.0], method=name, lr=0.01, max_iter=200, tol=None)
+    given = fastgd.minimize("beale", [1.0, 1.0], optimizer=instance, max_iter=200, tol=None)
+    np.testing.assert_array_equal(named.path, given.path)
+
+
+def test_race_applies_an_explicit_momentum_to_the_runs_that_take_one():
+    names = ["gd", "sgd", "momentum", "rmsprop", "adam", "lbfgs"]
+    runs = fastgd.race("beale", [1.0, 1.0], names, lr=0.01, momentum=0.5, max_iter=150, tol=None)
+    alone = [
+        fastgd.SGD(lr=0.01),  # gd: plain gradient descent, in a mixed race it runs without
+        fastgd.SGD(lr=0.01, momentum=0.5),
+        fastgd.SGD(lr=0.01, momentum=0.5),
+        fastgd.RMSprop(lr=0.01, momentum=0.5),
+        fastgd.Adam(lr=0.01),
+    ]
+    for run, opt in zip(runs, alone, strict=False):
+        expected = fastgd.minimize("beale", [1.0, 1.0], optimizer=opt, max_iter=150, tol=None)
+        np.testing.assert_array_equal(run.path, expected.path)
+    # lbfgs has no momentum: it runs as in a race without one
+    (lbfgs,) = fastgd.race("beale", [1.0, 1.0], ["lbfgs"], max_iter=150, tol=None)
+    np.testing.assert_array_equal(runs[-1].path, lbfgs.path)
+    # an instance in the race keeps its own momentum
+    (own,) = fastgd.race("beale", [1.0, 1.0], [fastgd.SGD(lr=0.01, momentum=0.8)], max_iter=150)
+    mixed = fastgd.race(
+        "beale",
+        [1.0, 1.0],
+        ["sgd", fastgd.SGD(lr=0.01, momentum=0.8)],
+        lr=0.01,
+        momentum=0.5,
+        max_iter=150,
+    )
+    np.testing.assert_array_equal(mixed[1].path, own.path)
+    # without momentum=, rmsprop is plain RMSprop and momentum keeps its 0.9, as before
+    plain = fastgd.race(
+        "beale", [1.0, 1.0], ["rmsprop", "momentum"], lr=0.01, max_iter=150, tol=None
+    )
+    for run, opt in zip(
+        plain, [fastgd.RMSprop(lr=0.01), fastgd.SGD(lr=0.01, momentum=0.9)], strict=True
+    ):
+        expected = fastgd.minimize("beale", [1.0, 1.0], optimizer=opt, max_iter=150, tol=None)
+        np.testing.assert_array_equal(run.path, expected.path)
+
+
+def test_sweep_lr_passes_an_explicit_momentum_to_each_run():
+    rates = [0.001, 0.003, 0.01]
+    sweep = fastgd.sweep_lr("beale", [1.0, 1.0], rates, optimizer="rmsprop", momentum=0.5)
+    for lr, run in zip(rates, sweep.results, strict=True):
+        expected = fastgd.minimize(
+            "beale",
+            [1.0, 1.0],
+            optimizer=fastgd.RMSprop(lr=lr, momentum=0.5),
+            max_iter=200,
+            tol=None,
+        )
+        np.testing.assert_array_equal(run.path, expected.path)

@@ -231,7 +231,7 @@ def _plan(n: int, d: int, **over: Any) -> Any:
     kw: dict[str, Any] = dict(
         optimizer="sgd",
         lr=1e-4,
-        momentum=0.9,
+        momentum=None,
         batch_size=None,
         max_iter=2000,
         tol=1e-3,

@@ -130,7 +130,7 @@ class LinearGD:
     warm_start: bool
     average: bool | int
     verbose: bool
-    momentum: float
+    momentum: float | None
     optimizer_params: dict[str, Any] | None
     gradient: str
     callback: Callable[..., object] | None

@@ -111,7 +111,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         warm_start: bool = False,
         average: bool | int = False,
         verbose: bool = False,
-        momentum: float = 0.9,
+        momentum: float | None = None,
         optimizer_params: dict[str, Any] | None = None,
         gradient: str = "auto",
         callback: Callable[..., object] | None = None,

@@ -257,14 +257,13 @@ class Scenes:
         specs = [("gd", 0.019), ("momentum", 0.005), ("nesterov", 0.005)]
         # Stop when the gradient test passes (grtol): momentum's velocity turns around
         # at the end of each swing, so a short step alone (tol) can end it far from the
-        # bottom, as "stalled".
+        # bottom, as "stalled". momentum and nesterov take their default beta, 0.9.
         results = [
             minimize(
                 "narrow_valley",
                 x0,
                 optimizer=name,
                 lr=lr,
-                momentum=0.9,
                 max_iter=300,
                 tol=1e-6,
                 grtol=1e-6,

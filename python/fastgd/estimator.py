@@ -92,8 +92,12 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
     verbose : bool, default False
         A progress bar per epoch with the loss (tqdm when installed, else a line
         every tenth of max_iter on stderr).
-    momentum : float, default 0.9
-        beta of "momentum" and "nesterov".
+    momentum : float or None, default None
+        The momentum of a named optimizer that has one: beta of "momentum" and
+        "nesterov" (None: 0.9), torch.optim's momentum of "sgd" (in [0, 1)) and
+        "rmsprop" (None: none). Refused (ValueError at fit) with "gd", the rules
+        without one ("adam": its betas play that role, via ``optimizer_params``) and
+        an instance (it carries its own).
     optimizer_params : dict or None
         A named optimizer's other hyperparameters, by torch.optim's names, e.g.
         ``{"betas": (0.9, 0.99), "amsgrad": True}``.
@@ -180,7 +184,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         n_iter_no_change: int = 5,
         warm_start: bool = False,
         verbose: bool = False,
-        momentum: float = 0.9,
+        momentum: float | None = None,
         optimizer_params: dict[str, Any] | None = None,
         gradient: str = "auto",
         callback: Callable[..., object] | None = None,

@@ -103,7 +103,7 @@ def fit_linear(
     sample_weight: ArrayLike | None = None,
     shuffle: bool = True,
     random_state: int | np.random.Generator | np.random.RandomState | None = None,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     record: bool = True,
     accelerate: bool | None = None,
     coef_init: ArrayLike | None = None,

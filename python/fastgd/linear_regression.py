@@ -53,7 +53,7 @@ def fit_least_squares(
     l2: float = 0.0,
     shuffle: bool = True,
     random_state: int | np.random.Generator | np.random.RandomState | None = None,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     record: bool = True,
     gradient: Literal["auto", "stream", "gram"] = "auto",
     coef_init: ArrayLike | None = None,
@@ -115,8 +115,14 @@ def fit_least_squares(
         Reshuffle rows every epoch (mini-batch only).
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState
         Seed of the shuffles. The same seed gives the same result on every platform.
-    momentum : float in [0, 1)
-        :math:`\beta` for "momentum" and "nesterov".
+    momentum : float or None
+        The momentum of a named optimizer that has one: :math:`\beta` in (0, 1) for
+        "momentum" and "nesterov" (None: 0.9); torch.optim's momentum for "sgd" (in
+        [0, 1): ``optimizer="sgd", momentum=0.5`` is ``fastgd.SGD(momentum=0.5)``, the
+        heavy ball on mini-batches) and "rmsprop"; None: the rule's own (none).
+        Refused (ValueError) with "gd" (plain gradient descent: use "momentum"), with
+        the rules that have none ("adam" and its family: their betas play that role,
+        via ``optimizer_params``), and with an instance, which carries its own.
     record : bool
         Record the full-data loss after every epoch (mini-batch: one extra pass per
         epoch), and theta beside it (``FitResult.path``).

@@ -19,7 +19,7 @@ from ._namespace import public_dir
 from ._objective_call import JAC_SCHEMES, ObjectiveCall, make_objective_call
 from ._warnings import DivergenceWarning, StalledWarning
 from .objectives import Objective, get
-from .optimizer_names import OPTIMIZER_NAMES, resolve_optimizer
+from .optimizer_names import OPTIMIZER_NAMES, resolve_optimizer, takes_momentum
 from .optimizers import Optimizer
 from .schedules import Schedule
 
@@ -233,15 +233,23 @@ def _rule(
     line_search: Any = None,
     history: int = DEFAULT_HISTORY,
     ignore_lr: bool = False,
+    momentum_where_taken: bool = False,
 ) -> _Rule:
     """The method of a run from a name or an Optimizer, lr (None: the default for a
-    name, the instance's own for an Optimizer; a number or a Schedule), momentum (for
-    the lecture's named methods) and line_search. A line-search method refuses an lr
-    unless ``ignore_lr`` (a race's lr is its first-order runs')."""
+    name, the instance's own for an Optimizer; a number or a Schedule), momentum (None:
+    the default; a number for a named method that takes one, see resolve_optimizer)
+    and line_search. A line-search method refuses an lr unless ``ignore_lr`` (a race's
+    lr is its first-order runs'), and a momentum unless ``momentum_where_taken`` (a
+    race's momentum is for the runs that take one)."""
     if isinstance(optimizer, str) and optimizer.lower() in LINE_SEARCH_METHODS:
         name = optimizer.lower()
         if lr is not None and not ignore_lr:
             raise ValueError(f"{name} takes no lr: its line search picks every step; leave lr=None")
+        if momentum is not None and not momentum_where_taken:
+            raise ValueError(
+                f"momentum={v.describe(momentum)} was given with method={name!r}, which has no "
+                "momentum: its line search picks every step; leave momentum=None"
+            )
         return _line_search_rule(name, line_search, history)
     if line_search not in (None, "none", "armijo"):
         raise ValueError(
@@ -261,7 +269,9 @@ def _rule(
     schedule = lr if isinstance(lr, Schedule) else None
     # None: an instance's own lr, or the default for a name (optimizer_names.DEFAULT_LR).
     number: Any = None if lr is None else (schedule.lr0 if schedule is not None else lr)
-    name, rule, lr_auto = resolve_optimizer(optimizer, number, momentum)
+    name, rule, lr_auto = resolve_optimizer(
+        optimizer, number, momentum, momentum_where_taken=momentum_where_taken
+    )
     if lr_auto:
         raise ValueError("lr='auto' is for least squares; pass lr as a number")
     hyper = rule._core_hyper()
@@ -630,7 +640,7 @@ def minimize(
     bounds: Any = None,
     optimizer: str | Optimizer | None = None,
     lr: LearningRate | None = None,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     line_search: str | None = None,
     max_iter: int | None = None,
     tol: float | None = 1e-10,
@@ -684,8 +694,16 @@ def minimize(
         (0.01 for the lecture's "gd", "sgd", "momentum", "nesterov"; torch.optim's
         for the others). With an Optimizer instance leave it None. The line-search
         methods take none.
-    momentum : float
-        For the named methods "momentum" and "nesterov".
+    momentum : float or None
+        The momentum of a named method that has one: "momentum" and "nesterov"
+        (a beta in (0, 1); None: 0.9), "sgd" (in [0, 1): torch.optim.SGD's momentum,
+        heavy ball: ``method="sgd", momentum=0.5`` runs as ``optimizer=fastgd.SGD(lr=0.01,
+        momentum=0.5)``) and "rmsprop" (as ``fastgd.RMSprop(momentum=...)``); None:
+        the rule's own default (none). Refused (ValueError) with any other method:
+        "gd" is plain gradient descent (use "momentum"), "adam" and its family have
+        betas instead (pass an instance, ``optimizer=fastgd.Adam(betas=...)``), the
+        line-search methods have none; and with an Optimizer instance, which carries
+        its own.
     line_search : {None, "armijo", "strong_wolfe"}
         "armijo": backtracking on a first-order rule's step (halving it until the
         value drops enough), or on the lbfgs/cg/bfgs direction. None: no search for
@@ -826,7 +844,7 @@ def race(
     ),
     *,
     lr: LearningRate | None = None,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     max_iter: int = 1000,
     tol: float | None = 1e-10,
     gtol: float | None = None,
@@ -838,7 +856,12 @@ def race(
     a list of points and one optimizer is given, that optimizer from each point.
     ``optimizers`` is a list of names or Optimizers (a bare one is one optimizer),
     the line-search methods "lbfgs", "cg" and "bfgs" included; ``lr`` (a number or a
-    Schedule) is every named first-order optimizer's. Built-in objectives
+    Schedule) is every named first-order optimizer's. ``momentum`` given (a number)
+    is every named optimizer's that has one ("sgd", "momentum", "nesterov",
+    "rmsprop"); the others in the list ("gd", "adam", ..., the line-search methods,
+    instances) run without it, as the list is mixed by design, but a momentum that
+    none of them takes is refused. None (the default): 0.9 for "momentum" and
+    "nesterov", the rule's own (none) for the others. Built-in objectives
     run in parallel C++ threads (the GIL released); Python callables run one after
     the other. The other arguments are as in :func:`minimize`; the recording budget
     covers all runs together. One DivergenceWarning and one StalledWarning per call
@@ -855,6 +878,7 @@ def race(
         starts = list(points)
     else:
         starts = [points] * len(opts)
+    _check_race_momentum(momentum, opts)
     settings = _settings(
         max_iter=max_iter,
         tol=tol,
@@ -868,9 +892,24 @@ def race(
         [(st, o, lr) for st, o in zip(starts, opts, strict=True)],
         momentum,
         settings,
+        momentum_where_taken=True,
     )
     _warn(results, results[0].objective, stacklevel=2)
     return results
+
+
+def _check_race_momentum(momentum: Any, opts: list[str | Optimizer]) -> None:
+    """A race's explicit momentum must reach at least one run: never silently dropped.
+    (An unknown name is left to the rule's own error, which lists the known ones.)"""
+    if momentum is None or any(isinstance(o, str) and o.lower() not in METHODS for o in opts):
+        return
+    if not any(isinstance(o, str) and takes_momentum(o) for o in opts):
+        raced = ", ".join(repr(o) if isinstance(o, str) else type(o).__name__ for o in opts)
+        takers = ", ".join(repr(n) for n in METHODS if takes_momentum(n))
+        raise ValueError(
+            f"momentum={v.describe(momentum)} applies to none of the optimizers raced ({raced}): "
+            f"it is for the named {takers}; an instance carries its own. Leave momentum=None"
+        )
 
 
 def _many(
@@ -879,9 +918,11 @@ def _many(
     momentum: Any,
     settings: _Settings,
     line_search: str | None = None,
+    momentum_where_taken: bool = False,
 ) -> list[MinimizeResult]:
     """Runs (start, optimizer, lr), without warnings: together on C++ threads for a
-    compiled objective, one after the other otherwise."""
+    compiled objective, one after the other otherwise. ``momentum_where_taken``: a
+    race's momentum, for the runs whose method takes one (see resolve_optimizer)."""
     name, fn, dim, obj = _objective_function(objective)
     runs: list[tuple[np.ndarray, _Rule]] = []
     for start, opt, lr in specs:
@@ -889,7 +930,15 @@ def _many(
             raise ValueError(f"{name} is {dim}-dimensional, but x0 has length {start.size}")
         if obj is not None:
             obj.value(start)
-        runs.append((start, _rule(opt, lr, momentum, line_search, ignore_lr=True)))
+        rule = _rule(
+            opt,
+            lr,
+            momentum,
+            line_search,
+            ignore_lr=True,
+            momentum_where_taken=momentum_where_taken,
+        )
+        runs.append((start, rule))
     _check_recording(settings, specs[0][0].size, len(specs))
     if obj is None or not obj.compiled:
         return [
@@ -939,7 +988,7 @@ def sweep_lr(
     optimizer: str = "gd",
     max_iter: int = 200,
     tol: float | None = None,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     line_search: str | None = None,
 ) -> SweepResult:
     """Run ``optimizer`` from x0 once per learning rate in ``lrs`` (any 1-D
@@ -948,7 +997,9 @@ def sweep_lr(
     diverge or stall is the sweep's job: it raises no warning for them. With
     ``line_search="armijo"`` each rate is the first trial step of the backtracking
     search. The line-search methods (lbfgs, cg, bfgs) have no rate to sweep and are
-    refused."""
+    refused. ``momentum`` is as in :func:`minimize`: None, 0.9 for "momentum" and
+    "nesterov"; a number, the momentum of "sgd", "momentum", "nesterov" or "rmsprop",
+    refused (ValueError) for an optimizer without one."""
     rates = v.learning_rates(lrs, "lrs")
     if not isinstance(optimizer, str):
         raise TypeError(

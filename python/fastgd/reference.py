@@ -250,7 +250,7 @@ def fit_least_squares(
     l2: float = 0.0,
     shuffle: bool = True,
     random_state: int = 0,
-    momentum: float = 0.9,
+    momentum: float | None = None,
     record: bool = True,
 ) -> FitResult:
     """Linear regression by gradient descent with any update rule, in NumPy.

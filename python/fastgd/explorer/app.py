@@ -58,7 +58,7 @@ and rmsprop), steps <= MAX_STEPS each. A run that stops early has a shorter path
 MAX_POINTS.
 
 ``regression/fit``: ``{x: [n], y: [n], method: "gd" | "sgd" | "momentum", lr,
-epochs: int, w0, b0, batch_size (sgd only), momentum?, seed?}`` -> ``{w:
+epochs: int, w0, b0, batch_size (sgd only), momentum? (not with gd), seed?}`` -> ``{w:
 [epochs+1], b: [epochs+1], loss: [epochs+1], status, message, analytic: {w, b}}``;
 ``fastgd.fit_least_squares`` of y = w x + b from (w0, b0) for exactly ``epochs``
 epochs (<= MAX_REGRESSION_EPOCHS, tol=None), its recorded path and loss J(w, b) =

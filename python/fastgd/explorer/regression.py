@@ -53,7 +53,9 @@ def fit(body: dict[str, Any]) -> dict[str, Any]:
     epochs = payload.integer(body, "epochs", low=1, high=MAX_REGRESSION_EPOCHS)
     w0 = payload.number(body, "w0", low=-RANGE, high=RANGE)
     b0 = payload.number(body, "b0", low=-RANGE, high=RANGE)
-    momentum = payload.number(body, "momentum", low=0.0, high=0.999, default=0.9)
+    # None: fit_least_squares' default (0.9 for "momentum"); given with "gd" it is
+    # refused there (a 400), never silently dropped.
+    momentum = payload.optional_number(body, "momentum", low=0.0, high=0.999)
     seed = payload.integer(body, "seed", low=0, high=2**32 - 1, default=0)
     batch_size = None
     if method == "sgd":
