@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 # scikit-learn's check_array_api_input needs SciPy's array API mode, which is read
 # once, when SciPy is first imported: set it before any test imports SciPy.
@@ -55,6 +56,21 @@ def restore_threads():
 # its children with SIGINT ignored, and Python keeps an ignored SIGINT ignored, while
 # a user's terminal Ctrl-C reaches a handler. The child installs the handler itself.
 RESTORE_CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+
+
+#: The folder this fastgd was imported from (a source tree's python/, or site-packages).
+FASTGD_HOME = str(Path(fastgd.__file__).resolve().parent.parent)
+#: The repository root (for ``tests.<module>`` in a child).
+REPO_ROOT = str(Path(__file__).resolve().parent.parent)
+
+
+def child_env(*first: str, **extra: str) -> dict[str, str]:
+    """This process's environment for a Python child that must import the same fastgd
+    (a worktree's python/ on PYTHONPATH, or the installed one): ``first`` folders, then
+    FASTGD_HOME, then the caller's PYTHONPATH; ``extra`` variables set on top."""
+    parts = [*first, FASTGD_HOME, *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    path = os.pathsep.join(dict.fromkeys(p for p in parts if p))
+    return {**os.environ, "PYTHONPATH": path, **extra}
 
 
 @contextlib.contextmanager

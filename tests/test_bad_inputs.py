@@ -4,7 +4,6 @@ exception, or the right answer, and never a crash or a changed input."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 import fastgd
 
 from . import catalogue
-from .conftest import make_regression
+from .conftest import REPO_ROOT, child_env, make_regression
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +29,7 @@ def catalogue_results() -> dict[str, dict[str, object]]:
         text=True,
         timeout=600,
         check=False,
-        # root first (for tests.catalogue), then the caller's path: a worktree run with
-        # PYTHONPATH=python must check that fastgd, not an installed one.
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
-        },
+        env=child_env(REPO_ROOT),  # tests.catalogue, and this process's fastgd
     )
     results: dict[str, dict[str, object]] = {}
     last = None

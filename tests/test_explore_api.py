@@ -9,13 +9,11 @@ import http.client
 import io
 import json
 import math
-import os
 import signal
 import subprocess
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,7 +29,8 @@ from fastgd.explorer import limits, one_d, regression, server, two_d
 from fastgd.explorer.app import HANDLERS
 from fastgd.explorer.payload import BadRequest
 
-PYTHON_DIR = str(Path(fastgd.__file__).resolve().parent.parent)
+from .conftest import child_env
+
 SIX = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 
 
@@ -398,7 +397,9 @@ def test_importing_fastgd_does_not_import_the_web_stack():
         "assert 'explore' in dir(fastgd); "
         "assert callable(fastgd.explore); assert 'starlette' not in sys.modules"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=120, env=_child_env())
+    subprocess.run(
+        [sys.executable, "-c", code], check=True, timeout=120, env=child_env(PYTHONUNBUFFERED="1")
+    )
 
 
 def test_fastgd_explore_in_a_thread_serves_and_stops():
@@ -459,20 +460,13 @@ def test_is_loopback():
         assert not server.is_loopback(host), host
 
 
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [PYTHON_DIR, env.get("PYTHONPATH")]))
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 def _cli(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "fastgd", "explore", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=_child_env(),
+        env=child_env(PYTHONUNBUFFERED="1"),
     )
 
 
@@ -537,7 +531,7 @@ def test_a_missing_extra_says_how_to_install_it():
         capture_output=True,
         text=True,
         timeout=120,
-        env=_child_env(),
+        env=child_env(PYTHONUNBUFFERED="1"),
     )
     assert done.returncode == 1
     assert "pip install 'fastgd[explore]'" in done.stderr
@@ -553,7 +547,7 @@ def test_a_missing_extra_says_how_to_install_it():
         capture_output=True,
         text=True,
         timeout=120,
-        env=_child_env(),
+        env=child_env(PYTHONUNBUFFERED="1"),
     )
     assert "pip install 'fastgd[explore]'" in done.stdout
 

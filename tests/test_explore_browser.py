@@ -44,6 +44,8 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
+from .conftest import child_env
+
 
 def _find(names: list[str]) -> str | None:
     for name in names:
@@ -75,9 +77,7 @@ REL = 1e-12
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``python -m fastgd explore --port 0 --no-browser`` in a child process: the URL
     is its first line of output. Killed when the module ends, whatever happened."""
-    package_root = str(Path(fastgd.__file__).resolve().parent.parent)
-    path = os.pathsep.join(p for p in [package_root, os.environ.get("PYTHONPATH")] if p)
-    env = dict(os.environ, PYTHONPATH=path, PYTHONUNBUFFERED="1")
+    env = child_env(PYTHONUNBUFFERED="1")
     # its log goes to a file: a pipe nobody reads could fill and stall the server
     log_path = tmp_path_factory.mktemp("explorer") / "stderr.txt"
     with open(log_path, "w") as log:

@@ -10,9 +10,7 @@ working directory is a temporary one: a notebook that writes a file leaves nothi
 from __future__ import annotations
 
 import json
-import os
 import re
-import site
 import sys
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,8 @@ from typing import Any
 import pytest
 
 import fastgd
+
+from .conftest import child_env
 
 LECTURE = Path(__file__).resolve().parent.parent / "docs" / "lecture"
 if not LECTURE.is_dir():  # e.g. an unpacked sdist, which ships no docs/
@@ -47,20 +47,6 @@ KERNEL = "python3"  # the name the notebooks' metadata asks for
 PROBE = "import json, sys\nimport fastgd\nprint(json.dumps([sys.executable, fastgd.__file__]))"
 
 
-def kernel_environment() -> dict[str, str]:
-    """This process's environment, with the directory this fastgd was imported from
-    first on PYTHONPATH when it is a source tree (an installed fastgd is found by the
-    same interpreter anyway)."""
-    env = dict(os.environ)
-    home = Path(fastgd.__file__).resolve().parent.parent
-    installed = {Path(p).resolve() for p in [*site.getsitepackages(), site.getusersitepackages()]}
-    if home not in installed:
-        parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-        if str(home) not in parts:
-            env["PYTHONPATH"] = os.pathsep.join([str(home), *parts])
-    return env
-
-
 def run(nb: Any, workdir: Path) -> Any:
     """Execute ``nb`` in place in a kernel of sys.executable, cwd ``workdir``; a cell
     that raises fails the run (nbclient's CellExecutionError, with the traceback)."""
@@ -82,7 +68,7 @@ def run(nb: Any, workdir: Path) -> Any:
     )
     # cleanup_kc: shut the kernel down and close its channels afterwards, which
     # nbclient does by itself only for a kernel manager it made.
-    return client.execute(env=kernel_environment(), cleanup_kc=True)
+    return client.execute(env=child_env(), cleanup_kc=True)
 
 
 def test_the_lecture_is_all_there() -> None:

@@ -36,6 +36,8 @@ import numpy as np
 
 import fastgd
 
+from .conftest import REPO_ROOT, child_env
+
 THREADS = 8
 # Each thread runs for the given time and at least this many calls, so that a loaded
 # machine (threads scheduled late) still interleaves every kind of call.
@@ -238,7 +240,7 @@ def test_one_optimizer_shared_by_eight_threads():
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.test_optimizer_threads"],
         cwd=root,
-        env={**os.environ, "PYTHONPATH": str(root)},
+        env=child_env(REPO_ROOT),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from .conftest import python_child
+from .conftest import REPO_ROOT, child_env, python_child
 from .sharing_stress import MINIMUM
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,8 +17,7 @@ def test_eight_threads_share_an_optimizer_an_estimator_and_the_registry():
     # FASTGD_STRESS_SECONDS shortens the run where every call is slow (ThreadSanitizer).
     seconds = float(os.environ.get("FASTGD_STRESS_SECONDS", "10"))
     code = f"import runpy, sys; sys.argv = ['', '{seconds}']; runpy.run_module('tests.sharing_stress', run_name='__main__')"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with python_child(code, cwd=ROOT, env=env) as proc:
+    with python_child(code, cwd=ROOT, env=child_env(REPO_ROOT)) as proc:
         out, err = proc.communicate(timeout=10 * seconds + 900)
     assert proc.returncode == 0, f"exit {proc.returncode}: {err[-3000:]}"
     counts = json.loads(out.strip().splitlines()[-1])
