@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fastgd/dot.hpp"
+
 namespace fastgd {
 
 class lbfgs_history {
@@ -100,11 +102,7 @@ public:
         }
     }
 
-    double dot(const double* a, const double* b) const {
-        double t = 0.0;
-        for (std::size_t j = 0; j < d_; ++j) t += a[j] * b[j];
-        return t;
-    }
+    double dot(const double* a, const double* b) const { return fastgd::dot(a, b, d_); }
 
 private:
     std::size_t slot(std::size_t i) const { return (first_ + i) % capacity_; }

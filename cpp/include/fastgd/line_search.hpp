@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "fastgd/box_bounds.hpp"
+#include "fastgd/dot.hpp"
 
 namespace fastgd {
 
@@ -208,12 +209,6 @@ private:
 /// point), `failed` (no acceptable step: x, f, g are to be kept) or `stopped` (the
 /// objective asked to stop).
 enum class search_result { accepted, failed, stopped };
-
-inline double dot(const std::vector<double>& a, const std::vector<double>& b) {
-    double t = 0.0;
-    for (std::size_t j = 0; j < a.size(); ++j) t += a[j] * b[j];
-    return t;
-}
 
 /// The strong Wolfe search along p from (x, f, g), gp = g.p < 0, first trial stp0:
 /// More-Thuente with ftol = c1, gtol = c2, xtol = 0.1, steps in [0, stpmax] (L-BFGS-B
