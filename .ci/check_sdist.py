@@ -1,10 +1,16 @@
-"""The sdist holds what a build and its tests need, and nothing else."""
+"""The sdist holds what a build and its tests need, and nothing else: every file git
+tracks under cpp/, python/ and tests/ (run from the checkout the sdist was built from)."""
 
+import subprocess
 import sys
 import tarfile
 
 with tarfile.open(sys.argv[1]) as sdist:
     names = [n.split("/", 1)[1] for n in sdist.getnames() if "/" in n]
+tracked = subprocess.run(
+    ["git", "ls-files", "cpp", "python", "tests"], capture_output=True, text=True, check=True
+).stdout.split()
+assert len(tracked) > 100, f"git ls-files found only {len(tracked)} files: not a checkout?"
 required = [
     "pyproject.toml",
     "CMakeLists.txt",
@@ -17,7 +23,8 @@ required = [
     "python/fastgd/__init__.py",
     "tests/conftest.py",
 ]
-missing = [r for r in required if r not in names]
+in_sdist = set(names)
+missing = [r for r in [*required, *tracked] if r not in in_sdist]
 allowed = ("cpp/", "python/", "tests/")
 top = {"pyproject.toml", "CMakeLists.txt", "README.md", "LICENSE", "PKG-INFO", ".gitignore"}
 extra = [n for n in names if not n.startswith(allowed) and n not in top]
