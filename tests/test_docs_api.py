@@ -14,21 +14,13 @@ import pytest
 
 import fastgd
 
+from .test_namespaces import PUBLIC as NAMESPACES
+
 API_PAGE = Path(__file__).resolve().parent.parent / "docs" / "api.rst"
 
-# The public modules (tests/test_namespaces.py's list) and the two whose __all__ adds
-# names of their own (fastgd.optimizers.to_torch, fastgd.losses.LOSSES, ...).
-PUBLIC = [
-    "fastgd",
-    "fastgd.objectives",
-    "fastgd.schedules",
-    "fastgd.minimize",
-    "fastgd.reference",
-    "fastgd.plot",
-    "fastgd.lr_scheduler",
-    "fastgd.optimizers",
-    "fastgd.losses",
-]
+# The public modules and the two whose __all__ adds names of their own
+# (fastgd.optimizers.to_torch, fastgd.losses.LOSSES, ...).
+PUBLIC = [*NAMESPACES, "fastgd.optimizers", "fastgd.losses"]
 
 if not API_PAGE.exists():  # an sdist ships tests/ without docs/
     pytest.skip(f"{API_PAGE} is not in this tree (no docs/)", allow_module_level=True)

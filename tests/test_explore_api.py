@@ -520,34 +520,29 @@ def test_the_command_refuses_a_bad_port():
     assert "--port" in err
 
 
-def test_a_missing_extra_says_how_to_install_it():
-    code = (
-        "import sys; sys.modules['uvicorn'] = None; "
-        "from fastgd.__main__ import main; sys.exit(main(['explore', '--no-browser']))"
-    )
-    done = subprocess.run(
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-c", code],
         check=False,
         capture_output=True,
         text=True,
         timeout=120,
         env=child_env(PYTHONUNBUFFERED="1"),
+    )
+
+
+def test_a_missing_extra_says_how_to_install_it():
+    done = _python(
+        "import sys; sys.modules['uvicorn'] = None; "
+        "from fastgd.__main__ import main; sys.exit(main(['explore', '--no-browser']))"
     )
     assert done.returncode == 1
     assert "pip install 'fastgd[explore]'" in done.stderr
     assert done.stdout == ""
-    code = (
+    done = _python(
         "import sys; sys.modules['sympy'] = None; import fastgd\n"
         "try:\n    fastgd.explore(open_browser=False)\n"
         "except ModuleNotFoundError as e:\n    print(e)\n"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=child_env(PYTHONUNBUFFERED="1"),
     )
     assert "pip install 'fastgd[explore]'" in done.stdout
 

@@ -75,6 +75,20 @@ def numbers(
     return [number({name: item}, name) for item in raw]
 
 
+def window(
+    body: dict[str, Any], limit: float, axes: tuple[str, str]
+) -> tuple[float, float, float, float]:
+    """``window`` = [a_low, a_high, b_low, b_high] of a grid, each coordinate at most
+    ``limit`` in size and low < high; ``axes`` names a and b for the message."""
+    lo_a, hi_a, lo_b, hi_b = numbers(body, "window", length=4)
+    if any(abs(c) > limit for c in (lo_a, hi_a, lo_b, hi_b)):
+        raise BadRequest(f"window coordinates must be at most {limit:g} in size")
+    if not (lo_a < hi_a and lo_b < hi_b):
+        a, b = axes
+        raise BadRequest(f"window must be [{a}_low, {a}_high, {b}_low, {b}_high] with low < high")
+    return lo_a, hi_a, lo_b, hi_b
+
+
 def text(body: dict[str, Any], name: str, *, max_length: int = 1000) -> str:
     raw = _field(body, name)
     if not isinstance(raw, str):

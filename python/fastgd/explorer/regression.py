@@ -92,12 +92,7 @@ def loss_grid(body: dict[str, Any]) -> dict[str, Any]:
     """J(w, b) = mean((w x + b - y)^2) on an n x n grid of [w0, w1] x [b0, b1], from
     the points' moments (for the picture only)."""
     x, y = _points(body)
-    window = payload.numbers(body, "window", length=4)
-    if any(abs(c) > RANGE for c in window):
-        raise payload.BadRequest(f"window coordinates must be at most {RANGE:g} in size")
-    w_lo, w_hi, b_lo, b_hi = window
-    if not (w_lo < w_hi and b_lo < b_hi):
-        raise payload.BadRequest("window must be [w_low, w_high, b_low, b_high] with low < high")
+    w_lo, w_hi, b_lo, b_hi = payload.window(body, RANGE, ("w", "b"))
     n = payload.integer(body, "n", low=2, high=MAX_GRID)
     ws, bs = np.linspace(w_lo, w_hi, n), np.linspace(b_lo, b_hi, n)
     w, b = np.meshgrid(ws, bs)

@@ -115,12 +115,7 @@ def surface(body: dict[str, Any]) -> dict[str, Any]:
 def contour(body: dict[str, Any]) -> dict[str, Any]:
     """The surface's values on an n x n grid over the window [x0, x1] x [y0, y1]."""
     _, target, formula = _surface(body)
-    window = payload.numbers(body, "window", length=4)
-    if any(abs(c) > RANGE for c in window):
-        raise payload.BadRequest(f"window coordinates must be at most {RANGE:g} in size")
-    x0, x1, y0, y1 = window
-    if not (x0 < x1 and y0 < y1):
-        raise payload.BadRequest("window must be [x_low, x_high, y_low, y_high] with low < high")
+    x0, x1, y0, y1 = payload.window(body, RANGE, ("x", "y"))
     n = payload.integer(body, "n", low=2, high=MAX_GRID)
     xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
     gx, gy = np.meshgrid(xs, ys)
