@@ -5,6 +5,7 @@ and `python -m fastgd explore` as a child process) spoken to over HTTP with urll
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.client
 import io
 import json
@@ -29,7 +30,7 @@ from fastgd.explorer import limits, one_d, regression, server, two_d
 from fastgd.explorer.app import HANDLERS
 from fastgd.explorer.payload import BadRequest
 
-from .conftest import child_env
+from .conftest import child_env, child_process
 
 SIX = ["gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"]
 
@@ -460,19 +461,15 @@ def test_is_loopback():
         assert not server.is_loopback(host), host
 
 
-def _cli(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "fastgd", "explore", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=child_env(PYTHONUNBUFFERED="1"),
+def _cli(*args: str) -> contextlib.AbstractContextManager[subprocess.Popen]:
+    """``python -m fastgd explore ARGS``, killed and reaped when the block ends."""
+    return child_process(
+        [sys.executable, "-m", "fastgd", "explore", *args], env=child_env(PYTHONUNBUFFERED="1")
     )
 
 
 def test_the_command_prints_its_url_first_serves_and_stops_on_ctrl_c():
-    child = _cli("--port", "0", "--no-browser")
-    try:
+    with _cli("--port", "0", "--no-browser") as child:
         assert child.stdout is not None
         url = child.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), url
@@ -485,10 +482,6 @@ def test_the_command_prints_its_url_first_serves_and_stops_on_ctrl_c():
         assert post(url, "2d/race", RACE)[0] == 200  # still serving after the 400
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=30)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
     assert child.returncode == 0, err
     assert out == ""  # the URL was the only line
     assert "stopped" in err
@@ -499,13 +492,8 @@ def test_the_command_prints_its_url_first_serves_and_stops_on_ctrl_c():
 def test_the_command_warns_when_the_host_is_not_loopback():
     # 192.0.2.1 (TEST-NET-1, RFC 5737) is never a local address: the warning is
     # printed, then the bind fails, so nothing is exposed to the network.
-    child = _cli("--host", "192.0.2.1", "--port", "0", "--no-browser")
-    try:
+    with _cli("--host", "192.0.2.1", "--port", "0", "--no-browser") as child:
         _, err = child.communicate(timeout=60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-            child.communicate()
     assert "warning: the explorer listens on 192.0.2.1" in err
     assert "network" in err
     assert "cannot listen on 192.0.2.1" in err
@@ -514,8 +502,8 @@ def test_the_command_warns_when_the_host_is_not_loopback():
 
 
 def test_the_command_refuses_a_bad_port():
-    child = _cli("--port", "99999", "--no-browser")
-    _, err = child.communicate(timeout=60)
+    with _cli("--port", "99999", "--no-browser") as child:
+        _, err = child.communicate(timeout=60)
     assert child.returncode == 2
     assert "--port" in err
 
