@@ -133,3 +133,30 @@ def test_sgd_epoch_sklearn(benchmark, sgd_problem):
     mine = fastgd.fit_least_squares(X, y, **_sgd_kwargs(1))
     # Different shuffles, same algorithm: both land near each other after one epoch.
     np.testing.assert_allclose(model.coef_, mine.coef, atol=0.05)
+
+
+NORMAL_GROUP = "normal equations 1000000x32 float64"
+
+
+@pytest.fixture(scope="module")
+def normal_problem():
+    X, y = regression(1_000_000, 32, np.float64)
+    return X, y, np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+def test_normal_equations_fastgd(benchmark, normal_problem):
+    X, y, want = normal_problem
+    benchmark.group = NORMAL_GROUP
+    benchmark.extra_info.update(role="fastgd")
+    coef = benchmark.pedantic(
+        fastgd.normal_equations, args=(X, y), kwargs=dict(fit_intercept=False), rounds=5
+    )
+    np.testing.assert_allclose(coef, want, rtol=1e-10)
+
+
+def test_normal_equations_lstsq(benchmark, normal_problem):
+    X, y, want = normal_problem
+    benchmark.group = NORMAL_GROUP
+    benchmark.extra_info.update(role="baseline")
+    coef = benchmark.pedantic(np.linalg.lstsq, args=(X, y), kwargs=dict(rcond=None), rounds=3)[0]
+    np.testing.assert_array_equal(coef, want)

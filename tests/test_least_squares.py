@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import fastgd
+from fastgd import _core
 from fastgd import reference as ref
 
 from .conftest import RTOL
@@ -184,3 +185,23 @@ def test_kernel_property(data, n, d, dtype, order):
     y = data.draw(hnp.arrays(dtype, (n,), elements=elems))
     w = data.draw(hnp.arrays(dtype, (d,), elements=st.floats(-10, 10, width=32)))
     assert_matches_reference(X, y, w)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_narrow_rows_every_width(dtype):
+    # Rows of up to four vector registers take the narrow kernel, whose loads run
+    # into the next row (masked off): every width, chunk edges (256 rows) and a tail.
+    rng = np.random.default_rng(8)
+    for d in range(1, 66):
+        X = rng.standard_normal((1031, d)).astype(dtype)
+        y = rng.standard_normal(1031).astype(dtype)
+        w = rng.standard_normal(d).astype(dtype)
+        assert_matches_reference(X, y, w)
+        # The intercept as its own parameter, against a column of ones.
+        theta = np.append(w, dtype(0.5))
+        loss, grad = _core.least_squares_loss_grad(X, y, theta, None, True, 0.0, True)
+        ones = np.hstack([X, np.ones((1031, 1), dtype)])
+        want_loss, want_grad = fastgd.least_squares_loss_grad(ones, y, theta)
+        tol = RTOL[np.dtype(dtype)]
+        assert loss == pytest.approx(want_loss, rel=tol)
+        np.testing.assert_allclose(grad, want_grad, rtol=tol, atol=tol * np.abs(want_grad).max())

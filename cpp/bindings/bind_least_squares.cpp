@@ -99,21 +99,22 @@ double optimality(const in_array<double>& g, const in_array<double>& col_sq, con
 // thread count (fixed slices): the chunked fits add these up from their chunks.
 // BLAS (X.T @ X) splits its sums by the threads it happens to use, so a Dask fit
 // run twice could differ in the last bit.
+// With intercept, of A = [X, 1]: G is (d + 1) x (d + 1), its last row the column sums.
 template <typename T>
-py::tuple gram_of(in_array<T> X, in_array<T> y) {
+py::tuple gram_of(in_array<T> X, in_array<T> y, bool intercept) {
     if (X.ndim() != 2 || y.ndim() != 1 || y.shape(0) != X.shape(0))
         throw std::invalid_argument("X must be 2-D and y 1-D with one value per row of X");
     design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)), static_cast<std::size_t>(X.shape(1)),
-                false};
+                intercept};
     gram_form F;
     try {
         // Safe without the GIL: X and y are held alive by this frame and only read.
         py::gil_scoped_release release;
         F = compute_gram(A, get_num_threads());
     } catch (const std::bad_alloc&) {
-        out_of_memory("the Gram form X^T X", gram_bytes(A.d, A.n));
+        out_of_memory("the Gram form X^T X", gram_bytes(A.p(), A.n));
     }
-    py::array_t<double> G({static_cast<py::ssize_t>(A.d), static_cast<py::ssize_t>(A.d)});
+    py::array_t<double> G({static_cast<py::ssize_t>(A.p()), static_cast<py::ssize_t>(A.p())});
     std::copy(F.G.begin(), F.G.end(), G.mutable_data());
     return py::make_tuple(G, to_numpy(F.Xty.data(), F.Xty.size()), F.yy);
 }
@@ -126,7 +127,8 @@ void define_for(py::module_& m) {
     m.def("least_squares_lipschitz", &lipschitz<T>, py::arg("X").noconvert(), py::arg("intercept"),
           py::arg("l2"));
     m.def("least_squares_gram", &gram_of<T>, py::arg("X").noconvert(), py::arg("y").noconvert(),
-          "(X^T X, X^T y, y^T y) in double, the same bits for any thread count.");
+          py::arg("intercept") = false,
+          "(A^T A, A^T y, y^T y) in double for A = X or [X, 1], the same bits for any thread count.");
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 
 from . import _validation as v
 from ._callbacks import IntermediateResult, adapt
+from ._gram_solve import gram_solve
 from ._warnings import DivergenceWarning, StalledWarning
 from .chunked import chunks_of, fit_chunked, is_chunked, with_known_chunks
 from .fit_plan import DEFAULT_GTOL, DEFAULT_GTOL_STOP, FitPlan, default_gtol, plan_fit
@@ -297,16 +298,23 @@ def normal_equations(
 ) -> np.ndarray | tuple[np.ndarray, float]:
     r"""The analytic least-squares solution, the lecture's :math:`w = (X^T X)^{-1} X^T y`.
 
-    Computed stably: NumPy's SVD-based ``lstsq`` on X itself (never the explicit
-    inverse of :math:`X^T X`, which squares the condition number). When X is rank
-    deficient, returns the minimum-norm solution.
+    Solved from the Gram form when that is safe: :math:`A^T A` and :math:`A^T y`
+    (:math:`A = X`, or :math:`[X, 1]` with the intercept) in one threaded pass in
+    float64 (float32 X too), then a symmetric eigendecomposition of :math:`A^T A`
+    with its columns scaled to unit norm (never an explicit inverse). Forming
+    :math:`A^T A` squares the condition number, so when the scaled
+    :math:`A^T A` is singular or its condition number exceeds 1e8 (about 8 digits
+    lost; a collinear or rank-deficient X, or a column whose mean dwarfs its
+    spread), it falls back to NumPy's SVD-based ``lstsq`` on X itself (centred
+    with the intercept), which returns the minimum-norm solution when X is rank
+    deficient.
 
     ``fit_intercept`` defaults to True, as in fit_least_squares and GDRegressor.
 
     Returns
     -------
     (coef, intercept) : tuple
-        when ``fit_intercept=True`` (X and y are centred, the intercept recovered);
+        when ``fit_intercept=True`` (coef an ndarray (d,) in float64);
     coef : ndarray (d,) in float64
         when ``fit_intercept=False``.
     """
@@ -319,8 +327,12 @@ def normal_equations(
         raise ValueError("X has no rows (n_samples = 0)")
     v.require_finite(Xa, "X")
     v.require_finite(ya, "y")
+    intercept = v.boolean(fit_intercept, "fit_intercept")
+    theta = gram_solve(Xa, ya, intercept)
+    if theta is not None:
+        return (theta[:-1], float(theta[-1])) if intercept else theta
     X64 = Xa.astype(np.float64, copy=False)
-    if not v.boolean(fit_intercept, "fit_intercept"):
+    if not intercept:
         return np.linalg.lstsq(X64, ya, rcond=None)[0]
     x_mean = X64.mean(axis=0)
     y_mean = float(ya.mean())

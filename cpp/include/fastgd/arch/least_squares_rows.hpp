@@ -320,11 +320,106 @@ double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin
     return loss;
 }
 
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+// Same-size integer lanes of vec<T>, for masking.
+template <typename T>
+struct lane_bits;
+template <>
+struct lane_bits<double> {
+    typedef long long type __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+};
+template <>
+struct lane_bits<float> {
+    typedef int type __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+};
+
+/// Least squares over rows in order (no idx) of at most V vectors each: every row
+/// is V loads, the lanes past d zeroed by a mask (they belong to the next row), and
+/// the gradient stays in 2 V registers (even and odd rows) for the whole call. The
+/// generic kernel spends more on the loop edges of each short row (dot1, axpy4)
+/// and on g in memory than on reading it. Rows whose last load would pass row
+/// end - 1 are left to the caller. Returns the first row not done.
+template <std::size_t V, typename T>
+std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T* w, T b, std::size_t begin,
+                                 std::size_t end, T* g, double& loss, double& gb) {
+    constexpr std::size_t W = width<T>;
+    using bits = typename lane_bits<T>::type;
+    T w_pad[V * W] = {};
+    for (std::size_t j = 0; j < d; ++j) w_pad[j] = w[j];
+    vec<T> wv[V];
+    bits keep[V];
+    for (std::size_t v = 0; v < V; ++v) {
+        wv[v] = load(w_pad + v * W);
+        for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < d ? -1 : 0;
+    }
+    // The last row whose V loads stay inside rows [begin, end).
+    if (end * d < V * W) return begin;
+    const std::size_t last = (end * d - V * W) / d + 1;
+    const std::size_t stop = last < end ? last : end;
+    vec<T> ge[V] = {}, go[V] = {};
+    std::size_t i = begin;
+    const auto row_residual = [&](std::size_t r, vec<T>* x) {
+        const T* p = X + r * d;
+        x[0] = (vec<T>)((bits)load(p) & keep[0]);
+        vec<T> acc = x[0] * wv[0];
+        for (std::size_t v = 1; v < V; ++v) {
+            x[v] = (vec<T>)((bits)load(p + v * W) & keep[v]);
+            acc += x[v] * wv[v];
+        }
+        return hsum(acc) + (b - (y ? y[r] : T(0)));
+    };
+    for (; i + 4 <= stop; i += 4) {
+        prefetch_ahead(X + i * d, 4 * d * sizeof(T));
+        vec<T> x0[V], x1[V], x2[V], x3[V];
+        const T r0 = row_residual(i, x0), r1 = row_residual(i + 1, x1);
+        const T r2 = row_residual(i + 2, x2), r3 = row_residual(i + 3, x3);
+        for (std::size_t v = 0; v < V; ++v) {
+            ge[v] += r0 * x0[v] + r2 * x2[v];
+            go[v] += r1 * x1[v] + r3 * x3[v];
+        }
+        const double d0 = r0, d1 = r1, d2 = r2, d3 = r3;
+        loss += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);
+        gb += (d0 + d1) + (d2 + d3);
+    }
+    for (; i < stop; ++i) {
+        vec<T> x[V];
+        const T r = row_residual(i, x);
+        for (std::size_t v = 0; v < V; ++v) ge[v] += r * x[v];
+        loss += static_cast<double>(r) * static_cast<double>(r);
+        gb += static_cast<double>(r);
+    }
+    T g_pad[V * W];
+    for (std::size_t v = 0; v < V; ++v) store(g_pad + v * W, ge[v] + go[v]);
+    for (std::size_t j = 0; j < d; ++j) g[j] += g_pad[j];
+    return i;
+}
+#endif
+
 /// Least squares: r_i = x_i . w (+ w[d] when intercept) - y_i;
 /// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
+/// Rows in order of at most 4 vectors take narrow_residual_rows, the rest linear_rows.
 template <typename T>
 double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
                      T* g, double* g_intercept) {
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    constexpr std::size_t W = width<T>;
+    const std::size_t d = src.d;
+    if (!src.idx && d > 0 && d <= 4 * W) {
+        const T b = intercept ? w[d] : T(0);
+        double loss = 0.0, gb = 0.0;
+        std::size_t done = begin;
+        if (d <= W)
+            done = narrow_residual_rows<1>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
+        else if (d <= 2 * W)
+            done = narrow_residual_rows<2>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
+        else if (d <= 3 * W)
+            done = narrow_residual_rows<3>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
+        else
+            done = narrow_residual_rows<4>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
+        if (intercept) *g_intercept += gb;
+        return loss + linear_rows<false>(src, w, intercept, done, end, g, g_intercept, residual_loss{});
+    }
+#endif
     return linear_rows<false>(src, w, intercept, begin, end, g, g_intercept, residual_loss{});
 }
 
