@@ -118,10 +118,15 @@ struct sparse_row {
     std::size_t nnz;
 
     std::size_t size() const { return nnz; }
+    /// Eight running sums in a fixed order: one chain of additions would wait on the
+    /// adder's latency at every nonzero (the step's critical path).
     double dot(const T* v) const {
-        T s = 0;
-        for (std::size_t k = 0; k < nnz; ++k) s += v[idx[k]] * x[k];
-        return static_cast<double>(s);
+        T s[8] = {};
+        std::size_t k = 0;
+        for (; k + 8 <= nnz; k += 8)
+            for (std::size_t l = 0; l < 8; ++l) s[l] += v[idx[k + l]] * x[k + l];
+        for (std::size_t l = 0; k < nnz; ++k, ++l) s[l] += v[idx[k]] * x[k];
+        return static_cast<double>(((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])));
     }
     void axpy(T c, T* v) const {
         for (std::size_t k = 0; k < nnz; ++k) v[idx[k]] += x[k] * c;
