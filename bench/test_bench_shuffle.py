@@ -7,6 +7,10 @@ blocks >= 10x scikit-learn's epoch, rows >= 3x.
 
     python -m pytest bench/test_bench_shuffle.py --benchmark-json=shuffle.json
     python bench/report.py shuffle.json
+
+On a machine shared with other jobs, --benchmark-timer=time.process_time (the CPU time
+of every thread) is steadier than the wall clock. bench/shuffle_floor.cpp shows the same
+orders without Python, and the gather read of the rows alone that bounds each.
 """
 
 from __future__ import annotations
