@@ -200,7 +200,7 @@ def test_classifier_blocks_as_rows_on_many_blocks(loss):
     kw = dict(loss=loss, batch_size=1, max_iter=3, tol=None, random_state=0)
     blocks = GDClassifier(shuffle="blocks", **kw).fit(X, y)
     rows = GDClassifier(shuffle=True, **kw).fit(X, y)
-    assert rows.score(X, y) > 0.8
+    assert rows.score(X, y) > 0.75
     _close(blocks.score(X, y), rows.score(X, y), 0.01)
     _close(blocks.loss_curve_[-1], rows.loss_curve_[-1], 0.05)
 
