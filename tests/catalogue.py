@@ -2076,7 +2076,7 @@ def _fit12_settings(**over: Any) -> dict[str, Any]:
         tol=1e-6,
         fit_intercept=True,
         l2=0.0,
-        shuffle=True,
+        shuffle="rows",
         seed=0,
         record=True,
         gtol=1e-4,
@@ -2110,6 +2110,12 @@ case("fit12 core missing setting", ValueError, "the fit settings need 'gtol'")(
 )
 case("fit12 core bad gradient", ValueError, "'stream', 'gram' or 'batch'")(
     lambda: _fit12_core(gradient="auto")
+)
+case("fit12 core bad shuffle", ValueError, "'shuffle' must be 'none', 'rows' or 'blocks'")(
+    lambda: _fit12_core(shuffle="block")
+)
+case("fit12 core shuffle a bool", TypeError, "'shuffle' must be 'none', 'rows' or 'blocks'")(
+    lambda: _fit12_core(shuffle=True)
 )
 case("fit12 core batch_size on full batch", ValueError, "batch_size' is for gradient='batch'")(
     lambda: _fit12_core(batch_size=4)
@@ -4074,7 +4080,12 @@ for _name, _error, _match, _over in [
         dict(n_iter_no_change=0),
     ),
     ("sgdrows max_iter zero", ValueError, "max_iter must be >= 1", dict(max_iter=0)),
-    ("sgdrows shuffle string", TypeError, "shuffle must be True or False", dict(shuffle="yes")),
+    (
+        "sgdrows shuffle string",
+        ValueError,
+        "shuffle must be True, False, 'rows' or 'blocks'",
+        dict(shuffle="yes"),
+    ),
     ("sgdrows seed negative", ValueError, "seed must be >= 0", dict(seed=-1)),
     (
         "sgdrows seeds count",

@@ -29,6 +29,7 @@ CONFIGURATIONS = [
         random_state=0,
     ),
     GDClassifier(loss="hinge", learning_rate="optimal", batch_size=1, random_state=0),
+    GDClassifier(loss="log_loss", batch_size=1, shuffle="blocks", random_state=0),
     GDRegressor(loss="huber"),
     GDRegressor(penalty="elasticnet", alpha=0.01),
     GDRegressor(
@@ -41,6 +42,7 @@ CONFIGURATIONS = [
     GDRegressor(
         loss="squared_epsilon_insensitive", optimizer="momentum", batch_size=16, random_state=0
     ),
+    GDRegressor(optimizer="adam", batch_size=8, shuffle="blocks", random_state=0),
 ]
 
 

@@ -516,7 +516,7 @@ BAD_ALLOC = textwrap.dedent(
     try:
         # The core itself (past the Python check): G alone is 6001^2 doubles = 275 MiB.
         settings = dict(gradient="gram", batch_size=None, lr=0.1, max_iter=5, tol=1e-6,
-                        fit_intercept=True, l2=0.0, shuffle=True, seed=0, record=True,
+                        fit_intercept=True, l2=0.0, shuffle="rows", seed=0, record=True,
                         gtol=1e-4, gtol_stop=1e-12, optimizer="sgd", hyperparameters={},
                         n_iter_no_change=None, adaptive=False)
         _core.fit_least_squares(X, y, settings)

@@ -85,7 +85,7 @@ def test_kernel_sum_of_empty_is_zero():
         (dict(gradient="fast"), ValueError, "gradient must be one of"),
         (dict(gradient="gram", batch_size=2), ValueError, "gradient='gram' needs full-batch"),
         (dict(fit_intercept="yes"), TypeError, "fit_intercept must be True or False"),
-        (dict(shuffle=1), TypeError, "shuffle must be True or False"),
+        (dict(shuffle=1), ValueError, "shuffle must be True, False, 'rows' or 'blocks', got int 1"),
         (dict(random_state=-1), ValueError, "random_state must be in"),
         (dict(random_state="seed"), TypeError, "random_state must be None, an int"),
         (

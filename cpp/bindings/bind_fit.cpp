@@ -79,8 +79,8 @@ void plateau_from(settings_reader& s, fit_config& c) {
 }
 
 /// fit_config from the settings; lr: None (1/L, found here), a number, or a
-/// schedule (Schedule.as_dict()).
-fit_config config_from(settings_reader& s, rule_params& rule) {
+/// schedule (Schedule.as_dict()). row_bytes: the size of a row of X (on average, CSR).
+fit_config config_from(settings_reader& s, rule_params& rule, std::size_t row_bytes) {
     fit_config c;
     c.gradient = gradient_from(s.get<std::string>("gradient", "a str"));
     const py::object batch = s.at("batch_size");
@@ -104,7 +104,8 @@ fit_config config_from(settings_reader& s, rule_params& rule) {
     c.gtol_stop = s.number("gtol_stop");
     if (!(c.gtol >= 0.0) || !(c.gtol_stop >= 0.0)) throw std::invalid_argument("gtol must be a number >= 0");
     c.l2 = s.number("l2");
-    c.shuffle = s.flag("shuffle");
+    c.shuffle = s.shuffle("shuffle");
+    c.shuffle_block_rows = shuffle_block_rows(row_bytes);
     c.seed = s.get<std::uint64_t>("seed", "an integer in [0, 2**64)");
     c.record = s.flag("record");
     c.n_threads = get_num_threads();
@@ -158,7 +159,7 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), s.flag("fit_intercept")};
     rule_params rule_spec;
-    const fit_config c = config_from(s, rule_spec);
+    const fit_config c = config_from(s, rule_spec, A.d * sizeof(T));
     s.reject_unknown();
 
     std::vector<T> theta;
@@ -211,15 +212,15 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
 /// run(A's y, fit_intercept, sw, labels, config, poller, rule, theta0, on_epoch) runs
 /// the fit on the matrix (dense or CSR) the caller made; n and d are its shape.
 template <typename T, typename Run>
-py::dict fit_linear_body(std::size_t n, std::size_t d, const py::array& y, const py::dict& settings,
-                         std::size_t n_classes, const std::optional<in_array<T>>& sample_weight,
+py::dict fit_linear_body(std::size_t n, std::size_t d, std::size_t row_bytes, const py::array& y,
+                         const py::dict& settings, std::size_t n_classes, const std::optional<in_array<T>>& sample_weight,
                          const py::object& theta0, const py::object& state, const py::object& callback,
                          const Run& run) {
     settings_reader s(settings, "fit");
     linear_fit_config lc;
     const bool fit_intercept = s.flag("fit_intercept");
     rule_params rule_spec;
-    lc.base = config_from(s, rule_spec);
+    lc.base = config_from(s, rule_spec, row_bytes);
     const int loss = s.get<int>("loss", "an int");
     if (loss < 0 || loss >= n_loss_kinds) throw py::value_error("unknown loss id " + std::to_string(loss));
     lc.loss = loss_spec{static_cast<loss_kind>(loss), s.number("epsilon")};
@@ -304,7 +305,8 @@ py::dict fit_linear_py(in_array<T> X, const py::array& y, const py::dict& settin
                        const py::object& state, const py::object& callback) {
     if (X.ndim() != 2) throw py::value_error("X must be 2-D");
     const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
-    return fit_linear_body<T>(n, d, y, settings, n_classes, sample_weight, theta0, state, callback,
+    return fit_linear_body<T>(n, d, d * sizeof(T), y, settings, n_classes, sample_weight, theta0, state,
+                              callback,
                               [&](const T* yv, bool intercept, auto&&... rest) {
                                   const design<T> A{X.data(), yv, n, d, intercept};
                                   return fit_linear(A, std::forward<decltype(rest)>(rest)...);
@@ -323,7 +325,10 @@ py::dict fit_linear_csr_py(in_array<T> data, in_array<I> indices, in_array<I> in
     const csr_view<T, I> X{data.data(), indices.data(), indptr.data(), n_rows, n_cols};
     const std::size_t nnz =
         check_csr(X, static_cast<std::size_t>(data.size()), static_cast<std::size_t>(indices.size()));
-    return fit_linear_body<T>(n_rows, n_cols, y, settings, n_classes, sample_weight, theta0, state, callback,
+    // A row's bytes on average: its values and column indices.
+    const std::size_t row_bytes = n_rows == 0 ? 0 : nnz * (sizeof(T) + sizeof(I)) / n_rows;
+    return fit_linear_body<T>(n_rows, n_cols, row_bytes, y, settings, n_classes, sample_weight, theta0, state,
+                              callback,
                               [&](const T* yv, bool intercept, auto&&... rest) {
                                   const csr_design<T, I> A{X, nnz, yv, n_rows, n_cols, intercept};
                                   return fit_linear(A, std::forward<decltype(rest)>(rest)...);
@@ -360,10 +365,11 @@ void define_for(py::module_& m) {
 void register_fit(py::module_& m, py::module_& testing) {
     testing.def(
         "permutation",
-        [](std::uint64_t seed, std::uint64_t epoch, std::size_t n) {
+        [](std::uint64_t seed, std::uint64_t epoch, std::size_t n, std::size_t block_rows) {
             std::vector<std::size_t> order;
             try {
-                shuffled_order(seed, epoch, n, order);
+                if (block_rows == 0) shuffled_order(seed, epoch, n, order);
+                else block_shuffled_order(seed, epoch, n, block_rows, order);
             } catch (const std::bad_alloc&) {
                 const std::string msg = "permutation of n=" + std::to_string(n) + " rows needs " +
                                         human_bytes(16.0 * static_cast<double>(n)) + "; pass a smaller n";
@@ -376,7 +382,11 @@ void register_fit(py::module_& m, py::module_& testing) {
             std::copy(order.begin(), order.end(), out.mutable_data());
             return out;
         },
-        py::arg("seed"), py::arg("epoch"), py::arg("n"), "The row order of one epoch's shuffle (for tests).");
+        py::arg("seed"), py::arg("epoch"), py::arg("n"), py::arg("block_rows") = 0,
+        "The row order of one epoch's shuffle (for tests): of the rows (block_rows=0) or of blocks of "
+        "block_rows rows.");
+    testing.def("shuffle_block_rows", &shuffle_block_rows, py::arg("row_bytes"),
+                "The rows of a block of shuffle='blocks' for rows of row_bytes bytes.");
     define_for<float>(m);
     define_for<double>(m);
     py::class_<loss_plateau>(m, "LossPlateau",

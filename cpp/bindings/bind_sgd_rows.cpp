@@ -34,7 +34,8 @@ py::array_t<V, py::array::c_style | py::array::forcecast> matrix_of(const py::ob
 }
 
 template <typename T, typename EpochFn>
-py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::optional<in_array<T>>& sample_weight,
+py::dict run(std::size_t n, std::size_t d, std::size_t row_bytes, const in_array<T>& Y,
+             const std::optional<in_array<T>>& sample_weight,
              const py::dict& settings, const py::dict& init, const py::object& callback, EpochFn&& epoch) {
     settings_reader s(settings, "sgd_rows");
     sgd_rows_config c;
@@ -64,7 +65,8 @@ py::dict run(std::size_t n, std::size_t d, const in_array<T>& Y, const std::opti
     c.n_iter_no_change = s.count("n_iter_no_change");
     if (c.n_iter_no_change < 1) bad("n_iter_no_change must be >= 1");
     c.max_iter = s.count("max_iter");
-    c.shuffle = s.flag("shuffle");
+    c.shuffle = s.shuffle("shuffle");
+    c.shuffle_block_rows = shuffle_block_rows(row_bytes);
     c.record = s.flag("record");
     c.t0 = s.count("t");
     c.epoch0 = s.count("epoch");
@@ -215,7 +217,7 @@ py::dict rows_dense(in_array<T> X, in_array<T> Y, std::optional<in_array<T>> sam
     const std::size_t n = static_cast<std::size_t>(X.shape(0)), d = static_cast<std::size_t>(X.shape(1));
     const sgd_rows_kernels<T>& k = sgd_rows_kernels_of<T>();
     const T* data = X.data();
-    return run<T>(n, d, Y, sample_weight, settings, init, callback,
+    return run<T>(n, d, d * sizeof(T), Y, sample_weight, settings, init, callback,
                   [&](const sgd_rows_step_config& c, sgd_rows_epoch<T>& e) { k.dense(c, data, n, d, e); });
 }
 
@@ -230,7 +232,9 @@ py::dict rows_csr(in_array<T> data, in_array<I> indices, in_array<I> indptr, std
     const csr_view<T, I> view{data.data(), indices.data(), indptr.data(), n, d};
     const std::size_t nnz = static_cast<std::size_t>(data.size());
     const sgd_rows_kernels<T>& k = sgd_rows_kernels_of<T>();
-    return run<T>(n, d, Y, sample_weight, settings, init, callback,
+    // A row's bytes on average: its values and column indices.
+    const std::size_t row_bytes = n == 0 ? 0 : nnz * (sizeof(T) + sizeof(I)) / n;
+    return run<T>(n, d, row_bytes, Y, sample_weight, settings, init, callback,
                   [&](const sgd_rows_step_config& c, sgd_rows_epoch<T>& e) {
                       if constexpr (std::is_same_v<I, std::int32_t>) k.csr32(c, view, nnz, e);
                       else k.csr64(c, view, nnz, e);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "fastgd/permutation.hpp"
 
 namespace fastgd::bindings {
 
@@ -34,6 +35,15 @@ public:
     double number(const char* key) { return get<double>(key, "a number"); }
     bool flag(const char* key) { return get<bool>(key, "a bool"); }
     std::size_t count(const char* key) { return get<std::size_t>(key, "an integer >= 0"); }
+    /// "none", "rows" or "blocks" (fastgd.fit_plan.check_shuffle's names).
+    shuffle_kind shuffle(const char* key) {
+        const auto name = get<std::string>(key, "'none', 'rows' or 'blocks'");
+        if (name == "none") return shuffle_kind::none;
+        if (name == "rows") return shuffle_kind::rows;
+        if (name == "blocks") return shuffle_kind::blocks;
+        throw py::value_error(owner_ + " setting '" + key + "' must be 'none', 'rows' or 'blocks', got '" + name +
+                              "'");
+    }
     /// A number, or `none` for None (tol: no early stop).
     double number_or(const char* key, double none) { return at(key).is_none() ? none : number(key); }
 

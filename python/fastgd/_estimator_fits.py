@@ -282,7 +282,7 @@ def run_rows(
         tol=None if one_epoch else s.tol,
         n_iter_no_change=s.n_iter_no_change,
         max_iter=max_iter,
-        shuffle=v.boolean(est.shuffle, "shuffle"),
+        shuffle=est.shuffle,
         # One-vs-rest: a shuffle of its own per problem, as scikit-learn.
         seed=p.seed if labels.ndim == 1 else [p.seed + k for k in range(labels.shape[0])],
         sample_weight=p.sample_weight,

@@ -22,7 +22,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -123,7 +123,7 @@ class LinearGD:
     tol: float | None
     n_iter_no_change: int
     fit_intercept: bool
-    shuffle: bool
+    shuffle: bool | Literal["rows", "blocks"]
     random_state: Any
     early_stopping: bool
     validation_fraction: float
@@ -193,6 +193,7 @@ class LinearGD:
         if not isinstance(method, str) or method not in L1_METHODS:
             raise ValueError(f"l1_method must be one of {L1_METHODS}, got {v.describe(method)}")
         v.boolean(self.fit_intercept, "fit_intercept")
+        v.shuffle_mode(self.shuffle)
         v.boolean(self.warm_start, "warm_start")
         return Settings(
             loss, penalty, alpha, ratio, epsilon, lr, adaptive, tol, patience, start, method

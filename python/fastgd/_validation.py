@@ -158,6 +158,24 @@ def boolean(value: Any, name: str) -> bool:
     return bool(value)
 
 
+#: What ``shuffle`` accepts, and the name the core reads for each.
+SHUFFLE_MODES = {False: "none", True: "rows", "rows": "rows", "blocks": "blocks"}
+
+
+def shuffle_mode(value: Any, name: str = "shuffle") -> str:
+    """The row order of the epochs: False "none" (in order), True or "rows" (every
+    epoch a full shuffle), "blocks" (blocks of contiguous rows shuffled, and the rows
+    within each block; permutation.hpp)."""
+    if isinstance(value, (bool, np.bool_)):
+        return SHUFFLE_MODES[bool(value)]
+    if isinstance(value, str) and value in SHUFFLE_MODES:
+        return SHUFFLE_MODES[value]
+    raise ValueError(
+        f"{name} must be True, False, 'rows' or 'blocks', got {type(value).__name__} "
+        f"{describe(value)}"
+    )
+
+
 def seed_from(random_state: Any) -> int:
     """A uint64 seed from None (fresh entropy), an int >= 0, or a numpy Generator or
     RandomState (each draws the seed, advancing its stream)."""

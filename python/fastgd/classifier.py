@@ -104,7 +104,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
         tol: float | None = 1e-3,
         n_iter_no_change: int = 5,
         fit_intercept: bool = True,
-        shuffle: bool = True,
+        shuffle: bool | Literal["rows", "blocks"] = True,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,

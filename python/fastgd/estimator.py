@@ -77,8 +77,11 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
     fit_intercept : bool, default True
     l2 : float or None, default None
         Deprecated: ``penalty="l2", alpha=l2`` (the same minimiser).
-    shuffle : bool, default True
-        Reshuffle the rows every epoch (mini-batches and single rows).
+    shuffle : bool or {"rows", "blocks"}, default True
+        The order of the rows in each epoch (mini-batches and single rows): True or
+        "rows" a new full shuffle every epoch; "blocks" blocks of contiguous rows
+        shuffled, and the rows within each block (read at memory bandwidth; see
+        :func:`fastgd.fit_least_squares`); False in order.
     random_state : int, numpy Generator, numpy RandomState or None
         Seed of the shuffles and of the validation split.
     early_stopping : bool, default False
@@ -177,7 +180,7 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         tol: float | None = 1e-3,
         fit_intercept: bool = True,
         l2: float | None = None,
-        shuffle: bool = True,
+        shuffle: bool | Literal["rows", "blocks"] = True,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,

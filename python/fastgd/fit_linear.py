@@ -101,7 +101,7 @@ def fit_linear(
     tol: float | None = 1e-6,
     fit_intercept: bool = True,
     sample_weight: ArrayLike | None = None,
-    shuffle: bool = True,
+    shuffle: bool | Literal["rows", "blocks"] = True,
     random_state: int | np.random.Generator | np.random.RandomState | None = None,
     momentum: float | None = None,
     record: bool = True,

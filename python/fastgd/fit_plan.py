@@ -92,7 +92,7 @@ class FitPlan:
     tol: float | None  # None: no early stop, exactly max_iter epochs
     fit_intercept: bool
     l2: float
-    shuffle: bool
+    shuffle: str  # "none", "rows" or "blocks" (_validation.shuffle_mode)
     record: bool
     gtol: float  # "converged" at a stop by tol needs the optimality measure <= gtol
     gtol_stop: float  # the measure at which the fit stops by the test alone
@@ -284,7 +284,7 @@ def plan_fit(
     if gradient == "gram" and not full_batch:
         raise ValueError("gradient='gram' needs full-batch descent (batch_size=None)")
     l2_ = v.nonnegative(l2, "l2")
-    shuffle_ = v.boolean(shuffle, "shuffle")
+    shuffle_ = v.shuffle_mode(shuffle)
     record_ = v.boolean(record, "record")
     gtol_ = None if gtol is None else v.nonnegative(gtol, "gtol")
     patience = (

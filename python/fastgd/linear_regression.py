@@ -52,7 +52,7 @@ def fit_least_squares(
     tol: float | None = 1e-6,
     fit_intercept: bool = True,
     l2: float = 0.0,
-    shuffle: bool = True,
+    shuffle: bool | Literal["rows", "blocks"] = True,
     random_state: int | np.random.Generator | np.random.RandomState | None = None,
     momentum: float | None = None,
     record: bool = True,
@@ -112,8 +112,14 @@ def fit_least_squares(
         Learn the bias b (otherwise b = 0).
     l2 : float >= 0
         Ridge penalty on w (not on b).
-    shuffle : bool
-        Reshuffle rows every epoch (mini-batch only).
+    shuffle : bool or {"rows", "blocks"}
+        The order of the rows in each epoch (mini-batch only). True or "rows": a new
+        full shuffle every epoch. "blocks": blocks of contiguous rows (about 256 KB of
+        X, 256 to 4096 rows) in a new shuffled order every epoch, the rows shuffled
+        within each block; X is then read at memory bandwidth instead of one cache and
+        TLB miss per row (batch 1 on 10^6 x 32: several times faster an epoch), with
+        SGD's convergence as long as neighbouring rows are not alike (rows sorted by
+        target, label or time need "rows"). False: rows in order.
     random_state : None, int, numpy.random.Generator or numpy.random.RandomState
         Seed of the shuffles. The same seed gives the same result on every platform.
     momentum : float or None

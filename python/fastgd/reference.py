@@ -13,7 +13,8 @@ What each one is the twin of (the C++ file says so at its top):
   ``multinomial_loss_grad``: arch/losses.hpp, linear_loss.hpp and the row kernels
   (scikit-learn's SGD losses and penalties; y already in {-1, +1} for the binary
   losses, l1_ratio the effective one).
-- ``permutation``: permutation.hpp (the seeded, portable shuffle of an epoch).
+- ``permutation``, ``block_permutation``, ``shuffle_block_rows``: permutation.hpp
+  (the seeded, portable shuffles of an epoch: of the rows, of blocks of rows).
 - ``fit_least_squares``: fit_least_squares.hpp (epochs of shuffled mini-batches or
   full-batch steps, the short-step and divergence rules).
 - ``schedule_value``: schedule.hpp.
@@ -49,6 +50,7 @@ from .results import FitResult
 
 __all__ = [
     "OptimizerReference",
+    "block_permutation",
     "descent_path",
     "fit_least_squares",
     "least_squares_loss_grad",
@@ -60,6 +62,7 @@ __all__ = [
     "penalty",
     "permutation",
     "schedule_value",
+    "shuffle_block_rows",
 ]
 
 __dir__ = public_dir(__all__)
@@ -238,6 +241,31 @@ def permutation(seed: int, epoch: int, n: int) -> Array:
     return order.astype(np.int64)
 
 
+#: Keys the shuffles inside the blocks apart from the order of the blocks.
+WITHIN_BLOCK_SALT = 0x6A09E667F3BCC909
+
+
+def shuffle_block_rows(row_bytes: int) -> int:
+    """The rows of a block of shuffle="blocks" for rows of row_bytes bytes: about
+    256 KB of X, within [256, 4096] rows."""
+    return min(max((256 << 10) // max(1, row_bytes), 256), 4096)
+
+
+def block_permutation(seed: int, epoch: int, n: int, block_rows: int) -> Array:
+    """The order of rows in one epoch of shuffle="blocks": the blocks [k B, (k + 1) B)
+    in the order permutation(seed, epoch, blocks), the rows of block k in the order
+    permutation(s ^ salt, k, its rows), s = mix64(seed + gamma (epoch + 1))."""
+    B = max(1, block_rows)
+    n_blocks = -(-n // B)
+    state = int(_mix64(np.array([(seed + GOLDEN_GAMMA * (epoch + 1)) & MASK64], np.uint64))[0])
+    within_seed = state ^ WITHIN_BLOCK_SALT
+    parts = [
+        k * B + permutation(within_seed, int(k), min(B, n - k * B))
+        for k in permutation(seed, epoch, n_blocks)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def fit_least_squares(
     X: Array,
     y: Array,
@@ -248,7 +276,7 @@ def fit_least_squares(
     tol: float | None = 1e-6,
     fit_intercept: bool = True,
     l2: float = 0.0,
-    shuffle: bool = True,
+    shuffle: bool | str = True,
     random_state: int = 0,
     momentum: float | None = None,
     record: bool = True,
@@ -304,7 +332,12 @@ def fit_least_squares(
             loss, grad = loss_and_grad(theta, None)
         else:
             assert batch_size is not None
-            order = permutation(seed, epoch, n) if shuffle else np.arange(n)
+            if shuffle == "blocks":
+                order = block_permutation(seed, epoch, n, shuffle_block_rows(d * X.dtype.itemsize))
+            elif shuffle is True or shuffle == "rows":
+                order = permutation(seed, epoch, n)
+            else:
+                order = np.arange(n)
             batch_losses = 0.0
             for start in range(0, n, batch_size):
                 rows = order[start : start + batch_size]

@@ -25,7 +25,7 @@ fastgd gives ``fit``'s result either way.)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 
@@ -194,7 +194,7 @@ def fit_rows(
     tol: float | None = None,
     n_iter_no_change: int = 5,
     max_iter: int = 5,
-    shuffle: bool = True,
+    shuffle: bool | Literal["rows", "blocks"] = True,
     seed: int | Sequence[int] = 0,
     sample_weight: Any = None,
     weight_pos: Any = None,
@@ -281,7 +281,7 @@ def fit_rows(
         "tol": tol,
         "n_iter_no_change": v.integer(n_iter_no_change, "n_iter_no_change", 1),
         "max_iter": v.integer(max_iter, "max_iter", 1),
-        "shuffle": v.boolean(shuffle, "shuffle"),
+        "shuffle": v.shuffle_mode(shuffle),
         "record": v.boolean(record, "record"),
         "n_threads": threads,
         "seeds": _seeds(seed, K),

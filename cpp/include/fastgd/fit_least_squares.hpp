@@ -55,7 +55,8 @@ struct fit_config {
     /// below it (the rounding floor), so that a small tol still buys its digits.
     double gtol_stop = 1e-4;
     double l2 = 0.0;
-    bool shuffle = true;
+    shuffle_kind shuffle = shuffle_kind::rows;
+    std::size_t shuffle_block_rows = 1024;  // "blocks": rows a block (shuffle_block_rows of X's rows)
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
     int n_threads = 1;
@@ -297,7 +298,7 @@ public:
         if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
         // Already optimal (a warm start): no step to take.
         if (may_stop_ && full_batch_ && measure(sums_) <= c_.gtol_stop) return stop_with(fit_status::converged);
-        if (!full_batch_ && !c_.shuffle) {
+        if (!full_batch_ && c_.shuffle == shuffle_kind::none) {
             order_.resize(n_);
             std::iota(order_.begin(), order_.end(), std::size_t{0});
         }
@@ -364,7 +365,7 @@ private:
             loss = full_loss_and_grad();
             return true;
         }
-        if (c_.shuffle) shuffled_order(c_.seed, epoch, n_, order_, c_.n_threads);
+        epoch_order(c_.shuffle, c_.seed, epoch, n_, c_.shuffle_block_rows, order_, c_.n_threads);
         double epoch_sum_sq = 0.0;
         std::size_t prefetched = 0;
         for (std::size_t start = 0; start < n_; start += c_.batch_size) {

@@ -73,7 +73,7 @@ public:
         if (c.record) record(loss);
         if (diverged(loss, out_.theta.data(), p_)) return stop_with(fit_status::diverged);
         if (may_stop_ && full_batch_ && measure(grad_) <= c.gtol_stop) return stop_with(fit_status::converged);
-        if (!full_batch_ && !c.shuffle) {
+        if (!full_batch_ && c.shuffle == shuffle_kind::none) {
             order_.resize(n_);
             std::iota(order_.begin(), order_.end(), std::size_t{0});
         }
@@ -182,7 +182,7 @@ private:
                 loss_and_grad(A_, y_, grad_y_);
             return true;
         }
-        if (c.shuffle) shuffled_order(c.seed, epoch, n_, order_, c.n_threads);
+        epoch_order(c.shuffle, c.seed, epoch, n_, c.shuffle_block_rows, order_, c.n_threads);
         double epoch_sum = 0.0;
         for (std::size_t start = 0; start < n_; start += c.batch_size) {
             const std::size_t m = std::min(c.batch_size, n_ - start);

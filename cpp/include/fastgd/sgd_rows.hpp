@@ -37,7 +37,8 @@ struct sgd_rows_config {
     std::size_t n_iter_no_change = 5;
     bool adaptive = false;
     std::size_t max_iter = 5;
-    bool shuffle = true;
+    shuffle_kind shuffle = shuffle_kind::rows;
+    std::size_t shuffle_block_rows = 1024;  // "blocks": rows a block (shuffle_block_rows of X's rows)
     bool record = false;
     std::size_t t0 = 0;      // steps taken before this call (the schedule continues)
     std::size_t epoch0 = 0;  // epochs taken before this call (the shuffles continue)
@@ -104,13 +105,13 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
         f.status = fit_status::max_iter;
         for (std::size_t epoch = 0; epoch < c.max_iter; ++epoch) {
             // Threads the fits leave idle compute the shuffle (its result does not depend on them).
-            if (c.shuffle) shuffled_order(f.seed, c.epoch0 + epoch, n, order, shuffle_threads);
+            epoch_order(c.shuffle, f.seed, c.epoch0 + epoch, n, c.shuffle_block_rows, order, shuffle_threads);
             sgd_rows_epoch<T> e;
             e.y = f.y;
             e.sw = sw;
             e.weight_pos = f.weight_pos;
             e.weight_neg = f.weight_neg;
-            e.order = c.shuffle ? order.data() : nullptr;
+            e.order = c.shuffle != shuffle_kind::none ? order.data() : nullptr;
             e.lr_scale = plateau.lr_scale();
             e.w = &f.w;
             e.t = t;
