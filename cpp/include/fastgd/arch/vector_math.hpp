@@ -36,7 +36,7 @@ inline vf64 abs_lanes(vf64 x) { return double_of(bits_of(x) & (vu64{} + 0x7fffff
 
 /// e^x for x <= 0: x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to
 /// degree 12 (remainder below 2e-16 relative), 2^k written into the exponent bits.
-/// 0 below -708, where e^x < 2.3e-308 (std::exp gives a subnormal there).
+/// Subnormal results as std::exp's (one rounding, in the last multiply); 0 below -746.
 inline vf64 exp_nonpositive(vf64 x) {
     const vf64 shifter = splat(0x1.8p52);  // adding it rounds to an integer, kept in the low bits
     const vf64 t = x * splat(1.4426950408889634) + shifter;
@@ -56,9 +56,10 @@ inline vf64 exp_nonpositive(vf64 x) {
     p = p * r + splat(0.5);
     p = p * r + splat(1.0);
     p = p * r + splat(1.0);
-    const vu64 k_int = bits_of(t) - bits_of(shifter);  // k in [-1022, 0] where used
-    const vf64 two_k = double_of((k_int + 1023) << 52);
-    return blend(x < splat(-708.0), vf64{}, p * two_k);
+    // 2^(k + 64) is a normal double for every k used (k >= -1077); times 2^-64 after.
+    const vu64 k_int = bits_of(t) - bits_of(shifter);
+    const vf64 two_k64 = double_of((k_int + (1023 + 64)) << 52);
+    return blend(x < splat(-746.0), vf64{}, (p * two_k64) * splat(0x1p-64));
 }
 
 /// log(1 + e) for e in [0, 1]: 1 + e = 2^k (1 + f) with k = 0, f = e below sqrt 2 - 1,
