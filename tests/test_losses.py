@@ -4,6 +4,7 @@ against the NumPy reference, finite differences and exact identities."""
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import sparse as scipy_sparse
 
 import fastgd
 from fastgd import reference as ref
@@ -221,6 +223,46 @@ def test_log_loss_is_stable_for_large_margins():
     assert g[0] == pytest.approx((1.0 + 1.0) / 3 * 1.0, rel=1e-12)  # -y x at the saturated rows
     value, _, _ = fastgd.loss_grad(X[:1], y[:1], np.array([40.0]), loss="log_loss")
     assert value == pytest.approx(np.exp(-40.0), rel=1e-12)  # log1p, not log(1 + tiny)
+
+
+LOG_LOSS_MARGINS = [
+    # 0 and tiny; about ln2 / 2 (where exp's reduction flips k); about -log(sqrt 2 - 1)
+    # (where log1p's reduction flips); moderate; exp(-m) near and below the smallest
+    # normal double (the vector exp flushes those to 0).
+    *(0.0, 1e-300, 1e-17, 1e-8, 0.3, 0.3465, 0.3467, 0.5, 0.8813, 0.8815, 1.0, 2.5),
+    *(10.0, 36.7, 40.0, 300.0, 707.9, 708.1, 745.2, 800.0, 1e4),
+]
+
+
+@pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_log_loss_at_margins_across_the_range(dtype, sparse):
+    # Each margin fills 64 rows, so they go through the kernel's blocks of rows
+    # (evaluated a register at a time; CSR: 64 rows) on every instruction set, not
+    # only its row-by-row tail.
+    for m in LOG_LOSS_MARGINS:
+        for sign in (1.0, -1.0):
+            for label in (1.0, -1.0):
+                z = np.float64(dtype(sign * m))  # the margin as X holds it
+                X = np.full((64, 1), z, dtype)
+                y = np.full(64, label, dtype)
+                got = fastgd.loss_grad(
+                    scipy_sparse.csr_matrix(X) if sparse else X,
+                    y,
+                    np.ones(1, dtype),
+                    loss="log_loss",
+                )
+                t = label * z
+                e = math.exp(-abs(t))
+                value = math.log1p(e) + max(-t, 0.0)
+                deriv = -label * (e if t > 0 else 1.0) / (1.0 + e)
+                where = f"z={z} y={label}"
+                assert got[0] == pytest.approx(value, rel=1e-14, abs=1e-300), where
+                # dL/dz is rounded to X's dtype before it multiplies x.
+                deriv_t, tiny = float(dtype(deriv)), float(np.finfo(dtype).tiny)
+                rel_g = 1e-14 if dtype == np.float64 else 1e-6
+                assert got[1][0] == pytest.approx(deriv_t * z, rel=rel_g, abs=tiny), where
+                assert got[2] == pytest.approx(deriv_t, rel=rel_g, abs=tiny), where
 
 
 def test_each_loss_at_written_out_points():

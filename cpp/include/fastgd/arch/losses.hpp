@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+#include "fastgd/arch/vector_math.hpp"
+
 #if !defined(FASTGD_ARCH)
 #error "include this header through cpp/dispatch/kernels_*.cpp"
 #endif
@@ -68,7 +70,8 @@ struct squared_epsilon_insensitive_loss {
 };
 
 /// log(1 + exp(-y z)), computed without overflow for any z. Value and derivative
-/// both use e = exp(-|y z|), computed once per row (see value_and_derivative).
+/// both use e = exp(-|y z|), computed once per row (see value_and_derivative), or
+/// once per register of rows by lanes().
 struct log_loss {
     double value(double z, double y) const {
         const double m = y * z;
@@ -79,6 +82,16 @@ struct log_loss {
         const double e = std::exp(-std::fabs(m));
         return -y * (m > 0 ? e : 1.0) / (1.0 + e);
     }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    /// value_and_derivative's formulas over one register of rows (vector_math.hpp's
+    /// exp and log1p): the hook arch/lane_rows.hpp looks for.
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const vf64 m = y * z;
+        const vf64 e = exp_nonpositive(-abs_lanes(m));
+        value = log1p_unit(e) + blend(m < 0.0, -m, vf64{});
+        return -y * blend(m > 0.0, e, splat(1.0)) / (1.0 + e);
+    }
+#endif
 };
 
 /// max(0, threshold - y z); the derivative is -y where y z <= threshold (also at
