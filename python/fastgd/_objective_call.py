@@ -15,6 +15,7 @@ from . import _finite_differences
 from ._bounds import Box
 
 JAC_SCHEMES = _finite_differences.SCHEMES
+_PLAIN_FLOATS = (float, np.float64)
 
 
 def _describe(obj: Any) -> str:
@@ -87,12 +88,13 @@ class ObjectiveCall:
     ) -> None:
         self.fun, self.jac, self.mode, self.args = fun, jac, mode, args
         self.shape, self.box = shape, box
+        self._flat = len(shape) == 1  # x goes to fun as it comes, no reshape
         self.nfev = 0
         self.njev = 0
         self._first: tuple[np.ndarray, Any] | None = None  # a result kept from the mode check
 
     def shaped(self, x: np.ndarray) -> np.ndarray:
-        return x.reshape(self.shape)
+        return x if self._flat else x.reshape(self.shape)
 
     def _call_fun(self, x: np.ndarray) -> Any:
         if self._first is not None:
@@ -110,6 +112,19 @@ class ObjectiveCall:
         """(value, flat gradient) at the flat point x."""
         if self.mode == "pair":
             result = self._call_fun(x)
+            # The usual answer, (float, float64 array in x's shape), needs no checks: the
+            # C++ loop reads it as it is (one call per evaluation, so this is the hot path).
+            if type(result) is tuple and len(result) == 2:
+                value, grad = result
+                if (
+                    type(value) in _PLAIN_FLOATS
+                    and type(grad) is np.ndarray
+                    and grad.dtype == np.float64
+                    and grad.shape == self.shape
+                    and self._flat
+                ):
+                    self.njev += 1
+                    return value, grad
             if not isinstance(result, (tuple, list)) or len(result) != 2:
                 got = (
                     f"a {type(result).__name__} of length {len(result)}"

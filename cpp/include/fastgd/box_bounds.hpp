@@ -9,6 +9,8 @@
 #include <cstddef>
 #include <vector>
 
+#include "fastgd/dot.hpp"
+
 namespace fastgd {
 
 struct box_bounds {
@@ -26,6 +28,7 @@ struct box_bounds {
 
     /// ||x - P(x - g)||_2 (||g||_2 without a box).
     double projected_gradient_norm(const double* x, const double* g, std::size_t d) const {
+        if (!active()) return std::sqrt(dot(g, g, d));  // dot.hpp's sums vectorise
         double s = 0.0;
         for (std::size_t j = 0; j < d; ++j) {
             double c = g[j];

@@ -80,10 +80,18 @@ struct row_kernels {
                                  std::size_t end, double* Gt, double* gb, T* zs, double* es);
 };
 
+/// The minimizers' vector kernels (double only).
+struct minimizer_kernels {
+    /// See arch/lbfgs_two_loop.hpp: lbfgs_two_loop.
+    void (*lbfgs_two_loop)(const double* const* s, const double* const* y, const double* rho, double* alpha,
+                           std::size_t m, std::size_t d, const double* g, double* out, double gamma);
+};
+
 struct kernel_table {
     const char* name;
     row_kernels<float> f32;
     row_kernels<double> f64;
+    minimizer_kernels minimizer;
 };
 
 /// The table for the widest instruction set this CPU (and FASTGD_ARCH) allows.

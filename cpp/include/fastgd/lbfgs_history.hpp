@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "fastgd/dispatch.hpp"
 #include "fastgd/dot.hpp"
 
 namespace fastgd {
@@ -73,32 +74,35 @@ public:
 
     /// out = -H g, with H the L-BFGS inverse Hessian built on H0 = gamma * I (gamma is
     /// usually s.y / y.y of the newest pair). out may not alias g. Fused: each update
-    /// out += c v rounds once (std::fma), as torch's add_(v, alpha=c) does
-    /// (fastgd.LBFGS follows torch's numbers; the default keeps the loops vectorisable).
+    /// out += c v rounds once (std::fma), as torch's add_(v, alpha=c) does, and the dot
+    /// products are dot.hpp's (fastgd.LBFGS follows torch's numbers). The default runs
+    /// the dispatched kernel (arch/lbfgs_two_loop.hpp: the widest instruction set,
+    /// each dot product fused into the pass before it).
     template <bool Fused = false>
     void descent_direction(const double* g, double* out, double gamma) {
+        if constexpr (!Fused) {
+            if (size_ == 0) {
+                for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
+                return;
+            }
+            s_of_.resize(size_), y_of_.resize(size_), rho_of_.resize(size_);
+            for (std::size_t i = 0; i < size_; ++i) s_of_[i] = s(i), y_of_[i] = y(i), rho_of_[i] = rho(i);
+            kernels().minimizer.lbfgs_two_loop(s_of_.data(), y_of_.data(), rho_of_.data(), alpha_.data(), size_,
+                                               d_, g, out, gamma);
+            return;
+        }
         for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
         for (std::size_t i = size_; i-- > 0;) {
-            const double* si = s(i);
             const double* yi = y(i);
-            const double a = dot(si, out) * rho(i);
+            const double a = dot(s(i), out) * rho(i);
             alpha_[i] = a;
-            if constexpr (Fused) {
-                for (std::size_t j = 0; j < d_; ++j) out[j] = std::fma(-a, yi[j], out[j]);
-            } else {
-                for (std::size_t j = 0; j < d_; ++j) out[j] -= a * yi[j];
-            }
+            for (std::size_t j = 0; j < d_; ++j) out[j] = std::fma(-a, yi[j], out[j]);
         }
         for (std::size_t j = 0; j < d_; ++j) out[j] *= gamma;
         for (std::size_t i = 0; i < size_; ++i) {
             const double* si = s(i);
-            const double b = dot(y(i), out) * rho(i);
-            const double c = alpha_[i] - b;
-            if constexpr (Fused) {
-                for (std::size_t j = 0; j < d_; ++j) out[j] = std::fma(c, si[j], out[j]);
-            } else {
-                for (std::size_t j = 0; j < d_; ++j) out[j] += c * si[j];
-            }
+            const double c = alpha_[i] - dot(y(i), out) * rho(i);
+            for (std::size_t j = 0; j < d_; ++j) out[j] = std::fma(c, si[j], out[j]);
         }
     }
 
@@ -110,6 +114,8 @@ private:
     std::size_t capacity_, d_;
     std::size_t size_ = 0, first_ = 0;
     std::vector<double> s_, y_, rho_, alpha_;
+    std::vector<const double*> s_of_, y_of_;  // the kernel's view, oldest first
+    std::vector<double> rho_of_;
 };
 
 }  // namespace fastgd

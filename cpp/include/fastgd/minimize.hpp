@@ -34,7 +34,7 @@
 #include "fastgd/box_bounds.hpp"
 #include "fastgd/descent_methods.hpp"
 #include "fastgd/finite_differences.hpp"
-#include "fastgd/fit_least_squares.hpp"  // detail::all_finite, detail::distance
+#include "fastgd/fit_least_squares.hpp"  // detail::all_finite
 #include "fastgd/fit_status.hpp"
 #include "fastgd/interrupt.hpp"
 #include "fastgd/optimizer.hpp"
@@ -220,7 +220,7 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         // optimality test makes it a convergence. Rprop skips the step of each
         // coordinate whose gradient has just flipped sign (torch's rule): a step of
         // exactly 0 there is that skip, not a stall, and the next step moves.
-        const double moved = detail::distance(out.x, previous);
+        const double moved = distance(out.x.data(), previous.data(), d);  // dot.hpp's, vectorised
         if (moved < c.tol && !(moved == 0.0 && is_rprop(method))) {
             finish(optimal() ? fit_status::converged : fit_status::stalled);
             return out;
