@@ -65,8 +65,8 @@ def main() -> None:
     y = X @ w + 0.1 * rng.standard_normal(n, chunks=n // 8)
     X, y = client.persist([X, y])
     wait([X, y])
-    # Copies: an array gathered from the workers is rebuilt from message bytes and
-    # is often misaligned, which the kernels would copy on every call.
+    # Copies, as a user's own arrays would be: an array gathered from the workers is
+    # rebuilt from message bytes, often misaligned, and each fit would copy it first.
     Xn, yn = X.compute().copy(), y.compute().copy()
     print(f"X: {n:,} x {d} float64 ({Xn.nbytes / 2**30:.2f} GiB) in {len(X.chunks[0])} chunks")
 
