@@ -2,12 +2,15 @@
 fastgd against its own in-memory fit and against dask-glm's gradient_descent.
 
     pip install ".[dask,bench]" dask-glm && python bench/dask_cluster.py [--rows 4000000]
+        [--skip-dask-glm]
 
 X is (rows, 32) float64 in 8 chunks, generated on the workers and persisted there.
 Per-iteration time is (time of a fit of N steps - time of a fit of 0 steps) / N, so
 the one-off parts (the first pass, task set-up) cancel; medians of --repeats runs.
 dask-glm's gradient_descent (family Normal: least squares) is timed for N
-iterations divided by N; it is skipped when dask-glm is not installed.
+iterations divided by N; it is skipped when dask-glm is not installed. The time of
+one empty task per chunk (submitted on the chunk's future, gathered) is the floor of
+a step's fixed cost on the cluster.
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ def _median_seconds(fn: Callable[[], Any], repeats: int) -> float:
     return statistics.median(times)
 
 
+def _nothing(chunk: Any) -> None:
+    """The empty task of the floor measurement."""
+
+
 def main() -> None:
     import dask.array as da
     from distributed import Client, LocalCluster, wait
@@ -40,6 +47,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=4_000_000)
     parser.add_argument("--iters", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--skip-dask-glm", action="store_true")
     args = parser.parse_args()
     n, d, steps = args.rows, 32, args.iters
 
@@ -57,7 +65,9 @@ def main() -> None:
     y = X @ w + 0.1 * rng.standard_normal(n, chunks=n // 8)
     X, y = client.persist([X, y])
     wait([X, y])
-    Xn, yn = X.compute(), y.compute()
+    # Copies, as a user's own arrays would be: an array gathered from the workers is
+    # rebuilt from message bytes, often misaligned, and each fit would copy it first.
+    Xn, yn = X.compute().copy(), y.compute().copy()
     print(f"X: {n:,} x {d} float64 ({Xn.nbytes / 2**30:.2f} GiB) in {len(X.chunks[0])} chunks")
 
     kw: dict[str, Any] = dict(optimizer="gd", lr=0.1, gradient="stream", tol=None)
@@ -79,6 +89,19 @@ def main() -> None:
         f"fastgd on the cluster (2 workers): {1e3 * dask_step:8.1f} ms per step "
         f"({dask_step / memory:.2f}x in-memory)"
     )
+    # The floor of a step's fixed cost: one empty task per chunk, sent and gathered.
+    chunk_futures = client.compute(list(X.to_delayed().ravel()))
+    wait(chunk_futures)
+    floor = _median_seconds(
+        lambda: client.gather([client.submit(_nothing, f, pure=False) for f in chunk_futures]),
+        max(args.repeats, 11),
+    )
+    print(f"one empty task per chunk:          {1e3 * floor:8.1f} ms per step")
+    if args.skip_dask_glm:
+        print("dask-glm: skipped (--skip-dask-glm)")
+        client.close()
+        cluster.close()
+        return
     try:
         from dask_glm.algorithms import gradient_descent
         from dask_glm.families import Normal

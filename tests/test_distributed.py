@@ -151,3 +151,26 @@ def test_gdregressor_on_dask(client):
         model.partial_fit(dX, dy)
     with pytest.raises(ValueError, match="early_stopping is not available"):
         GDRegressor(early_stopping=True).fit(dX, dy)
+
+
+def test_chunks_all_on_one_worker_are_spread_and_the_fit_agrees(client):
+    """Chunks persisted on one worker are moved (and realigned) to the idle one
+    once per fit: every chunk's task runs where its chunk is, the fit unchanged."""
+    from fastgd.chunked import DaskChunks
+
+    X, y, _ = make_regression(4000, 6, intercept=1.5)
+    first = min(client.scheduler_info()["workers"])
+    dX, dy = client.persist(list(_dask(X, y)), workers=[first])
+    distributed.wait([dX, dy])
+    chunks = DaskChunks(dX, dy, np.dtype(np.float64))
+    holders = client.who_has(chunks._parts)
+    counts = sorted(
+        sum(next(iter(holders[f.key])) == w for f in chunks._parts)
+        for w in client.scheduler_info()["workers"]
+    )
+    assert counts == [4, 4]
+    kw = dict(optimizer="gd", lr="auto", max_iter=30, tol=None)
+    here = fastgd.fit_least_squares(X, y, **kw)
+    there = fastgd.fit_least_squares(dX, dy, **kw)
+    np.testing.assert_allclose(there.coef, here.coef, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(there.losses, here.losses, rtol=1e-10)

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -184,7 +185,15 @@ class Chunks:
 
 
 class DaskChunks(Chunks):
-    """A Dask array's row chunks, persisted on the cluster; tasks run on the workers."""
+    """A Dask array's row chunks, each held as one (X_k, y_k) pair, aligned and
+    C-contiguous, where the fit computes on it.
+
+    With a ``dask.distributed`` client the pairs are futures on the workers, and
+    every call sends one task per pair (``client.submit`` on its future: no graph
+    is built, optimised or tokenised per step, and nothing is copied: a chunk that
+    arrived misaligned from another worker was copied once, here). Without one the
+    pairs are computed into this process and the active scheduler (threads by
+    default) runs the calls."""
 
     def __init__(self, X: Any, y: Any, dtype: np.dtype[Any]) -> None:
         import dask
@@ -205,26 +214,129 @@ class DaskChunks(Chunks):
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"X has n_samples = {X.shape[0]} but y has {y.shape[0]} values")
         y = y.astype(X.dtype).rechunk((X.chunks[0],))
-        self.X, self.y = dask.persist(X, y)
         self.dtype = np.dtype(X.dtype)
         self.n, self.d = int(X.shape[0]), int(X.shape[1])
         if self.n == 0:
             raise ValueError("X has no rows (n_samples = 0)")
-        self.chunk_sizes = [int(c) for c in self.X.chunks[0]]
-        self._x_parts = list(self.X.to_delayed().ravel())
-        self._y_parts = list(self.y.to_delayed().ravel())
+        self.chunk_sizes = [int(c) for c in X.chunks[0]]
+        pair = dask.delayed(_aligned_pair, pure=True)
+        pairs = [
+            pair(xp, yp)
+            for xp, yp in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), strict=True)
+        ]
+        self._client = _distributed_client()
+        self._parts: list[Any] = self._held(pairs)
+        if self._client is not None:
+            self._balance()
+        self._groups = self._worker_groups()
+
+    def _held(self, parts: list[Any]) -> list[Any]:
+        """Delayed per-chunk values, computed once and kept: futures on the cluster,
+        else values in this process."""
+        import dask
+
+        if self._client is None:
+            return list(dask.compute(*parts))
+        from distributed import wait
+
+        futures = self._client.compute(parts)
+        wait(futures)
+        return list(futures)
+
+    def parts_of(self, a: Any) -> list[Any]:
+        """A 1-D Dask array split like the rows (aligned, C-contiguous), held where
+        the chunks are computed on: what ``map``'s ``per_chunk`` takes."""
+        import dask
+
+        part = dask.delayed(v.contiguous, pure=True)
+        a = a.rechunk((tuple(self.chunk_sizes),))
+        return self._held([part(p) for p in a.to_delayed().ravel()])
+
+    def _balance(self) -> None:
+        """Move chunks from workers holding more than their share (rows in proportion
+        to their threads, counted in chunks) to those holding less, once per fit: a
+        step lasts as long as the busiest worker. A moved chunk is copied aligned
+        where it arrives (by the task that pulls it there)."""
+        assert self._client is not None
+        holders = self._client.who_has(self._parts)
+        nthreads = {
+            w: int(info["nthreads"])
+            for w, info in self._client.scheduler_info(n_workers=-1)["workers"].items()
+        }
+        if len(nthreads) < 2:
+            return
+        owner = [next(iter(holders.get(f.key, ())), None) for f in self._parts]
+        total = sum(nthreads.values())
+        share = {w: len(owner) * t / total for w, t in nthreads.items()}
+        count = {w: owner.count(w) for w in nthreads}
+        for k, w in enumerate(owner):
+            if w not in count or count[w] <= math.ceil(share[w]):
+                continue
+            target = min(nthreads, key=lambda u: count[u] - share[u])
+            if count[target] + 1 > math.ceil(share[target]):
+                continue
+            self._parts[k] = self._client.submit(
+                _aligned_pair, self._parts[k], workers=[target], pure=False
+            )
+            count[w] -= 1
+            count[target] += 1
+        from distributed import wait
+
+        wait(self._parts)
+
+    def _worker_groups(self) -> list[tuple[list[int], int, str | None]]:
+        """The tasks of one call: (chunk indices, kernel threads, worker). Each
+        worker's chunks are split into as many groups as it has task threads (at
+        most one per chunk), each group run as one task there with the worker's
+        threads shared among its groups: a step costs a message per task thread,
+        not per chunk, and the kernels do not outnumber the worker's threads."""
+        if self._client is None:
+            return []
+        holders = self._client.who_has(self._parts)
+        workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        by_worker: dict[str | None, list[int]] = {}
+        for k, f in enumerate(self._parts):
+            by_worker.setdefault(next(iter(holders.get(f.key, ())), None), []).append(k)
+        groups = []
+        for worker, held in by_worker.items():
+            nthreads = int(workers[worker]["nthreads"]) if worker in workers else 1
+            count = min(nthreads, len(held))
+            groups += [(held[g::count], max(1, nthreads // count), worker) for g in range(count)]
+        return groups
 
     def map(
         self, fn: Callable[..., Any], *args: Any, per_chunk: list[Any] | None = None
     ) -> list[Any]:
-        import dask
-
-        call = dask.delayed(fn, pure=True)
-        tasks = [
-            call(xp, yp, *args, *([] if per_chunk is None else [per_chunk[k]]))
-            for k, (xp, yp) in enumerate(zip(self._x_parts, self._y_parts, strict=False))
+        extra: list[list[Any]] = [
+            [] if per_chunk is None else [per_chunk[k]] for k in range(len(self._parts))
         ]
-        return list(dask.compute(*tasks))
+        if self._client is None:
+            import dask
+
+            call = dask.delayed(_on_chunk, pure=False)
+            tasks = [call(p, fn, args, e) for p, e in zip(self._parts, extra, strict=True)]
+            return list(dask.compute(*tasks))
+        pid = os.getpid()
+        futures = [
+            self._client.submit(
+                _on_worker,
+                [self._parts[k] for k in chunks],
+                fn,
+                args,
+                [extra[k] for k in chunks],
+                threads,
+                pid,
+                pure=False,
+                workers=None if worker is None else [worker],
+                allow_other_workers=True,
+            )
+            for chunks, threads, worker in self._groups
+        ]
+        out: list[Any] = [None] * len(self._parts)
+        for (chunks, _, _), results in zip(self._groups, self._client.gather(futures), strict=True):
+            for k, result in zip(chunks, results, strict=True):
+                out[k] = result
+        return out
 
     def minibatch_epoch(
         self, plan: FitPlan, theta: np.ndarray, seed: int, epoch: int
@@ -237,6 +349,54 @@ class DaskChunks(Chunks):
             [w * t.astype(np.float64) for w, t in zip(weights, results, strict=False)], axis=0
         )
         return average.astype(theta.dtype)
+
+
+def _aligned_pair(
+    X: np.ndarray | tuple[np.ndarray, np.ndarray], y: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A chunk (X and y, or the pair) as the kernels read it. A chunk sent between
+    workers is rebuilt from the bytes of a message, often misaligned: copied here
+    once, not every step."""
+    if y is None:
+        X, y = X
+    return v.contiguous(X), v.contiguous(y)
+
+
+def _on_chunk(
+    pair: tuple[np.ndarray, np.ndarray],
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    extra: list[Any],
+) -> Any:
+    return fn(pair[0], pair[1], *args, *extra)
+
+
+def _on_worker(
+    pairs: list[tuple[np.ndarray, np.ndarray]],
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    extras: list[list[Any]],
+    threads: int,
+    client_pid: int,
+) -> list[Any]:
+    """fn on some chunks of a worker, one after the other, the kernels on the
+    worker's share of threads (a worker in the client's own process keeps the
+    caller's setting)."""
+    if os.getpid() != client_pid and _core.get_num_threads() != threads:
+        _core.set_num_threads(threads)
+    return [_on_chunk(p, fn, args, e) for p, e in zip(pairs, extras, strict=True)]
+
+
+def _distributed_client() -> Any:
+    """The dask.distributed Client that runs Dask's computations now, or None (the
+    threaded scheduler, or another one the caller set)."""
+    import dask.base
+
+    scheduler = dask.base.get_scheduler()
+    owner = getattr(scheduler, "__self__", None)
+    if owner is None or type(owner).__module__ != "distributed.client":
+        return None
+    return owner
 
 
 def _known_chunks(a: Any, name: str) -> Any:

@@ -198,10 +198,10 @@ def _encoded_labels(y: Any, n: int, loss: str, dtype: np.dtype[Any]) -> tuple[An
 
 
 def _weight_parts(chunks: Chunks, sample_weight: Any) -> tuple[list[Any], Any]:
-    """Each chunk's sample weights (None without them), and what holds them: NumPy
-    weights checked here (fastgd.losses.sample_weights) and split like X; a Dask
-    sample_weight rechunked like X and persisted on the cluster (its values checked
-    where they live, by the caller), kept there while the holder lives."""
+    """Each chunk's sample weights (None without them), and what they were read
+    from: NumPy weights checked here (fastgd.losses.sample_weights) and split like
+    X; a Dask sample_weight split like X and held where the chunks are (its values
+    checked there, by the caller)."""
     n, parts = chunks.n, len(chunks.chunk_sizes)
     if sample_weight is None:
         return [None] * parts, None
@@ -216,19 +216,13 @@ def _weight_parts(chunks: Chunks, sample_weight: Any) -> tuple[list[Any], Any]:
             )
         if sw.dtype.kind not in "biuf":
             raise TypeError(f"sample_weight must hold real numbers, got dtype {sw.dtype}")
-        import dask
-
-        sw = sw.astype(chunks.dtype).rechunk((chunks.chunk_sizes,))
-        (sw,) = dask.persist(sw)
-        return list(sw.to_delayed().ravel()), sw
+        return chunks.parts_of(sw.astype(chunks.dtype)), sw
     sw_a = sample_weights(sample_weight, n, chunks.dtype)
     assert sw_a is not None
     if isinstance(chunks, DaskChunks):
-        import dask
         import dask.array as da
 
-        (sw_d,) = dask.persist(da.from_array(sw_a, chunks=(tuple(chunks.chunk_sizes),)))
-        return list(sw_d.to_delayed().ravel()), sw_d
+        return chunks.parts_of(da.from_array(sw_a, chunks=(tuple(chunks.chunk_sizes),))), sw_a
     bounds = np.cumsum([0, *chunks.chunk_sizes])
     return [sw_a[s:e] for s, e in itertools.pairwise(bounds)], sw_a
 
@@ -484,7 +478,6 @@ def fit_linear_chunked(
         on_epoch,
     )
     theta_end, losses, thetas, n_iter, status, optimality = fit
-    del held  # the persisted weights may go now
     fit_result = linear_result(
         theta_end,
         np.array(losses, dtype=np.float64),
