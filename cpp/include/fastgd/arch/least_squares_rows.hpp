@@ -399,10 +399,12 @@ std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T*
 }
 
 /// Column j of the W rows in order starting at p (row stride D): lane k = p[k D + j].
-/// One hardware gather where the instruction set has it, else lane by lane.
+/// A load for D = 1, else one hardware gather where the instruction set has it,
+/// else lane by lane.
 template <std::size_t D, typename T>
 inline vec<T> load_column(const T* p, std::size_t j) {
     constexpr std::size_t W = width<T>;
+    if constexpr (D == 1) return load(p + j);  // one column: the rows are contiguous
 #if defined(__AVX512F__) || defined(__AVX2__)
     constexpr bool is_double = sizeof(T) == sizeof(double);
     alignas(64) int at[W];
@@ -437,11 +439,22 @@ inline vec<T> load_column(const T* p, std::size_t j) {
     return v;
 }
 
-// Lanes doubles in one vector (two registers for float rows).
-template <std::size_t Lanes>
-struct double_lanes {
-    typedef double type __attribute__((vector_size(Lanes * sizeof(double))));
-};
+// The loss sums of W residuals in double: lv += r^2, bv += r. Float lanes are
+// widened half a register at a time (each half one double register; converting
+// the whole register at once is a vector wider than the target has).
+inline void add_residuals(vf64 r, vf64& lv, vf64& bv) {
+    lv += r * r;
+    bv += r;
+}
+typedef float half_vf32 __attribute__((vector_size(FASTGD_VECTOR_BYTES / 2)));
+inline void add_residuals(vf32 r, vf64& lv, vf64& bv) {
+    half_vf32 lo, hi;
+    __builtin_memcpy(&lo, &r, sizeof lo);
+    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&r) + sizeof lo, sizeof hi);
+    const vf64 a = __builtin_convertvector(lo, vf64), c = __builtin_convertvector(hi, vf64);
+    lv += a * a + c * c;
+    bv += a + c;
+}
 
 /// Least squares over rows in order of exactly D values, W rows at a time across
 /// the lanes: lane k of column vector j is row k's x_j, so each row's residual is D
@@ -452,13 +465,12 @@ template <std::size_t D, typename T>
 std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::size_t begin, std::size_t end, T* g,
                                  double& loss, double& gb) {
     constexpr std::size_t W = width<T>;
-    using wide = typename double_lanes<W>::type;  // r widened for the loss sums
     vec<T> wv[D], gv[D];
     for (std::size_t j = 0; j < D; ++j) {
         wv[j] = splat(w[j]);
         gv[j] = vec<T>{};
     }
-    wide lv{}, bv{};
+    vf64 lv{}, bv{};
     std::size_t i = begin;
     for (; i + W <= end; i += W) {
         const T* p = X + i * D;
@@ -470,13 +482,11 @@ std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::s
             r += x[j] * wv[j];
         }
         for (std::size_t j = 0; j < D; ++j) gv[j] += r * x[j];
-        const wide rd = __builtin_convertvector(r, wide);
-        lv += rd * rd;
-        bv += rd;
+        add_residuals(r, lv, bv);
     }
     for (std::size_t j = 0; j < D; ++j) g[j] += hsum(gv[j]);
-    loss += halving_sum<double, sizeof(wide)>::sum(lv);
-    gb += halving_sum<double, sizeof(wide)>::sum(bv);
+    loss += hsum(lv);
+    gb += hsum(bv);
     return i;
 }
 
