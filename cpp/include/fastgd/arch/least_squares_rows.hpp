@@ -416,8 +416,8 @@ inline vec<T> load_column(const T* p, std::size_t j) {
 #if defined(__AVX512F__)
     if constexpr (FASTGD_VECTOR_BYTES == 64) {
         if constexpr (is_double)
-            return (vec<T>)_mm512_mask_i32gather_pd(_mm512_setzero_pd(), 0xff,
-                                                    _mm256_load_si256(reinterpret_cast<const __m256i*>(at)), q, 8);
+            return (vec<T>)_mm512_mask_i32gather_pd(
+                _mm512_setzero_pd(), 0xff, _mm256_load_si256(reinterpret_cast<const __m256i*>(at)), q, 8);
         else
             return (vec<T>)_mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, _mm512_load_si512(at), q, 4);
     }
@@ -462,8 +462,8 @@ inline void add_residuals(vf32 r, vf64& lv, vf64& bv) {
 /// own register, summed across lanes once per call. Rows past the last full group
 /// of W are left to the caller. Returns the first row not done.
 template <std::size_t D, typename T>
-std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::size_t begin, std::size_t end, T* g,
-                                 double& loss, double& gb) {
+std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::size_t begin, std::size_t end,
+                                 T* g, double& loss, double& gb) {
     constexpr std::size_t W = width<T>;
     vec<T> wv[D], gv[D];
     for (std::size_t j = 0; j < D; ++j) {
@@ -493,8 +493,8 @@ std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::s
 // across_residual_rows<D> for the run-time d, D = 1 .. max_across_d.
 constexpr std::size_t max_across_d = 15;
 template <typename T, std::size_t D = 1>
-std::size_t across_residual_rows_for(std::size_t d, const T* X, const T* y, const T* w, T b, std::size_t begin,
-                                     std::size_t end, T* g, double& loss, double& gb) {
+std::size_t across_residual_rows_for(std::size_t d, const T* X, const T* y, const T* w, T b,
+                                     std::size_t begin, std::size_t end, T* g, double& loss, double& gb) {
     if (d == D) return across_residual_rows<D>(X, y, w, b, begin, end, g, loss, gb);
     if constexpr (D < max_across_d)
         return across_residual_rows_for<T, D + 1>(d, X, y, w, b, begin, end, g, loss, gb);
