@@ -15,6 +15,10 @@
 #include "fastgd/arch/losses.hpp"
 #include "fastgd/arch/simd.hpp"
 
+#if defined(__AVX512F__) || defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
 #if !defined(FASTGD_ARCH) || !defined(FASTGD_VECTOR_BYTES)
 #error "include this header through cpp/dispatch/kernels_*.cpp"
 #endif
@@ -393,22 +397,128 @@ std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T*
     for (std::size_t j = 0; j < d; ++j) g[j] += g_pad[j];
     return i;
 }
+
+/// Column j of the W rows in order starting at p (row stride D): lane k = p[k D + j].
+/// A load for D = 1, else one hardware gather where the instruction set has it,
+/// else lane by lane.
+template <std::size_t D, typename T>
+inline vec<T> load_column(const T* p, std::size_t j) {
+    constexpr std::size_t W = width<T>;
+    if constexpr (D == 1) return load(p + j);  // one column: the rows are contiguous
+#if defined(__AVX512F__) || defined(__AVX2__)
+    constexpr bool is_double = sizeof(T) == sizeof(double);
+    alignas(64) int at[W];
+    for (std::size_t k = 0; k < W; ++k) at[k] = static_cast<int>(k * D);
+    const T* q = p + j;
+#endif
+    // The masked forms, all lanes on: the plain ones start from an uninitialised
+    // register that GCC 12 warns about.
+#if defined(__AVX512F__)
+    if constexpr (FASTGD_VECTOR_BYTES == 64) {
+        if constexpr (is_double)
+            return (vec<T>)_mm512_mask_i32gather_pd(
+                _mm512_setzero_pd(), 0xff, _mm256_load_si256(reinterpret_cast<const __m256i*>(at)), q, 8);
+        else
+            return (vec<T>)_mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, _mm512_load_si512(at), q, 4);
+    }
+#endif
+#if defined(__AVX2__)
+    if constexpr (FASTGD_VECTOR_BYTES == 32) {
+        if constexpr (is_double)
+            return (vec<T>)_mm256_mask_i32gather_pd(_mm256_setzero_pd(), reinterpret_cast<const double*>(q),
+                                                    _mm_load_si128(reinterpret_cast<const __m128i*>(at)),
+                                                    _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8);
+        else
+            return (vec<T>)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), reinterpret_cast<const float*>(q),
+                                                    _mm256_load_si256(reinterpret_cast<const __m256i*>(at)),
+                                                    _mm256_castsi256_ps(_mm256_set1_epi32(-1)), 4);
+    }
+#endif
+    vec<T> v;
+    for (std::size_t k = 0; k < W; ++k) v[k] = p[k * D + j];
+    return v;
+}
+
+// The loss sums of W residuals in double: lv += r^2, bv += r. Float lanes are
+// widened half a register at a time (each half one double register; converting
+// the whole register at once is a vector wider than the target has).
+inline void add_residuals(vf64 r, vf64& lv, vf64& bv) {
+    lv += r * r;
+    bv += r;
+}
+typedef float half_vf32 __attribute__((vector_size(FASTGD_VECTOR_BYTES / 2)));
+inline void add_residuals(vf32 r, vf64& lv, vf64& bv) {
+    half_vf32 lo, hi;
+    __builtin_memcpy(&lo, &r, sizeof lo);
+    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&r) + sizeof lo, sizeof hi);
+    const vf64 a = __builtin_convertvector(lo, vf64), c = __builtin_convertvector(hi, vf64);
+    lv += a * a + c * c;
+    bv += a + c;
+}
+
+/// Least squares over rows in order of exactly D values, W rows at a time across
+/// the lanes: lane k of column vector j is row k's x_j, so each row's residual is D
+/// lane-wise multiply-adds (no horizontal sum per row) and g_j gets r * x_j in its
+/// own register, summed across lanes once per call. Rows past the last full group
+/// of W are left to the caller. Returns the first row not done.
+template <std::size_t D, typename T>
+std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::size_t begin, std::size_t end,
+                                 T* g, double& loss, double& gb) {
+    constexpr std::size_t W = width<T>;
+    vec<T> wv[D], gv[D];
+    for (std::size_t j = 0; j < D; ++j) {
+        wv[j] = splat(w[j]);
+        gv[j] = vec<T>{};
+    }
+    vf64 lv{}, bv{};
+    std::size_t i = begin;
+    for (; i + W <= end; i += W) {
+        const T* p = X + i * D;
+        prefetch_ahead(p, W * D * sizeof(T));
+        vec<T> x[D];
+        vec<T> r = splat(b) - (y ? load(y + i) : vec<T>{});
+        for (std::size_t j = 0; j < D; ++j) {
+            x[j] = load_column<D>(p, j);
+            r += x[j] * wv[j];
+        }
+        for (std::size_t j = 0; j < D; ++j) gv[j] += r * x[j];
+        add_residuals(r, lv, bv);
+    }
+    for (std::size_t j = 0; j < D; ++j) g[j] += hsum(gv[j]);
+    loss += hsum(lv);
+    gb += hsum(bv);
+    return i;
+}
+
+// across_residual_rows<D> for the run-time d, D = 1 .. max_across_d.
+constexpr std::size_t max_across_d = 15;
+template <typename T, std::size_t D = 1>
+std::size_t across_residual_rows_for(std::size_t d, const T* X, const T* y, const T* w, T b,
+                                     std::size_t begin, std::size_t end, T* g, double& loss, double& gb) {
+    if (d == D) return across_residual_rows<D>(X, y, w, b, begin, end, g, loss, gb);
+    if constexpr (D < max_across_d)
+        return across_residual_rows_for<T, D + 1>(d, X, y, w, b, begin, end, g, loss, gb);
+    return begin;
+}
 #endif
 
 /// Least squares: r_i = x_i . w (+ w[d] when intercept) - y_i;
 /// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
-/// Rows in order of at most 4 vectors take narrow_residual_rows, the rest linear_rows.
+/// Rows in order of at most max_across_d values take across_residual_rows, those of
+/// at most 4 vectors narrow_residual_rows, the rest (and the tails) linear_rows.
 template <typename T>
 double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
                      T* g, double* g_intercept) {
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     const std::size_t d = src.d;
-    if (!src.idx && d > 0 && d <= 4 * W) {
+    if (!src.idx && d > 0 && (d <= max_across_d || d <= 4 * W)) {
         const T b = intercept ? w[d] : T(0);
         double loss = 0.0, gb = 0.0;
         std::size_t done = begin;
-        if (d <= W)
+        if (d <= max_across_d)
+            done = across_residual_rows_for(d, src.X, src.y, w, b, begin, end, g, loss, gb);
+        else if (d <= W)
             done = narrow_residual_rows<1>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
         else if (d <= 2 * W)
             done = narrow_residual_rows<2>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
