@@ -35,7 +35,7 @@ public:
     double number(const char* key) { return get<double>(key, "a number"); }
     bool flag(const char* key) { return get<bool>(key, "a bool"); }
     std::size_t count(const char* key) { return get<std::size_t>(key, "an integer >= 0"); }
-    /// "none", "rows" or "blocks" (fastgd.fit_plan.check_shuffle's names).
+    /// "none", "rows" or "blocks" (the names fastgd._validation.shuffle_mode gives).
     shuffle_kind shuffle(const char* key) {
         const auto name = get<std::string>(key, "'none', 'rows' or 'blocks'");
         if (name == "none") return shuffle_kind::none;

@@ -56,7 +56,7 @@ struct fit_config {
     double gtol_stop = 1e-4;
     double l2 = 0.0;
     shuffle_kind shuffle = shuffle_kind::rows;
-    std::size_t shuffle_block_rows = 1024;  // "blocks": rows a block (shuffle_block_rows of X's rows)
+    std::size_t shuffle_block_rows = 1024;  // "blocks": rows a block (shuffle_block_rows(row bytes))
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
     int n_threads = 1;

@@ -38,7 +38,7 @@ struct sgd_rows_config {
     bool adaptive = false;
     std::size_t max_iter = 5;
     shuffle_kind shuffle = shuffle_kind::rows;
-    std::size_t shuffle_block_rows = 1024;  // "blocks": rows a block (shuffle_block_rows of X's rows)
+    std::size_t shuffle_block_rows = 1024;  // "blocks": rows a block (shuffle_block_rows(row bytes))
     bool record = false;
     std::size_t t0 = 0;      // steps taken before this call (the schedule continues)
     std::size_t epoch0 = 0;  // epochs taken before this call (the shuffles continue)
