@@ -204,7 +204,8 @@ inline bool plain_sgd(const rule_params& o) {
 constexpr std::size_t sgd_run_rows = 4096;
 
 // One step on a batch of at most chunk_rows rows: one kernel call, gradient kept in
-// T, no thread or task machinery. This is the hot path of single-sample SGD.
+// T, no thread or task machinery. (Plain single-sample SGD takes whole runs of rows a
+// call instead: least_squares_fit::single_sample_epoch.)
 template <typename T>
 struct small_batch_stepper {
     std::vector<T> grad;
