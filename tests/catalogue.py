@@ -102,14 +102,71 @@ def _fit(X: Any = None, y: Any = None, **kw: Any) -> tuple[Callable[[], Any], tu
     return (lambda: fastgd.fit_least_squares(X, y, **kw)), arrays
 
 
-def _with_nan() -> np.ndarray:
-    X, _ = data()
+def _with_nan(d: int = 3) -> np.ndarray:
+    X, _ = data(d=d)
     X[3, 1] = np.nan
+    return X
+
+
+def _with_inf(d: int = 3) -> np.ndarray:
+    X, _ = data(d=d)
+    X[-1, 0] = -np.inf
     return X
 
 
 for _name, _error, _match, _kw in [
     ("fit X nan", ValueError, "X contains 1 NaN", dict(X=_with_nan())),
+    # Single-sample SGD finds X's NaN and inf in its first epoch (no pass of their own).
+    ("fit X nan sgd", ValueError, "X contains 1 NaN", dict(X=_with_nan(), batch_size=1)),
+    (
+        "fit X inf sgd blocks",
+        ValueError,
+        "X contains 1 NaN or infinite",
+        dict(X=_with_inf(), batch_size=1, shuffle="blocks", record=False, tol=None),
+    ),
+    (
+        "fit X inf sgd d8",
+        ValueError,
+        "X contains 1 NaN or infinite",  # w in registers
+        dict(X=_with_inf(8), batch_size=1, record=False, tol=None),
+    ),
+    (
+        "fit X nan sgd d8 f32",
+        ValueError,
+        "X contains 1 NaN",
+        dict(X=_with_nan(16).astype(np.float32), batch_size=1),
+    ),
+    (
+        "fit X nan sgd schedule",
+        ValueError,
+        "X contains 1 NaN",
+        dict(X=_with_nan(), batch_size=1, lr=schedules.inverse_scaling(0.01), shuffle=False),
+    ),
+    (
+        "fit X nan sgd warm",
+        ValueError,
+        "X contains 1 NaN",
+        dict(X=_with_nan(), batch_size=1, coef_init=np.ones(3)),
+    ),
+    (
+        "fit X nan sgd no epoch",
+        ValueError,
+        "X contains 1 NaN",
+        dict(X=_with_nan(), batch_size=1, max_iter=0),
+    ),
+    (
+        "fit X nan sgd ridge",
+        ValueError,
+        "X contains 1 NaN",
+        dict(X=_with_nan(), batch_size=1, l2=0.1),
+    ),
+    ("fit X nan minibatch", ValueError, "X contains 1 NaN", dict(X=_with_nan(), batch_size=4)),
+    (
+        "fit X nan auto",
+        ValueError,
+        "X contains 1 NaN",
+        dict(X=_with_nan(), batch_size=1, lr="auto"),
+    ),
     ("fit y inf", ValueError, "y contains 1 NaN or infinite", dict(y=np.r_[np.ones(39), np.inf])),
     ("fit no rows", ValueError, "no rows", dict(X=np.ones((0, 3)), y=np.ones(0))),
     ("fit lr zero", ValueError, "lr must be", dict(lr=0.0)),
@@ -2085,6 +2142,7 @@ def _fit12_settings(**over: Any) -> dict[str, Any]:
         hyperparameters={},
         n_iter_no_change=None,
         adaptive=False,
+        verify_x_finite=False,
     )
     settings.update(over)
     return settings

@@ -518,7 +518,7 @@ BAD_ALLOC = textwrap.dedent(
         settings = dict(gradient="gram", batch_size=None, lr=0.1, max_iter=5, tol=1e-6,
                         fit_intercept=True, l2=0.0, shuffle="rows", seed=0, record=True,
                         gtol=1e-4, gtol_stop=1e-12, optimizer="sgd", hyperparameters={},
-                        n_iter_no_change=None, adaptive=False)
+                        n_iter_no_change=None, adaptive=False, verify_x_finite=False)
         _core.fit_least_squares(X, y, settings)
     except MemoryError as exc:
         print("MemoryError", exc, flush=True)

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include "fastgd/fit_least_squares.hpp"
 #include "fastgd/least_squares.hpp"
 #include "fastgd/threads.hpp"
 
@@ -24,17 +25,9 @@ template <typename T>
 bool all_finite(const in_array<T>& X) {
     if (X.size() == 0) return true;
     const design<T> A = rows_of(X);
-    const T* x = X.data();
-    const std::size_t size = static_cast<std::size_t>(X.size());
     // Safe without the GIL: X is held alive by this frame and only read.
     py::gil_scoped_release release;
-    // One threaded, vectorised read decides almost always: NaN and inf propagate
-    // through a sum, so a finite sum means every element is finite. Huge finite
-    // values can overflow the sum; only then is every element looked at.
-    if (std::isfinite(stream_sum(A, get_num_threads()))) return true;
-    for (std::size_t i = 0; i < size; ++i)
-        if (!std::isfinite(x[i])) return false;
-    return true;
+    return finite_design(A, get_num_threads());
 }
 
 template <typename T>

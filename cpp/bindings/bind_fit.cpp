@@ -159,7 +159,8 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
     const design<T> A{X.data(), y.data(), static_cast<std::size_t>(X.shape(0)),
                       static_cast<std::size_t>(X.shape(1)), s.flag("fit_intercept")};
     rule_params rule_spec;
-    const fit_config c = config_from(s, rule_spec, A.d * sizeof(T));
+    fit_config c = config_from(s, rule_spec, A.d * sizeof(T));
+    c.verify_x_finite = s.flag("verify_x_finite");
     s.reject_unknown();
 
     std::vector<T> theta;
@@ -203,6 +204,7 @@ py::dict fit(in_array<T> X, in_array<T> y, const py::dict& settings, const py::o
     result["lr"] = c.lr_auto ? py::object(py::float_(out.lr)) : py::object(py::none());
     result["state"] = state_of(*rule);
     result["optimality"] = out.optimality;
+    result["x_finite"] = out.x_finite;
     return result;
 }
 

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _core
+from . import _validation as v
 from .fit_plan import FitPlan, check_gram_memory
 from .results import FitResult, fit_message, path_of
 from .theta import unpack
@@ -45,11 +46,14 @@ def run_fit(
     theta0: np.ndarray | None = None,
     state: OptimizerState | None = None,
     on_epoch: Callable[[int, float, np.ndarray], Any] | None = None,
+    x_checked: bool = True,
 ) -> tuple[FitResult, OptimizerState]:
     """The fit on checked arrays (X float32/64 C-contiguous, y of X's dtype) as the
     plan says: the core call and its result, and the rule's state after it (to
     continue from, as partial_fit does). ``on_epoch(epoch, loss, theta)`` sees
-    theta = [w, b]. Warns nothing: the caller decides."""
+    theta = [w, b]. Warns nothing: the caller decides. ``x_checked=False``: X may
+    hold NaN or inf, which the core looks for (in the first epoch of single-sample
+    SGD, without a pass of its own) and which raise require_finite's ValueError."""
     lr: float | None = None  # None: 1/L, found in the core (from the Gram form when it builds one)
     if plan.lr_source == "auto_mini_batch":
         L = _lipschitz(Xa, plan.fit_intercept, plan.l2)
@@ -62,7 +66,11 @@ def run_fit(
     settings = plan.core_settings(
         schedule if schedule is not None and lr is not None else lr, seed, hyper
     )
+    settings["verify_x_finite"] = not x_checked
     out = _core.fit_least_squares(Xa, ya, settings, theta0=theta0, state=state, callback=on_epoch)
+    if not out["x_finite"]:
+        v.require_finite(Xa, "X")  # raises, counting the bad values
+        raise ValueError("X contains NaN or infinite value(s); remove or impute them first")
     theta, n_iter, status, optimality = (
         out["theta"],
         out["n_iter"],

@@ -210,7 +210,6 @@ def fit_least_squares(
         ya = v.vector(y, "y", n, Xa.dtype, "X has n_samples =")
         if n == 0:
             raise ValueError("X has no rows (n_samples = 0)")
-        v.require_finite(Xa, "X")
         v.require_finite(ya, "y")
         dtype = Xa.dtype
 
@@ -239,7 +238,12 @@ def fit_least_squares(
     if chunked:
         fit = fit_chunked(chunks_of(X, y, dtype), plan, seed, theta0=theta0, on_epoch=on_epoch)
     else:
-        fit, _ = run_fit(Xa, ya, plan, seed, theta0=theta0, on_epoch=on_epoch)
+        # NaN and inf in X: the core looks for them (single-sample SGD while its first
+        # epoch reads the rows, a pass of their own saved), unless X is read here first.
+        x_checked = plan.lr_source == "auto_mini_batch"
+        if x_checked:
+            v.require_finite(Xa, "X")
+        fit, _ = run_fit(Xa, ya, plan, seed, theta0=theta0, on_epoch=on_epoch, x_checked=x_checked)
     if fit.status == "diverged":
         warnings.warn(fit.message, DivergenceWarning, stacklevel=2)
     elif fit.status == "stalled":

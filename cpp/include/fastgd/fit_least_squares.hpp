@@ -25,6 +25,7 @@
 #include "fastgd/optimizer.hpp"
 #include "fastgd/permutation.hpp"
 #include "fastgd/schedule.hpp"
+#include "fastgd/sgd_rows_types.hpp"
 
 namespace fastgd {
 
@@ -60,6 +61,10 @@ struct fit_config {
     std::uint64_t seed = 0;
     bool record = true;  // the full-data loss after every epoch
     int n_threads = 1;
+    /// X is not known to be finite: the fit finds out (fit_output::x_finite). Plain
+    /// single-sample SGD from theta = 0 learns it from its first epoch (a NaN or inf
+    /// in a row makes that row's residual non-finite); other fits read X first.
+    bool verify_x_finite = false;
 
     bool full_batch() const { return gradient != gradient_mode::batch; }
     bool use_gram() const { return gradient == gradient_mode::gram; }
@@ -103,7 +108,22 @@ struct fit_output {
     fit_status status = fit_status::max_iter;
     /// The optimality measure at the returned theta when it was computed (NaN when not).
     double optimality = std::nan("");
+    /// False when X holds NaN or inf (looked for only with fit_config::verify_x_finite):
+    /// the fit stopped there, and nothing else here means anything.
+    bool x_finite = true;
 };
+
+/// True when no element of A's X is NaN or infinite: one threaded read decides almost
+/// always (NaN and inf propagate through a sum); only a sum that overflowed (huge
+/// finite values) has every element looked at.
+template <typename T>
+bool finite_design(const design<T>& A, int n_threads) {
+    if (std::isfinite(stream_sum(A, n_threads))) return true;
+    const std::size_t size = A.n * A.d;
+    for (std::size_t i = 0; i < size; ++i)
+        if (!std::isfinite(A.X[i])) return false;
+    return true;
+}
 
 namespace detail {
 
@@ -174,8 +194,18 @@ double distance(const std::vector<T>& a, const std::vector<T>& b) {
     return std::sqrt(s);
 }
 
+/// Plain SGD (no momentum, weight decay or maximize): one row's step fuses its
+/// gradient and update (sample_sgd_step), and a run of rows is one kernel call.
+inline bool plain_sgd(const rule_params& o) {
+    return o.kind == rule_kind::sgd && o.momentum == 0.0 && o.weight_decay == 0.0 && !o.maximize;
+}
+
+// Single-sample SGD polls between runs of this many rows (one kernel call each).
+constexpr std::size_t sgd_run_rows = 4096;
+
 // One step on a batch of at most chunk_rows rows: one kernel call, gradient kept in
-// T, no thread or task machinery. This is the hot path of single-sample SGD.
+// T, no thread or task machinery. (Plain single-sample SGD takes whole runs of rows a
+// call instead: least_squares_fit::single_sample_epoch.)
 template <typename T>
 struct small_batch_stepper {
     std::vector<T> grad;
@@ -186,7 +216,7 @@ struct small_batch_stepper {
                 optimizer<T>& rule, const fit_config& c) {
         const std::size_t d = A.d;
         const rule_params& o = rule.params();
-        if (m == 1 && o.kind == rule_kind::sgd && o.momentum == 0.0 && o.weight_decay == 0.0 && !o.maximize) {
+        if (m == 1 && plain_sgd(o)) {
             // Plain single-sample SGD: the fused step (the same update, one pass over the row).
             const double lr = c.lr_at(rule.steps());
             rule.count_step();
@@ -289,6 +319,8 @@ public:
     }
 
     fit_output<T> run() {
+        x_unchecked_ = c_.verify_x_finite;
+        if (x_unchecked_ && !first_epoch_checks_x() && !check_x()) return stop_with(fit_status::stopped);
         if (!build_gram() || !resolve_lr()) return stop_with(fit_status::stopped);
         // From theta = 0 the initial loss is mean(y^2): mini-batch runs need no pass
         // over X for it (full-batch runs need the gradient anyway).
@@ -325,8 +357,22 @@ private:
     }
 
     fit_output<T> stop_with(fit_status status) {
+        if (x_unchecked_) check_x();  // stopped within the first epoch
         out_.status = status;
         return std::move(out_);
+    }
+
+    /// Plain single-sample SGD from theta = 0 visits every row in its first epoch
+    /// before X is read for anything else: single_sample_epoch checks X there.
+    bool first_epoch_checks_x() const {
+        return !full_batch_ && c_.batch_size == 1 && plain_sgd(rule_.params()) && from_zero_ && c_.max_iter > 0;
+    }
+
+    /// Reads X for a NaN or inf (x_finite); true when there is none.
+    bool check_x() {
+        x_unchecked_ = false;
+        out_.x_finite = finite_design(A_, c_.n_threads);
+        return out_.x_finite;
     }
 
     /// The Gram form, when the plan says so. False when the poller asked to stop.
@@ -367,6 +413,59 @@ private:
         }
         epoch_order(c_.shuffle, c_.seed, epoch, n_, c_.shuffle_block_rows, order_, c_.n_threads);
         double epoch_sum_sq = 0.0;
+        if (c_.batch_size == 1 && plain_sgd(rule_.params())) {
+            if (!single_sample_epoch(epoch_sum_sq)) return false;
+        } else if (!batch_epoch(epoch_sum_sq)) {
+            return false;
+        }
+        // Without a recorded full loss, the mean of the mini-batch losses watches for divergence.
+        loss = c_.record ? full_loss_and_grad()
+                         : epoch_sum_sq / static_cast<double>(n_) + l2_penalty(out_.theta, d_, c_.l2);
+        return true;
+    }
+
+    /// The epoch of plain single-sample SGD: runs of sgd_run_rows steps, one kernel
+    /// call each (w stays in registers through a run when d is small), polled between.
+    /// Adds the squared residuals to sum_sq; false when the poller asked to stop.
+    bool single_sample_epoch(double& sum_sq) {
+        least_squares_sgd_run<T> run;
+        run.X = A_.X;
+        run.y = A_.y;
+        run.n = n_;
+        run.d = d_;
+        run.intercept = A_.intercept;
+        run.order = c_.shuffle == shuffle_kind::none ? nullptr : order_.data();
+        run.ridge = static_cast<T>(2.0 * c_.l2);
+        const bool constant_lr = c_.lr.kind == schedule_kind::constant && c_.lr.warmup_steps == 0.0;
+        const auto kernel = sgd_rows_kernels_of<T>().least_squares_sgd;
+        // The first epoch checks X when asked: a row with a NaN or inf has a NaN or
+        // infinite residual (x_j w_j is one, even with w_j = 0), so a run whose sum of
+        // squares is finite saw finite rows. A non-finite sum (such a row, or a
+        // divergence) has X read once to tell which.
+        for (std::size_t start = 0; start < n_; start += sgd_run_rows) {
+            run.begin = start;
+            run.end = std::min(n_, start + sgd_run_rows);
+            const std::size_t m = run.end - run.begin, t = rule_.steps();
+            if (constant_lr) {
+                run.lr = static_cast<T>(c_.lr_at(t));
+            } else {
+                lrs_.resize(m);
+                for (std::size_t k = 0; k < m; ++k) lrs_[k] = static_cast<T>(c_.lr_at(t + k));
+                run.lrs = lrs_.data();
+            }
+            const double run_sum_sq = kernel(run, out_.theta.data());
+            sum_sq += run_sum_sq;
+            for (std::size_t k = 0; k < m; ++k) rule_.count_step();
+            if (x_unchecked_ && !std::isfinite(run_sum_sq) && !check_x()) return false;
+            if (poller_.tick(m * (d_ + 1))) return false;
+        }
+        x_unchecked_ = false;  // every row had a finite residual: X is finite
+        return true;
+    }
+
+    /// The epoch's mini-batch steps (any rule, any batch size). Adds the batches'
+    /// squared residuals to sum_sq; false when the poller asked to stop.
+    bool batch_epoch(double& epoch_sum_sq) {
         std::size_t prefetched = 0;
         for (std::size_t start = 0; start < n_; start += c_.batch_size) {
             const std::size_t m = std::min(c_.batch_size, n_ - start);
@@ -388,9 +487,6 @@ private:
             }
             if (poller_.tick(m * (d_ + 1))) return false;
         }
-        // Without a recorded full loss, the mean of the mini-batch losses watches for divergence.
-        loss = c_.record ? full_loss_and_grad()
-                         : epoch_sum_sq / static_cast<double>(n_) + l2_penalty(out_.theta, d_, c_.l2);
         return true;
     }
 
@@ -451,6 +547,8 @@ private:
     residual_sums<T> sums_;
     std::vector<T> previous_;
     std::vector<std::size_t> order_;
+    std::vector<T> lrs_;  // single-sample SGD with a schedule: the rates of a run's steps
+    bool x_unchecked_ = false;  // verify_x_finite, until X is known finite or not
     small_batch_stepper<T> small_batch_;
     std::vector<double> col_sq_;
     double y_c_sq_ = std::nan("");

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "fastgd/csr.hpp"
@@ -102,6 +103,27 @@ struct sgd_rows_epoch {
     bool bad_index = false;  // a CSR index or offset out of range: the epoch stopped there
 };
 
+/// A run of plain single-sample SGD steps on least squares (fit_least_squares with
+/// optimizer="sgd", batch_size=1, no momentum, weight decay or maximize): positions
+/// [begin, end) of the epoch's order (nullptr: row i at position i) over X (n x d,
+/// row-major), theta = [w, b] (b when intercept). arch/least_squares_sgd_run.hpp.
+template <typename T>
+struct least_squares_sgd_run {
+    const T* X = nullptr;
+    const T* y = nullptr;
+    std::size_t n = 0;  // rows, and positions of the order
+    std::size_t d = 0;
+    bool intercept = false;
+    const std::size_t* order = nullptr;
+    std::size_t begin = 0, end = 0;
+    T lr = 0;               // the rate of every step, unless lrs is given:
+    const T* lrs = nullptr; // the rate of the step at position i is lrs[i - begin]
+    T ridge = 0;            // 2 l2
+    /// A step's residual is clipped to [-max_residual, max_residual] (scikit-learn's
+    /// clip of the derivative; the sum of squares takes it unclipped).
+    T max_residual = std::numeric_limits<T>::infinity();
+};
+
 template <typename T>
 struct sgd_rows_kernels {
     void (*dense)(const sgd_rows_step_config& c, const T* X, std::size_t n, std::size_t d, sgd_rows_epoch<T>& e);
@@ -110,6 +132,8 @@ struct sgd_rows_kernels {
                   sgd_rows_epoch<T>& e);
     void (*csr64)(const sgd_rows_step_config& c, const csr_view<T, std::int64_t>& X, std::size_t nnz,
                   sgd_rows_epoch<T>& e);
+    /// The run's steps on theta; returns the sum of the squared residuals, each before its step.
+    double (*least_squares_sgd)(const least_squares_sgd_run<T>& run, T* theta);
 };
 
 struct sgd_rows_table {

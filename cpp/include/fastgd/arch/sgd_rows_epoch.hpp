@@ -17,8 +17,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
+#include "fastgd/arch/least_squares_sgd_run.hpp"
 #include "fastgd/arch/losses.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"
@@ -334,8 +336,59 @@ void epoch_for_loss(const sgd_rows_step_config& c, const Source& src, std::size_
     }
 }
 
+/// Plain least squares: squared error, no penalty, averaging, sample or class
+/// weights, a constant rate, float64 (b, kept in double, then fits in T). A step is
+/// then fit_least_squares' plain SGD step with lr = eta / 2 (v += -eta (p - y) x,
+/// b -= eta (p - y)) with the derivative's clip, which arch/least_squares_sgd_run.hpp
+/// runs many rows a call, w in registers.
+template <typename T>
+bool plain_least_squares(const sgd_rows_step_config& c, const sgd_rows_epoch<T>& e) {
+    return std::is_same<T, double>::value && c.loss.kind == loss_kind::squared_error && !c.l2_on() &&
+           !c.l1_on() && c.average == 0 && !e.sw && e.weight_pos == 1.0 && e.weight_neg == 1.0 &&
+           e.w->wscale == 1.0 && c.lr.kind == schedule_kind::constant && c.lr.warmup_steps == 0.0 &&
+           (!c.fit_intercept || c.intercept_decay == 1.0);
+}
+
+// A plain least-squares epoch polls between runs of this many rows.
+constexpr std::size_t plain_run_rows = 4096;
+
+template <typename T>
+void plain_least_squares_epoch(const sgd_rows_step_config& c, const T* X, std::size_t n, std::size_t d,
+                               sgd_rows_epoch<T>& e) {
+    sgd_rows_weights<T>& w = *e.w;
+    std::vector<T> theta(w.v.begin(), w.v.end());
+    theta.push_back(static_cast<T>(c.fit_intercept ? w.b : 0.0));
+    least_squares_sgd_run<T> run;
+    run.X = X;
+    run.y = e.y;
+    run.n = n;
+    run.d = d;
+    run.intercept = c.fit_intercept;
+    run.order = e.order;
+    run.lr = static_cast<T>(c.lr.at(e.t) * e.lr_scale / 2.0);
+    run.max_residual = static_cast<T>(max_dloss);
+    double sum_sq = 0.0;
+    std::size_t done = 0;
+    while (done < n) {
+        run.begin = done;
+        run.end = std::min(n, done + plain_run_rows);
+        sum_sq += least_squares_sgd_detail::least_squares_sgd(run, theta.data());
+        done = run.end;
+        if (e.poller && e.poller->tick((run.end - run.begin) * (d + 8)) && done < n) {
+            e.stopped = true;
+            break;
+        }
+    }
+    std::copy(theta.begin(), theta.begin() + static_cast<std::ptrdiff_t>(d), w.v.begin());
+    if (c.fit_intercept) w.b = static_cast<double>(theta[d]);
+    e.rows_done = done;
+    e.t += done;
+    e.loss_sum = c.need_loss ? 0.5 * sum_sq : 0.0;  // squared error: (p - y)^2 / 2
+}
+
 template <typename T>
 void dense_epoch(const sgd_rows_step_config& c, const T* X, std::size_t n, std::size_t d, sgd_rows_epoch<T>& e) {
+    if (plain_least_squares(c, e)) return plain_least_squares_epoch(c, X, n, d, e);
     epoch_for_loss(c, dense_source<T>{X, n, d}, n, d, e);
 }
 
