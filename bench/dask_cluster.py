@@ -115,8 +115,9 @@ def _step_breakdown(X: Any, y: Any, d: int, calls: int) -> None:
         print(
             f"  worker pid {pid}: {steps[0][1]:,} rows, fastgd threads {steps[0][0]}, "
             f"kernels {1e3 * med(wall):.1f} ms median (min {1e3 * min(wall):.1f}, max "
-            f"{1e3 * max(wall):.1f}), CPU/wall {sum(cpu) / sum(wall):.2f}, "
-            f"{1e9 * med(wall) / steps[0][1]:.2f} ns per row"
+            f"{1e3 * max(wall):.1f}), {1e9 * med(wall) / steps[0][1]:.2f} ns per row, "
+            f"CPU/wall {sum(cpu) / sum(wall):.2f}: {1e9 * sum(cpu) / len(cpu) / steps[0][1]:.2f} "
+            f"ns of CPU per row"
         )
 
 
@@ -172,11 +173,14 @@ def main() -> None:
         f"({dask_step / memory:.2f}x in-memory)"
     )
     fastgd.set_num_threads(1)
+    wall, cpu = time.perf_counter(), time.process_time()
     one_thread = per_step(Xn, yn)
+    busy = (time.process_time() - cpu) / (time.perf_counter() - wall)
     fastgd.set_num_threads(2)
     print(
         f"fastgd in memory (1 thread):       {1e3 * one_thread:8.1f} ms per step "
-        f"({1e9 * one_thread / n:.2f} ns per row)"
+        f"({1e9 * one_thread / n:.2f} ns per row, CPU/wall {busy:.2f}: "
+        f"{1e9 * one_thread * busy / n:.2f} ns of CPU per row)"
     )
     _step_breakdown(X, y, d, max(steps, 20))
     # The floor of a step's fixed cost: one empty task per chunk, sent and gathered.
