@@ -6,7 +6,9 @@ fastgd against its own in-memory fit and against dask-glm's gradient_descent.
 
 X is (rows, 32) float64 in 8 chunks, generated on the workers and persisted there.
 Per-iteration time is (time of a fit of N steps - time of a fit of 0 steps) / N, so
-the one-off parts (the first pass, task set-up) cancel; medians of --repeats runs.
+the one-off parts (the first pass, the actors' set-up) cancel. The in-memory and the
+cluster fits are timed in turns, --repeats of each, the ratio taken turn by turn (the
+load of a shared machine drifts between runs); medians.
 dask-glm's gradient_descent (family Normal: least squares) is timed for N
 iterations divided by N; it is skipped when dask-glm is not installed.
 
@@ -155,22 +157,23 @@ def main() -> None:
 
     kw: dict[str, Any] = dict(optimizer="gd", lr=0.1, gradient="stream", tol=None)
 
-    def per_step(X_: Any, y_: Any) -> float:
+    def per_step(X_: Any, y_: Any, repeats: int = args.repeats) -> float:
         full = _median_seconds(
-            lambda: fastgd.fit_least_squares(X_, y_, max_iter=steps, **kw), args.repeats
+            lambda: fastgd.fit_least_squares(X_, y_, max_iter=steps, **kw), repeats
         )
-        setup = _median_seconds(
-            lambda: fastgd.fit_least_squares(X_, y_, max_iter=0, **kw), args.repeats
-        )
+        setup = _median_seconds(lambda: fastgd.fit_least_squares(X_, y_, max_iter=0, **kw), repeats)
         return (full - setup) / steps
 
     fastgd.set_num_threads(2)  # the same two cores the two workers have
-    memory = per_step(Xn, yn)
-    dask_step = per_step(X, y)
+    # In turns, so that both see the same load: a ratio per turn, then the medians.
+    turns = [(per_step(Xn, yn, 1), per_step(X, y, 1)) for _ in range(args.repeats)]
+    memory = statistics.median(m for m, _ in turns)
+    dask_step = statistics.median(c for _, c in turns)
+    ratios = ", ".join(f"{c / m:.2f}" for m, c in turns)
     print(f"fastgd in memory (2 threads):      {1e3 * memory:8.1f} ms per step")
     print(
         f"fastgd on the cluster (2 workers): {1e3 * dask_step:8.1f} ms per step "
-        f"({dask_step / memory:.2f}x in-memory)"
+        f"({statistics.median(c / m for m, c in turns):.2f}x in-memory; turn by turn {ratios})"
     )
     fastgd.set_num_threads(1)
     wall, cpu = time.perf_counter(), time.process_time()
