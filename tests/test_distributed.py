@@ -174,3 +174,61 @@ def test_chunks_all_on_one_worker_are_spread_and_the_fit_agrees(client):
     there = fastgd.fit_least_squares(dX, dy, **kw)
     np.testing.assert_allclose(there.coef, here.coef, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(there.losses, here.losses, rtol=1e-10)
+
+
+def _actors_on_workers(client):
+    """How many actors each worker holds now."""
+    return sorted(client.run(lambda dask_worker: len(dask_worker.state.actors)).values())
+
+
+def _until_no_actors(client, seconds=10.0):
+    """The workers' actor counts once they are all 0, or as they are after a while
+    (a worker drops a released actor when the scheduler's message arrives)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while (counts := _actors_on_workers(client)) != [0, 0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return counts
+
+
+def test_a_step_runs_on_one_actor_per_worker_released_after_the_fit_and_on_errors(client):
+    X, y, _ = make_regression(3000, 4, intercept=0.5)
+    dX, dy = _dask(X, y)
+    during = []
+
+    def look(intermediate_result):
+        during.append(_actors_on_workers(client))
+        if intermediate_result.nit == 2:
+            raise KeyboardInterrupt  # as Ctrl-C in the middle of a fit
+
+    fit = fastgd.fit_least_squares(dX, dy, optimizer="gd", lr=0.1, max_iter=3, tol=None)
+    assert fit.n_iter == 3
+    assert _until_no_actors(client) == [0, 0]
+    with pytest.raises(KeyboardInterrupt):
+        fastgd.fit_least_squares(dX, dy, optimizer="gd", lr=0.1, max_iter=5, callback=look)
+    assert during == [[1, 1], [1, 1]]
+    assert _until_no_actors(client) == [0, 0]
+    X[7, 2] = np.nan  # found by the first call on the actors
+    with pytest.raises(ValueError, match="X contains NaN"):
+        fastgd.fit_linear(*_dask(X, y), loss="huber")
+    assert _until_no_actors(client) == [0, 0]
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param((100, 2500, 1400), id="unbalanced"),
+        pytest.param((4000,), id="one-chunk-one-worker-idle"),
+        pytest.param((300,) * 10 + (1000,), id="more-chunks-than-workers"),
+    ],
+)
+def test_chunk_layouts_give_the_in_memory_fit(client, rows):
+    X, y, _ = make_regression(4000, 6, intercept=1.5)
+    dX = da.from_array(X, chunks=(rows, 6))
+    dy = da.from_array(y, chunks=(rows,))
+    kw = dict(optimizer="adam", lr=0.05, max_iter=30, tol=None)
+    here = fastgd.fit_least_squares(X, y, **kw)
+    there = fastgd.fit_least_squares(dX, dy, **kw)
+    np.testing.assert_allclose(there.coef, here.coef, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(there.losses, here.losses, rtol=1e-10)

@@ -4,6 +4,7 @@ in, an Outcome out. Which one runs is _linear_estimator.backend_of's choice."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -119,13 +120,14 @@ def run_least_squares(
     theta0 = _theta0(p, plan.fit_intercept, dtype)
     halve = 0.5  # the loop's objective is 2 J
     if chunked:
-        fit = fit_chunked(
-            chunks_of(X, p.y, dtype),
-            plan,
-            p.seed,
-            theta0=theta0,
-            on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept),
-        )
+        with contextlib.closing(chunks_of(X, p.y, dtype)) as chunks:
+            fit = fit_chunked(
+                chunks,
+                plan,
+                p.seed,
+                theta0=theta0,
+                on_epoch=_lsq_epoch(on_epoch, d, plan.fit_intercept),
+            )
         new_state = None
     else:
         fit, new_state = run_fit(

@@ -36,6 +36,7 @@ import contextlib
 import math
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -165,6 +166,9 @@ class Chunks:
         0 here (Dask's rounds start every chunk's rule afresh)."""
         return 0
 
+    def close(self) -> None:
+        """Let go of what the fit set up on the cluster (nothing here)."""
+
     def stats(self, gram: bool) -> _Stats:
         parts = self.map(_chunk_stats, gram)
         if not all(p["finite_x"] for p in parts):
@@ -189,11 +193,15 @@ class DaskChunks(Chunks):
     C-contiguous, where the fit computes on it.
 
     With a ``dask.distributed`` client the pairs are futures on the workers, and
-    every call sends one task per pair (``client.submit`` on its future: no graph
-    is built, optimised or tokenised per step, and nothing is copied: a chunk that
-    arrived misaligned from another worker was copied once, here). Without one the
-    pairs are computed into this process and the active scheduler (threads by
-    default) runs the calls."""
+    each worker's pairs are held for the fit by one Dask actor there
+    (_WorkerChunks, the futures' data: nothing is copied; a chunk that arrived
+    misaligned from another worker was copied once, here). A call sends one message
+    to each actor and waits for its reply: the scheduler, whose round trip is the
+    floor of a task, is not on the way (on two loaded cores an empty task per worker
+    took 21-100 ms, an empty actor call per worker 3-27 ms in the same runs;
+    bench/dask_cluster.py prints both). The actors are set up by the first call and
+    let go by ``close()``. Without a client the pairs are computed into this process
+    and the active scheduler (threads by default) runs the calls."""
 
     def __init__(self, X: Any, y: Any, dtype: np.dtype[Any]) -> None:
         import dask
@@ -226,9 +234,14 @@ class DaskChunks(Chunks):
         ]
         self._client = _distributed_client()
         self._parts: list[Any] = self._held(pairs)
+        self._owner: list[str | None] = []  # each chunk's worker
+        self._groups: dict[str | None, tuple[list[int], list[tuple[list[int], int]]]] = {}
+        # The actors' futures, each with its worker's chunk indices, and the actors.
+        self._actor_futures: list[tuple[Any, list[int]]] = []
+        self._actors: list[tuple[Any, list[int]]] = []
         if self._client is not None:
             self._balance()
-        self._groups = self._worker_groups()
+            self._groups = self._worker_groups()
 
     def _held(self, parts: list[Any]) -> list[Any]:
         """Delayed per-chunk values, computed once and kept: futures on the cluster,
@@ -250,7 +263,18 @@ class DaskChunks(Chunks):
 
         part = dask.delayed(v.contiguous, pure=True)
         a = a.rechunk((tuple(self.chunk_sizes),))
-        return self._held([part(p) for p in a.to_delayed().ravel()])
+        parts = self._held([part(p) for p in a.to_delayed().ravel()])
+        if self._client is None:
+            return parts
+        from distributed import wait
+
+        # On its chunk's worker, where that worker's actor reads it (_WorkerChunks.run).
+        holders = self._client.who_has(parts)
+        for k, (f, owner) in enumerate(zip(parts, self._owner, strict=True)):
+            if owner is not None and owner not in holders.get(f.key, ()):
+                parts[k] = self._client.submit(v.contiguous, f, workers=[owner], pure=False)
+        wait(parts)
+        return parts
 
     def _balance(self) -> None:
         """Move chunks from workers holding more than their share (rows in proportion
@@ -284,25 +308,59 @@ class DaskChunks(Chunks):
 
         wait(self._parts)
 
-    def _worker_groups(self) -> list[tuple[list[int], int, str | None]]:
-        """The tasks of one call: (chunk indices, kernel threads, worker). Each
-        worker's chunks are split into as many groups as it has task threads (at
-        most one per chunk), each group run as one task there with the worker's
-        threads shared among its groups: a step costs a message per task thread,
-        not per chunk, and the kernels do not outnumber the worker's threads."""
-        if self._client is None:
-            return []
+    def _worker_groups(self) -> dict[str | None, tuple[list[int], list[tuple[list[int], int]]]]:
+        """Each worker's chunk indices, and how its actor runs them: split into as many
+        groups as the worker has threads (at most one per chunk), given as positions
+        in its chunks, the groups side by side with the worker's threads shared among
+        them, so the kernels do not outnumber the worker's threads."""
+        assert self._client is not None
         holders = self._client.who_has(self._parts)
         workers = self._client.scheduler_info(n_workers=-1)["workers"]
+        self._owner = [next(iter(holders.get(f.key, ())), None) for f in self._parts]
         by_worker: dict[str | None, list[int]] = {}
-        for k, f in enumerate(self._parts):
-            by_worker.setdefault(next(iter(holders.get(f.key, ())), None), []).append(k)
-        groups = []
+        for k, worker in enumerate(self._owner):
+            by_worker.setdefault(worker, []).append(k)
+        groups = {}
         for worker, held in by_worker.items():
             nthreads = int(workers[worker]["nthreads"]) if worker in workers else 1
             count = min(nthreads, len(held))
-            groups += [(held[g::count], max(1, nthreads // count), worker) for g in range(count)]
+            threads = max(1, nthreads // count)
+            groups[worker] = (
+                held,
+                [(list(range(g, len(held), count)), threads) for g in range(count)],
+            )
         return groups
+
+    def _worker_actors(self) -> list[tuple[Any, list[int]]]:
+        """The actor of each worker holding chunks, with its chunk indices: set up by
+        the first call of the fit (next to its chunks), let go by close()."""
+        if self._actors:
+            return self._actors
+        assert self._client is not None
+        pid = os.getpid()
+        for worker, (held, groups) in self._groups.items():
+            where: dict[str, Any] = {} if worker is None else dict(workers=[worker])
+            future = self._client.submit(
+                _WorkerChunks,
+                [self._parts[k] for k in held],
+                groups,
+                pid,
+                actor=True,
+                pure=False,
+                **where,
+            )
+            self._actor_futures.append((future, held))
+        self._actors = [(f.result(), held) for f, held in self._actor_futures]
+        return self._actors
+
+    def close(self) -> None:
+        """Let go of the actors: their workers drop them (the chunks stay until this
+        object goes)."""
+        futures = [f for f, _ in self._actor_futures]
+        self._actor_futures, self._actors = [], []
+        if futures:
+            assert self._client is not None
+            self._client.cancel(futures)
 
     def map(
         self, fn: Callable[..., Any], *args: Any, per_chunk: list[Any] | None = None
@@ -316,25 +374,13 @@ class DaskChunks(Chunks):
             call = dask.delayed(_on_chunk, pure=False)
             tasks = [call(p, fn, args, e) for p, e in zip(self._parts, extra, strict=True)]
             return list(dask.compute(*tasks))
-        pid = os.getpid()
-        futures = [
-            self._client.submit(
-                _on_worker,
-                [self._parts[k] for k in chunks],
-                fn,
-                args,
-                [extra[k] for k in chunks],
-                threads,
-                pid,
-                pure=False,
-                workers=None if worker is None else [worker],
-                allow_other_workers=True,
-            )
-            for chunks, threads, worker in self._groups
+        calls = [
+            (actor.run(fn, args, [_by_key(extra[k]) for k in held]), held)
+            for actor, held in self._worker_actors()
         ]
         out: list[Any] = [None] * len(self._parts)
-        for (chunks, _, _), results in zip(self._groups, self._client.gather(futures), strict=True):
-            for k, result in zip(chunks, results, strict=True):
+        for call, held in calls:
+            for k, result in zip(held, call.result(), strict=True):
                 out[k] = result
         return out
 
@@ -385,6 +431,76 @@ def _on_worker(
     if os.getpid() != client_pid and _core.get_num_threads() != threads:
         _core.set_num_threads(threads)
     return [_on_chunk(p, fn, args, e) for p, e in zip(pairs, extras, strict=True)]
+
+
+@dataclass(frozen=True)
+class _Key:
+    """A future in a call's per-chunk values, sent as its key: the value is read
+    from the actor's worker (parts_of puts it there)."""
+
+    key: Any
+
+
+def _by_key(value: Any) -> Any:
+    """value with the futures in it (in lists and tuples too) replaced by _Key."""
+    from distributed import Future
+
+    if isinstance(value, (list, tuple)):
+        return type(value)(_by_key(e) for e in value)
+    return _Key(value.key) if isinstance(value, Future) else value
+
+
+def _resolved(value: Any, data: Any) -> Any:
+    """value with each _Key replaced by that key's data on this worker."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_resolved(e, data) for e in value)
+    return data[value.key] if isinstance(value, _Key) else value
+
+
+class _WorkerChunks:
+    """A Dask actor on one worker holding that worker's chunk pairs for a fit (the
+    persisted futures' data, not copied), and running calls on them."""
+
+    def __init__(
+        self,
+        pairs: list[tuple[np.ndarray, np.ndarray]],
+        groups: list[tuple[list[int], int]],
+        client_pid: int,
+    ) -> None:
+        self._pairs, self._groups, self._client_pid = pairs, groups, client_pid
+        # The groups after the first run on threads of their own (the first on the
+        # actor's thread), as the worker's task threads would run them.
+        self._pool = (
+            ThreadPoolExecutor(len(groups) - 1, thread_name_prefix="fastgd-chunks")
+            if len(groups) > 1
+            else None
+        )
+
+    def run(self, fn: Callable[..., Any], args: tuple[Any, ...], extras: list[Any]) -> list[Any]:
+        """[fn(X_k, y_k, *args, *extras[k]) for this worker's chunks k]."""
+        from distributed import get_worker
+
+        data = get_worker().data
+        extras = [_resolved(e, data) for e in extras]
+
+        def group(positions: list[int], threads: int) -> list[Any]:
+            return _on_worker(
+                [self._pairs[i] for i in positions],
+                fn,
+                args,
+                [extras[i] for i in positions],
+                threads,
+                self._client_pid,
+            )
+
+        first, *rest = self._groups
+        pending = [self._pool.submit(group, *g) for g in rest] if self._pool is not None else []
+        results = [group(*first)] + [p.result() for p in pending]
+        out: list[Any] = [None] * len(self._pairs)
+        for (positions, _), done in zip(self._groups, results, strict=True):
+            for i, result in zip(positions, done, strict=True):
+                out[i] = result
+        return out
 
 
 def _distributed_client() -> Any:

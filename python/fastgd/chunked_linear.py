@@ -41,6 +41,7 @@ pages released behind the pass).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 from collections.abc import Callable
@@ -380,118 +381,120 @@ def fit_linear_chunked(
     if loss_ not in REGRESSION_LOSSES:
         y, classes = _encoded_labels(y, n, loss_, dtype)
         K = classes.size if classes.size > 2 else 1
-    chunks = chunks_of(X, y, dtype)
-    weights, held = _weight_parts(chunks, sample_weight)
-    plan = linear_plan(
-        n,
-        d,
-        K,
-        dtype,
-        optimizer=optimizer,
-        lr=lr,
-        momentum=momentum,
-        batch_size=batch_size,
-        max_iter=max_iter,
-        tol=tol,
-        fit_intercept=fit_intercept,
-        shuffle=shuffle,
-        record=record,
-        gtol=gtol,
-        n_iter_no_change=n_iter_no_change,
-        adaptive=adaptive,
-    )
-    seed = v.seed_from(random_state)
-    hyper, schedule = plan.rule_settings()
-    fista = fista_for(plan, hyper, accelerate, alpha_ * ratio)
-
-    max_sw = 1.0
-    if isinstance(held, np.ndarray):  # NumPy weights, checked by sample_weights
-        max_sw = float(held.max())
-    elif held is not None:  # a Dask sample_weight: checked where its chunks live
-        found = chunks.map(_chunk_weight_stats, per_chunk=weights)
-        bad, max_sw = sum(f[0] for f in found), max(f[1] for f in found)
-        if bad:
-            raise ValueError(
-                f"sample_weight must be finite and >= 0; {bad} are not: pass a weight >= 0 per row"
-            )
-    gram = plan.lr_auto and d <= GRAM_FEATURES
-    stats = chunks.stats(gram=gram)  # also refuses NaN or inf in X (and in y)
-
-    lr_value: float
-    if plan.lr_source == "given":
-        lr_value = float(plan.rule.lr)
-    else:
-        if gram:
-            half_L = 0.5 * float(_lipschitz(stats, plan.fit_intercept, 0.0))
-        else:  # the trace bound of lambda_max((1/n) A^T A)
-            half_L = (float(stats.col_sq.sum()) + (n if plan.fit_intercept else 0)) / n
-        L, L_max = smoothness(
-            loss_, K, max_sw, alpha_, ratio, half_L, stats.max_row_sq, plan.fit_intercept
+    with contextlib.closing(chunks_of(X, y, dtype)) as chunks:
+        weights, held = _weight_parts(chunks, sample_weight)
+        plan = linear_plan(
+            n,
+            d,
+            K,
+            dtype,
+            optimizer=optimizer,
+            lr=lr,
+            momentum=momentum,
+            batch_size=batch_size,
+            max_iter=max_iter,
+            tol=tol,
+            fit_intercept=fit_intercept,
+            shuffle=shuffle,
+            record=record,
+            gtol=gtol,
+            n_iter_no_change=n_iter_no_change,
+            adaptive=adaptive,
         )
-        lr_value = plan.auto_lr(L, L_max)
-    # A fresh rule (an optimizer instance given is never stepped); a schedule is kept.
-    lr_setting = schedule if schedule is not None else lr_value
-    plan = plan.with_lr(lr_value)
+        seed = v.seed_from(random_state)
+        hyper, schedule = plan.rule_settings()
+        fista = fista_for(plan, hyper, accelerate, alpha_ * ratio)
 
-    regression = K == 1 and loss_ in REGRESSION_LOSSES
-    scale = derivative_scale(loss_, K, stats.y_c_sq(plan.fit_intercept) if regression else 0.0, n)
+        max_sw = 1.0
+        if isinstance(held, np.ndarray):  # NumPy weights, checked by sample_weights
+            max_sw = float(held.max())
+        elif held is not None:  # a Dask sample_weight: checked where its chunks live
+            found = chunks.map(_chunk_weight_stats, per_chunk=weights)
+            bad, max_sw = sum(f[0] for f in found), max(f[1] for f in found)
+            if bad:
+                raise ValueError(
+                    f"sample_weight must be finite and >= 0; {bad} are not: pass a weight >= 0 per row"
+                )
+        gram = plan.lr_auto and d <= GRAM_FEATURES
+        stats = chunks.stats(gram=gram)  # also refuses NaN or inf in X (and in y)
 
-    l1, l2 = alpha_ * ratio, alpha_ * (1.0 - ratio)
-    theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
-    theta = np.zeros(d * K + K, dtype) if theta0 is None else theta0.astype(dtype)
-    if not plan.fit_intercept:
-        theta[d * K :] = 0
-    objective = _Objective(chunks, weights, K, LOSSES[loss_], eps, plan.fit_intercept, l1, l2)
-    measure = _Measure(stats.col_sq, n, K, plan.fit_intercept, l1, l2, scale)
-    on_epoch = _epoch_callback(callback, d, K)
+        lr_value: float
+        if plan.lr_source == "given":
+            lr_value = float(plan.rule.lr)
+        else:
+            if gram:
+                half_L = 0.5 * float(_lipschitz(stats, plan.fit_intercept, 0.0))
+            else:  # the trace bound of lambda_max((1/n) A^T A)
+                half_L = (float(stats.col_sq.sum()) + (n if plan.fit_intercept else 0)) / n
+            L, L_max = smoothness(
+                loss_, K, max_sw, alpha_, ratio, half_L, stats.max_row_sq, plan.fit_intercept
+            )
+            lr_value = plan.auto_lr(L, L_max)
+        # A fresh rule (an optimizer instance given is never stepped); a schedule is kept.
+        lr_setting = schedule if schedule is not None else lr_value
+        plan = plan.with_lr(lr_value)
 
-    chunk_settings: dict[str, Any] | None = None
-    if not plan.full_batch:
-        # One epoch of mini-batches on a chunk, no stopping rule (a chunk smaller
-        # than a batch: one step on it).
-        one = plan.one_epoch_on(chunks.n)
-        chunk_settings = {
-            **one.core_settings(lr_setting, 0, hyper),
-            "loss": LOSSES[loss_],
-            "epsilon": eps,
-            "alpha": alpha_,
-            "l1_ratio": ratio,
-            "accelerate": False,
-            "derivative_scale": scale,
-        }
-        assert chunk_settings["gradient"] == "batch"
+        regression = K == 1 and loss_ in REGRESSION_LOSSES
+        scale = derivative_scale(
+            loss_, K, stats.y_c_sq(plan.fit_intercept) if regression else 0.0, n
+        )
 
-    fit = _descend(
-        chunks,
-        weights,
-        plan,
-        objective,
-        measure,
-        theta,
-        lr_value,
-        schedule is not None,
-        l1,
-        fista,
-        seed,
-        K,
-        chunk_settings,
-        on_epoch,
-    )
-    theta_end, losses, thetas, n_iter, status, optimality = fit
-    fit_result = linear_result(
-        theta_end,
-        np.array(losses, dtype=np.float64),
-        np.array(thetas, dtype=np.float64).reshape(len(thetas), d * K + K),
-        n_iter,
-        status,
-        optimality,
-        lr_value,
-        plan,
-        d,
-        K,
-    )
-    warn_outcome(fit_result, stacklevel=3)
-    return fit_result
+        l1, l2 = alpha_ * ratio, alpha_ * (1.0 - ratio)
+        theta0 = _initial_theta(coef_init, intercept_init, d, K, plan.fit_intercept, dtype)
+        theta = np.zeros(d * K + K, dtype) if theta0 is None else theta0.astype(dtype)
+        if not plan.fit_intercept:
+            theta[d * K :] = 0
+        objective = _Objective(chunks, weights, K, LOSSES[loss_], eps, plan.fit_intercept, l1, l2)
+        measure = _Measure(stats.col_sq, n, K, plan.fit_intercept, l1, l2, scale)
+        on_epoch = _epoch_callback(callback, d, K)
+
+        chunk_settings: dict[str, Any] | None = None
+        if not plan.full_batch:
+            # One epoch of mini-batches on a chunk, no stopping rule (a chunk smaller
+            # than a batch: one step on it).
+            one = plan.one_epoch_on(chunks.n)
+            chunk_settings = {
+                **one.core_settings(lr_setting, 0, hyper),
+                "loss": LOSSES[loss_],
+                "epsilon": eps,
+                "alpha": alpha_,
+                "l1_ratio": ratio,
+                "accelerate": False,
+                "derivative_scale": scale,
+            }
+            assert chunk_settings["gradient"] == "batch"
+
+        fit = _descend(
+            chunks,
+            weights,
+            plan,
+            objective,
+            measure,
+            theta,
+            lr_value,
+            schedule is not None,
+            l1,
+            fista,
+            seed,
+            K,
+            chunk_settings,
+            on_epoch,
+        )
+        theta_end, losses, thetas, n_iter, status, optimality = fit
+        fit_result = linear_result(
+            theta_end,
+            np.array(losses, dtype=np.float64),
+            np.array(thetas, dtype=np.float64).reshape(len(thetas), d * K + K),
+            n_iter,
+            status,
+            optimality,
+            lr_value,
+            plan,
+            d,
+            K,
+        )
+        warn_outcome(fit_result, stacklevel=3)
+        return fit_result
 
 
 def _descend(

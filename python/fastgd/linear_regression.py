@@ -7,6 +7,7 @@ one for Dask arrays and memmaps (fastgd.chunked).
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from typing import Any, Literal, overload
@@ -236,7 +237,8 @@ def fit_least_squares(
     theta0 = _initial_theta(coef_init, intercept_init, d, plan.fit_intercept, dtype)
 
     if chunked:
-        fit = fit_chunked(chunks_of(X, y, dtype), plan, seed, theta0=theta0, on_epoch=on_epoch)
+        with contextlib.closing(chunks_of(X, y, dtype)) as chunks:
+            fit = fit_chunked(chunks, plan, seed, theta0=theta0, on_epoch=on_epoch)
     else:
         # NaN and inf in X: the core looks for them (single-sample SGD while its first
         # epoch reads the rows, a pass of their own saved), unless X is read here first.
