@@ -120,6 +120,24 @@ def test_loss_matches_reference(loss, dtype, case):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_narrow_rows_match_reference(loss, dtype, case):
+    """Every width of the dense rows-in-order kernel across the lanes (d <= 15: a
+    register of rows at a time by column gathers), the first width past it, and row
+    counts that leave a tail of fewer rows than a register (and one row only)."""
+    for d in range(1, 17):
+        for n in (1, 203):
+            X, y, w = make_data(loss, n, d, dtype, seed=d, intercept=CASES[case][0])
+            if X.shape[0] == 0:
+                continue
+            kw = case_kwargs(case, X.shape[0], seed=d)
+            got = fastgd.loss_grad(X, y, w, loss=loss, **kw)
+            want = reference_of(loss, X, y, w, kw)
+            assert_close(loss, X, got, want, kw.get("sample_weight"))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_gradient_matches_finite_differences(loss, case):
     X, y, w = make_data(loss, 80, 5, np.float64, seed=5, intercept=CASES[case][0])
