@@ -120,6 +120,24 @@ def test_loss_matches_reference(loss, dtype, case):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_narrow_rows_match_reference(loss, dtype, case):
+    """Every width of the dense rows-in-order kernel across the lanes (d <= 15: a
+    register of rows at a time by column gathers), the first width past it, and row
+    counts that leave a tail of fewer rows than a register (and one row only)."""
+    for d in range(1, 17):
+        for n in (1, 203):
+            X, y, w = make_data(loss, n, d, dtype, seed=d, intercept=CASES[case][0])
+            if X.shape[0] == 0:
+                continue
+            kw = case_kwargs(case, X.shape[0], seed=d)
+            got = fastgd.loss_grad(X, y, w, loss=loss, **kw)
+            want = reference_of(loss, X, y, w, kw)
+            assert_close(loss, X, got, want, kw.get("sample_weight"))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_gradient_matches_finite_differences(loss, case):
     X, y, w = make_data(loss, 80, 5, np.float64, seed=5, intercept=CASES[case][0])
@@ -428,11 +446,13 @@ def test_every_instruction_set_gives_the_same_answer():
         yr = rng.standard_normal(3001); yb = np.sign(rng.standard_normal(3001))
         sw = rng.random(3001)
         out = {"arch": fastgd.simd_arch()}
-        for loss in LOSSES:
-            y = yr if loss in REGRESSION_LOSSES else yb
-            v, g, b = fastgd.loss_grad(X, y, w, loss=loss, intercept=0.1, sample_weight=sw)
-            v32, g32, _ = fastgd.loss_grad(X.astype(np.float32), y, w, loss=loss)
-            out[loss] = [v, b, *g.tolist(), v32, *g32.tolist()]
+        for d in (37, 5):  # 5: the narrow rows' kernel across the lanes
+            for loss in LOSSES:
+                y = yr if loss in REGRESSION_LOSSES else yb
+                Xd, wd = X[:, :d], w[:d]
+                v, g, b = fastgd.loss_grad(Xd, y, wd, loss=loss, intercept=0.1, sample_weight=sw)
+                v32, g32, _ = fastgd.loss_grad(Xd.astype(np.float32), y, wd, loss=loss)
+                out[f"{loss}/{d}"] = [v, b, *g.tolist(), v32, *g32.tolist()]
         W = rng.standard_normal((37, 4)) / 6
         v, g, b = fastgd.loss_grad(X, rng.integers(0, 4, 3001), W, loss="log_loss")
         out["multinomial"] = [v, *b.tolist(), *g.ravel().tolist()]
@@ -461,7 +481,7 @@ def test_every_instruction_set_gives_the_same_answer():
             if loss == "multinomial":
                 np.testing.assert_allclose(values, want, rtol=1e-9, atol=1e-12, err_msg=loss)
                 continue
-            n64 = 2 + 37
+            n64 = 2 + int(loss.split("/")[1])
             np.testing.assert_allclose(
                 values[:n64], want[:n64], rtol=1e-9, atol=1e-12, err_msg=loss
             )

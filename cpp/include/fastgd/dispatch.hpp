@@ -49,7 +49,7 @@ struct row_kernels {
     void (*apply_rule)(const rule_params& o, const step_scalars& k, T* p, const T* grad, T* s0, T* s1, T* s2,
                        std::size_t n);
     /// See arch/least_squares_rows.hpp: linear_rows with the loss spec.kind (sw may be nullptr: weights 1);
-    /// arch/lane_rows.hpp for a loss with a vector form (the log loss).
+    /// arch/lane_rows.hpp for a loss with a vector form (every loss has one).
     double (*loss_rows)(const loss_spec& spec, const T* X, const T* y, const T* sw, std::size_t d,
                         const std::size_t* idx, const T* w, bool intercept, std::size_t begin, std::size_t end, T* g,
                         double* g_intercept);

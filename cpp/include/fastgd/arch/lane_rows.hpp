@@ -1,10 +1,13 @@
 #pragma once
-/// linear_rows for the losses with a vector form (a lanes() member, losses.hpp: the
-/// log loss), whose libm calls would cost more than a row's multiply-adds: the dots
-/// of a block of rows, then their values and derivatives a register at a time, then
-/// their gradient terms. Same contract and the same dots and gradient sums as
-/// linear_rows (arch/least_squares_rows.hpp); only the loss's exp and log1p differ,
-/// by a few ulp.
+/// linear_rows for the losses with a vector form (a lanes() member, losses.hpp: all
+/// of them; for the log loss, whose libm calls would cost more than a row's
+/// multiply-adds, it is what makes the kernel fast): the dots of a block of rows,
+/// then their values and derivatives a register at a time, then their gradient
+/// terms. Same contract and the same dots and gradient sums as linear_rows
+/// (arch/least_squares_rows.hpp); only the loss's exp and log1p differ, by a few ulp.
+/// Dense rows in order of at most max_across_d values go across the lanes first
+/// (across_rows, with margin_lanes below): their dots are summed in another order,
+/// so those rows agree with linear_rows to rounding, not to the bit.
 /// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
 
 #include <cstddef>
@@ -26,9 +29,85 @@ struct has_lanes<margin_loss<Loss>, decltype(void(&Loss::lanes))> {
     static constexpr bool value = true;
 };
 
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+// A register of floats as two registers of doubles (its low and high halves), and back.
+inline void widen(vf32 v, vf64& lo, vf64& hi) {
+    half_vf32 a, c;
+    __builtin_memcpy(&a, &v, sizeof a);
+    __builtin_memcpy(&c, reinterpret_cast<const char*>(&v) + sizeof a, sizeof c);
+    lo = __builtin_convertvector(a, vf64);
+    hi = __builtin_convertvector(c, vf64);
+}
+inline vf32 narrow(vf64 lo, vf64 hi) {
+    const half_vf32 a = __builtin_convertvector(lo, half_vf32), c = __builtin_convertvector(hi, half_vf32);
+    vf32 v;
+    __builtin_memcpy(&v, &a, sizeof a);
+    __builtin_memcpy(reinterpret_cast<char*>(&v) + sizeof a, &c, sizeof c);
+    return v;
+}
+
+/// across_rows' hooks (least_squares_rows.hpp) for a loss with lanes(): the sum is
+/// the dot x.w; z = dot + b rounded in T, as margin_loss::row; the derivative
+/// rounded to T, then times the weight in T, the value times the weight in double,
+/// as lane_rows' blocks.
+template <typename Loss>
+struct margin_lanes {
+    const Loss& loss;
+    template <typename V>
+    V start(V, V) const {
+        return V{};
+    }
+    vf64 finish(vf64 dot, vf64 b, vf64 y, const vf64* s, vf64& lv, vf64& bv) const {
+        vf64 v;
+        vf64 dz = loss.lanes(dot + b, y, v);
+        if (s) {
+            dz *= *s;
+            v *= *s;
+        }
+        lv += v;
+        bv += dz;
+        return dz;
+    }
+    vf32 finish(vf32 dot, vf32 b, vf32 y, const vf32* s, vf64& lv, vf64& bv) const {
+        vf64 z0, z1, y0, y1, v0, v1;
+        widen(dot + b, z0, z1);
+        widen(y, y0, y1);
+        const vf64 d0 = loss.lanes(z0, y0, v0), d1 = loss.lanes(z1, y1, v1);
+        vf32 dz = narrow(d0, d1);
+        if (s) {
+            dz *= *s;
+            vf64 s0, s1;
+            widen(*s, s0, s1);
+            v0 *= s0;
+            v1 *= s1;
+        }
+        lv += v0 + v1;
+        vf64 e0, e1;
+        widen(dz, e0, e1);
+        bv += e0 + e1;
+        return dz;
+    }
+};
+
+/// The first rows of [begin, end) across the lanes when src is dense, in order and
+/// at most max_across_d wide; returns the first row not done.
+template <typename T, typename Loss>
+std::size_t across_margin_rows(const row_source<T>& src, const T* w, T b, std::size_t begin, std::size_t end, T* g,
+                               double& loss, double& gb, const Loss& loss_fn) {
+    if (src.idx || src.d > max_across_d) return begin;
+    return across_rows_for(src.d, src.X, src.y, src.sw, w, b, begin, end, g, loss, gb, margin_lanes<Loss>{loss_fn});
+}
+/// Other row sources (CSR): none.
+template <typename Src, typename T, typename G, typename Loss>
+std::size_t across_margin_rows(const Src&, const T*, T, std::size_t begin, std::size_t, G*, double&, double&,
+                               const Loss&) {
+    return begin;
+}
+#endif
+
 /// linear_rows (same arguments, same result) for a margin loss with lanes(): blocks of
 /// Src::block_rows rows, or of one register of doubles if more (AVX-512: 8 dense
-/// rows); the rows left over go through linear_rows itself.
+/// rows), after across_margin_rows; the rows left over go through linear_rows itself.
 template <bool Weighted, typename Src, typename T, typename G, typename Loss>
 double lane_rows(const Src& src, const T* w, bool intercept, std::size_t begin, std::size_t end, G* g,
                  double* g_intercept, const margin_loss<Loss>& loss_fn) {
@@ -39,6 +118,7 @@ double lane_rows(const Src& src, const T* w, bool intercept, std::size_t begin, 
     constexpr std::size_t B = S > L ? S : L;
     const T b = intercept ? w[src.d] : T(0);
     double gb = 0.0;
+    i = across_margin_rows(src, w, b, i, end, g, loss, gb, loss_fn.loss);
     for (; i + B <= end; i += B) {
         T r[B];
         for (std::size_t q = 0; q < B; q += S) {

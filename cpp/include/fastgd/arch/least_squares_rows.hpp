@@ -456,33 +456,55 @@ inline void add_residuals(vf32 r, vf64& lv, vf64& bv) {
     bv += a + c;
 }
 
-/// Least squares over rows in order of exactly D values, W rows at a time across
-/// the lanes: lane k of column vector j is row k's x_j, so each row's residual is D
-/// lane-wise multiply-adds (no horizontal sum per row) and g_j gets r * x_j in its
-/// own register, summed across lanes once per call. Rows past the last full group
-/// of W are left to the caller. Returns the first row not done.
-template <std::size_t D, typename T>
-std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::size_t begin, std::size_t end,
-                                 T* g, double& loss, double& gb) {
+/// across_rows' least squares: the sum starts at b - y, so it ends as the residual
+/// r, which is also the derivative (the caller scales by 2); r^2 and r summed in double.
+struct residual_lanes {
+    template <typename V>
+    V start(V b, V y) const {
+        return b - y;
+    }
+    template <typename V>
+    V finish(V r, V, V, const V*, vf64& lv, vf64& bv) const {
+        add_residuals(r, lv, bv);
+        return r;
+    }
+};
+
+/// Rows in order of exactly D values, W rows at a time across the lanes: lane k of
+/// column vector j is row k's x_j, so each row's sum x.w is D lane-wise
+/// multiply-adds (no horizontal sum per row) and g_j gets dL * x_j in its own
+/// register, summed across lanes once per call. The loss enters through Lanes:
+/// start(b, y) is where the sum starts, finish(sum, b, y, s, lv, bv) returns the
+/// register of derivatives (times the weights s when s is not null) and adds the
+/// values to lv and the derivatives to bv, in double (residual_lanes above; the
+/// margin losses' in lane_rows.hpp). Rows past the last full group of W are left
+/// to the caller. Returns the first row not done.
+template <std::size_t D, typename T, typename Lanes>
+std::size_t across_rows(const T* X, const T* y, const T* sw, const T* w, T b, std::size_t begin, std::size_t end,
+                        T* g, double& loss, double& gb, const Lanes& lanes) {
     constexpr std::size_t W = width<T>;
     vec<T> wv[D], gv[D];
     for (std::size_t j = 0; j < D; ++j) {
         wv[j] = splat(w[j]);
         gv[j] = vec<T>{};
     }
+    const vec<T> bw = splat(b);
     vf64 lv{}, bv{};
     std::size_t i = begin;
     for (; i + W <= end; i += W) {
         const T* p = X + i * D;
         prefetch_ahead(p, W * D * sizeof(T));
         vec<T> x[D];
-        vec<T> r = splat(b) - (y ? load(y + i) : vec<T>{});
+        const vec<T> yv = y ? load(y + i) : vec<T>{};
+        vec<T> z = lanes.start(bw, yv);
         for (std::size_t j = 0; j < D; ++j) {
             x[j] = load_column<D>(p, j);
-            r += x[j] * wv[j];
+            z += x[j] * wv[j];
         }
-        for (std::size_t j = 0; j < D; ++j) gv[j] += r * x[j];
-        add_residuals(r, lv, bv);
+        vec<T> s;
+        if (sw) s = load(sw + i);
+        const vec<T> dz = lanes.finish(z, bw, yv, sw ? &s : nullptr, lv, bv);
+        for (std::size_t j = 0; j < D; ++j) gv[j] += dz * x[j];
     }
     for (std::size_t j = 0; j < D; ++j) g[j] += hsum(gv[j]);
     loss += hsum(lv);
@@ -490,21 +512,21 @@ std::size_t across_residual_rows(const T* X, const T* y, const T* w, T b, std::s
     return i;
 }
 
-// across_residual_rows<D> for the run-time d, D = 1 .. max_across_d.
+// across_rows<D> for the run-time d, D = 1 .. max_across_d.
 constexpr std::size_t max_across_d = 15;
-template <typename T, std::size_t D = 1>
-std::size_t across_residual_rows_for(std::size_t d, const T* X, const T* y, const T* w, T b,
-                                     std::size_t begin, std::size_t end, T* g, double& loss, double& gb) {
-    if (d == D) return across_residual_rows<D>(X, y, w, b, begin, end, g, loss, gb);
+template <std::size_t D = 1, typename T, typename Lanes>
+std::size_t across_rows_for(std::size_t d, const T* X, const T* y, const T* sw, const T* w, T b, std::size_t begin,
+                            std::size_t end, T* g, double& loss, double& gb, const Lanes& lanes) {
+    if (d == D) return across_rows<D>(X, y, sw, w, b, begin, end, g, loss, gb, lanes);
     if constexpr (D < max_across_d)
-        return across_residual_rows_for<T, D + 1>(d, X, y, w, b, begin, end, g, loss, gb);
+        return across_rows_for<D + 1>(d, X, y, sw, w, b, begin, end, g, loss, gb, lanes);
     return begin;
 }
 #endif
 
 /// Least squares: r_i = x_i . w (+ w[d] when intercept) - y_i;
 /// g[0:d] += sum r_i x_i (in T), *g_intercept += sum r_i; returns sum r_i^2 in double.
-/// Rows in order of at most max_across_d values take across_residual_rows, those of
+/// Rows in order of at most max_across_d values take across_rows, those of
 /// at most 4 vectors narrow_residual_rows, the rest (and the tails) linear_rows.
 template <typename T>
 double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::size_t begin, std::size_t end,
@@ -517,7 +539,8 @@ double residual_rows(const row_source<T>& src, const T* w, bool intercept, std::
         double loss = 0.0, gb = 0.0;
         std::size_t done = begin;
         if (d <= max_across_d)
-            done = across_residual_rows_for(d, src.X, src.y, w, b, begin, end, g, loss, gb);
+            done = across_rows_for(d, src.X, src.y, static_cast<const T*>(nullptr), w, b, begin, end, g, loss, gb,
+                                   residual_lanes{});
         else if (d <= W)
             done = narrow_residual_rows<1>(src.X, src.y, d, w, b, begin, end, g, loss, gb);
         else if (d <= 2 * W)

@@ -24,6 +24,14 @@ namespace FASTGD_ARCH {
 struct squared_error_loss {
     double value(double z, double y) const { return 0.5 * (z - y) * (z - y); }
     double derivative(double z, double y) const { return z - y; }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    /// value and derivative over one register of rows: the hook arch/lane_rows.hpp
+    /// looks for (the same formulas, a blend for each branch).
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        value = 0.5 * (z - y) * (z - y);
+        return z - y;
+    }
+#endif
 };
 
 /// 1/2 r^2 for |r| <= epsilon, epsilon |r| - epsilon^2 / 2 beyond.
@@ -38,6 +46,14 @@ struct huber_loss {
         if (std::fabs(r) <= epsilon) return r;
         return r > 0 ? epsilon : -epsilon;
     }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const vf64 r = z - y, a = abs_lanes(r);
+        const auto inside = a <= epsilon;
+        value = blend(inside, 0.5 * r * r, epsilon * a - 0.5 * epsilon * epsilon);
+        return blend(inside, r, blend(r > 0.0, splat(epsilon), splat(-epsilon)));
+    }
+#endif
 };
 
 /// max(0, |y - z| - epsilon).
@@ -52,6 +68,13 @@ struct epsilon_insensitive_loss {
         if (z - y > epsilon) return 1.0;
         return 0.0;
     }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const vf64 e = abs_lanes(y - z) - epsilon;
+        value = blend(e > 0.0, e, vf64{});
+        return blend(y - z > epsilon, splat(-1.0), blend(z - y > epsilon, splat(1.0), vf64{}));
+    }
+#endif
 };
 
 /// max(0, |y - z| - epsilon)^2 (no 1/2, as scikit-learn).
@@ -67,6 +90,13 @@ struct squared_epsilon_insensitive_loss {
         if (r < -epsilon) return 2.0 * (-r - epsilon);
         return 0.0;
     }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const vf64 e = abs_lanes(y - z) - epsilon, r = y - z;
+        value = blend(e > 0.0, e * e, vf64{});
+        return blend(r > epsilon, -2.0 * (r - epsilon), blend(r < -epsilon, 2.0 * (-r - epsilon), vf64{}));
+    }
+#endif
 };
 
 /// log(1 + exp(-y z)), computed without overflow for any z. Value and derivative
@@ -103,6 +133,13 @@ struct hinge_loss {
         return m <= threshold ? threshold - m : 0.0;
     }
     double derivative(double z, double y) const { return y * z <= threshold ? -y : 0.0; }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const auto on = y * z <= threshold;
+        value = blend(on, threshold - y * z, vf64{});
+        return blend(on, -y, vf64{});
+    }
+#endif
 };
 
 /// max(0, 1 - y z)^2.
@@ -115,6 +152,14 @@ struct squared_hinge_loss {
         const double e = 1.0 - y * z;
         return e > 0 ? -2.0 * y * e : 0.0;
     }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const vf64 e = 1.0 - y * z;
+        const auto on = e > 0.0;
+        value = blend(on, e * e, vf64{});
+        return blend(on, -2.0 * y * e, vf64{});
+    }
+#endif
 };
 
 /// 0 for y z >= 1, (1 - y z)^2 for -1 <= y z < 1, -4 y z below.
@@ -131,6 +176,14 @@ struct modified_huber_loss {
         if (m >= -1.0) return -2.0 * (1.0 - m) * y;
         return -4.0 * y;
     }
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
+        const vf64 m = y * z;
+        const auto flat = m >= 1.0, square = m >= -1.0;
+        value = blend(flat, vf64{}, blend(square, (1.0 - m) * (1.0 - m), -4.0 * m));
+        return blend(flat, vf64{}, blend(square, -2.0 * (1.0 - m) * y, -4.0 * y));
+    }
+#endif
 };
 
 /// Value and derivative at once: by default the loss's two functions; the log loss
