@@ -90,8 +90,6 @@ struct minimizer_kernels {
                             const double* g, double cg, const double* cs, const double* cy, double* out);
     double (*lbfgs_new_pair)(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
                              double* s, double* y, double* yy);
-    /// See arch/rosenbrock.hpp (the built-in objective of test_functions.hpp).
-    double (*rosenbrock)(const double* x, double* g, std::size_t d);
 };
 
 struct kernel_table {
