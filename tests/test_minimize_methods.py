@@ -665,10 +665,11 @@ print(fastgd.simd_arch(), r.nit, *r.x)
 """
 
 
-def test_lbfgs_two_loop_agrees_on_every_instruction_set() -> None:
-    """FASTGD_ARCH caps the dispatch: the two-loop kernel of each compiled copy gives the
-    same 25 iterations to rounding (d = 1003: the 16-lane loops and their tails), far
-    from the minimum, where a wrong direction would show."""
+def test_lbfgs_kernels_agree_on_every_instruction_set() -> None:
+    """FASTGD_ARCH caps the dispatch: the L-BFGS kernels of each compiled copy (the
+    compact form's passes, the new pair, the objective) give the same 25 iterations to
+    rounding (d = 1003: the blocks, the 16-lane loops and their tails), far from the
+    minimum, where a wrong direction would show."""
     runs = {}
     for arch in ("baseline", "avx2", "avx512"):
         with python_child(LBFGS_ARCH_CHILD, env=child_env(FASTGD_ARCH=arch)) as proc:

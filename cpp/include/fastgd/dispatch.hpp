@@ -82,9 +82,14 @@ struct row_kernels {
 
 /// The minimizers' vector kernels (double only).
 struct minimizer_kernels {
-    /// See arch/lbfgs_two_loop.hpp: lbfgs_two_loop.
-    void (*lbfgs_two_loop)(const double* const* s, const double* const* y, const double* rho, double* alpha,
-                           std::size_t m, std::size_t d, const double* g, double* out, double gamma);
+    /// See arch/lbfgs_compact.hpp: lbfgs_pair_dots, lbfgs_combine, lbfgs_new_pair.
+    void (*lbfgs_pair_dots)(const double* const* s, const double* const* y, std::size_t m, std::size_t d,
+                            const double* g, const double* yn, double* sg, double* yg, double* sy, double* yy,
+                            double* scratch);
+    double (*lbfgs_combine)(const double* const* s, const double* const* y, std::size_t m, std::size_t d,
+                            const double* g, double cg, const double* cs, const double* cy, double* out);
+    double (*lbfgs_new_pair)(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
+                             double* s, double* y, double* yy);
 };
 
 struct kernel_table {

@@ -1,8 +1,11 @@
 #pragma once
 /// L-BFGS's memory: the newest m pairs s = x_{k+1} - x_k, y = g_{k+1} - g_k, and the
 /// two-loop recursion that applies the inverse-Hessian approximation they define
-/// (Nocedal & Wright, Numerical Optimization, Algorithm 7.4). minimize's "lbfgs" and
-/// fastgd.LBFGS (torch.optim.LBFGS's rule) both step with it.
+/// (Nocedal & Wright, Numerical Optimization, Algorithm 7.4) or, for minimize's
+/// "lbfgs", its compact form (Byrd, Nocedal & Schnabel, "Representations of
+/// quasi-Newton matrices and their use in limited memory methods", Math. Prog. 63,
+/// 1994, Theorem 2.2: the same matrix, two passes over the pairs instead of four).
+/// fastgd.LBFGS (torch.optim.LBFGS's rule) steps with the two-loop recursion.
 
 #include <algorithm>
 #include <cmath>
@@ -18,7 +21,16 @@ namespace fastgd {
 class lbfgs_history {
 public:
     lbfgs_history(std::size_t capacity, std::size_t d)
-        : capacity_(capacity), d_(d), s_(capacity * d), y_(capacity * d), rho_(capacity), alpha_(capacity) {
+        : capacity_(capacity),
+          slots_(capacity + 1),
+          d_(d),
+          s_(slots_ * d),
+          y_(slots_ * d),
+          rho_(slots_),
+          alpha_(capacity),
+          sy_(slots_ * slots_),
+          yy_(slots_ * slots_),
+          known_(slots_, 0) {
         if (capacity == 0) throw std::invalid_argument("the L-BFGS history needs at least one pair");
     }
 
@@ -34,16 +46,24 @@ public:
 
     /// push() with rho = 1 / (y.s) given: a restored state keeps its exact rho.
     void push_rho(const double* s, const double* y, double rho) {
-        std::size_t slot;
-        if (size_ < capacity_) {
-            slot = (first_ + size_++) % capacity_;
-        } else {
-            slot = first_;
-            first_ = (first_ + 1) % capacity_;
-        }
-        std::copy(s, s + d_, s_.begin() + static_cast<std::ptrdiff_t>(slot * d_));
-        std::copy(y, y + d_, y_.begin() + static_cast<std::ptrdiff_t>(slot * d_));
+        std::copy(s, s + d_, next_s());
+        std::copy(y, y + d_, next_y());
+        commit(rho);
+    }
+
+    /// Where the next pair goes (a spare slot, apart from the pairs held): write s and
+    /// y there, then commit() keeps them; without a commit the pairs held are unchanged.
+    double* next_s() { return s_.data() + spare() * d_; }
+    double* next_y() { return y_.data() + spare() * d_; }
+    /// Keeps the pair written at next_s(), next_y() (push() without the copies).
+    void commit(double rho) {
+        const std::size_t slot = spare();
+        if (size_ < capacity_)
+            ++size_;
+        else
+            first_ = (first_ + 1) % slots_;
         rho_[slot] = rho;
+        known_[slot] = 0;
     }
 
     /// Forgets the newest pair (with push_oldest, undoes a push: fastgd.LBFGS rolls
@@ -56,14 +76,15 @@ public:
     /// Puts (s, y, rho) back as the oldest pair; needs size() < capacity().
     void push_oldest(const double* s, const double* y, double rho) {
         if (size_ == capacity_) throw std::logic_error("push_oldest on a full L-BFGS history");
-        first_ = (first_ + capacity_ - 1) % capacity_;
+        first_ = (first_ + slots_ - 1) % slots_;
         ++size_;
         std::copy(s, s + d_, s_.begin() + static_cast<std::ptrdiff_t>(first_ * d_));
         std::copy(y, y + d_, y_.begin() + static_cast<std::ptrdiff_t>(first_ * d_));
         rho_[first_] = rho;
+        known_[first_] = 0;
     }
 
-    /// The first loop's coefficient alpha_i = rho_i s_i.q of the last descent_direction,
+    /// The first loop's coefficient alpha_i = rho_i s_i.q of the last descent_direction<true>,
     /// pair i oldest first (torch.optim.LBFGS keeps them as state["al"]).
     double alpha(std::size_t i) const { return alpha_[i]; }
 
@@ -73,24 +94,11 @@ public:
     double rho(std::size_t i) const { return rho_[slot(i)]; }
 
     /// out = -H g, with H the L-BFGS inverse Hessian built on H0 = gamma * I (gamma is
-    /// usually s.y / y.y of the newest pair). out may not alias g. Fused: each update
-    /// out += c v rounds once (std::fma), as torch's add_(v, alpha=c) does, and the dot
-    /// products are dot.hpp's (fastgd.LBFGS follows torch's numbers). The default runs
-    /// the dispatched kernel (arch/lbfgs_two_loop.hpp: the widest instruction set,
-    /// each dot product fused into the pass before it).
-    template <bool Fused = false>
+    /// usually s.y / y.y of the newest pair), by the two-loop recursion: each update
+    /// out += c v rounded once (std::fma), as torch's add_(v, alpha=c) does, and the dot
+    /// products dot.hpp's (fastgd.LBFGS follows torch's numbers); alpha(i) then holds
+    /// its coefficients. out may not alias g.
     void descent_direction(const double* g, double* out, double gamma) {
-        if constexpr (!Fused) {
-            if (size_ == 0) {
-                for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
-                return;
-            }
-            s_of_.resize(size_), y_of_.resize(size_), rho_of_.resize(size_);
-            for (std::size_t i = 0; i < size_; ++i) s_of_[i] = s(i), y_of_[i] = y(i), rho_of_[i] = rho(i);
-            kernels().minimizer.lbfgs_two_loop(s_of_.data(), y_of_.data(), rho_of_.data(), alpha_.data(), size_,
-                                               d_, g, out, gamma);
-            return;
-        }
         for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
         for (std::size_t i = size_; i-- > 0;) {
             const double* yi = y(i);
@@ -106,16 +114,86 @@ public:
         }
     }
 
+    /// The same out = -H g (minimize's "lbfgs"; -g without pairs) by the compact form,
+    /// with the dispatched kernels of arch/lbfgs_compact.hpp (the widest instruction
+    /// set): with a = S'g, b = Y'g, R the upper triangle of S'Y (R_ij = s_i.y_j, i <= j)
+    /// and D its diagonal,
+    ///     H g = gamma g + S u - gamma Y w,  w = R^-1 a,  u = R^-T ((D + gamma Y'Y) w - gamma b).
+    /// The products s_i.y_j and y_i.y_j are kept from one direction to the next: a new
+    /// pair's are summed in the same pass as a and b. Returns g.out, summed in the pass
+    /// that writes out.
+    double compact_direction(const double* g, double* out, double gamma) {
+        const std::size_t m = size_;
+        if (m == 0) {
+            for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
+            return -dot(g, g);
+        }
+        const minimizer_kernels& k = kernels().minimizer;
+        s_of_.resize(m), y_of_.resize(m), a_.resize(m), b_.resize(m), u_.resize(m), w_.resize(m);
+        col_sy_.resize(m), col_yy_.resize(m), row_sy_.resize(m), scratch_.resize(64 * m);
+        for (std::size_t i = 0; i < m; ++i) s_of_[i] = s(i), y_of_[i] = y(i);
+        // The products of pairs not seen yet. Usually only the newest: its column
+        // comes with a and b; others (restored pairs) get a pass each first.
+        std::size_t unknown = 0;
+        for (std::size_t i = 0; i < m; ++i) unknown += known_[slot(i)] ? 0 : 1;
+        const bool newest_only = unknown == 1 && !known_[slot(m - 1)];
+        for (std::size_t j = 0; j < m && !newest_only; ++j) {
+            if (known_[slot(j)]) continue;
+            // yg: y_i.s_j (s_j's row of S'Y), sy and yy: y_j's column.
+            k.lbfgs_pair_dots(s_of_.data(), y_of_.data(), m, d_, s(j), y(j), u_.data(), row_sy_.data(),
+                              col_sy_.data(), col_yy_.data(), scratch_.data());
+            learn(j, col_sy_.data(), col_yy_.data(), row_sy_.data());
+        }
+        k.lbfgs_pair_dots(s_of_.data(), y_of_.data(), m, d_, g, newest_only ? y(m - 1) : nullptr, a_.data(),
+                          b_.data(), col_sy_.data(), col_yy_.data(), scratch_.data());
+        if (newest_only) learn(m - 1, col_sy_.data(), col_yy_.data(), nullptr);
+        // w = R^-1 a (back substitution), then u = R^-T ((D + gamma Y'Y) w - gamma b).
+        for (std::size_t i = m; i-- > 0;) {
+            double t = a_[i];
+            for (std::size_t j = i + 1; j < m; ++j) t -= sy(i, j) * w_[j];
+            w_[i] = t / sy(i, i);
+        }
+        for (std::size_t i = 0; i < m; ++i) {
+            double z = sy(i, i) * w_[i];
+            double t = 0.0;
+            for (std::size_t j = 0; j < m; ++j) t += yy(i, j) * w_[j];
+            z += gamma * (t - b_[i]);
+            for (std::size_t j = 0; j < i; ++j) z -= sy(j, i) * u_[j];
+            u_[i] = z / sy(i, i);
+        }
+        // out = -H g = -gamma g - S u + gamma Y w.
+        for (std::size_t i = 0; i < m; ++i) u_[i] = -u_[i], w_[i] *= gamma;
+        return k.lbfgs_combine(s_of_.data(), y_of_.data(), m, d_, g, -gamma, u_.data(), w_.data(), out);
+    }
+
     double dot(const double* a, const double* b) const { return fastgd::dot(a, b, d_); }
 
 private:
-    std::size_t slot(std::size_t i) const { return (first_ + i) % capacity_; }
+    std::size_t slot(std::size_t i) const { return (first_ + i) % slots_; }
+    std::size_t spare() const { return (first_ + size_) % slots_; }
 
-    std::size_t capacity_, d_;
+    /// s_i.y_j (i older than j, or i = j) and y_i.y_j of the pairs held, by slot.
+    double& sy(std::size_t i, std::size_t j) { return sy_[slot(i) * slots_ + slot(j)]; }
+    double& yy(std::size_t i, std::size_t j) { return yy_[slot(i) * slots_ + slot(j)]; }
+
+    /// Keeps pair j's products: col_sy[i] = s_i.y_j, col_yy[i] = y_i.y_j and, when
+    /// given, row_sy[i] = s_j.y_i (for the pairs newer than j).
+    void learn(std::size_t j, const double* col_sy, const double* col_yy, const double* row_sy) {
+        for (std::size_t i = 0; i < size_; ++i) {
+            sy(i, j) = col_sy[i];
+            yy(i, j) = yy(j, i) = col_yy[i];
+            if (row_sy) sy(j, i) = row_sy[i];
+        }
+        known_[slot(j)] = 1;
+    }
+
+    std::size_t capacity_, slots_, d_;
     std::size_t size_ = 0, first_ = 0;
     std::vector<double> s_, y_, rho_, alpha_;
-    std::vector<const double*> s_of_, y_of_;  // the kernel's view, oldest first
-    std::vector<double> rho_of_;
+    std::vector<double> sy_, yy_;       // slots x slots: see sy(), yy()
+    std::vector<unsigned char> known_;  // by slot: the pair's products are in sy_, yy_
+    std::vector<const double*> s_of_, y_of_;  // the kernels' view, oldest first
+    std::vector<double> a_, b_, u_, w_, col_sy_, col_yy_, row_sy_, scratch_;
 };
 
 }  // namespace fastgd

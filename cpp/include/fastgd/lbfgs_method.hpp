@@ -18,6 +18,7 @@
 #include <limits>
 #include <vector>
 
+#include "fastgd/dispatch.hpp"
 #include "fastgd/lbfgs_history.hpp"
 #include "fastgd/method_common.hpp"
 
@@ -32,8 +33,13 @@ public:
     step_outcome step(F& fg, std::vector<double>& x, double& f, std::vector<double>& g) {
         const std::size_t d = x.size();
         const box_bounds& box = fg.box();
-        gf_.resize(d), p_.resize(d), xt_.resize(d), gt_.resize(d);
-        for (std::size_t j = 0; j < d; ++j) gf_[j] = box.held(j, x.data(), g.data()) ? 0.0 : g[j];
+        p_.resize(d), xt_.resize(d), gt_.resize(d);
+        // The gradient with the held coordinates 0 (g itself without a box).
+        if (box.active()) {
+            gf_.resize(d);
+            for (std::size_t j = 0; j < d; ++j) gf_[j] = box.held(j, x.data(), g.data()) ? 0.0 : g[j];
+        }
+        const std::vector<double>& gf = box.active() ? gf_ : g;
         search_result r = search_result::failed;
         double ft = 0.0;
         for (int attempt = 0; attempt < 2 && r == search_result::failed; ++attempt) {
@@ -41,8 +47,7 @@ public:
                 if (memory_.size() == 0) break;  // already along -g: no retry
                 memory_.clear();
             }
-            direction(gf_, box, x, g);
-            const double gp = dot(g, p_);
+            const double gp = direction(gf, box, x, g);
             if (!(gp < 0.0)) {
                 if (memory_.size() == 0) return step_outcome::failed;  // -g_F is 0: nothing to do
                 continue;
@@ -60,38 +65,36 @@ public:
         }
         if (r != search_result::accepted) return detail::take(r, x, f, g, xt_, ft, gt_);
         ++iterations_;
-        // The new pair: s = x_new - x, y = g_new - g (xt_, gt_ still hold the new point).
-        s_.resize(d), y_.resize(d);
-        for (std::size_t j = 0; j < d; ++j) s_[j] = xt_[j] - x[j], y_[j] = gt_[j] - g[j];
-        const double ys = dot(y_, s_), yy = dot(y_, y_);
+        // The new pair: s = x_new - x, y = g_new - g (xt_, gt_ still hold the new point),
+        // written straight into the history's spare slot, y.s and y.y in the same pass.
+        double yy = 0.0;
+        const double ys = kernels().minimizer.lbfgs_new_pair(x.data(), xt_.data(), g.data(), gt_.data(), d,
+                                                             memory_.next_s(), memory_.next_y(), &yy);
         if (ys > std::numeric_limits<double>::epsilon() * yy) {
-            memory_.push(s_.data(), y_.data(), ys);
+            memory_.commit(1.0 / ys);
             gamma_ = ys / yy;
         }
         return detail::take(r, x, f, g, xt_, ft, gt_);
     }
 
 private:
-    /// p_ = -H gf (the held coordinates 0). With coordinates held, H is the L-BFGS
-    /// matrix of the pairs restricted to the free coordinates (s_F, y_F; a pair with
-    /// y_F.s_F <= eps y_F.y_F left out), so that the direction is the reduced
+    /// p_ = -H gf (the held coordinates 0); returns g.p_. With coordinates held, H is
+    /// the L-BFGS matrix of the pairs restricted to the free coordinates (s_F, y_F; a
+    /// pair with y_F.s_F <= eps y_F.y_F left out), so that the direction is the reduced
     /// problem's own quasi-Newton step rather than a slice of the full one.
-    void direction(const std::vector<double>& gf, const box_bounds& box, const std::vector<double>& x,
-                   const std::vector<double>& g) {
+    double direction(const std::vector<double>& gf, const box_bounds& box, const std::vector<double>& x,
+                     const std::vector<double>& g) {
         const std::size_t d = gf.size();
         if (memory_.size() == 0) {
             for (std::size_t j = 0; j < d; ++j) p_[j] = -gf[j];
-            return;
+            return dot(g, p_);
         }
         free_.assign(d, 1);
         bool any_held = false;
         if (box.active())
             for (std::size_t j = 0; j < d; ++j)
                 if (box.held(j, x.data(), g.data())) free_[j] = 0, any_held = true;
-        if (!any_held) {
-            memory_.descent_direction(gf.data(), p_.data(), gamma_);
-            return;
-        }
+        if (!any_held) return memory_.compact_direction(gf.data(), p_.data(), gamma_);  // gf = g here
         const std::size_t m = memory_.size();
         alpha_.assign(m, 0.0), rho_.assign(m, 0.0);
         auto masked_dot = [&](const double* a, const double* b) {
@@ -126,13 +129,14 @@ private:
             for (std::size_t j = 0; j < d; ++j)
                 if (free_[j]) p_[j] += (alpha_[i] - b) * si[j];
         }
+        return dot(g, p_);
     }
 
     lbfgs_history memory_;
     bool wolfe_;
     double gamma_ = 1.0;
     std::size_t iterations_ = 0;
-    std::vector<double> gf_, p_, xt_, gt_, s_, y_, alpha_, rho_;
+    std::vector<double> gf_, p_, xt_, gt_, alpha_, rho_;
     std::vector<unsigned char> free_;
 };
 

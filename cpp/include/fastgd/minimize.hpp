@@ -208,7 +208,12 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         out.fun = f;
         out.grad_norm = measure();
         if (c.record_every != 0 && out.nit % c.record_every == 0) record(out.nit, f);
-        if (diverged(f) || !detail::all_finite(g)) {
+        const double moved = distance(out.x.data(), previous.data(), d);  // dot.hpp's, vectorised
+        // A finite sum has finite terms (previous is finite): the element-wise checks,
+        // a scalar pass each, only run when the sums overflowed or saw a NaN.
+        const bool x_finite = std::isfinite(moved) || detail::all_finite(out.x);
+        const bool g_finite = (!c.box.active() && std::isfinite(out.grad_norm)) || detail::all_finite(g);
+        if (!std::isfinite(f) || std::fabs(f - f0) > runaway || !x_finite || !g_finite) {
             finish(fit_status::diverged);
             return out;
         }
@@ -220,7 +225,6 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         // optimality test makes it a convergence. Rprop skips the step of each
         // coordinate whose gradient has just flipped sign (torch's rule): a step of
         // exactly 0 there is that skip, not a stall, and the next step moves.
-        const double moved = distance(out.x.data(), previous.data(), d);  // dot.hpp's, vectorised
         if (moved < c.tol && !(moved == 0.0 && is_rprop(method))) {
             finish(optimal() ? fit_status::converged : fit_status::stalled);
             return out;

@@ -196,7 +196,7 @@ public:
                         st.al.assign(o.history_size, std::numeric_limits<double>::quiet_NaN());
                         st.has_al = true;
                     }
-                    history_.descent_direction<true>(flat_grad.data(), st.d.data(), st.H_diag);
+                    history_.descent_direction(flat_grad.data(), st.d.data(), st.H_diag);
                     for (std::size_t i = 0; i < history_.size(); ++i) st.al[i] = history_.alpha(i);
                 }
                 st.prev_flat_grad = flat_grad;
