@@ -9,8 +9,8 @@ sympy's ``parse_expr``, which this module does not use. The result is derived
 symbolically and turned into NumPy functions by ``sympy.lambdify``.
 
 Exact arithmetic can take unbounded time (``999999**999999``), so a formula is
-first parsed and derived in a child process that is killed after
-``PARSE_SECONDS``; only a formula that finished there is parsed here.
+first parsed and derived in a child process that is stopped after
+``PARSE_SECONDS`` of CPU time; only a formula that finished there is parsed here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import ast
 import functools
 import math
 import multiprocessing
+import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,18 @@ from typing import Any
 import numpy as np
 import sympy
 
-from .limits import MAX_FORMULA_LENGTH, MAX_FORMULA_NODES, MAX_LITERAL, PARSE_SECONDS
+from .limits import (
+    MAX_FORMULA_LENGTH,
+    MAX_FORMULA_NODES,
+    MAX_LITERAL,
+    PARSE_SECONDS,
+    PARSE_WALL_SECONDS,
+)
+
+try:
+    import resource  # Unix: the child's CPU-time limit
+except ImportError:  # Windows: the wall-clock budget alone
+    resource = None  # type: ignore[assignment]
 
 __all__ = ["FUNCTIONS", "Formula", "FormulaError", "parse"]
 
@@ -205,6 +217,11 @@ def _build(text: str, variables: Sequence[str]) -> tuple[Any, tuple[Any, ...]]:
 
 def _probe(text: str, variables: tuple[str, ...], conn: Any) -> None:
     """In the child: build the formula, send back None (fine) or the error."""
+    if resource is not None:
+        # The budget is CPU time, so a busy machine does not refuse a fine formula;
+        # past it the kernel ends the child with SIGXCPU (SIGKILL a second later).
+        budget = math.ceil(PARSE_SECONDS)
+        resource.setrlimit(resource.RLIMIT_CPU, (budget, budget + 1))
     try:
         _build(text, variables)
         conn.send(None)
@@ -224,6 +241,12 @@ def _context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
+def _too_slow() -> FormulaError:
+    return FormulaError(
+        f"the formula took longer than {PARSE_SECONDS:g} s to parse and derive; use smaller numbers"
+    )
+
+
 def _probe_in_child(text: str, variables: tuple[str, ...]) -> None:
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
@@ -231,14 +254,15 @@ def _probe_in_child(text: str, variables: tuple[str, ...]) -> None:
     child.start()
     try:
         send.close()
-        if not receive.poll(PARSE_SECONDS):
-            raise FormulaError(
-                f"the formula took longer than {PARSE_SECONDS:g} s to parse and derive; "
-                "use smaller numbers"
-            )
+        wall = PARSE_WALL_SECONDS if resource is not None else PARSE_SECONDS
+        if not receive.poll(wall):
+            raise _too_slow()
         try:
             message = receive.recv()
         except EOFError:
+            child.join()
+            if resource is not None and child.exitcode in (-signal.SIGXCPU, -signal.SIGKILL):
+                raise _too_slow() from None
             raise FormulaError("the formula could not be parsed (the parser failed)") from None
     finally:
         receive.close()

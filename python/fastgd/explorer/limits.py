@@ -28,8 +28,10 @@ MAX_LITERAL = 1e6
 """The largest number a formula may write: 9**9**9 as exact integers would take
 sympy minutes, so literals and exponents stay small."""
 PARSE_SECONDS = 2.0
-"""Wall-clock budget to parse a formula and derive it (done first in a child
-process that is killed when it runs over)."""
+"""CPU-time budget to parse a formula and derive it (done first in a child process
+that the kernel ends when it runs over; wall clock where there is no CPU limit)."""
+PARSE_WALL_SECONDS = 30.0
+"""Wall-clock limit on that child, for a child that waits rather than computes."""
 MAX_STEPS = 5000
 """Descent steps per request (per optimizer in a race)."""
 MAX_GRID = 200
