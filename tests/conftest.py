@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 # scikit-learn's check_array_api_input needs SciPy's array API mode, which is read
 # once, when SciPy is first imported: set it before any test imports SciPy.
@@ -141,3 +142,20 @@ def run_mypy(tmp_path, source: str) -> tuple[str, int]:
         ["--strict", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary", str(path)]
     )
     return out, status
+
+
+@contextlib.contextmanager
+def dask_client(**cluster_options: Any) -> Iterator[Any]:
+    """A Client on a LocalCluster of two workers, closed afterwards even when a test
+    fails. The dashboard binds a free loopback port: the scheduler's HTTP server takes
+    :8787 even with the dashboard off, and a second cluster on the machine would fail."""
+    import distributed
+
+    cluster = distributed.LocalCluster(
+        n_workers=2, dashboard_address="127.0.0.1:0", **cluster_options
+    )
+    try:
+        with distributed.Client(cluster) as c:
+            yield c
+    finally:
+        cluster.close()

@@ -21,25 +21,16 @@ from fastgd import chunked_linear
 from fastgd.chunked import MemmapChunks, _seed
 from fastgd.losses import LOSSES, REGRESSION_LOSSES
 
+from .conftest import dask_client
+
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
 
 @pytest.fixture(scope="module")
 def client():
-    # As tests/test_distributed.py: loopback and free ports only.
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-    )
-    try:
-        with distributed.Client(cluster) as c:
-            yield c
-    finally:
-        cluster.close()
+    with dask_client(threads_per_worker=1, processes=True, host="127.0.0.1") as c:
+        yield c
 
 
 def _data(loss, n=600, d=4, seed=0, dtype=np.float64, classes=2):

@@ -9,7 +9,7 @@ import pytest
 import fastgd
 from fastgd import GDRegressor
 
-from .conftest import make_regression
+from .conftest import dask_client, make_regression
 
 da = pytest.importorskip("dask.array")  # the dask extra, in the test extra
 distributed = pytest.importorskip("distributed")
@@ -17,18 +17,9 @@ distributed = pytest.importorskip("distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    # Loopback and free ports only: the scheduler's HTTP server binds :8787 even with
-    # the dashboard off, and a second cluster on the machine then fails to start.
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-    )
-    with distributed.Client(cluster) as c:
+    # Loopback and free ports only (conftest.dask_client).
+    with dask_client(threads_per_worker=1, processes=True, host="127.0.0.1") as c:
         yield c
-    cluster.close()
 
 
 def _dask(X, y, chunks=8):

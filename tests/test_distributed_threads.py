@@ -10,7 +10,7 @@ import pytest
 
 import fastgd
 
-from .conftest import make_regression
+from .conftest import dask_client, make_regression
 
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
@@ -19,17 +19,8 @@ distributed = pytest.importorskip("distributed")
 @pytest.fixture(scope="module")
 def client():
     # In-process comms (no port), the dashboard on a free loopback port.
-    cluster = distributed.LocalCluster(
-        n_workers=2,
-        threads_per_worker=2,
-        processes=False,
-        dashboard_address="127.0.0.1:0",
-    )
-    try:
-        with distributed.Client(cluster) as c:
-            yield c
-    finally:
-        cluster.close()
+    with dask_client(threads_per_worker=2, processes=False) as c:
+        yield c
 
 
 def _until_no_actors(client, seconds=10.0):

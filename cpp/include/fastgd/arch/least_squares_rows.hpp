@@ -13,6 +13,7 @@
 #include <cstddef>
 
 #include "fastgd/arch/losses.hpp"
+#include "fastgd/arch/row_step.hpp"
 #include "fastgd/arch/simd.hpp"
 
 #if defined(__AVX512F__) || defined(__AVX2__)
@@ -99,27 +100,6 @@ inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, cons
                          ((r0 * load(x0 + j) + r1 * load(x1 + j)) + (r2 * load(x2 + j) + r3 * load(x3 + j))));
 #endif
     for (; j < d; ++j) g[j] += (r[0] * x0[j] + r[1] * x1[j]) + (r[2] * x2[j] + r[3] * x3[j]);
-}
-
-template <typename T>
-inline T dot1(const T* x, const T* w, std::size_t d) {
-    std::size_t j = 0;
-    T s = 0;
-#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    constexpr std::size_t W = width<T>;
-    vec<T> a{}, b{};
-    for (; j + 2 * W <= d; j += 2 * W) {
-        a += load(x + j) * load(w + j);
-        b += load(x + j + W) * load(w + j + W);
-    }
-    if (j + W <= d) {
-        a += load(x + j) * load(w + j);
-        j += W;
-    }
-    s = hsum(a + b);
-#endif
-    for (; j < d; ++j) s += x[j] * w[j];
-    return s;
 }
 
 template <typename T>
@@ -624,16 +604,7 @@ template <typename T>
 double sample_sgd_step(const T* x, T y, T* w, std::size_t d, bool intercept, T lr, T ridge) {
     const T r = dot1(x, w, d) + (intercept ? w[d] : T(0)) - y;
     const T two_r = T(2) * r;
-    std::size_t j = 0;
-#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    constexpr std::size_t W = width<T>;
-    const vec<T> tr = splat(two_r), lv = splat(lr), rv = splat(ridge);
-    for (; j + W <= d; j += W) {
-        const vec<T> wj = load(w + j);
-        store(w + j, wj - lv * (tr * load(x + j) + rv * wj));
-    }
-#endif
-    for (; j < d; ++j) w[j] -= lr * (two_r * x[j] + ridge * w[j]);
+    sgd_row_update(w, x, d, two_r, lr, ridge);
     if (intercept) w[d] -= lr * two_r;
     return static_cast<double>(r) * static_cast<double>(r);
 }

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fastgd/arch/row_step.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"
 
@@ -77,37 +78,8 @@ struct memory_weights {
     T* w;
     std::size_t d;
 
-    T dot(const T* x) const {
-        std::size_t j = 0;
-        T s = 0;
-#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-        constexpr std::size_t W = width<T>;
-        vec<T> a{}, b{};
-        for (; j + 2 * W <= d; j += 2 * W) {
-            a += load(x + j) * load(w + j);
-            b += load(x + j + W) * load(w + j + W);
-        }
-        if (j + W <= d) {
-            a += load(x + j) * load(w + j);
-            j += W;
-        }
-        s = hsum(a + b);
-#endif
-        for (; j < d; ++j) s += x[j] * w[j];
-        return s;
-    }
-    void update(const T* x, T two_r, T lr, T ridge) {
-        std::size_t j = 0;
-#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-        constexpr std::size_t W = width<T>;
-        const vec<T> tr = splat(two_r), lv = splat(lr), rv = splat(ridge);
-        for (; j + W <= d; j += W) {
-            const vec<T> wj = load(w + j);
-            store(w + j, wj - lv * (tr * load(x + j) + rv * wj));
-        }
-#endif
-        for (; j < d; ++j) w[j] -= lr * (two_r * x[j] + ridge * w[j]);
-    }
+    T dot(const T* x) const { return dot1(x, w, d); }
+    void update(const T* x, T two_r, T lr, T ridge) { sgd_row_update(w, x, d, two_r, lr, ridge); }
 };
 
 /// r clipped to [-limit, limit], NaN kept: the branch is almost never taken, so
