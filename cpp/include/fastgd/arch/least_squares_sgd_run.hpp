@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "fastgd/arch/prefetch.hpp"
 #include "fastgd/arch/row_step.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"
@@ -29,20 +30,6 @@ constexpr std::size_t ahead = 24;
 // w in registers up to this many vectors (d = 64 doubles with AVX-512): the rest of
 // the 32 registers hold the row, the products and the constants.
 constexpr std::size_t max_register_vectors = 8;
-
-inline void prefetch_row(const void* begin, std::size_t bytes) {
-#if defined(__GNUC__)
-    const auto first = reinterpret_cast<std::uintptr_t>(begin) & ~std::uintptr_t{63};
-    const auto last = reinterpret_cast<std::uintptr_t>(begin) + bytes;
-    for (std::uintptr_t line = first; line < last; line += 64) {
-        __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 3);
-        __asm__ __volatile__("");  // keeps GCC from deleting a loop of prefetches
-    }
-#else
-    (void)begin;
-    (void)bytes;
-#endif
-}
 
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
 /// w as NV registers (d = NV * width).
@@ -94,8 +81,8 @@ template <typename T>
 void prefetch_ahead(const least_squares_sgd_run<T>& run, std::size_t i) {
     if (i + ahead < run.n) {
         const std::size_t later = run.order ? run.order[i + ahead] : i + ahead;
-        prefetch_row(run.X + later * run.d, run.d * sizeof(T));
-        prefetch_row(run.y + later, sizeof(T));
+        prefetch_lines(run.X + later * run.d, run.d * sizeof(T));
+        prefetch_lines(run.y + later, sizeof(T));
     }
 }
 

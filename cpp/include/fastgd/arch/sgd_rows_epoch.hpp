@@ -22,6 +22,7 @@
 
 #include "fastgd/arch/least_squares_sgd_run.hpp"
 #include "fastgd/arch/losses.hpp"
+#include "fastgd/arch/prefetch.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"
 
@@ -38,29 +39,6 @@ constexpr double wscale_floor = sizeof(T) == 4 ? 1e-6 : 1e-9;
 // weights_ahead rows before (a dense row needs only the middle stage).
 constexpr std::size_t ahead = 24;
 constexpr std::size_t weights_ahead = 6;
-
-inline void prefetch(const void* p) {
-#if defined(__GNUC__)
-    __builtin_prefetch(p, 0, 3);
-#else
-    (void)p;
-#endif
-}
-inline void prefetch_lines(const void* begin, std::size_t bytes) {
-#if defined(__GNUC__)
-    // GCC may delete a loop whose only effect is __builtin_prefetch; the empty
-    // volatile asm keeps it.
-    const auto first = reinterpret_cast<std::uintptr_t>(begin) & ~std::uintptr_t{63};
-    const auto last = reinterpret_cast<std::uintptr_t>(begin) + bytes;
-    for (std::uintptr_t line = first; line < last; line += 64) {
-        __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 3);
-        __asm__ __volatile__("");
-    }
-#else
-    (void)begin;
-    (void)bytes;
-#endif
-}
 
 /// A dense row: every feature, vectorised dot and axpy.
 template <typename T>
