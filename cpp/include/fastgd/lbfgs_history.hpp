@@ -84,7 +84,7 @@ public:
         known_[first_] = 0;
     }
 
-    /// The first loop's coefficient alpha_i = rho_i s_i.q of the last descent_direction<true>,
+    /// The first loop's coefficient alpha_i = rho_i s_i.q of the last descent_direction,
     /// pair i oldest first (torch.optim.LBFGS keeps them as state["al"]).
     double alpha(std::size_t i) const { return alpha_[i]; }
 
