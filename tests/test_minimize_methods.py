@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+import fastgd
 from fastgd import _core
 from fastgd._core import _testing
 
@@ -90,6 +91,33 @@ def test_lbfgs_reaches_rosenbrock_minimum_with_scipy_like_nfev(d: int) -> None:
     assert r["grad_norm"] <= 1e-9
     assert r["path"].shape == (r["nit"] + 1, d)
     assert r["losses"][-1] == r["fun"]
+
+
+def test_lbfgs_in_parts_on_threads_gives_the_same_run_on_one_thread() -> None:
+    # d >= 8192: the direction's passes run in parts of the coordinates, one task each on
+    # the thread pool (lbfgs_parts.hpp); the parts depend on d only, so the run is the
+    # same, bit for bit, on any number of threads, and it is still L-BFGS: it reaches
+    # the optimum of a convex quadratic as the one-part run does.
+    d = 3 * 4096 + 5
+    x0 = rosen_start(d)
+    runs = []
+    for threads in (1, 2):
+        fastgd.set_num_threads(threads)
+        runs.append(
+            unpack(
+                _core.minimize_builtin("rosenbrock", x0, "lbfgs", {}, settings(max_iter=200), None)
+            )
+        )
+    np.testing.assert_array_equal(runs[0]["x"], runs[1]["x"])
+    assert runs[0]["nfev"] == runs[1]["nfev"]
+    assert runs[0]["fun"] == runs[1]["fun"]
+    assert runs[0]["fun"] < 1e-2 * float(so.rosen(x0))
+    scale = np.linspace(1.0, 100.0, d)
+    r = fastgd.minimize(
+        lambda x: (float(x @ (scale * x)), 2 * scale * x), np.ones(d), jac=True, method="lbfgs"
+    )
+    assert r.success
+    assert np.abs(r.x).max() < 1e-6
 
 
 def test_lbfgs_matches_scipy_iterates_on_2d_rosenbrock() -> None:

@@ -15,6 +15,7 @@
 
 #include "fastgd/dispatch.hpp"
 #include "fastgd/dot.hpp"
+#include "fastgd/lbfgs_parts.hpp"
 
 namespace fastgd {
 
@@ -128,10 +129,8 @@ public:
             for (std::size_t j = 0; j < d_; ++j) out[j] = -g[j];
             return -dot(g, g);
         }
-        const minimizer_kernels& k = kernels().minimizer;
-        s_of_.resize(m), y_of_.resize(m), a_.resize(m), b_.resize(m), u_.resize(m), w_.resize(m);
-        col_sy_.resize(m), col_yy_.resize(m), row_sy_.resize(m), scratch_.resize(64 * m);
-        for (std::size_t i = 0; i < m; ++i) s_of_[i] = s(i), y_of_[i] = y(i);
+        a_.resize(m), b_.resize(m), u_.resize(m), w_.resize(m);
+        col_sy_.resize(m), col_yy_.resize(m), row_sy_.resize(m);
         // The products of pairs not seen yet. Usually only the newest: its column
         // comes with a and b; others (restored pairs) get a pass each first.
         std::size_t unknown = 0;
@@ -140,12 +139,10 @@ public:
         for (std::size_t j = 0; j < m && !newest_only; ++j) {
             if (known_[slot(j)]) continue;
             // yg: y_i.s_j (s_j's row of S'Y), sy and yy: y_j's column.
-            k.lbfgs_pair_dots(s_of_.data(), y_of_.data(), m, d_, s(j), y(j), u_.data(), row_sy_.data(),
-                              col_sy_.data(), col_yy_.data(), scratch_.data());
+            pair_dots(s(j), y(j), u_.data(), row_sy_.data(), col_sy_.data(), col_yy_.data());
             learn(j, col_sy_.data(), col_yy_.data(), row_sy_.data());
         }
-        k.lbfgs_pair_dots(s_of_.data(), y_of_.data(), m, d_, g, newest_only ? y(m - 1) : nullptr, a_.data(),
-                          b_.data(), col_sy_.data(), col_yy_.data(), scratch_.data());
+        pair_dots(g, newest_only ? y(m - 1) : nullptr, a_.data(), b_.data(), col_sy_.data(), col_yy_.data());
         if (newest_only) learn(m - 1, col_sy_.data(), col_yy_.data(), nullptr);
         // w = R^-1 a (back substitution), then u = R^-T ((D + gamma Y'Y) w - gamma b).
         for (std::size_t i = m; i-- > 0;) {
@@ -163,12 +160,44 @@ public:
         }
         // out = -H g = -gamma g - S u + gamma Y w.
         for (std::size_t i = 0; i < m; ++i) u_[i] = -u_[i], w_[i] *= gamma;
-        return k.lbfgs_combine(s_of_.data(), y_of_.data(), m, d_, g, -gamma, u_.data(), w_.data(), out);
+        const minimizer_kernels& k = kernels().minimizer;
+        parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
+            parts_.sums[part][0] = k.lbfgs_combine(parts_.s(part), parts_.y(part), m, n, g + lo, -gamma, u_.data(),
+                                                   w_.data(), out + lo);
+        });
+        return parts_.total(0);
+    }
+
+    /// The new pair s = xt - x, y = gt - g written to next_s(), next_y() (commit()
+    /// keeps it); returns y.s and sets *yy = y.y.
+    double new_pair(const double* x, const double* xt, const double* g, const double* gt, double* yy) {
+        const minimizer_kernels& k = kernels().minimizer;
+        double *s = next_s(), *y = next_y();
+        parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
+            parts_.sums[part][0] =
+                k.lbfgs_new_pair(x + lo, xt + lo, g + lo, gt + lo, n, s + lo, y + lo, &parts_.sums[part][1]);
+        });
+        *yy = parts_.total(1);
+        return parts_.total(0);
     }
 
     double dot(const double* a, const double* b) const { return fastgd::dot(a, b, d_); }
 
 private:
+    /// sg[i] = s_i.v and yg[i] = y_i.v over the pairs held; with yn (else nullptr)
+    /// also sy[i] = s_i.yn and yy[i] = y_i.yn (arch/lbfgs_compact.hpp's pass, by parts).
+    void pair_dots(const double* v, const double* yn, double* sg, double* yg, double* sy, double* yy) {
+        const std::size_t m = size_;
+        const minimizer_kernels& k = kernels().minimizer;
+        parts_.point(m, [&](std::size_t i) { return s(i); }, [&](std::size_t i) { return y(i); });
+        parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
+            double* out = parts_.dots(part);
+            k.lbfgs_pair_dots(parts_.s(part), parts_.y(part), m, n, v + lo, yn ? yn + lo : nullptr, out, out + m,
+                              out + 2 * m, out + 3 * m, parts_.scratch(part));
+        });
+        parts_.total_dots(yn ? 4 : 2, sg, yg, sy, yy);
+    }
+
     std::size_t slot(std::size_t i) const { return (first_ + i) % slots_; }
     std::size_t spare() const { return (first_ + size_) % slots_; }
 
@@ -192,8 +221,8 @@ private:
     std::vector<double> s_, y_, rho_, alpha_;
     std::vector<double> sy_, yy_;       // slots x slots: see sy(), yy()
     std::vector<unsigned char> known_;  // by slot: the pair's products are in sy_, yy_
-    std::vector<const double*> s_of_, y_of_;  // the kernels' view, oldest first
-    std::vector<double> a_, b_, u_, w_, col_sy_, col_yy_, row_sy_, scratch_;
+    lbfgs_parts parts_{d_};
+    std::vector<double> a_, b_, u_, w_, col_sy_, col_yy_, row_sy_;
 };
 
 }  // namespace fastgd

@@ -68,8 +68,7 @@ public:
         // The new pair: s = x_new - x, y = g_new - g (xt_, gt_ still hold the new point),
         // written straight into the history's spare slot, y.s and y.y in the same pass.
         double yy = 0.0;
-        const double ys = kernels().minimizer.lbfgs_new_pair(x.data(), xt_.data(), g.data(), gt_.data(), d,
-                                                             memory_.next_s(), memory_.next_y(), &yy);
+        const double ys = memory_.new_pair(x.data(), xt_.data(), g.data(), gt_.data(), &yy);
         if (ys > std::numeric_limits<double>::epsilon() * yy) {
             memory_.commit(1.0 / ys);
             gamma_ = ys / yy;

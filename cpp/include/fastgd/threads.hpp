@@ -13,12 +13,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <functional>
 #include <mutex>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -68,42 +70,67 @@ public:
             std::lock_guard<std::mutex> lock(m_);
             job_ = &job;
             parts_ = parts;
-            remaining_ = parts - 1;
-            ++generation_;
+            remaining_.store(parts - 1);
+            generation_.fetch_add(1);
         }
         wake_.notify_all();
         job(0);
+        spin_while([this] { return remaining_.load() != 0; });
         std::unique_lock<std::mutex> lock(m_);
-        done_.wait(lock, [this] { return remaining_ == 0; });
+        done_.wait(lock, [this] { return remaining_.load() == 0; });
         job_ = nullptr;
         return true;
     }
 
 private:
+    /// Waits while busy() holds, for at most spin_time, before the caller blocks on a
+    /// condition variable: calls that come microseconds apart (L-BFGS's passes, a few
+    /// a step) would otherwise pay a sleeping thread's wake-up each, which on a
+    /// virtual machine costs tens of microseconds.
+    template <typename Busy>
+    static void spin_while(Busy&& busy) {
+        const auto until = std::chrono::steady_clock::now() + spin_time;
+        for (unsigned i = 1; busy(); ++i) {
+            // A few pauses, then yields: on a loaded machine the thread we wait for may
+            // need this core (pausing alone cost 1 ms a call under load, yielding none).
+            if (i > 16)
+                std::this_thread::yield();
+#if defined(__x86_64__) || defined(__i386__)
+            else
+                __builtin_ia32_pause();
+#endif
+            if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return;
+        }
+    }
+    static constexpr std::chrono::microseconds spin_time{100};
+
     void work(int part) {
         std::size_t seen = 0;
         for (;;) {
             const std::function<void(int)>* job = nullptr;
+            spin_while([&] { return generation_.load() == seen; });
             {
                 std::unique_lock<std::mutex> lock(m_);
-                wake_.wait(lock, [&] { return generation_ != seen; });
-                seen = generation_;
+                wake_.wait(lock, [&] { return generation_.load() != seen; });
+                seen = generation_.load();
                 if (part < parts_) job = job_;
             }
             if (!job) continue;
             (*job)(part);
-            std::lock_guard<std::mutex> lock(m_);
-            if (--remaining_ == 0) done_.notify_one();
+            if (remaining_.fetch_sub(1) == 1) {
+                std::lock_guard<std::mutex> lock(m_);  // the caller checks remaining_ under it
+                done_.notify_one();
+            }
         }
     }
 
     std::vector<std::thread> workers_;
     std::mutex busy_, m_;
     std::condition_variable wake_, done_;
-    const std::function<void(int)>* job_ = nullptr;
+    const std::function<void(int)>* job_ = nullptr;  // job_ and parts_: under m_
     int parts_ = 0;
-    int remaining_ = 0;
-    std::size_t generation_ = 0;
+    std::atomic<int> remaining_{0};
+    std::atomic<std::size_t> generation_{0};  // changed under m_, read by spinning workers without it
 };
 
 inline std::atomic<worker_pool*>& pool_slot() {
@@ -140,11 +167,11 @@ inline worker_pool* pool() {
 
 }  // namespace detail
 
-/// Run body(first_task, last_task) over [0, n_tasks) split into contiguous ranges,
-/// one per thread, on at most max_threads threads (the caller's thread included).
-/// body must not throw.
+namespace detail {
+
+/// parallel_for and parallel_for_on_pool; with own_threads false, a busy pool runs every task on the caller.
 template <typename Body>
-void parallel_for(std::size_t n_tasks, int max_threads, Body&& body) {
+void run_parallel(std::size_t n_tasks, int max_threads, Body&& body, bool own_threads) {
     if (n_tasks == 0) return;
     const std::size_t n_threads =
         std::min<std::size_t>(n_tasks, static_cast<std::size_t>(std::max(1, max_threads)));
@@ -157,7 +184,11 @@ void parallel_for(std::size_t n_tasks, int max_threads, Body&& body) {
         const auto i = static_cast<std::size_t>(t);
         body(range_begin(i), range_begin(i + 1));
     };
-    if (detail::worker_pool* p = detail::pool(); p && p->try_run(static_cast<int>(n_threads), part)) return;
+    if (worker_pool* p = pool(); p && p->try_run(static_cast<int>(n_threads), part)) return;
+    if (!own_threads) {
+        body(std::size_t{0}, n_tasks);
+        return;
+    }
     // The pool is busy (another caller) or smaller than asked: threads of our own.
     std::vector<std::thread> workers;
     workers.reserve(n_threads - 1);
@@ -170,6 +201,25 @@ void parallel_for(std::size_t n_tasks, int max_threads, Body&& body) {
     part(0);
     for (std::size_t rest = t; rest < n_threads; ++rest) part(static_cast<int>(rest));
     for (auto& w : workers) w.join();
+}
+
+}  // namespace detail
+
+/// Run body(first_task, last_task) over [0, n_tasks) split into contiguous ranges,
+/// one per thread, on at most max_threads threads (the caller's thread included).
+/// body must not throw.
+template <typename Body>
+void parallel_for(std::size_t n_tasks, int max_threads, Body&& body) {
+    detail::run_parallel(n_tasks, max_threads, std::forward<Body>(body), true);
+}
+
+/// parallel_for for work of a few microseconds a call (L-BFGS's vector passes): the
+/// pool's workers when it is free, else every task on the caller, never threads
+/// started for the call (starting one costs more than the work; a busy pool means
+/// the machine's threads are taken, by a race of minimizers for instance).
+template <typename Body>
+void parallel_for_on_pool(std::size_t n_tasks, int max_threads, Body&& body) {
+    detail::run_parallel(n_tasks, max_threads, std::forward<Body>(body), false);
 }
 
 }  // namespace fastgd
