@@ -217,3 +217,27 @@ def test_dask_arrays_fit_as_in_memory():
             np.testing.assert_allclose(
                 np.asarray(chunked.predict(dX)), memory.predict(X), rtol=1e-10, atol=1e-12
             )
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.array([3, 7]), np.array([False, True]), np.array([-2.0, 5.0]), np.array(["a", "b"])],
+)
+def test_two_classes_are_encoded_as_any_labels_and_strangers_refused(labels):
+    """Two numeric classes take the comparison route, others searchsorted: the same fit."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((60, 3))
+    pick = (X[:, 0] > 0).astype(int)
+    est = GDClassifier(random_state=0, max_iter=20, tol=None).fit(X, labels[pick])
+    ref = GDClassifier(random_state=0, max_iter=20, tol=None).fit(X, np.array([-1.0, 1.0])[pick])
+    np.testing.assert_array_equal(est.classes_, labels)
+    np.testing.assert_array_equal(est.coef_, ref.coef_)
+    np.testing.assert_array_equal(est.predict(X), labels[(ref.predict(X) > 0).astype(int)])
+    stranger = labels[pick].copy()
+    if labels.dtype.kind != "b":
+        stranger[4] = labels[0] if labels.dtype.kind == "U" else labels[1] + 1
+        if labels.dtype.kind == "U":
+            stranger = stranger.astype("<U2")
+            stranger[4] = "zz"
+        with pytest.raises(ValueError, match="not in classes"):
+            est.partial_fit(X, stranger)

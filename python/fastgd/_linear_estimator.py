@@ -230,9 +230,10 @@ class LinearGD:
         X, y = v.native_byte_order(X), v.native_byte_order(y)
         dtypes = [np.float64, np.float32]
         if HAVE_SKLEARN:
-            # A dense X's NaN and inf: fastgd's threaded check below, not scikit-learn's
-            # one-thread pass (half an epoch of single-row SGD on 10^6 x 32).
-            finite = {"ensure_all_finite": v.is_sparse(X)}
+            # X's NaN and inf (a dense X's values, a sparse X's stored values): fastgd's
+            # threaded check below, not scikit-learn's one-thread pass (half an epoch of
+            # single-row SGD on 10^6 x 32; 7 ms of a 90 ms epoch on a CSR of 1.2e7 values).
+            finite = {"ensure_all_finite": False}
             if y is None:
                 Xa = validate_data(
                     self, X, reset=reset, dtype=dtypes, accept_sparse="csr", **finite
@@ -257,7 +258,7 @@ class LinearGD:
         if not v.is_sparse(Xa):
             Xa = v.contiguous(Xa)
             v.require_finite(Xa, "X")
-        elif not HAVE_SKLEARN and not np.isfinite(Xa.data).all():  # validate_data checks it
+        elif not v.all_finite(Xa.data):
             raise ValueError("X contains NaN or infinity in its stored values")
         if Xa.shape[0] == 0:
             raise ValueError("X has no rows (n_samples = 0)")

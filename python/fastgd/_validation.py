@@ -90,14 +90,18 @@ def native_byte_order(x: Any) -> Any:
     return x
 
 
-def require_finite(arr: np.ndarray, name: str) -> None:
-    """Raise if arr holds NaN or inf. The core's all_finite decides in one threaded
+def all_finite(arr: np.ndarray) -> bool:
+    """True when arr holds no NaN or inf. The core's all_finite decides in one threaded
     read of a C-contiguous float array; other arrays go through NumPy."""
     checked_in_core = (
         arr.dtype in (np.float32, np.float64) and arr.flags.c_contiguous and arr.flags.aligned
     )
-    finite = _core.all_finite(arr) if checked_in_core else bool(np.isfinite(arr).all())
-    if not finite:
+    return _core.all_finite(arr) if checked_in_core else bool(np.isfinite(arr).all())
+
+
+def require_finite(arr: np.ndarray, name: str) -> None:
+    """Raise if arr holds NaN or inf (:func:`all_finite`), counting them."""
+    if not all_finite(arr):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(
             f"{name} contains {bad} NaN or infinite value(s); remove or impute them first"
@@ -316,9 +320,7 @@ def csr_matrix(X: Any, name: str = "X", finite_checked: bool = False) -> CSR:
         A.sum_duplicates()  # sorts indices too; on the copy, never the caller's
     data = np.ascontiguousarray(A.data, dtype=dtype)
     checked = finite_checked and data is X.data  # the very values the caller checked
-    if not checked and not (
-        _core.all_finite(data) if data.flags.aligned else np.isfinite(data).all()
-    ):
+    if not checked and not all_finite(data):
         raise ValueError(f"{name} contains NaN or infinity in its stored values")
     index = np.int64 if np.int64 in (A.indices.dtype, A.indptr.dtype) else np.int32
     indices = np.ascontiguousarray(A.indices, dtype=index)
