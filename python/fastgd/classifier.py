@@ -216,15 +216,10 @@ class GDClassifier(LinearGD, ClassifierMixin, BaseEstimator):  # type: ignore[mi
             # Two numeric classes: two comparisons, a fifth of searchsorted's time.
             positive = y == classes[1]
             bad = ~(positive | (y == classes[0]))
-            if bad.any():
-                raise ValueError(
-                    f"y has labels not in classes {classes.tolist()}: "
-                    f"{np.unique(y[bad])[:5].tolist()}"
-                )
-            return positive.astype(np.intp)
-        index = np.searchsorted(classes, y)
-        index = np.clip(index, 0, classes.size - 1)
-        bad = classes[index] != y
+            index = positive.astype(np.intp)
+        else:
+            index = np.clip(np.searchsorted(classes, y), 0, classes.size - 1)
+            bad = classes[index] != y
         if bad.any():
             raise ValueError(
                 f"y has labels not in classes {classes.tolist()}: {np.unique(y[bad])[:5].tolist()}"
