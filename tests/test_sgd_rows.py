@@ -540,6 +540,96 @@ def test_fits_over_threads_bitwise_equal() -> None:
         np.testing.assert_array_equal(alone.coef[0], one.coef[k])
 
 
+def gathered_csr(
+    dtype: Any = np.float64, index_dtype: Any = np.int32, seed: int = 21
+) -> tuple[CSR, np.ndarray, np.ndarray]:
+    """A CSR whose epochs one fit gathers on a second thread (sgd_rows_gather.hpp;
+    checked by the tests): 3000 rows of ~60 values in 2^14 columns, labels +-1 and
+    regression targets."""
+    rng = np.random.default_rng(seed)
+    n, d = 3000, 2**14
+    A = sp.random(n, d, density=60 / d, format="csr", random_state=rng, dtype=np.float64)
+    A.data = rng.exponential(1.0, A.nnz)
+    target = A @ rng.standard_normal(d)
+    X = CSR(
+        A.data.astype(dtype),
+        A.indices.astype(index_dtype),
+        A.indptr.astype(index_dtype),
+        A.shape,
+    )
+    assert _testing.sgd_rows_gathers(2, n, A.nnz * (X.data.itemsize + X.indices.itemsize))
+    assert not _testing.sgd_rows_gathers(1, n, A.nnz * (X.data.itemsize + X.indices.itemsize))
+    return X, np.where(target > 0, 1.0, -1.0).astype(dtype), target.astype(dtype)
+
+
+GATHERED_SETTINGS = {
+    "log_loss-weights-elasticnet-average": dict(
+        loss="log_loss",
+        alpha=1e-3,
+        l1_ratio=0.3,
+        schedule=optimal(1e-3),
+        average=100,
+        weight_pos=2.0,
+        weight_neg=0.5,
+        sample_weight="random",
+    ),
+    "hinge-in-order": dict(loss="hinge", schedule=optimal(1e-4), shuffle=False),
+    "huber-proximal-l1": dict(
+        loss="huber",
+        alpha=1e-3,
+        l1_ratio=1.0,
+        l1_method="proximal",
+        schedule=schedules.inverse_scaling(0.01, 0.25),
+        targets=True,
+    ),
+}
+
+
+@pytest.mark.parametrize("settings", list(GATHERED_SETTINGS), ids=list(GATHERED_SETTINGS))
+@pytest.mark.parametrize(
+    ("dtype", "index_dtype"),
+    [(np.float64, np.int32), (np.float32, np.int64)],
+    ids=["f64-i32", "f32-i64"],
+)
+def test_rows_gathered_on_a_second_thread_give_the_one_thread_fit(
+    settings: str, dtype: Any, index_dtype: Any
+) -> None:
+    """One fit's CSR epochs gathered on the pool's worker step through the same rows
+    with the same arithmetic as on one thread: the same fit bit for bit, state and
+    recorded losses included."""
+    X, labels, targets = gathered_csr(dtype, index_dtype)
+    kw: dict[str, Any] = dict(GATHERED_SETTINGS[settings])
+    y = targets if kw.pop("targets", False) else labels
+    if kw.get("sample_weight") == "random":
+        kw["sample_weight"] = np.random.default_rng(22).random(y.size).astype(dtype) + 0.5
+    kw.update(max_iter=3, record=True, seed=7)
+    one = fit_rows(X, y, n_threads=1, **kw)
+    two = fit_rows(X, y, n_threads=2, **kw)
+    assert one.coef.tobytes() == two.coef.tobytes()
+    assert one.intercept.tobytes() == two.intercept.tobytes()
+    assert one.losses.tobytes() == two.losses.tobytes()
+    assert one.t == two.t == 3 * y.size
+    for a, b in zip(one.state, two.state, strict=True):
+        assert np.asarray(a).tobytes() == np.asarray(b).tobytes()
+
+
+@pytest.mark.parametrize("where", [0, 1500, 2999], ids=["first-row", "middle", "last-row"])
+@pytest.mark.parametrize("kind", ["index", "offsets"])
+def test_rows_gathered_refuse_out_of_range_indices_and_offsets(where: int, kind: str) -> None:
+    """The gathering thread checks every row as it copies it: a bad row anywhere in the
+    epoch stops the fit with a ValueError (no read out of bounds), on two threads as on one."""
+    X, y, _ = gathered_csr()
+    indices, indptr = X.indices.copy(), X.indptr.copy()
+    if kind == "index":
+        indices[indptr[where]] = X.shape[1]
+    else:
+        indptr[where + 1] = indptr[-1] + 1
+    bad = CSR(X.data, indices, indptr, X.shape)
+    for threads in (1, 2):
+        with pytest.raises(ValueError, match="out of range"):
+            fit_rows(bad, y, loss="hinge", schedule=optimal(1e-4), n_threads=threads)
+
+
 @pytest.mark.parametrize("sparse", [False, True], ids=["dense", "csr"])
 def test_two_calls_equal_one(sparse: bool) -> None:
     """Two calls of max_iter=1 with the state equal one call of max_iter=2, bit for bit

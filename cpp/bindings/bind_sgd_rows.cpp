@@ -14,6 +14,7 @@
 #include "common.hpp"
 #include "settings_reader.hpp"
 #include "fastgd/sgd_rows.hpp"
+#include "fastgd/sgd_rows_gather.hpp"
 #include "fastgd/threads.hpp"
 
 namespace fastgd::bindings {
@@ -236,6 +237,8 @@ py::dict rows_csr(in_array<T> data, in_array<I> indices, in_array<I> indptr, std
     const std::size_t row_bytes = n == 0 ? 0 : nnz * (sizeof(T) + sizeof(I)) / n;
     return run<T>(n, d, row_bytes, Y, sample_weight, settings, init, callback,
                   [&](const sgd_rows_step_config& c, sgd_rows_epoch<T>& e) {
+                      if (gathering_pays(e.threads, n, nnz * (sizeof(T) + sizeof(I))) && csr_epoch_gathered(c, view, nnz, k, e))
+                          return;
                       if constexpr (std::is_same_v<I, std::int32_t>) k.csr32(c, view, nnz, e);
                       else k.csr64(c, view, nnz, e);
                   });
@@ -267,6 +270,8 @@ void register_sgd_rows(py::module_& m, py::module_& testing) {
     define_for<double>(m);
     testing.def("sgd_rows_arch", [] { return std::string(sgd_rows_kernels_for_cpu().name); },
                 "The instruction set of the single-row SGD kernels in use.");
+    testing.def("sgd_rows_gathers", &gathering_pays, py::arg("threads"), py::arg("n"), py::arg("csr_bytes"),
+                "Whether a CSR epoch of one fit gathers its rows on a second thread (sgd_rows_gather.hpp).");
 }
 
 }  // namespace fastgd::bindings

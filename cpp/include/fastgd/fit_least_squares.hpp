@@ -24,6 +24,7 @@
 #include "fastgd/loss_plateau.hpp"
 #include "fastgd/optimizer.hpp"
 #include "fastgd/permutation.hpp"
+#include "fastgd/prefetch.hpp"
 #include "fastgd/schedule.hpp"
 #include "fastgd/sgd_rows_types.hpp"
 
@@ -134,21 +135,10 @@ constexpr std::size_t prefetch_rows_ahead = 24;
 
 template <typename T>
 void prefetch_rows(const design<T>& A, const std::size_t* order, std::size_t from, std::size_t to) {
-#if defined(__GNUC__)
-    // GCC deletes a loop whose only effect is __builtin_prefetch; the empty
-    // volatile asm marks each iteration as having an effect, so the loop stays.
-    // Every line the row touches: a row need not start on a 64-byte boundary.
-    const std::uintptr_t bytes = A.d * sizeof(T);
     for (std::size_t r = from; r < to; ++r) {
-        const auto row = reinterpret_cast<std::uintptr_t>(A.X + order[r] * A.d);
-        for (std::uintptr_t line = row & ~std::uintptr_t{63}; line < row + bytes; line += 64)
-            __builtin_prefetch(reinterpret_cast<const void*>(line), 0, 3);
-        __builtin_prefetch(A.y + order[r], 0, 3);
-        asm volatile("" : : "r"(row));
+        prefetch_lines(A.X + order[r] * A.d, A.d * sizeof(T));
+        prefetch(A.y + order[r]);
     }
-#else
-    (void)A, (void)order, (void)from, (void)to;
-#endif
 }
 
 template <typename T>

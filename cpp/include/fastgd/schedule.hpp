@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "fastgd/always_inline.hpp"
+
 namespace fastgd {
 
 enum class schedule_kind { constant, inverse_scaling, inverse_time, step, exponential, cosine };
@@ -47,7 +49,7 @@ struct schedule {
     }
 
     /// The learning rate of step t.
-    double at(std::size_t step) const {
+    FASTGD_ALWAYS_INLINE double at(std::size_t step) const {
         const double t = static_cast<double>(step);
         if (t < warmup_steps) return base(0.0) * (start_factor + (1.0 - start_factor) * t / warmup_steps);
         return base(t - warmup_steps);
@@ -61,7 +63,7 @@ private:
         throw std::invalid_argument(os.str());
     }
 
-    double base(double t) const {
+    FASTGD_ALWAYS_INLINE double base(double t) const {
         switch (kind) {
             case schedule_kind::constant:
                 return lr0;

@@ -9,6 +9,7 @@
 /// any thread, so results do not depend on the thread count.
 /// NumPy twin: the reference loop in tests/test_sgd_rows.py.
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -86,6 +87,8 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
     const int shuffle_threads = fits.size() < static_cast<std::size_t>(c.n_threads) && n >= (std::size_t{1} << 19)
                                     ? c.n_threads / static_cast<int>(fits.size())
                                     : 1;
+    // Threads the fits leave idle: a CSR epoch gathers its rows on one (sgd_rows_gather.hpp).
+    const int epoch_threads = std::max(1, c.n_threads / static_cast<int>(std::max<std::size_t>(1, fits.size())));
     auto one_fit = [&](sgd_rows_fit<T>& f) {
         loss_plateau plateau;
         plateau.tol = c.tol;
@@ -117,6 +120,7 @@ void fit_rows(const sgd_rows_config& c, std::size_t n, const T* sw, std::vector<
             e.t = t;
             e.poller = &poller;
             e.index_buffer = &index_buffer;
+            e.threads = epoch_threads;
             run_epoch(e);
             t = e.t;
             f.w.fold_scale();

@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "fastgd/always_inline.hpp"
 #include "fastgd/csr.hpp"
 #include "fastgd/dispatch.hpp"
 #include "fastgd/interrupt.hpp"
@@ -55,7 +56,7 @@ struct sgd_rows_weights {
     double u = 0.0;
 
     /// wscale into v and the lazy average into aw: scikit-learn's reset_wscale.
-    void fold() {
+    FASTGD_ALWAYS_INLINE void fold() {
         const std::size_t d = v.size();
         if (!aw.empty()) {
             for (std::size_t j = 0; j < d; ++j) aw[j] = static_cast<T>(aw[j] + avg_a * v[j]);
@@ -69,7 +70,7 @@ struct sgd_rows_weights {
 
     /// wscale into v only, the lazy average unchanged (avg_a v stays the same vector):
     /// after every epoch, so the state between epochs (and calls) is wscale = 1.
-    void fold_scale() {
+    FASTGD_ALWAYS_INLINE void fold_scale() {
         if (wscale == 1.0) return;
         for (std::size_t j = 0; j < v.size(); ++j) v[j] = static_cast<T>(v[j] * wscale);
         if (!aw.empty()) avg_a /= wscale;
@@ -77,7 +78,7 @@ struct sgd_rows_weights {
     }
 
     /// The averaged weights now: (aw + avg_a v) / avg_b (with wscale = 1).
-    void average_into(T* out) const {
+    FASTGD_ALWAYS_INLINE void average_into(T* out) const {
         const double inv_b = 1.0 / avg_b;
         for (std::size_t j = 0; j < v.size(); ++j) out[j] = static_cast<T>((aw[j] + avg_a * v[j]) * inv_b);
     }
@@ -96,11 +97,25 @@ struct sgd_rows_epoch {
     std::size_t t = 0;                // the global step count (advanced)
     interrupt_poller* poller = nullptr;
     std::vector<std::size_t>* index_buffer = nullptr;  // scratch for a CSR row's checked indices
+    int threads = 1;  // threads the epoch may use (those the other fits leave idle)
     // Reported:
-    double loss_sum = 0.0;   // sum of s_i L_i over the rows visited (when need_loss)
+    double loss_sum = 0.0;   // sum of L_i over the rows visited (when need_loss), added to
+                             // its value on entry
     std::size_t rows_done = 0;
     bool stopped = false;    // the poller asked to stop (rows_done < n)
     bool bad_index = false;  // a CSR index or offset out of range: the epoch stopped there
+};
+
+/// Rows of a CSR X copied in an epoch's visiting order into private memory
+/// (sgd_rows_gather.hpp): row k is values and indices [offsets[k], offsets[k + 1]), with
+/// its target y[k] and sample weight sw[k] (sw empty: all 1). Indices are checked (< d).
+template <typename T>
+struct gathered_rows {
+    std::vector<std::size_t> offsets{0};
+    std::vector<T> values;
+    std::vector<std::size_t> indices;
+    std::vector<T> y, sw;
+    std::size_t rows = 0;
 };
 
 /// A run of plain single-sample SGD steps on least squares (fit_least_squares with
@@ -132,6 +147,10 @@ struct sgd_rows_kernels {
                   sgd_rows_epoch<T>& e);
     void (*csr64)(const sgd_rows_step_config& c, const csr_view<T, std::int64_t>& X, std::size_t nnz,
                   sgd_rows_epoch<T>& e);
+    /// The steps over rows gathered by sgd_rows_gather.hpp, in their order; e.y, e.sw and
+    /// e.order are ignored (the rows carry their targets and weights).
+    void (*gathered)(const sgd_rows_step_config& c, const gathered_rows<T>& rows, std::size_t d,
+                     sgd_rows_epoch<T>& e);
     /// The run's steps on theta; returns the sum of the squared residuals, each before its step.
     double (*least_squares_sgd)(const least_squares_sgd_run<T>& run, T* theta);
 };

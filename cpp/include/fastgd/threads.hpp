@@ -50,6 +50,18 @@ inline void set_num_threads(int k) {
 
 namespace detail {
 
+/// The i-th round (from 1) of a wait on another thread: a few pauses, then yields. On
+/// a loaded machine the thread waited for may need this core (pausing alone cost 1 ms
+/// a pool call under load, yielding none).
+inline void spin_once(unsigned i) {
+    if (i > 16)
+        std::this_thread::yield();
+#if defined(__x86_64__) || defined(__i386__)
+    else
+        __builtin_ia32_pause();
+#endif
+}
+
 // Persistent workers that each run one part of a job: part i of job(i), i >= 1;
 // the caller runs part 0 itself.
 class worker_pool {
@@ -91,14 +103,7 @@ private:
     static void spin_while(Busy&& busy) {
         const auto until = std::chrono::steady_clock::now() + spin_time;
         for (unsigned i = 1; busy(); ++i) {
-            // A few pauses, then yields: on a loaded machine the thread we wait for may
-            // need this core (pausing alone cost 1 ms a call under load, yielding none).
-            if (i > 16)
-                std::this_thread::yield();
-#if defined(__x86_64__) || defined(__i386__)
-            else
-                __builtin_ia32_pause();
-#endif
+            spin_once(i);
             if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return;
         }
     }
@@ -220,6 +225,14 @@ void parallel_for(std::size_t n_tasks, int max_threads, Body&& body) {
 template <typename Body>
 void parallel_for_on_pool(std::size_t n_tasks, int max_threads, Body&& body) {
     detail::run_parallel(n_tasks, max_threads, std::forward<Body>(body), false);
+}
+
+/// Runs job(0) on the caller and job(1) on a pool worker at the same time, for two
+/// halves of a pipeline that wait on each other (so never one after the other on one
+/// thread); false, having run nothing, when the pool has no worker or is busy.
+inline bool run_pair_on_pool(const std::function<void(int)>& job) {
+    detail::worker_pool* p = detail::pool();
+    return p != nullptr && p->try_run(2, job);
 }
 
 }  // namespace fastgd

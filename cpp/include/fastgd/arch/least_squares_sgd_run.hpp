@@ -15,7 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "fastgd/arch/prefetch.hpp"
+#include "fastgd/prefetch.hpp"
 #include "fastgd/arch/row_step.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"

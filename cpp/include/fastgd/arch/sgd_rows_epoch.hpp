@@ -22,7 +22,7 @@
 
 #include "fastgd/arch/least_squares_sgd_run.hpp"
 #include "fastgd/arch/losses.hpp"
-#include "fastgd/arch/prefetch.hpp"
+#include "fastgd/prefetch.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"
 
@@ -186,6 +186,25 @@ struct csr_source {
     }
 };
 
+/// Rows gathered into private memory in visiting order (sgd_rows_gather.hpp): checked
+/// and contiguous, so only the weights they name are fetched ahead.
+template <typename T>
+struct gathered_source {
+    const gathered_rows<T>* g;
+
+    void prefetch_early(std::size_t) const {}
+    void prefetch_row(std::size_t) const {}
+    void prefetch_weights(std::size_t r, const T* v) const {
+        const std::size_t* idx = g->indices.data();
+        for (std::size_t k = g->offsets[r], e = g->offsets[r + 1]; k < e; ++k) prefetch(v + idx[k]);
+    }
+    bool row(std::size_t r, sgd_rows_epoch<T>&, sparse_row<T>& out) const {
+        const std::size_t b = g->offsets[r];
+        out = sparse_row<T>{g->values.data() + b, g->indices.data() + b, g->offsets[r + 1] - b};
+        return true;
+    }
+};
+
 template <typename Source>
 struct row_of;
 template <typename T>
@@ -194,6 +213,11 @@ struct row_of<dense_source<T>> {
 };
 template <typename T, typename I>
 struct row_of<csr_source<T, I>> {
+    using type = sparse_row<T>;
+};
+
+template <typename T>
+struct row_of<gathered_source<T>> {
     using type = sparse_row<T>;
 };
 
@@ -220,7 +244,7 @@ void run_epoch(const sgd_rows_step_config& c, const Source& src, std::size_t n, 
         prefetch_targets(at(i));
     }
     for (std::size_t i = 0; i < std::min(n, ahead / 2); ++i) src.prefetch_row(at(i));
-    double loss_sum = 0.0;
+    double loss_sum = e.loss_sum;  // continued: a gathered epoch comes in chunks
     std::size_t t = e.t;
     Row x{};
     for (std::size_t i = 0; i < n; ++i) {
@@ -384,6 +408,15 @@ void dense_epoch(const sgd_rows_step_config& c, const T* X, std::size_t n, std::
 template <typename T, typename I>
 void csr_epoch(const sgd_rows_step_config& c, const csr_view<T, I>& X, std::size_t nnz, sgd_rows_epoch<T>& e) {
     epoch_for_loss(c, csr_source<T, I>{X, nnz}, X.n, X.d, e);
+}
+
+/// The rows' own targets and weights replace e.y, e.sw; e.order is dropped.
+template <typename T>
+void gathered_epoch(const sgd_rows_step_config& c, const gathered_rows<T>& g, std::size_t d, sgd_rows_epoch<T>& e) {
+    e.y = g.y.data();
+    e.sw = g.sw.empty() ? nullptr : g.sw.data();
+    e.order = nullptr;
+    epoch_for_loss(c, gathered_source<T>{&g}, g.rows, d, e);
 }
 
 }  // namespace sgd_rows_detail
