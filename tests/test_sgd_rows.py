@@ -557,8 +557,9 @@ def gathered_csr(
         A.indptr.astype(index_dtype),
         A.shape,
     )
-    assert _testing.sgd_rows_gathers(2, n, A.nnz * (X.data.itemsize + X.indices.itemsize))
-    assert not _testing.sgd_rows_gathers(1, n, A.nnz * (X.data.itemsize + X.indices.itemsize))
+    nbytes = X.data.nbytes + X.indices.nbytes
+    assert _testing.sgd_rows_gathers(2, n, nbytes)
+    assert not _testing.sgd_rows_gathers(1, n, nbytes)
     return X, np.where(target > 0, 1.0, -1.0).astype(dtype), target.astype(dtype)
 
 
