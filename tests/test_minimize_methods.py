@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 import textwrap
+import warnings
 from typing import Any
 
 import numpy as np
@@ -118,6 +119,25 @@ def test_lbfgs_in_parts_on_threads_gives_the_same_run_on_one_thread() -> None:
     )
     assert r.success
     assert np.abs(r.x).max() < 1e-6
+
+
+@pytest.mark.parametrize("d", [10, 2 * 4096 + 3], ids=["one-part", "two-parts"])
+def test_lbfgs_step_lengths_and_gradient_norms_are_those_of_its_iterates(d: int) -> None:
+    # lbfgs sums ||x_new - x|| and ||g_new|| in its new pair's pass instead of the
+    # loop's own passes: they must still be the recorded iterates' distances and their
+    # gradients' norms, and tol must stop on the step that is shorter.
+    x0 = rosen_start(d)
+    grad = fastgd.objectives.get("rosenbrock").grad
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a stop on tol before the optimality test passes: stalled
+        r = fastgd.minimize("rosenbrock", x0, method="lbfgs", tol=1e-4, options={"maxiter": 300})
+    path = np.asarray(r.path)
+    norms = np.array([np.linalg.norm(grad(x)) for x in path])
+    np.testing.assert_allclose(r.grad_norms, norms, rtol=1e-12)
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    assert r.status in ("converged", "stalled", "max_iter")
+    if r.status != "max_iter":
+        assert steps[-1] < 1e-4 <= steps[:-1].min()
 
 
 def test_lbfgs_matches_scipy_iterates_on_2d_rosenbrock() -> None:

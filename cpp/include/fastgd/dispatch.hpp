@@ -88,8 +88,8 @@ struct minimizer_kernels {
                             double* scratch);
     double (*lbfgs_combine)(const double* const* s, const double* const* y, std::size_t m, std::size_t d,
                             const double* g, double cg, const double* cs, const double* cy, double* out);
-    double (*lbfgs_new_pair)(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
-                             double* s, double* y, double* yy);
+    void (*lbfgs_new_pair)(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
+                           double* s, double* y, double* sums);
 };
 
 struct kernel_table {

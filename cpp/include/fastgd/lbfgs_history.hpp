@@ -169,16 +169,14 @@ public:
     }
 
     /// The new pair s = xt - x, y = gt - g written to next_s(), next_y() (commit()
-    /// keeps it); returns y.s and sets *yy = y.y.
-    double new_pair(const double* x, const double* xt, const double* g, const double* gt, double* yy) {
+    /// keeps it); sums[0..4) = y.s, y.y, s.s, gt.gt.
+    void new_pair(const double* x, const double* xt, const double* g, const double* gt, double* sums) {
         const minimizer_kernels& k = kernels().minimizer;
         double *s = next_s(), *y = next_y();
         parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
-            parts_.sums[part][0] =
-                k.lbfgs_new_pair(x + lo, xt + lo, g + lo, gt + lo, n, s + lo, y + lo, &parts_.sums[part][1]);
+            k.lbfgs_new_pair(x + lo, xt + lo, g + lo, gt + lo, n, s + lo, y + lo, parts_.sums[part].data());
         });
-        *yy = parts_.total(1);
-        return parts_.total(0);
+        for (std::size_t i = 0; i < 4; ++i) sums[i] = parts_.total(i);
     }
 
     double dot(const double* a, const double* b) const { return fastgd::dot(a, b, d_); }

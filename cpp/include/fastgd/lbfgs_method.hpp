@@ -32,6 +32,7 @@ public:
     template <typename F>
     step_outcome step(F& fg, std::vector<double>& x, double& f, std::vector<double>& g) {
         const std::size_t d = x.size();
+        step_sums_valid_ = false;
         const box_bounds& box = fg.box();
         p_.resize(d), xt_.resize(d), gt_.resize(d);
         // The gradient with the held coordinates 0 (g itself without a box).
@@ -66,15 +67,21 @@ public:
         if (r != search_result::accepted) return detail::take(r, x, f, g, xt_, ft, gt_);
         ++iterations_;
         // The new pair: s = x_new - x, y = g_new - g (xt_, gt_ still hold the new point),
-        // written straight into the history's spare slot, y.s and y.y in the same pass.
-        double yy = 0.0;
-        const double ys = memory_.new_pair(x.data(), xt_.data(), g.data(), gt_.data(), &yy);
+        // written straight into the history's spare slot, y.s, y.y, s.s and g_new.g_new
+        // in the same pass.
+        memory_.new_pair(x.data(), xt_.data(), g.data(), gt_.data(), step_sums_);
+        step_sums_valid_ = true;
+        const double ys = step_sums_[0], yy = step_sums_[1];
         if (ys > std::numeric_limits<double>::epsilon() * yy) {
             memory_.commit(1.0 / ys);
             gamma_ = ys / yy;
         }
         return detail::take(r, x, f, g, xt_, ft, gt_);
     }
+
+    /// After a step: nullptr when x did not move, else {y.s, y.y, ||x_new - x||^2,
+    /// ||g_new||^2} of the step (summed by the new pair's pass).
+    const double* step_sums() const { return step_sums_valid_ ? step_sums_ : nullptr; }
 
 private:
     /// p_ = -H gf (the held coordinates 0); returns g.p_. With coordinates held, H is
@@ -135,6 +142,8 @@ private:
     bool wolfe_;
     double gamma_ = 1.0;
     std::size_t iterations_ = 0;
+    double step_sums_[4] = {};
+    bool step_sums_valid_ = false;
     std::vector<double> gf_, p_, xt_, gt_, alpha_, rho_;
     std::vector<unsigned char> free_;
 };

@@ -71,8 +71,8 @@ public:
             }
     }
 
-    /// Two sums a part, sums[part][k], for the passes that return scalars.
-    std::vector<std::array<double, 2>> sums;
+    /// Four sums a part, sums[part][k], for the passes that return scalars.
+    std::vector<std::array<double, 4>> sums;
     double total(std::size_t k) const {
         double t = 0.0;
         for (const auto& s : sums) t += s[k];

@@ -132,6 +132,13 @@ bool is_rprop(const Method&) {
 }
 inline bool is_rprop(const first_order_method& m) { return m.rule().params().kind == rule_kind::rprop; }
 
+/// Methods that sum the step's length and the new gradient's norm in a pass of their
+/// own (lbfgs: the new pair's), so the loop keeps no copy of x and makes no pass for them.
+template <typename Method>
+struct sums_its_step : std::false_type {};
+template <>
+struct sums_its_step<lbfgs_method> : std::true_type {};
+
 /// value_and_grad(x, g) returns f(x) and writes the gradient into g; it sets
 /// `stop` to ask the loop to stop (for example, on a Python exception).
 /// on_step(nit, x, f) runs after every step and returns true to stop ("stopped").
@@ -193,7 +200,7 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         return out;
     }
     for (std::size_t it = 0; it < c.max_iter; ++it) {
-        previous = out.x;
+        if constexpr (!sums_its_step<Method>::value) previous = out.x;
         const std::size_t nfev_before = out.nfev;
         const step_outcome outcome = method.step(fg, out.x, f, g);
         if (stop) {  // the objective failed: x may have moved but f is stale, record nothing more
@@ -206,9 +213,16 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
         }
         out.nit = it + 1;
         out.fun = f;
-        out.grad_norm = measure();
+        double moved = 0.0;
+        if constexpr (sums_its_step<Method>::value) {
+            const double* sums = method.step_sums();  // nullptr: x did not move
+            moved = sums ? std::sqrt(sums[2]) : 0.0;
+            out.grad_norm = sums && !c.box.active() ? std::sqrt(sums[3]) : measure();
+        } else {
+            moved = distance(out.x.data(), previous.data(), d);  // dot.hpp's, vectorised
+            out.grad_norm = measure();
+        }
         if (c.record_every != 0 && out.nit % c.record_every == 0) record(out.nit, f);
-        const double moved = distance(out.x.data(), previous.data(), d);  // dot.hpp's, vectorised
         // A finite sum has finite terms (previous is finite): the element-wise checks,
         // a scalar pass each, only run when the sums overflowed or saw a NaN.
         const bool x_finite = std::isfinite(moved) || detail::all_finite(out.x);

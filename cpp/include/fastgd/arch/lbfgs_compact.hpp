@@ -118,27 +118,29 @@ inline double lbfgs_combine(const double* const* s, const double* const* y, std:
     return combine(gp);
 }
 
-/// The new pair s = xt - x, y = gt - g written to s and y; returns y.s and sets *yy = y.y.
-inline double lbfgs_new_pair(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
-                             double* s, double* y, double* yy) {
+/// The new pair s = xt - x, y = gt - g written to s and y; sums[0..4) = y.s, y.y, s.s
+/// and gt.gt (the step's length and the new gradient's norm, squared: the minimize loop
+/// then needs no pass of its own for them).
+inline void lbfgs_new_pair(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
+                           double* s, double* y, double* sums) {
     using namespace compact_detail;
-    double ys_sum[lanes] = {}, yy_sum[lanes] = {};
-    std::size_t j = 0;
-    for (; j + lanes <= d; j += lanes)
-        for (std::size_t k = 0; k < lanes; ++k) {
-            const double sj = xt[j + k] - x[j + k], yj = gt[j + k] - g[j + k];
-            s[j + k] = sj, y[j + k] = yj;
-            ys_sum[k] += yj * sj;
-            yy_sum[k] += yj * yj;
-        }
-    for (std::size_t k = 0; j < d; ++j, ++k) {
+    double ys_sum[lanes] = {}, yy_sum[lanes] = {}, ss_sum[lanes] = {}, gg_sum[lanes] = {};
+    auto add = [&](std::size_t j, std::size_t k) {
         const double sj = xt[j] - x[j], yj = gt[j] - g[j];
         s[j] = sj, y[j] = yj;
         ys_sum[k] += yj * sj;
         yy_sum[k] += yj * yj;
-    }
-    *yy = combine(yy_sum);
-    return combine(ys_sum);
+        ss_sum[k] += sj * sj;
+        gg_sum[k] += gt[j] * gt[j];
+    };
+    std::size_t j = 0;
+    for (; j + lanes <= d; j += lanes)
+        for (std::size_t k = 0; k < lanes; ++k) add(j + k, k);
+    for (std::size_t k = 0; j < d; ++j, ++k) add(j, k);
+    sums[0] = combine(ys_sum);
+    sums[1] = combine(yy_sum);
+    sums[2] = combine(ss_sum);
+    sums[3] = combine(gg_sum);
 }
 
 }  // namespace FASTGD_ARCH
