@@ -90,6 +90,8 @@ struct minimizer_kernels {
                             const double* g, double cg, const double* cs, const double* cy, double* out);
     void (*lbfgs_new_pair)(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
                            double* s, double* y, double* sums);
+    /// arch/rosenbrock.hpp: the built-in rosenbrock's value, its gradient into g.
+    double (*rosenbrock)(const double* x, std::size_t d, double* g);
 };
 
 struct kernel_table {
