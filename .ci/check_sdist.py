@@ -1,5 +1,5 @@
 """The sdist holds what a build and its tests need, and nothing else: every file git
-tracks under cpp/, python/ and tests/ (run from the checkout the sdist was built from)."""
+tracks under cpp/, cmake/, python/ and tests/ (run from the checkout the sdist was built from)."""
 
 import subprocess
 import sys
@@ -8,7 +8,7 @@ import tarfile
 with tarfile.open(sys.argv[1]) as sdist:
     names = [n.split("/", 1)[1] for n in sdist.getnames() if "/" in n]
 tracked = subprocess.run(
-    ["git", "ls-files", "cpp", "python", "tests"], capture_output=True, text=True, check=True
+    ["git", "ls-files", "cpp", "cmake", "python", "tests"], capture_output=True, text=True, check=True
 ).stdout.split()
 assert len(tracked) > 100, f"git ls-files found only {len(tracked)} files: not a checkout?"
 required = [
@@ -25,7 +25,7 @@ required = [
 ]
 in_sdist = set(names)
 missing = [r for r in [*required, *tracked] if r not in in_sdist]
-allowed = ("cpp/", "python/", "tests/")
+allowed = ("cpp/", "cmake/", "python/", "tests/")
 top = {"pyproject.toml", "CMakeLists.txt", "README.md", "LICENSE", "PKG-INFO", ".gitignore"}
 extra = [n for n in names if not n.startswith(allowed) and n not in top]
 junk = [
