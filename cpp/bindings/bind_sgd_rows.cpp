@@ -234,11 +234,10 @@ py::dict rows_csr(in_array<T> data, in_array<I> indices, in_array<I> indptr, std
     const std::size_t nnz = static_cast<std::size_t>(data.size());
     const sgd_rows_kernels<T>& k = sgd_rows_kernels_of<T>();
     // A row's bytes on average: its values and column indices.
-    const std::size_t row_bytes = n == 0 ? 0 : nnz * (sizeof(T) + sizeof(I)) / n;
+    const std::size_t csr_bytes = nnz * (sizeof(T) + sizeof(I)), row_bytes = n == 0 ? 0 : csr_bytes / n;
     return run<T>(n, d, row_bytes, Y, sample_weight, settings, init, callback,
                   [&](const sgd_rows_step_config& c, sgd_rows_epoch<T>& e) {
-                      if (gathering_pays(e.threads, n, nnz * (sizeof(T) + sizeof(I))) && csr_epoch_gathered(c, view, nnz, k, e))
-                          return;
+                      if (gathering_pays(e.threads, n, csr_bytes) && csr_epoch_gathered(c, view, nnz, k, e)) return;
                       if constexpr (std::is_same_v<I, std::int32_t>) k.csr32(c, view, nnz, e);
                       else k.csr64(c, view, nnz, e);
                   });

@@ -150,7 +150,7 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     minimize_output out;
     out.x = std::move(x0);
     c.box.project(out.x.data(), d);  // the caller passes x0 inside; never leave the box
-    std::vector<double> g(d), previous(d);
+    std::vector<double> g(d), previous(sums_its_step<Method>::value ? 0 : d);  // the iterate before a step
     counted_objective<std::remove_reference_t<ValueAndGrad>> fg(value_and_grad, c, d, stop, out, poller);
     // ||g||, or with a box the projected gradient's norm (the same sum without one).
     auto measure = [&] { return c.box.projected_gradient_norm(out.x.data(), g.data(), d); };

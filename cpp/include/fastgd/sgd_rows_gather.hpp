@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fastgd/csr.hpp"
+#include "fastgd/csr_rows_checked.hpp"
 #include "fastgd/prefetch.hpp"
 #include "fastgd/sgd_rows_types.hpp"
 #include "fastgd/threads.hpp"
@@ -49,16 +50,10 @@ void wait_until(Ready&& ready) {
 template <typename T, typename I>
 bool gather_chunk(const csr_view<T, I>& X, std::size_t nnz_cap, const sgd_rows_epoch<T>& e, std::size_t from,
                   std::size_t to, gathered_rows<T>& g) {
-    const std::size_t n = X.n, d = X.d;
+    const std::size_t n = X.n;
     const std::size_t* order = e.order;
     auto at = [order](std::size_t i) { return order ? order[i] : i; };
-    auto span = [&](std::size_t r, std::size_t& b, std::size_t& len) {
-        const I lo = X.indptr[r], hi = X.indptr[r + 1];
-        if (lo < 0 || hi < lo || static_cast<std::size_t>(hi) > nnz_cap) return false;
-        b = static_cast<std::size_t>(lo);
-        len = static_cast<std::size_t>(hi - lo);
-        return true;
-    };
+    auto span = [&](std::size_t r, std::size_t& b, std::size_t& len) { return csr_row_span(X, nnz_cap, r, b, len); };
     g.rows = 0;
     g.offsets.resize(to - from + 1);
     g.y.resize(to - from);
@@ -84,15 +79,7 @@ bool gather_chunk(const csr_view<T, I>& X, std::size_t nnz_cap, const sgd_rows_e
             g.indices.resize(grown);
         }
         std::copy(X.data + b, X.data + b + len, g.values.data() + used);
-        const I* ind = X.indices + b;
-        std::size_t* __restrict dst = g.indices.data() + used;  // (restrict: see csr_source::row)
-        std::size_t bad = 0;
-        for (std::size_t k = 0; k < len; ++k) {
-            const auto j = static_cast<std::size_t>(ind[k]);  // negative: huge, refused
-            bad |= static_cast<std::size_t>(j >= d);
-            dst[k] = j;
-        }
-        if (bad != 0) return false;
+        if (!copy_checked_indices(X.indices + b, len, X.d, g.indices.data() + used)) return false;
         used += len;
         g.y[g.rows] = e.y[r];
         if (e.sw) g.sw[g.rows] = e.sw[r];

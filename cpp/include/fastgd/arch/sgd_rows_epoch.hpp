@@ -22,6 +22,7 @@
 
 #include "fastgd/arch/least_squares_sgd_run.hpp"
 #include "fastgd/arch/losses.hpp"
+#include "fastgd/csr_rows_checked.hpp"
 #include "fastgd/prefetch.hpp"
 #include "fastgd/arch/simd.hpp"
 #include "fastgd/sgd_rows_types.hpp"
@@ -142,47 +143,28 @@ struct csr_source {
     csr_view<T, I> m;
     std::size_t nnz_cap;  // the allocated length of data and indices
 
-    bool span(std::size_t r, std::size_t& b, std::size_t& e) const {
-        const I lo = m.indptr[r], hi = m.indptr[r + 1];
-        if (lo < 0 || hi < lo) return false;
-        b = static_cast<std::size_t>(lo);
-        e = static_cast<std::size_t>(hi);
-        return e <= nnz_cap;
-    }
     void prefetch_early(std::size_t r) const { prefetch(m.indptr + r); }
     void prefetch_row(std::size_t r) const {
-        std::size_t b = 0, e = 0;
-        if (!span(r, b, e) || e == b) return;
-        prefetch_lines(m.data + b, (e - b) * sizeof(T));
-        prefetch_lines(m.indices + b, (e - b) * sizeof(I));
+        std::size_t b = 0, len = 0;
+        if (!csr_row_span(m, nnz_cap, r, b, len) || len == 0) return;
+        prefetch_lines(m.data + b, len * sizeof(T));
+        prefetch_lines(m.indices + b, len * sizeof(I));
     }
     void prefetch_weights(std::size_t r, const T* v) const {
-        std::size_t b = 0, e = 0;
-        if (!span(r, b, e)) return;
-        for (std::size_t k = b; k < e; ++k) {
+        std::size_t b = 0, len = 0;
+        if (!csr_row_span(m, nnz_cap, r, b, len)) return;
+        for (std::size_t k = b; k < b + len; ++k) {
             const auto j = static_cast<std::size_t>(m.indices[k]);
             if (j < m.d) prefetch(v + j);
         }
     }
     bool row(std::size_t r, sgd_rows_epoch<T>& ep, sparse_row<T>& out) const {
-        std::size_t b = 0, e = 0;
-        if (!span(r, b, e)) return false;
+        std::size_t b = 0, len = 0;
+        if (!csr_row_span(m, nnz_cap, r, b, len)) return false;
         std::vector<std::size_t>& buf = *ep.index_buffer;
-        if (buf.size() < e - b) buf.resize(e - b);
-        const I* ind = m.indices + b;
-        // Locals and a restrict target: a store through buf could otherwise alias m.d,
-        // which kept this loop scalar (m.d reloaded at every index); vectorised, the copy
-        // and check cost a fifth of the shuffled epoch less.
-        std::size_t* __restrict dst = buf.data();
-        const std::size_t len = e - b, d = m.d;
-        std::size_t bad = 0;
-        for (std::size_t k = 0; k < len; ++k) {
-            const auto j = static_cast<std::size_t>(ind[k]);  // negative: huge, refused below
-            bad |= static_cast<std::size_t>(j >= d);
-            dst[k] = j;
-        }
-        out = sparse_row<T>{m.data + b, dst, len};
-        return bad == 0;
+        if (buf.size() < len) buf.resize(len);
+        out = sparse_row<T>{m.data + b, buf.data(), len};
+        return copy_checked_indices(m.indices + b, len, m.d, buf.data());
     }
 };
 
