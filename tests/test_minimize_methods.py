@@ -135,6 +135,10 @@ def test_lbfgs_step_lengths_and_gradient_norms_are_those_of_its_iterates(d: int)
     norms = np.array([np.linalg.norm(grad(x)) for x in path])
     # (atol: the core's gradient and NumPy's round differently, ~1e-14 near the optimum)
     np.testing.assert_allclose(r.grad_norms, norms, rtol=1e-12, atol=1e-12)
+    # The values too: the line search evaluates rosenbrock along p in a pass of its own
+    # (builtin_objective.hpp, in parts when d >= 8192), at the point it writes.
+    values = [fastgd.objectives.get("rosenbrock").value(x) for x in path]
+    np.testing.assert_allclose(r.losses, values, rtol=1e-12, atol=1e-15)
     steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
     assert r.status in ("converged", "stalled", "max_iter")
     if r.status != "max_iter":

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "fastgd/builtin_objective.hpp"
 #include "fastgd/descent_methods.hpp"
 #include "fastgd/interrupt.hpp"
 #include "fastgd/minimize.hpp"
@@ -416,7 +417,7 @@ py::tuple minimize_builtin(const std::string& name, const in_array<double>& x0, 
     const minimize_config config = config_from(settings);
     check_method(method, config, d);
     bool stop = false, error = false, out_of_memory = false;
-    auto value_and_grad = [&](const double* xp, double* g) { return evaluate(fn, xp, g, d); };
+    builtin_objective value_and_grad(fn, d);
     interrupt_poller poller(python_signal_check());
     minimize_output out;
     if (callback.is_none()) {
@@ -486,9 +487,8 @@ py::list minimize_many(const std::string& name, const py::list& runs, const py::
                     auto cancelled = [&](std::size_t, const double*, double) {
                         return cancel.load(std::memory_order_relaxed);
                     };
-                    outs[i] = run_method(
-                        specs[i].method, [&](const double* x, double* g) { return evaluate(fn, x, g, d); },
-                        cancelled, specs[i].x0, base, poller, stop);
+                    builtin_objective objective(fn, d);
+                    outs[i] = run_method(specs[i].method, objective, cancelled, specs[i].x0, base, poller, stop);
                     if (outs[i].status == fit_status::stopped) cancel = true;
                 } catch (...) {
                     errors[i] = std::current_exception();

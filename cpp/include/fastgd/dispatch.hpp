@@ -82,16 +82,21 @@ struct row_kernels {
 
 /// The minimizers' vector kernels (double only).
 struct minimizer_kernels {
-    /// See arch/lbfgs_compact.hpp: lbfgs_pair_dots, lbfgs_combine, lbfgs_new_pair.
+    /// See arch/lbfgs_compact.hpp: lbfgs_pair_dots, lbfgs_combine, lbfgs_new_pair_dots.
     void (*lbfgs_pair_dots)(const double* const* s, const double* const* y, std::size_t m, std::size_t d,
                             const double* g, const double* yn, double* sg, double* yg, double* sy, double* yy,
                             double* scratch);
     double (*lbfgs_combine)(const double* const* s, const double* const* y, std::size_t m, std::size_t d,
                             const double* g, double cg, const double* cs, const double* cy, double* out);
-    void (*lbfgs_new_pair)(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
-                           double* s, double* y, double* sums);
+    void (*lbfgs_new_pair_dots)(const double* x, const double* xt, const double* g, const double* gt,
+                                std::size_t d, double* s, double* y, const double* const* S,
+                                const double* const* Y, std::size_t m, double* sg, double* yg, double* sy,
+                                double* yy, double* scratch, double* sums);
     /// arch/rosenbrock.hpp: the built-in rosenbrock's value, its gradient into g.
     double (*rosenbrock)(const double* x, std::size_t d, double* g);
+    /// arch/rosenbrock.hpp: coordinates [lo, hi) of it at xt = x + t p (see rosenbrock_along).
+    double (*rosenbrock_along)(const double* x, const double* p, double t, std::size_t d, std::size_t lo,
+                               std::size_t hi, double* xt, double* g, double* gp);
 };
 
 struct kernel_table {

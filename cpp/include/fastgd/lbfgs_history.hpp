@@ -39,7 +39,7 @@ public:
     std::size_t dim() const { return d_; }
     /// Pairs held (at most capacity()).
     std::size_t size() const { return size_; }
-    void clear() { size_ = first_ = 0; }
+    void clear() { size_ = first_ = 0, next_ready_ = false; }
 
     /// Keeps (s, y), forgetting the oldest pair when full. ys = y.s must be > 0
     /// (the curvature condition): the caller decides what to skip.
@@ -58,6 +58,7 @@ public:
     double* next_y() { return y_.data() + spare() * d_; }
     /// Keeps the pair written at next_s(), next_y() (push() without the copies).
     void commit(double rho) {
+        next_ready_ = false;
         const std::size_t slot = spare();
         if (size_ < capacity_)
             ++size_;
@@ -72,6 +73,7 @@ public:
     void pop_newest() {
         if (size_ == 0) throw std::logic_error("pop_newest on an empty L-BFGS history");
         --size_;
+        next_ready_ = false;
     }
 
     /// Puts (s, y, rho) back as the oldest pair; needs size() < capacity().
@@ -79,6 +81,7 @@ public:
         if (size_ == capacity_) throw std::logic_error("push_oldest on a full L-BFGS history");
         first_ = (first_ + slots_ - 1) % slots_;
         ++size_;
+        next_ready_ = false;
         std::copy(s, s + d_, s_.begin() + static_cast<std::ptrdiff_t>(first_ * d_));
         std::copy(y, y + d_, y_.begin() + static_cast<std::ptrdiff_t>(first_ * d_));
         rho_[first_] = rho;
@@ -136,6 +139,14 @@ public:
         std::size_t unknown = 0;
         for (std::size_t i = 0; i < m; ++i) unknown += known_[slot(i)] ? 0 : 1;
         const bool newest_only = unknown == 1 && !known_[slot(m - 1)];
+        if (next_ready_ && newest_only && next_sg_.size() == m) {  // new_pair's pass summed them (g is its gt)
+            next_ready_ = false;
+            std::copy(next_sg_.begin(), next_sg_.end(), a_.begin());
+            std::copy(next_yg_.begin(), next_yg_.end(), b_.begin());
+            learn(m - 1, next_sy_.data(), next_yy_.data(), nullptr);
+            return combined_direction(g, out, gamma);
+        }
+        next_ready_ = false;
         for (std::size_t j = 0; j < m && !newest_only; ++j) {
             if (known_[slot(j)]) continue;
             // yg: y_i.s_j (s_j's row of S'Y), sy and yy: y_j's column.
@@ -144,6 +155,45 @@ public:
         }
         pair_dots(g, newest_only ? y(m - 1) : nullptr, a_.data(), b_.data(), col_sy_.data(), col_yy_.data());
         if (newest_only) learn(m - 1, col_sy_.data(), col_yy_.data(), nullptr);
+        return combined_direction(g, out, gamma);
+    }
+
+    /// The new pair s = xt - x, y = gt - g written to next_s(), next_y();
+    /// sums[0..4) = y.s, y.y, s.s, gt.gt. commit_new_pair() keeps it, and then the
+    /// next compact_direction(gt, ...) takes its products with gt and y from this pass:
+    /// those of the pairs that commit keeps (all but the oldest when full) and the new one.
+    void new_pair(const double* x, const double* xt, const double* g, const double* gt, double* sums) {
+        const minimizer_kernels& k = kernels().minimizer;
+        const std::size_t first_kept = size_ == capacity_ ? 1 : 0, m = size_ - first_kept;
+        double *s = next_s(), *y = next_y();
+        parts_.point(m + 1, [&](std::size_t i) { return i < m ? this->s(i + first_kept) : s; },
+                     [&](std::size_t i) { return i < m ? this->y(i + first_kept) : y; });
+        parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
+            double* out = parts_.dots(part);
+            const std::size_t w = m + 1;
+            k.lbfgs_new_pair_dots(x + lo, xt + lo, g + lo, gt + lo, n, s + lo, y + lo, parts_.s(part),
+                                  parts_.y(part), m, out, out + w, out + 2 * w, out + 3 * w, parts_.scratch(part),
+                                  parts_.sums[part].data());
+        });
+        for (std::size_t i = 0; i < 4; ++i) sums[i] = parts_.total(i);
+        for (auto* v : {&next_sg_, &next_yg_, &next_sy_, &next_yy_}) v->resize(m + 1);
+        parts_.total_dots(4, next_sg_.data(), next_yg_.data(), next_sy_.data(), next_yy_.data());
+        next_ready_ = false;
+    }
+
+    /// commit(rho) of the pair new_pair() wrote, keeping its products for the next direction.
+    void commit_new_pair(double rho) {
+        commit(rho);
+        next_ready_ = true;
+    }
+
+    double dot(const double* a, const double* b) const { return fastgd::dot(a, b, d_); }
+
+private:
+    /// compact_direction's end, a_ = S'g and b_ = Y'g summed and every product of the
+    /// pairs known: w, u, then out and g.out in one pass.
+    double combined_direction(const double* g, double* out, double gamma) {
+        const std::size_t m = size_;
         // w = R^-1 a (back substitution), then u = R^-T ((D + gamma Y'Y) w - gamma b).
         for (std::size_t i = m; i-- > 0;) {
             double t = a_[i];
@@ -161,6 +211,7 @@ public:
         // out = -H g = -gamma g - S u + gamma Y w.
         for (std::size_t i = 0; i < m; ++i) u_[i] = -u_[i], w_[i] *= gamma;
         const minimizer_kernels& k = kernels().minimizer;
+        parts_.point(m, [&](std::size_t i) { return s(i); }, [&](std::size_t i) { return y(i); });
         parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
             parts_.sums[part][0] = k.lbfgs_combine(parts_.s(part), parts_.y(part), m, n, g + lo, -gamma, u_.data(),
                                                    w_.data(), out + lo);
@@ -168,20 +219,6 @@ public:
         return parts_.total(0);
     }
 
-    /// The new pair s = xt - x, y = gt - g written to next_s(), next_y() (commit()
-    /// keeps it); sums[0..4) = y.s, y.y, s.s, gt.gt.
-    void new_pair(const double* x, const double* xt, const double* g, const double* gt, double* sums) {
-        const minimizer_kernels& k = kernels().minimizer;
-        double *s = next_s(), *y = next_y();
-        parts_.run([&](std::size_t part, std::size_t lo, std::size_t n) {
-            k.lbfgs_new_pair(x + lo, xt + lo, g + lo, gt + lo, n, s + lo, y + lo, parts_.sums[part].data());
-        });
-        for (std::size_t i = 0; i < 4; ++i) sums[i] = parts_.total(i);
-    }
-
-    double dot(const double* a, const double* b) const { return fastgd::dot(a, b, d_); }
-
-private:
     /// sg[i] = s_i.v and yg[i] = y_i.v over the pairs held; with yn (else nullptr)
     /// also sy[i] = s_i.yn and yy[i] = y_i.yn (arch/lbfgs_compact.hpp's pass, by parts).
     void pair_dots(const double* v, const double* yn, double* sg, double* yg, double* sy, double* yy) {
@@ -221,6 +258,10 @@ private:
     std::vector<unsigned char> known_;  // by slot: the pair's products are in sy_, yy_
     lbfgs_parts parts_{d_};
     std::vector<double> a_, b_, u_, w_, col_sy_, col_yy_, row_sy_;
+    // new_pair's products of the pairs kept and the new one with gt and its y (a, b and the
+    // new column of the next direction), ready once commit_new_pair() kept the pair.
+    std::vector<double> next_sg_, next_yg_, next_sy_, next_yy_;
+    bool next_ready_ = false;
 };
 
 }  // namespace fastgd

@@ -68,12 +68,12 @@ public:
         ++iterations_;
         // The new pair: s = x_new - x, y = g_new - g (xt_, gt_ still hold the new point),
         // written straight into the history's spare slot, y.s, y.y, s.s and g_new.g_new
-        // in the same pass.
+        // and the next direction's products with g_new in the same pass.
         memory_.new_pair(x.data(), xt_.data(), g.data(), gt_.data(), step_sums_);
         step_sums_valid_ = true;
         const double ys = step_sums_[0], yy = step_sums_[1];
         if (ys > std::numeric_limits<double>::epsilon() * yy) {
-            memory_.commit(1.0 / ys);
+            memory_.commit_new_pair(1.0 / ys);
             gamma_ = ys / yy;
         }
         return detail::take(r, x, f, g, xt_, ft, gt_);

@@ -212,15 +212,15 @@ enum class search_result { accepted, failed, stopped };
 
 /// The strong Wolfe search along p from (x, f, g), gp = g.p < 0, first trial stp0:
 /// More-Thuente with ftol = c1, gtol = c2, xtol = 0.1, steps in [0, stpmax] (L-BFGS-B
-/// takes 1e10, or the step to the box's boundary), at most max_evals evaluations. `fg(x, g)` evaluates (and counts). A
-/// value that is not finite restarts the search from a step ten times shorter.
+/// takes 1e10, or the step to the box's boundary), at most max_evals evaluations.
+/// `fg.along(x, t, p, xt, gt, dg)` evaluates at x + t p (and counts: minimize.hpp's
+/// counted_objective). A value that is not finite restarts the search from a step ten times shorter.
 /// Accepted: the strong Wolfe conditions hold, or the search ended on a warning or
 /// its budget at a point of sufficient decrease.
 template <typename F>
 search_result wolfe_search(F& fg, const std::vector<double>& x, double f, const std::vector<double>& p, double gp,
                            double stp0, double stpmax, double c1, double c2, std::size_t max_evals,
                            std::vector<double>& xt, double& ft, std::vector<double>& gt) {
-    const std::size_t d = x.size();
     more_thuente search(c1, c2, 0.1, 0.0, stpmax);
     line_search_state state = search.start(f, gp, std::min(stp0, stpmax));
     if (state != line_search_state::evaluate) return search_result::failed;
@@ -228,11 +228,9 @@ search_result wolfe_search(F& fg, const std::vector<double>& x, double f, const 
     ft = std::nan("");
     for (std::size_t k = 0; k < max_evals; ++k) {
         t = search.step();
-        for (std::size_t j = 0; j < d; ++j) xt[j] = x[j] + t * p[j];
-        fg.box().project(xt.data(), d);  // t <= stpmax keeps x + t p inside up to rounding
-        ft = fg(xt.data(), gt.data());
+        double dg = 0.0;
+        ft = fg.along(x.data(), t, p.data(), xt.data(), gt.data(), dg);  // at x + t p, in the box
         if (fg.stopped()) return search_result::stopped;
-        const double dg = dot(gt, p);
         if (!std::isfinite(ft) || !std::isfinite(dg)) {
             search = more_thuente(c1, c2, 0.1, 0.0, 0.1 * t);
             if (search.start(f, gp, 0.1 * t) != line_search_state::evaluate) return search_result::failed;

@@ -71,6 +71,12 @@ struct minimize_output {
     std::size_t nfev = 0, njev = 0;
 };
 
+/// has_along<V>::value: V evaluates along a line in a pass of its own (builtin_objective).
+template <typename V, typename = void>
+struct has_along : std::false_type {};
+template <typename V>
+struct has_along<V, decltype(void(&V::along))> : std::true_type {};
+
 /// The objective as the loop and its method see it: every call counted, finite
 /// differences when asked, the box at hand. A finite-difference gradient (d or 2d
 /// values) polls for Ctrl-C between its values: a requested stop sets `stop`.
@@ -81,6 +87,7 @@ public:
                       minimize_output& out, interrupt_poller& poller)
         : vg_(vg),
           c_(c),
+          d_(d),
           stop_(stop),
           out_(out),
           poller_(poller),
@@ -88,7 +95,6 @@ public:
           xs_(scratch_.size()) {}
 
     double operator()(const double* x, double* g) {
-        const std::size_t d = xs_.size();
         if (c_.fd == fd_scheme::none) {
             ++out_.nfev, ++out_.njev;
             return vg_(x, g);
@@ -96,14 +102,32 @@ public:
         auto value = [&](const double* xp) {
             ++out_.nfev;
             const double v = vg_(xp, scratch_.data());
-            if (poller_.tick(64 * (d + 1))) stop_ = true;
+            if (poller_.tick(64 * (d_ + 1))) stop_ = true;
             return v;
         };
         const double f = value(x);
         if (stop_) return f;
-        std::copy(x, x + d, xs_.begin());
+        std::copy(x, x + d_, xs_.begin());
         ++out_.njev;
-        fd_gradient(value, [&] { return stop_; }, c_.fd, xs_.data(), f, g, d, c_.box);
+        fd_gradient(value, [&] { return stop_; }, c_.fd, xs_.data(), f, g, d_, c_.box);
+        return f;
+    }
+
+    /// f at xt = x + t p (projected into the box), its gradient into g and gp = g.p:
+    /// the objective's own pass when it has one (builtin_objective::along; without a
+    /// box or finite differences), else the point, the evaluation and the product.
+    double along(const double* x, double t, const double* p, double* xt, double* g, double& gp) {
+        if constexpr (has_along<ValueAndGrad>::value) {
+            double f = 0.0;
+            if (c_.fd == fd_scheme::none && !c_.box.active() && vg_.along(x, t, p, xt, g, f, gp)) {
+                ++out_.nfev, ++out_.njev;
+                return f;
+            }
+        }
+        for (std::size_t j = 0; j < d_; ++j) xt[j] = x[j] + t * p[j];
+        c_.box.project(xt, d_);  // t <= the step to the boundary keeps x + t p inside up to rounding
+        const double f = (*this)(xt, g);
+        if (!stop_) gp = fastgd::dot(g, p, d_);
         return f;
     }
 
@@ -113,6 +137,7 @@ public:
 private:
     ValueAndGrad& vg_;
     const minimize_config& c_;
+    std::size_t d_;
     bool& stop_;
     minimize_output& out_;
     interrupt_poller& poller_;

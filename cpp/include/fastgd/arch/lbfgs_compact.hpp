@@ -2,7 +2,7 @@
 /// The vector passes of L-BFGS's direction in the compact form (lbfgs_history.hpp):
 /// one pass for the products of every pair with g (and with the newest y), one pass
 /// for the combination out = c g + sum cs_i s_i + cy_i y_i (with g.out), and the pass that forms
-/// a new pair. Each pass reads every vector once: the history is read twice per
+/// a new pair (with the next direction's products). Each pass reads every vector once: the history is read twice per
 /// direction, where the two-loop recursion reads it four times and out 2m times.
 /// The passes go over blocks of the coordinates, so that g, the newest y and the
 /// block of out stay in L1 while the pairs stream by. The sums run over sixteen
@@ -118,12 +118,21 @@ inline double lbfgs_combine(const double* const* s, const double* const* y, std:
     return combine(gp);
 }
 
-/// The new pair s = xt - x, y = gt - g written to s and y; sums[0..4) = y.s, y.y, s.s
-/// and gt.gt (the step's length and the new gradient's norm, squared: the minimize loop
-/// then needs no pass of its own for them).
-inline void lbfgs_new_pair(const double* x, const double* xt, const double* g, const double* gt, std::size_t d,
-                           double* s, double* y, double* sums) {
+/// The new pair s = xt - x, y = gt - g written to s and y, then, as lbfgs_pair_dots
+/// with g = gt and yn = that y, the products of the m pairs S[i], Y[i] and of the new
+/// pair (index m of sg, yg, sy, yy: m + 1 values each) with gt and y, block by block
+/// while the new pair's block is in L1: the next direction's products come from this
+/// pass instead of one of their own. scratch: room for 64 (m + 1) values. sums[0..4) =
+/// y.s, y.y, s.s and gt.gt (the step's length and the new gradient's norm, squared:
+/// the minimize loop then needs no pass of its own for them).
+inline void lbfgs_new_pair_dots(const double* x, const double* xt, const double* g, const double* gt,
+                                std::size_t d, double* s, double* y, const double* const* S,
+                                const double* const* Y, std::size_t m, double* sg, double* yg, double* sy,
+                                double* yy, double* scratch, double* sums) {
     using namespace compact_detail;
+    auto acc = reinterpret_cast<double (*)[4][lanes]>(scratch);
+    for (std::size_t i = 0; i <= m; ++i)
+        for (auto& a : acc[i]) std::fill(a, a + lanes, 0.0);
     double ys_sum[lanes] = {}, yy_sum[lanes] = {}, ss_sum[lanes] = {}, gg_sum[lanes] = {};
     auto add = [&](std::size_t j, std::size_t k) {
         const double sj = xt[j] - x[j], yj = gt[j] - g[j];
@@ -133,10 +142,19 @@ inline void lbfgs_new_pair(const double* x, const double* xt, const double* g, c
         ss_sum[k] += sj * sj;
         gg_sum[k] += gt[j] * gt[j];
     };
-    std::size_t j = 0;
-    for (; j + lanes <= d; j += lanes)
-        for (std::size_t k = 0; k < lanes; ++k) add(j + k, k);
-    for (std::size_t k = 0; j < d; ++j, ++k) add(j, k);
+    for (std::size_t b = 0; b < d; b += block) {
+        const std::size_t end = std::min(b + block, d);
+        std::size_t j = b;
+        for (; j + lanes <= end; j += lanes)
+            for (std::size_t k = 0; k < lanes; ++k) add(j + k, k);
+        for (std::size_t k = 0; j < end; ++j, ++k) add(j, k);
+        for (std::size_t i = 0; i < m; ++i) block_dots<true>(S[i] + b, Y[i] + b, gt + b, y + b, end - b, acc[i]);
+        block_dots<true>(s + b, y + b, gt + b, y + b, end - b, acc[m]);
+    }
+    for (std::size_t i = 0; i <= m; ++i) {
+        sg[i] = combine(acc[i][0]), yg[i] = combine(acc[i][1]);
+        sy[i] = combine(acc[i][2]), yy[i] = combine(acc[i][3]);
+    }
     sums[0] = combine(ys_sum);
     sums[1] = combine(yy_sum);
     sums[2] = combine(ss_sum);
