@@ -34,10 +34,15 @@ public:
     std::size_t count() const { return count_; }
     std::size_t begin(std::size_t part) const { return part == count_ ? d_ : (d_ * part / count_) / 64 * 64; }
 
-    /// Runs f(part, first coordinate, number of coordinates) for every part.
+    /// Runs f(part, first coordinate, number of coordinates) for every part: on the
+    /// pool, or all on the caller when not on_threads (the same results either way).
     template <typename F>
-    void run(F&& f) {
+    void run(F&& f, bool on_threads = true) {
         if (count_ == 1) return f(std::size_t{0}, std::size_t{0}, d_);
+        if (!on_threads) {
+            for (std::size_t part = 0; part < count_; ++part) f(part, begin(part), begin(part + 1) - begin(part));
+            return;
+        }
         parallel_for_on_pool(count_, get_num_threads(), [&](std::size_t first, std::size_t last) {
             for (std::size_t part = first; part < last; ++part) f(part, begin(part), begin(part + 1) - begin(part));
         });

@@ -84,10 +84,11 @@ template <typename ValueAndGrad>
 class counted_objective {
 public:
     counted_objective(ValueAndGrad& vg, const minimize_config& c, std::size_t d, bool& stop,
-                      minimize_output& out, interrupt_poller& poller)
+                      minimize_output& out, interrupt_poller& poller, bool on_threads)
         : vg_(vg),
           c_(c),
           d_(d),
+          on_threads_(on_threads),
           stop_(stop),
           out_(out),
           poller_(poller),
@@ -115,11 +116,12 @@ public:
 
     /// f at xt = x + t p (projected into the box), its gradient into g and gp = g.p:
     /// the objective's own pass when it has one (builtin_objective::along; without a
-    /// box or finite differences), else the point, the evaluation and the product.
+    /// box or finite differences; on the thread pool for a method whose passes run
+    /// there, runs_in_parts), else the point, the evaluation and the product.
     double along(const double* x, double t, const double* p, double* xt, double* g, double& gp) {
         if constexpr (has_along<ValueAndGrad>::value) {
             double f = 0.0;
-            if (c_.fd == fd_scheme::none && !c_.box.active() && vg_.along(x, t, p, xt, g, f, gp)) {
+            if (c_.fd == fd_scheme::none && !c_.box.active() && vg_.along(x, t, p, xt, g, f, gp, on_threads_)) {
                 ++out_.nfev, ++out_.njev;
                 return f;
             }
@@ -138,6 +140,7 @@ private:
     ValueAndGrad& vg_;
     const minimize_config& c_;
     std::size_t d_;
+    bool on_threads_;
     bool& stop_;
     minimize_output& out_;
     interrupt_poller& poller_;
@@ -164,6 +167,13 @@ struct sums_its_step : std::false_type {};
 template <>
 struct sums_its_step<lbfgs_method> : std::true_type {};
 
+/// Methods whose vector passes run on the thread pool by parts of the coordinates
+/// (lbfgs_parts.hpp): the objective's own pass along the search line does too.
+template <typename Method>
+struct runs_in_parts : std::false_type {};
+template <>
+struct runs_in_parts<lbfgs_method> : std::true_type {};
+
 /// value_and_grad(x, g) returns f(x) and writes the gradient into g; it sets
 /// `stop` to ask the loop to stop (for example, on a Python exception).
 /// on_step(nit, x, f) runs after every step and returns true to stop ("stopped").
@@ -176,7 +186,8 @@ minimize_output minimize(ValueAndGrad&& value_and_grad, OnStep&& on_step, std::v
     out.x = std::move(x0);
     c.box.project(out.x.data(), d);  // the caller passes x0 inside; never leave the box
     std::vector<double> g(d), previous(sums_its_step<Method>::value ? 0 : d);  // the iterate before a step
-    counted_objective<std::remove_reference_t<ValueAndGrad>> fg(value_and_grad, c, d, stop, out, poller);
+    counted_objective<std::remove_reference_t<ValueAndGrad>> fg(value_and_grad, c, d, stop, out, poller,
+                                                                 runs_in_parts<Method>::value);
     // ||g||, or with a box the projected gradient's norm (the same sum without one).
     auto measure = [&] { return c.box.projected_gradient_norm(out.x.data(), g.data(), d); };
     // No reservation up front: the vectors grow geometrically, so a run that stops
