@@ -124,9 +124,11 @@ def test_loss_matches_reference(loss, dtype, case):
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_narrow_rows_match_reference(loss, dtype, case):
     """Every width of the dense rows-in-order kernel across the lanes (d <= 15: a
-    register of rows at a time by column gathers), the first width past it, and row
-    counts that leave a tail of fewer rows than a register (and one row only)."""
-    for d in range(1, 17):
+    register of rows at a time by column gathers), the widths of the narrow-rows kernel
+    (up to 4 registers a row: 32 doubles or 64 floats with AVX-512, whose loads run
+    into the next row), the first widths past each, and row counts that leave a tail
+    of fewer rows than a register (and one row only)."""
+    for d in [*range(1, 18), 23, 31, 32, 33, 47, 48, 63, 64, 65]:
         for n in (1, 203):
             X, y, w = make_data(loss, n, d, dtype, seed=d, intercept=CASES[case][0])
             if X.shape[0] == 0:

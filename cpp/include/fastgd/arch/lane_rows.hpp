@@ -6,8 +6,9 @@
 /// terms. Same contract and the same dots and gradient sums as linear_rows
 /// (arch/least_squares_rows.hpp); only the loss's exp and log1p differ, by a few ulp.
 /// Dense rows in order of at most max_across_d values go across the lanes first
-/// (across_rows, with margin_lanes below): their dots are summed in another order,
-/// so those rows agree with linear_rows to rounding, not to the bit.
+/// (across_rows, with margin_lanes below), those of at most 4 vectors through
+/// narrow_margin_rows: their dots are summed in another order, so those rows agree
+/// with linear_rows to rounding, not to the bit.
 /// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
 
 #include <cstddef>
@@ -89,13 +90,73 @@ struct margin_lanes {
     }
 };
 
+/// Rows in order (no idx) of at most V vectors each, a register of rows at a time:
+/// their dots x.w (every row V masked loads, as narrow_residual_rows: the lanes past d
+/// belong to the next row), their values and derivatives in one margin_lanes call,
+/// then their gradient terms into V registers, stored to g once per call. The rows
+/// are in L1 when read the second time. Rows whose last load would pass row end - 1,
+/// and the last rows short of a register, are left to the caller. Returns the first
+/// row not done.
+template <std::size_t V, typename T, typename Lanes>
+std::size_t narrow_margin_rows(const T* X, const T* y, const T* sw, std::size_t d, const T* w, T b,
+                               std::size_t begin, std::size_t end, T* g, double& loss, double& gb,
+                               const Lanes& lanes) {
+    constexpr std::size_t W = width<T>;
+    using bits = typename lane_bits<T>::type;
+    if (end * d < V * W) return begin;
+    const std::size_t last = (end * d - V * W) / d + 1;  // the last row whose V loads stay inside
+    const std::size_t stop = last < end ? last : end;
+    T w_pad[V * W] = {};
+    for (std::size_t j = 0; j < d; ++j) w_pad[j] = w[j];
+    vec<T> wv[V], gv[V];
+    bits keep[V];
+    for (std::size_t v = 0; v < V; ++v) {
+        wv[v] = load(w_pad + v * W);
+        gv[v] = vec<T>{};
+        for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < d ? -1 : 0;
+    }
+    auto x_of = [&](const T* row, std::size_t v) { return (vec<T>)((bits)load(row + v * W) & keep[v]); };
+    const vec<T> bw = splat(b);
+    vf64 lv{}, bv{};
+    std::size_t i = begin;
+    for (; i + W <= stop; i += W) {
+        const T* p = X + i * d;
+        prefetch_ahead(p, W * d * sizeof(T));
+        T dots[W], a[W];
+        for (std::size_t k = 0; k < W; ++k) {
+            vec<T> acc = x_of(p + k * d, 0) * wv[0];
+            for (std::size_t v = 1; v < V; ++v) acc += x_of(p + k * d, v) * wv[v];
+            dots[k] = hsum(acc);
+        }
+        vec<T> s;
+        if (sw) s = load(sw + i);
+        store(a, lanes.finish(load(dots), bw, y ? load(y + i) : vec<T>{}, sw ? &s : nullptr, lv, bv));
+        for (std::size_t k = 0; k < W; ++k)
+            for (std::size_t v = 0; v < V; ++v) gv[v] += a[k] * x_of(p + k * d, v);
+    }
+    T g_pad[V * W];
+    for (std::size_t v = 0; v < V; ++v) store(g_pad + v * W, gv[v]);
+    for (std::size_t j = 0; j < d; ++j) g[j] += g_pad[j];
+    loss += hsum(lv);
+    gb += hsum(bv);
+    return i;
+}
+
 /// The first rows of [begin, end) across the lanes when src is dense, in order and
-/// at most max_across_d wide; returns the first row not done.
+/// at most max_across_d wide, or by narrow_margin_rows when at most 4 vectors wide;
+/// returns the first row not done.
 template <typename T, typename Loss>
 std::size_t across_margin_rows(const row_source<T>& src, const T* w, T b, std::size_t begin, std::size_t end, T* g,
                                double& loss, double& gb, const Loss& loss_fn) {
-    if (src.idx || src.d > max_across_d) return begin;
-    return across_rows_for(src.d, src.X, src.y, src.sw, w, b, begin, end, g, loss, gb, margin_lanes<Loss>{loss_fn});
+    constexpr std::size_t W = width<T>;
+    const std::size_t d = src.d;
+    if (src.idx || d == 0 || d > 4 * W) return begin;
+    const margin_lanes<Loss> lanes{loss_fn};
+    if (d <= max_across_d) return across_rows_for(d, src.X, src.y, src.sw, w, b, begin, end, g, loss, gb, lanes);
+    if (d <= W) return narrow_margin_rows<1>(src.X, src.y, src.sw, d, w, b, begin, end, g, loss, gb, lanes);
+    if (d <= 2 * W) return narrow_margin_rows<2>(src.X, src.y, src.sw, d, w, b, begin, end, g, loss, gb, lanes);
+    if (d <= 3 * W) return narrow_margin_rows<3>(src.X, src.y, src.sw, d, w, b, begin, end, g, loss, gb, lanes);
+    return narrow_margin_rows<4>(src.X, src.y, src.sw, d, w, b, begin, end, g, loss, gb, lanes);
 }
 /// Other row sources (CSR): none.
 template <typename Src, typename T, typename G, typename Loss>
