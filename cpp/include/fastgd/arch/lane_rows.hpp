@@ -102,20 +102,9 @@ std::size_t narrow_margin_rows(const T* X, const T* y, const T* sw, std::size_t 
                                std::size_t begin, std::size_t end, T* g, double& loss, double& gb,
                                const Lanes& lanes) {
     constexpr std::size_t W = width<T>;
-    using bits = typename lane_bits<T>::type;
-    if (end * d < V * W) return begin;
-    const std::size_t last = (end * d - V * W) / d + 1;  // the last row whose V loads stay inside
-    const std::size_t stop = last < end ? last : end;
-    T w_pad[V * W] = {};
-    for (std::size_t j = 0; j < d; ++j) w_pad[j] = w[j];
-    vec<T> wv[V], gv[V];
-    bits keep[V];
-    for (std::size_t v = 0; v < V; ++v) {
-        wv[v] = load(w_pad + v * W);
-        gv[v] = vec<T>{};
-        for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < d ? -1 : 0;
-    }
-    auto x_of = [&](const T* row, std::size_t v) { return (vec<T>)((bits)load(row + v * W) & keep[v]); };
+    const narrow_rows<V, T> rows(w, d);
+    const std::size_t stop = rows.stop(begin, end);
+    vec<T> gv[V] = {};
     const vec<T> bw = splat(b);
     vf64 lv{}, bv{};
     std::size_t i = begin;
@@ -123,20 +112,14 @@ std::size_t narrow_margin_rows(const T* X, const T* y, const T* sw, std::size_t 
         const T* p = X + i * d;
         prefetch_ahead(p, W * d * sizeof(T));
         T dots[W], a[W];
-        for (std::size_t k = 0; k < W; ++k) {
-            vec<T> acc = x_of(p + k * d, 0) * wv[0];
-            for (std::size_t v = 1; v < V; ++v) acc += x_of(p + k * d, v) * wv[v];
-            dots[k] = hsum(acc);
-        }
+        for (std::size_t k = 0; k < W; ++k) dots[k] = hsum(rows.dot(p + k * d));
         vec<T> s;
         if (sw) s = load(sw + i);
         store(a, lanes.finish(load(dots), bw, y ? load(y + i) : vec<T>{}, sw ? &s : nullptr, lv, bv));
         for (std::size_t k = 0; k < W; ++k)
-            for (std::size_t v = 0; v < V; ++v) gv[v] += a[k] * x_of(p + k * d, v);
+            for (std::size_t v = 0; v < V; ++v) gv[v] += a[k] * rows.x(p + k * d, v);
     }
-    T g_pad[V * W];
-    for (std::size_t v = 0; v < V; ++v) store(g_pad + v * W, gv[v]);
-    for (std::size_t j = 0; j < d; ++j) g[j] += g_pad[j];
+    rows.add_to(gv, g);
     loss += hsum(lv);
     gb += hsum(bv);
     return i;

@@ -317,40 +317,65 @@ struct lane_bits<float> {
     typedef int type __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
 };
 
-/// Least squares over rows in order (no idx) of at most V vectors each: every row
-/// is V loads, the lanes past d zeroed by a mask (they belong to the next row), and
-/// the gradient stays in 2 V registers (even and odd rows) for the whole call. The
+/// The narrow-rows kernels' view of rows in order of at most V vectors each: w in V
+/// registers (zero past d), and every row read as V loads with the lanes past d zeroed
+/// by a mask (they belong to the next row). stop(begin, end): the end of the rows whose
+/// V loads stay inside rows [begin, end) (begin when none does).
+template <std::size_t V, typename T>
+struct narrow_rows {
+    static constexpr std::size_t W = width<T>;
+    using bits = typename lane_bits<T>::type;
+    std::size_t d;
+    vec<T> wv[V];
+    bits keep[V];
+
+    narrow_rows(const T* w, std::size_t d_) : d(d_) {
+        T w_pad[V * W] = {};
+        for (std::size_t j = 0; j < d; ++j) w_pad[j] = w[j];
+        for (std::size_t v = 0; v < V; ++v) {
+            wv[v] = load(w_pad + v * W);
+            for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < d ? -1 : 0;
+        }
+    }
+    std::size_t stop(std::size_t begin, std::size_t end) const {
+        if (end * d < V * W) return begin;
+        const std::size_t last = (end * d - V * W) / d + 1;
+        return last < end ? last : end;
+    }
+    /// Vector v of the row at p.
+    vec<T> x(const T* p, std::size_t v) const { return (vec<T>)((bits)load(p + v * W) & keep[v]); }
+    /// x.w summed in one register (x[v] kept for the gradient when given).
+    vec<T> dot(const T* p, vec<T>* x_out = nullptr) const {
+        vec<T> acc{};
+        for (std::size_t v = 0; v < V; ++v) {
+            const vec<T> xv = x(p, v);
+            if (x_out) x_out[v] = xv;
+            acc = v == 0 ? xv * wv[0] : acc + xv * wv[v];
+        }
+        return acc;
+    }
+    /// Adds the V registers of g to g[0:d].
+    void add_to(const vec<T>* gv, T* g) const {
+        T g_pad[V * W];
+        for (std::size_t v = 0; v < V; ++v) store(g_pad + v * W, gv[v]);
+        for (std::size_t j = 0; j < d; ++j) g[j] += g_pad[j];
+    }
+};
+
+/// Least squares over rows in order (no idx) of at most V vectors each (narrow_rows),
+/// the gradient in 2 V registers (even and odd rows) for the whole call. The
 /// generic kernel spends more on the loop edges of each short row (dot1, axpy4)
 /// and on g in memory than on reading it. Rows whose last load would pass row
 /// end - 1 are left to the caller. Returns the first row not done.
 template <std::size_t V, typename T>
 std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T* w, T b, std::size_t begin,
                                  std::size_t end, T* g, double& loss, double& gb) {
-    constexpr std::size_t W = width<T>;
-    using bits = typename lane_bits<T>::type;
-    T w_pad[V * W] = {};
-    for (std::size_t j = 0; j < d; ++j) w_pad[j] = w[j];
-    vec<T> wv[V];
-    bits keep[V];
-    for (std::size_t v = 0; v < V; ++v) {
-        wv[v] = load(w_pad + v * W);
-        for (std::size_t l = 0; l < W; ++l) keep[v][l] = v * W + l < d ? -1 : 0;
-    }
-    // The last row whose V loads stay inside rows [begin, end).
-    if (end * d < V * W) return begin;
-    const std::size_t last = (end * d - V * W) / d + 1;
-    const std::size_t stop = last < end ? last : end;
+    const narrow_rows<V, T> rows(w, d);
+    const std::size_t stop = rows.stop(begin, end);
     vec<T> ge[V] = {}, go[V] = {};
     std::size_t i = begin;
     const auto row_residual = [&](std::size_t r, vec<T>* x) {
-        const T* p = X + r * d;
-        x[0] = (vec<T>)((bits)load(p) & keep[0]);
-        vec<T> acc = x[0] * wv[0];
-        for (std::size_t v = 1; v < V; ++v) {
-            x[v] = (vec<T>)((bits)load(p + v * W) & keep[v]);
-            acc += x[v] * wv[v];
-        }
-        return hsum(acc) + (b - (y ? y[r] : T(0)));
+        return hsum(rows.dot(X + r * d, x)) + (b - (y ? y[r] : T(0)));
     };
     for (; i + 4 <= stop; i += 4) {
         prefetch_ahead(X + i * d, 4 * d * sizeof(T));
@@ -372,9 +397,8 @@ std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T*
         loss += static_cast<double>(r) * static_cast<double>(r);
         gb += static_cast<double>(r);
     }
-    T g_pad[V * W];
-    for (std::size_t v = 0; v < V; ++v) store(g_pad + v * W, ge[v] + go[v]);
-    for (std::size_t j = 0; j < d; ++j) g[j] += g_pad[j];
+    for (std::size_t v = 0; v < V; ++v) ge[v] += go[v];
+    rows.add_to(ge, g);
     return i;
 }
 
