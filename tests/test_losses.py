@@ -497,7 +497,7 @@ def test_every_instruction_set_gives_the_same_answer():
 @given(
     loss=st.sampled_from(list(LOSSES)),
     n=st.integers(1, 60),
-    d=st.integers(1, 9),
+    d=st.integers(1, 40),  # past 15: the narrow-rows kernels (up to 4 registers a row)
     dtype=st.sampled_from([np.float32, np.float64]),
     case=st.sampled_from(sorted(CASES)),
     seed=st.integers(0, 2**32 - 1),
