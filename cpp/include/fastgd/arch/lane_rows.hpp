@@ -33,18 +33,11 @@ struct has_lanes<margin_loss<Loss>, decltype(void(&Loss::lanes))> {
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
 // A register of floats as two registers of doubles (its low and high halves), and back.
 inline void widen(vf32 v, vf64& lo, vf64& hi) {
-    half_vf32 a, c;
-    __builtin_memcpy(&a, &v, sizeof a);
-    __builtin_memcpy(&c, reinterpret_cast<const char*>(&v) + sizeof a, sizeof c);
-    lo = __builtin_convertvector(a, vf64);
-    hi = __builtin_convertvector(c, vf64);
+    lo = __builtin_convertvector(low_half(v), vf64);
+    hi = __builtin_convertvector(high_half(v), vf64);
 }
 inline vf32 narrow(vf64 lo, vf64 hi) {
-    const half_vf32 a = __builtin_convertvector(lo, half_vf32), c = __builtin_convertvector(hi, half_vf32);
-    vf32 v;
-    __builtin_memcpy(&v, &a, sizeof a);
-    __builtin_memcpy(reinterpret_cast<char*>(&v) + sizeof a, &c, sizeof c);
-    return v;
+    return join(__builtin_convertvector(lo, half_vf32), __builtin_convertvector(hi, half_vf32));
 }
 
 /// across_rows' hooks (least_squares_rows.hpp) for a loss with lanes(): the sum is

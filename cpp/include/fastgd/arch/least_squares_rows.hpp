@@ -452,10 +452,7 @@ inline void add_residuals(vf64 r, vf64& lv, vf64& bv) {
 }
 typedef float half_vf32 __attribute__((vector_size(FASTGD_VECTOR_BYTES / 2)));
 inline void add_residuals(vf32 r, vf64& lv, vf64& bv) {
-    half_vf32 lo, hi;
-    __builtin_memcpy(&lo, &r, sizeof lo);
-    __builtin_memcpy(&hi, reinterpret_cast<const char*>(&r) + sizeof lo, sizeof hi);
-    const vf64 a = __builtin_convertvector(lo, vf64), c = __builtin_convertvector(hi, vf64);
+    const vf64 a = __builtin_convertvector(low_half(r), vf64), c = __builtin_convertvector(high_half(r), vf64);
     lv += a * a + c * c;
     bv += a + c;
 }

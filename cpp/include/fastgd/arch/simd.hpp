@@ -4,6 +4,7 @@
 /// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
 
 #include <cstddef>
+#include <utility>
 
 #if !defined(FASTGD_ARCH) || !defined(FASTGD_VECTOR_BYTES)
 #error "include this header through cpp/dispatch/kernels_*.cpp"
@@ -47,18 +48,40 @@ template <typename T>
 inline vec<T> splat(T x) {
     return vec<T>{} + x;
 }
+// The low and high halves of a register, and two halves joined, by shuffles: a
+// memcpy of part of a vector would make it addressable, and GCC then keeps it on
+// the stack, a store and a load for every update of an accumulator in a loop.
+template <std::size_t... I, typename V>
+inline auto lanes_at(V v, std::index_sequence<I...>) {
+    return __builtin_shufflevector(v, v, I...);
+}
+template <std::size_t... I, typename V>
+inline auto join_lanes(V lo, V hi, std::index_sequence<I...>) {
+    return __builtin_shufflevector(lo, hi, I...);
+}
+template <std::size_t Offset, std::size_t... I>
+constexpr std::index_sequence<(Offset + I)...> shifted(std::index_sequence<I...>) {
+    return {};
+}
+template <typename V, std::size_t N = sizeof(V) / sizeof(decltype(V{}[0]))>
+inline auto low_half(V v) {
+    return lanes_at(v, std::make_index_sequence<N / 2>{});
+}
+template <typename V, std::size_t N = sizeof(V) / sizeof(decltype(V{}[0]))>
+inline auto high_half(V v) {
+    return lanes_at(v, shifted<N / 2>(std::make_index_sequence<N / 2>{}));
+}
+template <typename H, std::size_t N = sizeof(H) / sizeof(decltype(H{}[0]))>
+inline auto join(H lo, H hi) {
+    return join_lanes(lo, hi, std::make_index_sequence<2 * N>{});
+}
+
 // Horizontal sum by halving: add the upper half of the register to the lower
 // half until one lane is left (log2 W dependent adds rather than W - 1).
 template <typename T, std::size_t Bytes>
 struct halving_sum {
     typedef T V __attribute__((vector_size(Bytes)));
-    typedef T H __attribute__((vector_size(Bytes / 2)));
-    static T sum(V v) {
-        H lo, hi;
-        __builtin_memcpy(&lo, &v, sizeof lo);
-        __builtin_memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
-        return halving_sum<T, Bytes / 2>::sum(lo + hi);
-    }
+    static T sum(V v) { return halving_sum<T, Bytes / 2>::sum(low_half(v) + high_half(v)); }
 };
 template <typename T>
 struct halving_sum<T, 2 * sizeof(T)> {
