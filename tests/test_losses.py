@@ -190,6 +190,80 @@ def test_labels_zero_one_are_minus_one_plus_one():
     )
 
 
+def strided(a):
+    """The same values, not contiguous: loss_grad then checks y in Python."""
+    b = np.empty(2 * a.size, a.dtype)
+    b[::2] = a
+    return b[::2]
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+def test_targets_checked_in_the_kernel_as_in_python(dtype, threads):
+    # y in the compute dtype and contiguous is checked chunk by chunk as the kernel
+    # reads it (linear_loss.hpp, y_check): the same results and the same errors as
+    # the checks in Python, wherever the bad value is (first, middle, last chunk).
+    rng = np.random.default_rng(41)
+    n = 70_001
+    X = rng.standard_normal((n, 2)).astype(dtype)
+    w = np.array([0.3, -0.2], dtype)
+    labels = np.where(rng.random(n) < 0.5, -1.0, 1.0).astype(dtype)
+    targets = rng.standard_normal(n).astype(dtype)
+    before = fastgd.get_num_threads()
+    fastgd.set_num_threads(threads)
+    try:
+        for loss in LOSSES:
+            y = labels if loss in CLASSIFICATION_LOSSES else targets
+            fast = fastgd.loss_grad(X, y, w, loss=loss, intercept=0.1)
+            slow = fastgd.loss_grad(X, strided(y), w, loss=loss, intercept=0.1)
+            assert fast[0] == slow[0]
+            assert np.array_equal(fast[1], slow[1])
+            assert fast[2] == slow[2]
+            bad_values = (
+                [np.nan, np.inf, -np.inf]
+                if loss in REGRESSION_LOSSES
+                else [np.nan, 0.5, 2.0, -0.0, np.inf]
+            )
+            match = (
+                "y contains 1 NaN or infinite"
+                if loss in REGRESSION_LOSSES
+                else "y must hold binary labels"
+            )
+            for at in (0, n // 2, n - 1):
+                for bad in bad_values:
+                    y_bad = y.copy()
+                    y_bad[at] = bad
+                    with pytest.raises(ValueError, match=match):
+                        fastgd.loss_grad(X, y_bad, w, loss=loss)
+        # {0, 1} labels in the compute dtype fail the kernel's check, then are converted.
+        y01 = (labels > 0).astype(dtype)
+        for loss in CLASSIFICATION_LOSSES:
+            a = fastgd.loss_grad(X, y01, w, loss=loss)
+            b = fastgd.loss_grad(X, labels, w, loss=loss)
+            assert a[0] == b[0]
+            assert np.array_equal(a[1], b[1])
+    finally:
+        fastgd.set_num_threads(before)
+
+
+def test_core_y_check_returns_none_when_y_fails():
+    from fastgd import _core
+
+    X = np.ones((600, 1))
+    y = np.ones(600)
+    w = np.ones(1)
+    args = (None, None, LOSSES["hinge"], 0.1, 0.0, 0.0)
+    assert _core.linear_loss_grad(X, y, w, 0.0, *args, 2) is not None
+    y[599] = 0.0
+    assert _core.linear_loss_grad(X, y, w, 0.0, *args, 2) is None
+    assert _core.linear_loss_grad(X, y, w, 0.0, *args, 1) is not None  # finite
+    assert _core.linear_loss_grad(X, y, w, 0.0, *args) is not None  # no check
+    with pytest.raises(ValueError, match="y_check needs rows=None"):
+        _core.linear_loss_grad(X, y, w, 0.0, None, np.arange(3), *args[2:], 2)
+    with pytest.raises(ValueError, match="y_check must be 0, 1 or 2"):
+        _core.linear_loss_grad(X, y, w, 0.0, *args, 3)
+
+
 def test_integer_sample_weights_equal_repeated_rows():
     # (1/n) sum s_i L_i: weight 2 on row 0 is row 0 twice, over n + 1 rows.
     rng = np.random.default_rng(9)

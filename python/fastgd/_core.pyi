@@ -1,6 +1,6 @@
 # Type stub for the compiled module (cpp/bindings/). Private: use the fastgd package.
 from collections.abc import Callable
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +39,7 @@ def least_squares_loss_grad(
     l2: float,
     intercept: bool = ...,
 ) -> tuple[float, NDArray[Any]]: ...
+@overload
 def linear_loss_grad(
     X: NDArray[Any],
     y: NDArray[Any],
@@ -51,6 +52,20 @@ def linear_loss_grad(
     alpha: float,
     l1_ratio: float,
 ) -> tuple[float, NDArray[Any], float]: ...
+@overload
+def linear_loss_grad(
+    X: NDArray[Any],
+    y: NDArray[Any],
+    w: NDArray[Any],
+    b: float,
+    sample_weight: NDArray[Any] | None,
+    rows: NDArray[np.int64] | None,
+    loss: int,
+    epsilon: float,
+    alpha: float,
+    l1_ratio: float,
+    y_check: int,
+) -> tuple[float, NDArray[Any], float] | None: ...
 def multinomial_loss_grad(
     X: NDArray[Any],
     labels: NDArray[np.int64],

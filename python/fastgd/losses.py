@@ -27,7 +27,7 @@ with y in {-1, +1}):
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -95,6 +95,21 @@ def penalty_weights(penalty: Any, alpha: Any, l1_ratio: Any) -> tuple[float, flo
         return 0.0, 0.0
     fixed = PENALTIES[penalty]
     return alpha_, ratio if fixed is None else fixed
+
+
+# linear_loss_grad's y_check (linear_loss.hpp): what the kernel checks of y as it reads it.
+Y_FINITE, Y_PLUS_MINUS_ONE = 1, 2
+
+
+def _ready_targets(y: Any, n: int, dtype: np.dtype[Any]) -> TypeGuard[Array]:
+    """y is already what the kernel reads: n values of dtype, C-contiguous and aligned."""
+    return (
+        isinstance(y, np.ndarray)
+        and y.dtype == dtype
+        and y.shape == (n,)
+        and y.flags.c_contiguous
+        and y.flags.aligned
+    )
 
 
 def binary_labels(y: ArrayLike, n: int, dtype: np.dtype[Any], loss: str) -> Array:
@@ -289,6 +304,16 @@ def loss_grad(
             f"intercept must be a finite number in the range of {dtype.name}, "
             f"got {v.describe(intercept)}"
         )
+    if idx is None and not isinstance(Xa, v.CSR) and _ready_targets(y, n, dtype):
+        # y is checked by the kernel as it reads it; when it fails, the full checks
+        # below raise the error (or convert {0, 1} labels).
+        y_check = Y_FINITE if loss_ in REGRESSION_LOSSES else Y_PLUS_MINUS_ONE
+        fused = _core.linear_loss_grad(
+            Xa, y, wa, b0, sw, None, LOSSES[loss_], eps, alpha_, ratio, y_check
+        )
+        if fused is not None:
+            value0, gw0, gb0 = fused
+            return float(value0), gw0, float(gb0)
     if loss_ in REGRESSION_LOSSES:
         ya = v.vector(y, "y", n, dtype, "X has n_samples =")
         v.require_finite(ya, "y")

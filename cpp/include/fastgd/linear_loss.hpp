@@ -20,6 +20,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <new>
 #include <stdexcept>
@@ -41,19 +42,66 @@ namespace fastgd {
 struct loss_sums {
     double loss = 0.0;
     std::vector<double> grad;
+    bool y_ok = true;  // false: y failed the y_check asked for, and the sums are not meaningful
 };
+
+/// What linear_loss_sums_into checks of y, chunk by chunk, just before the kernel
+/// reads the same values from cache: nothing, that every target is finite (the
+/// regression losses), or that every label is -1 or +1 (the binary losses). A
+/// separate pass over y would cost as much as one over X when d = 1.
+enum class y_check { none, finite, plus_minus_one };
+
+/// Whether y[begin, end) passes check (rows in order). On the bits, so that the loop
+/// vectorises (GCC keeps floating-point compares in this loop scalar): a finite value
+/// has an exponent field below all ones, so adding one to that field leaves the sign
+/// bit clear; -1 and +1 are the bits of 1 once the sign is cleared.
+template <typename T>
+bool y_passes(const T* y, std::size_t begin, std::size_t end, y_check check) {
+    using U = std::conditional_t<sizeof(T) == 8, std::uint64_t, std::uint32_t>;
+    constexpr int mantissa = std::numeric_limits<T>::digits - 1;
+    constexpr U sign = U{1} << (8 * sizeof(T) - 1), exponent = ~sign & ~((U{1} << mantissa) - 1);
+    U one;
+    const T one_t = 1;
+    std::memcpy(&one, &one_t, sizeof one);
+    const auto bits = [y](std::size_t i) {
+        U u;
+        std::memcpy(&u, y + i, sizeof u);
+        return u;
+    };
+    U seen = 0;
+    if (check == y_check::finite) {
+        for (std::size_t i = begin; i < end; ++i) seen |= (bits(i) & exponent) + (U{1} << mantissa);
+        return (seen & sign) == 0;
+    }
+    if (check == y_check::plus_minus_one)
+        for (std::size_t i = begin; i < end; ++i) seen |= (bits(i) & ~sign) ^ one;
+    return seen == 0;
+}
 
 /// Sums of a binary or regression loss at theta = [w, b] (d + 1 values): the
 /// intercept's gradient is always computed (b = 0 fits none). sw: n weights or nullptr.
+/// check (rows in order only, A.idx null): when y fails it, out.y_ok is false and the
+/// chunks after the failing one skip their work.
 template <typename T>
 void linear_loss_sums_into(const design<T>& A, const T* sw, const loss_spec& spec, const T* theta, int n_threads,
-                           loss_sums& out) {
+                           loss_sums& out, y_check check = y_check::none) {
+    if (A.idx && check != y_check::none)
+        throw std::invalid_argument("linear_loss_sums_into: y_check needs rows in order");
     const auto& k = kernels_for<T>();
+    std::atomic<bool> y_ok{true};
     const auto chunk = [&](std::size_t c, std::size_t c_end, T* scratch, double*, double* acc_b) {
+        if (check != y_check::none) {
+            if (!y_ok.load(std::memory_order_relaxed)) return 0.0;
+            if (!y_passes(A.y, c, c_end, check)) {
+                y_ok.store(false, std::memory_order_relaxed);
+                return 0.0;
+            }
+        }
         return k.loss_rows(spec, A.X, A.y, sw, A.d, A.idx, theta, true, c, c_end, scratch, acc_b);
     };
     std::vector<T> scratch;
     out.loss = detail::blocked_row_sums(A.n, A.d, A.d, A.d + 1, 0, 0, n_threads, chunk, out.grad, scratch);
+    out.y_ok = y_ok.load();
 }
 
 /// Sums of the multinomial log loss at W (d x K, row-major) and b (K): labels
