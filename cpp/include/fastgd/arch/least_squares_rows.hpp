@@ -11,14 +11,11 @@
 /// NumPy twin: fastgd.reference.least_squares_loss_grad (the fused rows).
 
 #include <cstddef>
+#include <utility>
 
 #include "fastgd/arch/losses.hpp"
 #include "fastgd/arch/row_step.hpp"
 #include "fastgd/arch/simd.hpp"
-
-#if defined(__AVX512F__) || defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 #if !defined(FASTGD_ARCH) || !defined(FASTGD_VECTOR_BYTES)
 #error "include this header through cpp/dispatch/kernels_*.cpp"
@@ -402,45 +399,64 @@ std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T*
     return i;
 }
 
-/// Column j of the W rows in order starting at p (row stride D): lane k = p[k D + j].
-/// A load for D = 1, else one hardware gather where the instruction set has it,
-/// else lane by lane.
-template <std::size_t D, typename T>
-inline vec<T> load_column(const T* p, std::size_t j) {
-    constexpr std::size_t W = width<T>;
-    if constexpr (D == 1) return load(p + j);  // one column: the rows are contiguous
-#if defined(__AVX512F__) || defined(__AVX2__)
-    constexpr bool is_double = sizeof(T) == sizeof(double);
-    alignas(64) int at[W];
-    for (std::size_t k = 0; k < W; ++k) at[k] = static_cast<int>(k * D);
-    const T* q = p + j;
-#endif
-    // The masked forms, all lanes on: the plain ones start from an uninitialised
-    // register that GCC 12 warns about.
-#if defined(__AVX512F__)
-    if constexpr (FASTGD_VECTOR_BYTES == 64) {
-        if constexpr (is_double)
-            return (vec<T>)_mm512_mask_i32gather_pd(
-                _mm512_setzero_pd(), 0xff, _mm256_load_si256(reinterpret_cast<const __m256i*>(at)), q, 8);
-        else
-            return (vec<T>)_mm512_mask_i32gather_ps(_mm512_setzero_ps(), 0xffff, _mm512_load_si512(at), q, 4);
+/// The columns of a block of W rows in order of D values each, loaded as D
+/// registers (r[q] = values q W .. q W + W - 1): lane k of column j is value k D + j,
+/// in register (k D + j) / W. Each column is put together by shuffles, one pair of
+/// registers at a time, each pair's lanes merged in by a blend: 2 ceil(D / 2) - 1
+/// shuffles a column, against one hardware gather, which on AMD's Zen 4 cost about
+/// 20 cycles even from L1.
+template <std::size_t D, std::size_t W>
+struct block_columns {
+    static constexpr std::size_t reg(std::size_t j, std::size_t k) { return (k * D + j) / W; }
+    static constexpr std::size_t lane(std::size_t j, std::size_t k) { return (k * D + j) % W; }
+    /// Index of lane k of column j in the pair (r[2p], r[2p + 1]); 0 (unused) if not in it.
+    static constexpr int from_pair(std::size_t j, std::size_t p, std::size_t k) {
+        return reg(j, k) / 2 == p ? static_cast<int>((reg(j, k) % 2) * W + lane(j, k)) : 0;
     }
-#endif
-#if defined(__AVX2__)
-    if constexpr (FASTGD_VECTOR_BYTES == 32) {
-        if constexpr (is_double)
-            return (vec<T>)_mm256_mask_i32gather_pd(_mm256_setzero_pd(), reinterpret_cast<const double*>(q),
-                                                    _mm_load_si128(reinterpret_cast<const __m128i*>(at)),
-                                                    _mm256_castsi256_pd(_mm256_set1_epi64x(-1)), 8);
-        else
-            return (vec<T>)_mm256_mask_i32gather_ps(_mm256_setzero_ps(), reinterpret_cast<const float*>(q),
-                                                    _mm256_load_si256(reinterpret_cast<const __m256i*>(at)),
-                                                    _mm256_castsi256_ps(_mm256_set1_epi32(-1)), 4);
+    /// The blend of the column so far (lanes < W) with pair p's part (lanes >= W).
+    static constexpr int merged(std::size_t j, std::size_t p, std::size_t k) {
+        return static_cast<int>(reg(j, k) / 2 == p ? W + k : k);
     }
-#endif
-    vec<T> v;
-    for (std::size_t k = 0; k < W; ++k) v[k] = p[k * D + j];
-    return v;
+    static constexpr bool uses_pair(std::size_t j, std::size_t p) {
+        for (std::size_t k = 0; k < W; ++k)
+            if (reg(j, k) / 2 == p) return true;
+        return false;
+    }
+};
+
+template <std::size_t D, std::size_t J, std::size_t P, typename V, std::size_t... K>
+inline V pair_part(const V* r, std::index_sequence<K...>) {
+    using C = block_columns<D, sizeof...(K)>;
+    return __builtin_shufflevector(r[2 * P], r[2 * P + 1 < D ? 2 * P + 1 : 2 * P], C::from_pair(J, P, K)...);
+}
+template <std::size_t D, std::size_t J, std::size_t P, typename V, std::size_t... K>
+inline V merge_pair(V column, V part, std::index_sequence<K...>) {
+    return __builtin_shufflevector(column, part, block_columns<D, sizeof...(K)>::merged(J, P, K)...);
+}
+template <std::size_t D, std::size_t J, std::size_t P = 1, typename V, typename Lanes>
+inline V merge_pairs(const V* r, V column, Lanes lanes) {
+    if constexpr (2 * P >= D) {
+        return column;
+    } else {
+        if constexpr (block_columns<D, Lanes::size()>::uses_pair(J, P))
+            column = merge_pair<D, J, P>(column, pair_part<D, J, P>(r, lanes), lanes);
+        return merge_pairs<D, J, P + 1>(r, column, lanes);
+    }
+}
+/// Column J of the block r (D registers; see block_columns).
+template <std::size_t D, std::size_t J, typename V>
+inline V block_column(const V* r) {
+    constexpr std::size_t W = sizeof(V) / sizeof(r[0][0]);
+    if constexpr (D == 1) {
+        return r[0];
+    } else {
+        constexpr auto lanes = std::make_index_sequence<W>{};
+        return merge_pairs<D, J>(r, pair_part<D, J, 0>(r, lanes), lanes);
+    }
+}
+template <std::size_t D, typename V, std::size_t... J>
+inline void block_columns_of(const V* r, V* x, std::index_sequence<J...>) {
+    ((x[J] = block_column<D, J>(r)), ...);
 }
 
 // The loss sums of W residuals in double: lv += r^2, bv += r. Float lanes are
@@ -495,13 +511,12 @@ std::size_t across_rows(const T* X, const T* y, const T* sw, const T* w, T b, st
     for (; i + W <= end; i += W) {
         const T* p = X + i * D;
         prefetch_ahead(p, W * D * sizeof(T));
-        vec<T> x[D];
+        vec<T> r[D], x[D];
+        for (std::size_t q = 0; q < D; ++q) r[q] = load(p + q * W);
+        block_columns_of<D>(r, x, std::make_index_sequence<D>{});
         const vec<T> yv = y ? load(y + i) : vec<T>{};
         vec<T> z = lanes.start(bw, yv);
-        for (std::size_t j = 0; j < D; ++j) {
-            x[j] = load_column<D>(p, j);
-            z += x[j] * wv[j];
-        }
+        for (std::size_t j = 0; j < D; ++j) z += x[j] * wv[j];
         vec<T> s;
         if (sw) s = load(sw + i);
         const vec<T> dz = lanes.finish(z, bw, yv, sw ? &s : nullptr, lv, bv);
@@ -513,8 +528,10 @@ std::size_t across_rows(const T* X, const T* y, const T* sw, const T* w, T b, st
     return i;
 }
 
-// across_rows<D> for the run-time d, D = 1 .. max_across_d.
-constexpr std::size_t max_across_d = 15;
+// across_rows<D> for the run-time d, D = 1 .. max_across_d. Rows of 9 to 15 values
+// went faster through narrow_rows (in L2, one thread, AVX-512 and AVX2 on Zen 4):
+// their columns cost more shuffles than their rows cost horizontal sums.
+constexpr std::size_t max_across_d = 8;
 template <std::size_t D = 1, typename T, typename Lanes>
 std::size_t across_rows_for(std::size_t d, const T* X, const T* y, const T* sw, const T* w, T b, std::size_t begin,
                             std::size_t end, T* g, double& loss, double& gb, const Lanes& lanes) {
