@@ -12,6 +12,8 @@
 /// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
 
 #include <cstddef>
+#include <type_traits>
+#include <utility>
 
 #include "fastgd/arch/least_squares_rows.hpp"
 #include "fastgd/arch/losses.hpp"
@@ -20,17 +22,31 @@
 namespace fastgd {
 namespace FASTGD_ARCH {
 
-/// has_lanes<margin_loss<L>>::value: L has lanes(), so lane_rows evaluates it.
+/// has_lanes<margin_loss<L>>::value: L has lanes() over a register of doubles, so
+/// lane_rows evaluates it (never without vector extensions).
 template <typename Loss, typename = void>
 struct has_lanes {
     static constexpr bool value = false;
 };
-template <typename Loss>
-struct has_lanes<margin_loss<Loss>, decltype(void(&Loss::lanes))> {
-    static constexpr bool value = true;
+/// has_float_lanes<L>::value: L also has lanes() over a register of floats (the log
+/// loss), which float32 rows across the lanes use instead of two calls in double.
+template <typename Loss, typename = void>
+struct has_float_lanes {
+    static constexpr bool value = false;
 };
 
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+template <typename Loss, typename V>
+using lanes_call = decltype(std::declval<const Loss&>().lanes(V{}, V{}, std::declval<V&>()));
+template <typename Loss>
+struct has_lanes<margin_loss<Loss>, std::void_t<lanes_call<Loss, vf64>>> {
+    static constexpr bool value = true;
+};
+template <typename Loss>
+struct has_float_lanes<Loss, std::void_t<lanes_call<Loss, vf32>>> {
+    static constexpr bool value = true;
+};
+
 // A register of floats as two registers of doubles (its low and high halves), and back.
 inline void widen(vf32 v, vf64& lo, vf64& hi) {
     lo = __builtin_convertvector(low_half(v), vf64);
@@ -63,6 +79,20 @@ struct margin_lanes {
         return dz;
     }
     vf32 finish(vf32 dot, vf32 b, vf32 y, const vf32* s, vf64& lv, vf64& bv) const {
+        if constexpr (has_float_lanes<Loss>::value) {
+            vf32 v;
+            vf32 dz = loss.lanes(dot + b, y, v);
+            if (s) {
+                dz *= *s;
+                v *= *s;
+            }
+            vf64 v0, v1, e0, e1;
+            widen(v, v0, v1);
+            widen(dz, e0, e1);
+            lv += v0 + v1;
+            bv += e0 + e1;
+            return dz;
+        }
         vf64 z0, z1, y0, y1, v0, v1;
         widen(dot + b, z0, z1);
         widen(y, y0, y1);

@@ -1,5 +1,5 @@
 #pragma once
-/// exp and log1p on one register of doubles (vf64), on the ranges the log loss needs
+/// exp and log1p on one register of doubles (vf64) or floats (vf32), on the ranges the log loss needs
 /// (exp of a non-positive number, log1p of a number in [0, 1]): the libm calls cost
 /// more than a row's multiply-adds, these cost a few per lane. Both stay within a few
 /// ulp of std::exp / std::log1p (tests/test_losses.py checks the loss at margins that
@@ -33,6 +33,27 @@ inline vf64 blend(Mask mask, vf64 a, vf64 b) {
     return double_of((m & bits_of(a)) | (~m & bits_of(b)));
 }
 inline vf64 abs_lanes(vf64 x) { return double_of(bits_of(x) & (vu64{} + 0x7fffffffffffffffULL)); }
+
+typedef unsigned int vu32 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+
+inline vu32 bits_of(vf32 x) {
+    vu32 b;
+    __builtin_memcpy(&b, &x, sizeof b);
+    return b;
+}
+inline vf32 float_of(vu32 b) {
+    vf32 x;
+    __builtin_memcpy(&x, &b, sizeof x);
+    return x;
+}
+/// Lane by lane, mask ? a : b (mask: a comparison of vf32s).
+template <typename Mask>
+inline vf32 blend(Mask mask, vf32 a, vf32 b) {
+    vu32 m;
+    __builtin_memcpy(&m, &mask, sizeof m);
+    return float_of((m & bits_of(a)) | (~m & bits_of(b)));
+}
+inline vf32 abs_lanes(vf32 x) { return float_of(bits_of(x) & (vu32{} + 0x7fffffffU)); }
 
 /// e^x for x <= 0: x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to
 /// degree 12 (remainder below 2e-16 relative), 2^k written into the exponent bits.
@@ -79,6 +100,42 @@ inline vf64 log1p_unit(vf64 e) {
     R = R * z + splat(6.666666666666735130e-01);
     R = R * z;
     return (2.0 * s + s * R) + blend(big, splat(0.6931471805599453), vf64{});
+}
+
+/// exp_nonpositive in float, for the float32 kernels: twice the lanes of the double
+/// version and a shorter polynomial. x = k ln2 + r as there (ln 2 in Cephes' two
+/// parts); e^r = 1 + r + r^2 P(r), P Cephes' expf polynomial (relative error near
+/// 1 ulp of float); 0 below -104 (e^-104 is below the smallest float).
+inline vf32 exp_nonpositive(vf32 x) {
+    const vf32 shifter = splat(0x1.8p23f);
+    const vf32 t = x * splat(1.44269504088896341f) + shifter;
+    const vf32 k = t - shifter;
+    const vf32 r = (x - k * splat(0.693359375f)) - k * splat(-2.12194440e-4f);
+    vf32 p = splat(1.9875691500e-4f);
+    p = p * r + splat(1.3981999507e-3f);
+    p = p * r + splat(8.3334519073e-3f);
+    p = p * r + splat(4.1665795894e-2f);
+    p = p * r + splat(1.6666665459e-1f);
+    p = p * r + splat(5.0000001201e-1f);
+    p = (p * r) * r + r + 1.0f;
+    // 2^(k + 64) is a normal float for every k used (k >= -151); times 2^-64 after.
+    const vu32 k_int = bits_of(t) - bits_of(shifter);
+    const vf32 two_k64 = float_of((k_int + (127 + 64)) << 23);
+    return blend(x < splat(-104.0f), vf32{}, (p * two_k64) * splat(0x1p-64f));
+}
+
+/// log1p_unit in float: the same reduction, R fdlibm's logf polynomial (4 terms).
+inline vf32 log1p_unit(vf32 e) {
+    const auto big = e > splat(0.41421356f);
+    const vf32 f = blend(big, (e - 1.0f) * 0.5f, e);
+    const vf32 s = f / (f + 2.0f);
+    const vf32 z = s * s;
+    vf32 R = splat(0.24279078841f);
+    R = R * z + splat(0.28498786688f);
+    R = R * z + splat(0.40000972152f);
+    R = R * z + splat(0.66666662693f);
+    R = R * z;
+    return (2.0f * s + s * R) + blend(big, splat(0.69314718f), vf32{});
 }
 
 }  // namespace FASTGD_ARCH
