@@ -8,7 +8,8 @@
 /// Dense rows in order of at most max_across_d values go across the lanes first
 /// (across_rows, with margin_lanes below), those of at most 4 vectors through
 /// narrow_margin_rows: their dots are summed in another order, so those rows agree
-/// with linear_rows to rounding, not to the bit.
+/// with linear_rows to rounding, not to the bit; and float32 rows there take the
+/// loss in float (its lanes over floats), to float's precision.
 /// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
 
 #include <cstddef>
@@ -28,13 +29,6 @@ template <typename Loss, typename = void>
 struct has_lanes {
     static constexpr bool value = false;
 };
-/// has_float_lanes<L>::value: L also has lanes() over a register of floats (the log
-/// loss), which float32 rows across the lanes use instead of two calls in double.
-template <typename Loss, typename = void>
-struct has_float_lanes {
-    static constexpr bool value = false;
-};
-
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
 template <typename Loss, typename V>
 using lanes_call = decltype(std::declval<const Loss&>().lanes(V{}, V{}, std::declval<V&>()));
@@ -42,24 +36,18 @@ template <typename Loss>
 struct has_lanes<margin_loss<Loss>, std::void_t<lanes_call<Loss, vf64>>> {
     static constexpr bool value = true;
 };
-template <typename Loss>
-struct has_float_lanes<Loss, std::void_t<lanes_call<Loss, vf32>>> {
-    static constexpr bool value = true;
-};
 
-// A register of floats as two registers of doubles (its low and high halves), and back.
+// A register of floats as two registers of doubles (its low and high halves).
 inline void widen(vf32 v, vf64& lo, vf64& hi) {
     lo = __builtin_convertvector(low_half(v), vf64);
     hi = __builtin_convertvector(high_half(v), vf64);
 }
-inline vf32 narrow(vf64 lo, vf64 hi) {
-    return join(__builtin_convertvector(lo, half_vf32), __builtin_convertvector(hi, half_vf32));
-}
 
 /// across_rows' hooks (least_squares_rows.hpp) for a loss with lanes(): the sum is
-/// the dot x.w; z = dot + b rounded in T, as margin_loss::row; the derivative
-/// rounded to T, then times the weight in T, the value times the weight in double,
-/// as lane_rows' blocks.
+/// the dot x.w; z = dot + b rounded in T, as margin_loss::row. Double rows: the
+/// loss in double, as lane_rows' blocks. Float rows: the loss in float (one register
+/// of floats; two of doubles and their conversions cost as much as the rows' reads),
+/// value and derivative times the weight in float, summed in double.
 template <typename Loss>
 struct margin_lanes {
     const Loss& loss;
@@ -79,35 +67,16 @@ struct margin_lanes {
         return dz;
     }
     vf32 finish(vf32 dot, vf32 b, vf32 y, const vf32* s, vf64& lv, vf64& bv) const {
-        if constexpr (has_float_lanes<Loss>::value) {
-            vf32 v;
-            vf32 dz = loss.lanes(dot + b, y, v);
-            if (s) {
-                dz *= *s;
-                v *= *s;
-            }
-            vf64 v0, v1, e0, e1;
-            widen(v, v0, v1);
-            widen(dz, e0, e1);
-            lv += v0 + v1;
-            bv += e0 + e1;
-            return dz;
-        }
-        vf64 z0, z1, y0, y1, v0, v1;
-        widen(dot + b, z0, z1);
-        widen(y, y0, y1);
-        const vf64 d0 = loss.lanes(z0, y0, v0), d1 = loss.lanes(z1, y1, v1);
-        vf32 dz = narrow(d0, d1);
+        vf32 v;
+        vf32 dz = loss.lanes(dot + b, y, v);  // in float: one register, not two of doubles
         if (s) {
             dz *= *s;
-            vf64 s0, s1;
-            widen(*s, s0, s1);
-            v0 *= s0;
-            v1 *= s1;
+            v *= *s;
         }
-        lv += v0 + v1;
-        vf64 e0, e1;
+        vf64 v0, v1, e0, e1;
+        widen(v, v0, v1);
         widen(dz, e0, e1);
+        lv += v0 + v1;
         bv += e0 + e1;
         return dz;
     }

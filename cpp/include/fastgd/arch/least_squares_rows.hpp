@@ -466,7 +466,6 @@ inline void add_residuals(vf64 r, vf64& lv, vf64& bv) {
     lv += r * r;
     bv += r;
 }
-typedef float half_vf32 __attribute__((vector_size(FASTGD_VECTOR_BYTES / 2)));
 inline void add_residuals(vf32 r, vf64& lv, vf64& bv) {
     const vf64 a = __builtin_convertvector(low_half(r), vf64), c = __builtin_convertvector(high_half(r), vf64);
     lv += a * a + c * c;

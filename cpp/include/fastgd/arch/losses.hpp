@@ -25,10 +25,12 @@ struct squared_error_loss {
     double value(double z, double y) const { return 0.5 * (z - y) * (z - y); }
     double derivative(double z, double y) const { return z - y; }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    /// value and derivative over one register of rows: the hook arch/lane_rows.hpp
-    /// looks for (the same formulas, a blend for each branch).
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        value = 0.5 * (z - y) * (z - y);
+    /// value and derivative over one register of rows, of doubles or of floats: the
+    /// hook arch/lane_rows.hpp looks for (the same formulas, a blend for each branch;
+    /// in float for float32 rows, within a few ulp of float of the double formulas).
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        value = lane_constant<V>(0.5) * (z - y) * (z - y);
         return z - y;
     }
 #endif
@@ -47,11 +49,12 @@ struct huber_loss {
         return r > 0 ? epsilon : -epsilon;
     }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const vf64 r = z - y, a = abs_lanes(r);
-        const auto inside = a <= epsilon;
-        value = blend(inside, 0.5 * r * r, epsilon * a - 0.5 * epsilon * epsilon);
-        return blend(inside, r, blend(r > 0.0, splat(epsilon), splat(-epsilon)));
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V r = z - y, a = abs_lanes(r), eps = lane_constant<V>(epsilon), half = lane_constant<V>(0.5);
+        const auto inside = a <= eps;
+        value = blend(inside, half * r * r, eps * a - half * eps * eps);
+        return blend(inside, r, blend(r > V{}, eps, -eps));
     }
 #endif
 };
@@ -69,10 +72,12 @@ struct epsilon_insensitive_loss {
         return 0.0;
     }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const vf64 e = abs_lanes(y - z) - epsilon;
-        value = blend(e > 0.0, e, vf64{});
-        return blend(y - z > epsilon, splat(-1.0), blend(z - y > epsilon, splat(1.0), vf64{}));
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V eps = lane_constant<V>(epsilon), one = lane_constant<V>(1.0);
+        const V e = abs_lanes(y - z) - eps;
+        value = blend(e > V{}, e, V{});
+        return blend(y - z > eps, -one, blend(z - y > eps, one, V{}));
     }
 #endif
 };
@@ -91,10 +96,12 @@ struct squared_epsilon_insensitive_loss {
         return 0.0;
     }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const vf64 e = abs_lanes(y - z) - epsilon, r = y - z;
-        value = blend(e > 0.0, e * e, vf64{});
-        return blend(r > epsilon, -2.0 * (r - epsilon), blend(r < -epsilon, 2.0 * (-r - epsilon), vf64{}));
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V eps = lane_constant<V>(epsilon), two = lane_constant<V>(2.0);
+        const V e = abs_lanes(y - z) - eps, r = y - z;
+        value = blend(e > V{}, e * e, V{});
+        return blend(r > eps, -two * (r - eps), blend(r < -eps, two * (-r - eps), V{}));
     }
 #endif
 };
@@ -114,21 +121,13 @@ struct log_loss {
     }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     /// value_and_derivative's formulas over one register of rows (vector_math.hpp's
-    /// exp and log1p): the hook arch/lane_rows.hpp looks for.
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const vf64 m = y * z;
-        const vf64 e = exp_nonpositive(-abs_lanes(m));
-        value = log1p_unit(e) + blend(m < 0.0, -m, vf64{});
-        return -y * blend(m > 0.0, e, splat(1.0)) / (1.0 + e);
-    }
-    /// The same in float, for float32 rows: one register of 2W floats instead of
-    /// two of doubles, and float's shorter polynomials (value and derivative within
-    /// a few ulp of float).
-    vf32 lanes(vf32 z, vf32 y, vf32& value) const {
-        const vf32 m = y * z;
-        const vf32 e = exp_nonpositive(-abs_lanes(m));
-        value = log1p_unit(e) + blend(m < 0.0f, -m, vf32{});
-        return -y * blend(m > 0.0f, e, splat(1.0f)) / (1.0f + e);
+    /// exp and log1p; for floats, its float versions: shorter polynomials).
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V m = y * z, one = lane_constant<V>(1.0);
+        const V e = exp_nonpositive(-abs_lanes(m));
+        value = log1p_unit(e) + blend(m < V{}, -m, V{});
+        return -y * blend(m > V{}, e, one) / (one + e);
     }
 #endif
 };
@@ -143,10 +142,12 @@ struct hinge_loss {
     }
     double derivative(double z, double y) const { return y * z <= threshold ? -y : 0.0; }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const auto on = y * z <= threshold;
-        value = blend(on, threshold - y * z, vf64{});
-        return blend(on, -y, vf64{});
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V t = lane_constant<V>(threshold);
+        const auto on = y * z <= t;
+        value = blend(on, t - y * z, V{});
+        return blend(on, -y, V{});
     }
 #endif
 };
@@ -162,11 +163,12 @@ struct squared_hinge_loss {
         return e > 0 ? -2.0 * y * e : 0.0;
     }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const vf64 e = 1.0 - y * z;
-        const auto on = e > 0.0;
-        value = blend(on, e * e, vf64{});
-        return blend(on, -2.0 * y * e, vf64{});
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V e = lane_constant<V>(1.0) - y * z;
+        const auto on = e > V{};
+        value = blend(on, e * e, V{});
+        return blend(on, lane_constant<V>(-2.0) * y * e, V{});
     }
 #endif
 };
@@ -186,11 +188,12 @@ struct modified_huber_loss {
         return -4.0 * y;
     }
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    vf64 lanes(vf64 z, vf64 y, vf64& value) const {
-        const vf64 m = y * z;
-        const auto flat = m >= 1.0, square = m >= -1.0;
-        value = blend(flat, vf64{}, blend(square, (1.0 - m) * (1.0 - m), -4.0 * m));
-        return blend(flat, vf64{}, blend(square, -2.0 * (1.0 - m) * y, -4.0 * y));
+    template <typename V>
+    V lanes(V z, V y, V& value) const {
+        const V m = y * z, one = lane_constant<V>(1.0), minus_four = lane_constant<V>(-4.0);
+        const auto flat = m >= one, square = m >= -one;
+        value = blend(flat, V{}, blend(square, (one - m) * (one - m), minus_four * m));
+        return blend(flat, V{}, blend(square, lane_constant<V>(-2.0) * (one - m) * y, minus_four * y));
     }
 #endif
 };

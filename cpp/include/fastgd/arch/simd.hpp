@@ -48,16 +48,12 @@ template <typename T>
 inline vec<T> splat(T x) {
     return vec<T>{} + x;
 }
-// The low and high halves of a register, and two halves joined, by shuffles: a
-// memcpy of part of a vector would make it addressable, and GCC then keeps it on
-// the stack, a store and a load for every update of an accumulator in a loop.
+// The low and high halves of a register, by shuffles: a memcpy of part of a vector
+// would make it addressable, and GCC then keeps it on the stack, a store and a load
+// for every update of an accumulator in a loop.
 template <std::size_t... I, typename V>
 inline auto lanes_at(V v, std::index_sequence<I...>) {
     return __builtin_shufflevector(v, v, I...);
-}
-template <std::size_t... I, typename V>
-inline auto join_lanes(V lo, V hi, std::index_sequence<I...>) {
-    return __builtin_shufflevector(lo, hi, I...);
 }
 template <std::size_t Offset, std::size_t... I>
 constexpr std::index_sequence<(Offset + I)...> shifted(std::index_sequence<I...>) {
@@ -70,10 +66,6 @@ inline auto low_half(V v) {
 template <typename V, std::size_t N = sizeof(V) / sizeof(decltype(V{}[0]))>
 inline auto high_half(V v) {
     return lanes_at(v, shifted<N / 2>(std::make_index_sequence<N / 2>{}));
-}
-template <typename H, std::size_t N = sizeof(H) / sizeof(decltype(H{}[0]))>
-inline auto join(H lo, H hi) {
-    return join_lanes(lo, hi, std::make_index_sequence<2 * N>{});
 }
 
 // Horizontal sum by halving: add the upper half of the register to the lower

@@ -6,12 +6,22 @@
 /// cover every branch); NaN stays NaN.
 /// Part of the per-instruction-set kernels: see arch/least_squares_rows.hpp.
 
+#include <type_traits>
+
 #include "fastgd/arch/simd.hpp"
 
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
 
 namespace fastgd {
 namespace FASTGD_ARCH {
+
+/// x rounded to V's element type, in every lane (the losses' constants, written once
+/// for registers of doubles and of floats).
+template <typename V>
+inline V lane_constant(double x) {
+    using E = std::decay_t<decltype(V{}[0])>;
+    return V{} + static_cast<E>(x);
+}
 
 typedef unsigned long long vu64 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
 
