@@ -9,6 +9,12 @@ is ``_core._testing.stream_sum`` over X, with the gradient's task split.
 also read y (n values), so "share X+y" counts those bytes too (share * (1 + 1/d)):
 at d = 1 no kernel can pass 50% of the first.
 
+"in L2 GB/s" is the same pass, on one thread, over an X that stays in L2 (the slope
+between X of 128 KB and of 1 MB, so the call's fixed cost cancels): the rate of the
+kernel's arithmetic alone (X below 2 MB is one task, one thread). k threads can do
+k times that, so "bound" = k * in-L2 rate / read-only rate (at most 100%) is the
+share the kernel's arithmetic allows: a share near its bound is compute-bound.
+
 Each FASTGD_ARCH cap given to ``--arch`` runs in a child process (the kernels are
 chosen once, at import).
 
@@ -51,12 +57,40 @@ def contender(loss: str) -> Callable[[np.ndarray, np.ndarray, np.ndarray], Any]:
     return lambda X, y, w: fastgd.loss_grad(X, y, w, loss=loss, intercept=0.1)
 
 
+def in_cache_rate(fn: Callable[..., Any], d: int, dtype: type, loss: str, pairs: int) -> float:
+    """GB/s of X through fn on one thread when X stays in L2: the slope between two sizes."""
+    rng = np.random.default_rng(1)
+    itemsize = np.dtype(dtype).itemsize
+    times, sizes = [], []
+    for kbytes in (128, 1024):
+        n = max(8, (kbytes << 10) // (itemsize * d))
+        X = rng.standard_normal((n, d)).astype(dtype)
+        w = (rng.standard_normal(d) / np.sqrt(d)).astype(dtype)
+        y = np.where(rng.standard_normal(n) > 0, 1.0, -1.0).astype(dtype)
+        if loss not in CLASSIFICATION_LOSSES:
+            y = rng.standard_normal(n).astype(dtype)
+        reps = max(10, int(2e8 // X.nbytes))
+        fn(X, y, w)  # warm: X and y into the caches
+        runs = []
+        for _ in range(pairs):
+            start = time.perf_counter()
+            for _ in range(reps):
+                fn(X, y, w)
+            runs.append((time.perf_counter() - start) / reps)
+        times.append(statistics.median(runs))
+        sizes.append(X.nbytes)
+    return (sizes[1] - sizes[0]) / max(times[1] - times[0], 1e-12) / 1e9
+
+
 def run_here(args: argparse.Namespace) -> None:
     rng = np.random.default_rng(0)
     losses = ["least_squares", *LOSSES] if "all" in args.losses else args.losses
     print(f"\nkernels: {fastgd.simd_arch()}; median of {args.pairs} alternating pairs")
-    print("| shape | dtype | loss | threads | read-only GB/s | gradient GB/s | share | share X+y |")
-    print("|---|---|---|---:|---:|---:|---:|---:|")
+    print(
+        "| shape | dtype | loss | threads | read-only GB/s | gradient GB/s | share | share X+y "
+        "| in L2 GB/s, 1 thread | bound |"
+    )
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for d in args.d:
         n = max(1, int(args.mbytes * 1e6) // (8 * d))
         for dtype in (np.float64, np.float32):
@@ -76,10 +110,15 @@ def run_here(args: argparse.Namespace) -> None:
                         grads.append(timed(fn, X, y, w))
                     ratio = statistics.median(s / g for s, g in zip(sums, grads, strict=True))
                     gb = X.nbytes / 1e9
+                    read_only = gb / statistics.median(sums)
+                    fastgd.set_num_threads(1)
+                    cached = in_cache_rate(fn, d, dtype, loss, args.pairs)
+                    fastgd.set_num_threads(k)
                     print(
                         f"| {n}x{d} | {np.dtype(dtype).name} | {loss} | {k} "
-                        f"| {gb / statistics.median(sums):.1f} | {gb / statistics.median(grads):.1f} "
-                        f"| {100 * ratio:.0f}% | {100 * ratio * (1 + 1 / d):.0f}% |",
+                        f"| {read_only:.1f} | {gb / statistics.median(grads):.1f} "
+                        f"| {100 * ratio:.0f}% | {100 * ratio * (1 + 1 / d):.0f}% "
+                        f"| {cached:.1f} | {min(100.0, 100 * k * cached / read_only):.0f}% |",
                         flush=True,
                     )
 
