@@ -24,46 +24,35 @@ inline V lane_constant(double x) {
 }
 
 typedef unsigned long long vu64 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
-
-inline vu64 bits_of(vf64 x) {
-    vu64 b;
-    __builtin_memcpy(&b, &x, sizeof b);
-    return b;
-}
-inline vf64 double_of(vu64 b) {
-    vf64 x;
-    __builtin_memcpy(&x, &b, sizeof x);
-    return x;
-}
-/// Lane by lane, mask ? a : b (mask: a comparison of vf64s, all ones or zero a lane).
-template <typename Mask>
-inline vf64 blend(Mask mask, vf64 a, vf64 b) {
-    vu64 m;
-    __builtin_memcpy(&m, &mask, sizeof m);
-    return double_of((m & bits_of(a)) | (~m & bits_of(b)));
-}
-inline vf64 abs_lanes(vf64 x) { return double_of(bits_of(x) & (vu64{} + 0x7fffffffffffffffULL)); }
-
 typedef unsigned int vu32 __attribute__((vector_size(FASTGD_VECTOR_BYTES)));
+/// The unsigned integer register of the same lanes as V (vf64: vu64, vf32: vu32).
+template <typename V>
+using bits_t = std::conditional_t<sizeof(V{}[0]) == 8, vu64, vu32>;
 
-inline vu32 bits_of(vf32 x) {
-    vu32 b;
+template <typename V>
+inline bits_t<V> bits_of(V x) {
+    bits_t<V> b;
     __builtin_memcpy(&b, &x, sizeof b);
     return b;
 }
-inline vf32 float_of(vu32 b) {
-    vf32 x;
+template <typename V>
+inline V from_bits(bits_t<V> b) {
+    V x;
     __builtin_memcpy(&x, &b, sizeof x);
     return x;
 }
-/// Lane by lane, mask ? a : b (mask: a comparison of vf32s).
-template <typename Mask>
-inline vf32 blend(Mask mask, vf32 a, vf32 b) {
-    vu32 m;
+/// Lane by lane, mask ? a : b (mask: a comparison of Vs, all ones or zero a lane).
+template <typename Mask, typename V>
+inline V blend(Mask mask, V a, V b) {
+    bits_t<V> m;
     __builtin_memcpy(&m, &mask, sizeof m);
-    return float_of((m & bits_of(a)) | (~m & bits_of(b)));
+    return from_bits<V>((m & bits_of(a)) | (~m & bits_of(b)));
 }
-inline vf32 abs_lanes(vf32 x) { return float_of(bits_of(x) & (vu32{} + 0x7fffffffU)); }
+template <typename V>
+inline V abs_lanes(V x) {
+    using U = std::decay_t<decltype(bits_t<V>{}[0])>;
+    return from_bits<V>(bits_of(x) & (bits_t<V>{} + (~U{0} >> 1)));
+}
 
 /// e^x for x <= 0: x = k ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to
 /// degree 12 (remainder below 2e-16 relative), 2^k written into the exponent bits.
@@ -89,7 +78,7 @@ inline vf64 exp_nonpositive(vf64 x) {
     p = p * r + splat(1.0);
     // 2^(k + 64) is a normal double for every k used (k >= -1077); times 2^-64 after.
     const vu64 k_int = bits_of(t) - bits_of(shifter);
-    const vf64 two_k64 = double_of((k_int + (1023 + 64)) << 52);
+    const vf64 two_k64 = from_bits<vf64>((k_int + (1023 + 64)) << 52);
     return blend(x < splat(-746.0), vf64{}, (p * two_k64) * splat(0x1p-64));
 }
 
@@ -130,7 +119,7 @@ inline vf32 exp_nonpositive(vf32 x) {
     p = (p * r) * r + r + 1.0f;
     // 2^(k + 64) is a normal float for every k used (k >= -151); times 2^-64 after.
     const vu32 k_int = bits_of(t) - bits_of(shifter);
-    const vf32 two_k64 = float_of((k_int + (127 + 64)) << 23);
+    const vf32 two_k64 = from_bits<vf32>((k_int + (127 + 64)) << 23);
     return blend(x < splat(-104.0f), vf32{}, (p * two_k64) * splat(0x1p-64f));
 }
 
