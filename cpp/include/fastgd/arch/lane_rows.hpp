@@ -102,7 +102,7 @@ std::size_t narrow_margin_rows(const T* X, const T* y, const T* sw, std::size_t 
     std::size_t i = begin;
     for (; i + W <= stop; i += W) {
         const T* p = X + i * d;
-        prefetch_ahead(p, W * d * sizeof(T));
+        if (d * sizeof(T) <= short_row_bytes) prefetch_ahead(p, W * d * sizeof(T));
         T dots[W], a[W];
         for (std::size_t k = 0; k < W; ++k) dots[k] = hsum(rows.dot(p + k * d));
         vec<T> s;
@@ -158,7 +158,6 @@ double lane_rows(const Src& src, const T* w, bool intercept, std::size_t begin, 
     for (; i + B <= end; i += B) {
         T r[B];
         for (std::size_t q = 0; q < B; q += S) {
-            src.prefetch4(i + q);
             src.block_dots(i + q, w, r + q);
         }
         double z[B], y[B], dz[B], v[B];

@@ -25,9 +25,13 @@ namespace fastgd {
 namespace FASTGD_ARCH {
 
 // Asks for the block that starts prefetch_lead_bytes past the next one while this
-// one is computed: four rows read in parallel are four short streams that the
-// hardware prefetcher alone follows poorly, and one block of lead is shorter than
-// a DRAM round trip (8 KB did best of 0, 3 and 8 KB on the development machine).
+// one is computed (8 KB did best of 0, 3 and 8 KB on an Intel development machine).
+// Only for rows of at most short_row_bytes: on AMD's Zen 4 (bench/bandwidth.py, 2
+// threads, rows in order) it helped rows of up to 64 bytes (hinge, d = 4 float64:
+// 61-63% of the read-only pass with it, 46-50% without) and slowed longer ones,
+// which the hardware prefetcher follows alone (least squares, d = 256 float64:
+// 41-43% with it, 81-82% without; d = 32: 64-88% against 83-87%).
+constexpr std::size_t short_row_bytes = 64;
 constexpr std::size_t prefetch_lead_bytes = 8192;
 inline void prefetch_ahead(const void* p, std::size_t bytes) {
 #if defined(__GNUC__)
@@ -124,9 +128,6 @@ struct row_source {
     const T* row(std::size_t r) const { return X + at(r) * d; }
     T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
     T weight(std::size_t r) const { return sw[at(r)]; }
-    void prefetch4(std::size_t r) const {
-        if (!idx) prefetch_ahead(row(r), 4 * d * sizeof(T));
-    }
     /// out[q] = x_{r+q} . w, q < 4. Rows of up to 2 KB: one row after the other reads
     /// memory in order (measured best for d = 256); longer rows (or shared): four rows
     /// at once, sharing each load of w. Both give the same bits (same lanes, same order).
@@ -175,7 +176,6 @@ struct csr_source {
     std::size_t at(std::size_t r) const { return idx ? idx[r] : r; }
     T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
     T weight(std::size_t r) const { return sw[at(r)]; }
-    void prefetch4(std::size_t) const {}
     // Row r's nonzeros [k, e), clamped to the checked nnz.
     void span(std::size_t r, std::size_t& k, std::size_t& e) const {
         const std::size_t i = at(r);
@@ -255,7 +255,6 @@ double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin
     std::size_t i = begin;
     constexpr std::size_t B = Src::block_rows;  // a multiple of 4
     for (; i + B <= end; i += B) {
-        src.prefetch4(i);
         T rb[B];
         src.block_dots(i, w, rb);
         for (std::size_t q = 0; q < B; q += 4) {
@@ -375,7 +374,7 @@ std::size_t narrow_residual_rows(const T* X, const T* y, std::size_t d, const T*
         return hsum(rows.dot(X + r * d, x)) + (b - (y ? y[r] : T(0)));
     };
     for (; i + 4 <= stop; i += 4) {
-        prefetch_ahead(X + i * d, 4 * d * sizeof(T));
+        if (d * sizeof(T) <= short_row_bytes) prefetch_ahead(X + i * d, 4 * d * sizeof(T));
         vec<T> x0[V], x1[V], x2[V], x3[V];
         const T r0 = row_residual(i, x0), r1 = row_residual(i + 1, x1);
         const T r2 = row_residual(i + 2, x2), r3 = row_residual(i + 3, x3);
@@ -509,7 +508,7 @@ std::size_t across_rows(const T* X, const T* y, const T* sw, const T* w, T b, st
     std::size_t i = begin;
     for (; i + W <= end; i += W) {
         const T* p = X + i * D;
-        prefetch_ahead(p, W * D * sizeof(T));
+        if constexpr (D * sizeof(T) <= short_row_bytes) prefetch_ahead(p, W * D * sizeof(T));
         vec<T> r[D], x[D];
         for (std::size_t q = 0; q < D; ++q) r[q] = load(p + q * W);
         block_columns_of<D>(r, x, std::make_index_sequence<D>{});
