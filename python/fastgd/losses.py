@@ -234,10 +234,11 @@ def loss_grad(
     Non-finite values in dense X propagate to the result (as
     ``least_squares_loss_grad``).
 
-    With float32 X the computation is float32's: z, the derivative and (for dense
-    rows of at most 8 values) the log loss's exp and log1p are evaluated in float,
-    so the value agrees with a float64 evaluation at the same z to about 1e-7
-    relative; the sums over rows are kept in float64.
+    With float32 X the computation is float32's: z and the derivative are rounded to
+    float, and on short dense rows in order (up to four vector registers: 64 values
+    with AVX-512, 32 with AVX2) the loss itself is evaluated in float, so its value
+    agrees with a float64 evaluation at the same z to about 1e-7 relative. The sums
+    over rows are kept in float64.
 
     **Sparse X.** Any scipy.sparse matrix or array is accepted. CSR is read in place
     (its data, indices and indptr are handed to C++ as they are, int32 or int64
