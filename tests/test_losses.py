@@ -123,8 +123,8 @@ def test_loss_matches_reference(loss, dtype, case):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_narrow_rows_match_reference(loss, dtype, case):
-    """Every width of the dense rows-in-order kernel across the lanes (d <= 15: a
-    register of rows at a time by column gathers), the widths of the narrow-rows kernel
+    """Every width of the dense rows-in-order kernel across the lanes (d <= 8: a
+    register of rows at a time, columns by shuffles), the widths of the narrow-rows kernel
     (up to 4 registers a row: 32 doubles or 64 floats with AVX-512, whose loads run
     into the next row), the first widths past each, and row counts that leave a tail
     of fewer rows than a register (and one row only)."""
