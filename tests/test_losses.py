@@ -140,6 +140,23 @@ def test_narrow_rows_match_reference(loss, dtype, case):
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("loss", list(LOSSES))
+def test_wide_rows_match_reference(loss, dtype, case):
+    """Rows of over 2 KB, whose gradient terms and the next block's dots share one
+    sweep over the columns: widths with and without a vector or scalar tail, row
+    counts that end on a full block, leave a tail of rows, or give a single block."""
+    for d in (257, 513, 1100):
+        for n in (4, 8, 37, 64):
+            X, y, w = make_data(loss, n, d, dtype, seed=d + n, intercept=CASES[case][0])
+            if X.shape[0] == 0:
+                continue
+            kw = case_kwargs(case, X.shape[0], seed=d)
+            got = fastgd.loss_grad(X, y, w, loss=loss, **kw)
+            assert_close(loss, X, got, reference_of(loss, X, y, w, kw), kw.get("sample_weight"))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_gradient_matches_finite_differences(loss, case):
     X, y, w = make_data(loss, 80, 5, np.float64, seed=5, intercept=CASES[case][0])

@@ -155,11 +155,11 @@ double lane_rows(const Src& src, const T* w, bool intercept, std::size_t begin, 
     const T b = intercept ? w[src.d] : T(0);
     double gb = 0.0;
     i = across_margin_rows(src, w, b, i, end, g, loss, gb, loss_fn.loss);
+    T blocks[2][B];
+    T* r = blocks[0];  // this block's dots, then its rows' derivatives
+    if (i + B <= end)
+        for (std::size_t q = 0; q < B; q += S) src.block_dots(i + q, w, r + q);
     for (; i + B <= end; i += B) {
-        T r[B];
-        for (std::size_t q = 0; q < B; q += S) {
-            src.block_dots(i + q, w, r + q);
-        }
         double z[B], y[B], dz[B], v[B];
         for (std::size_t k = 0; k < B; ++k) {
             z[k] = static_cast<double>(r[k] + b);  // rounded in T, as margin_loss::row
@@ -188,7 +188,14 @@ double lane_rows(const Src& src, const T* w, bool intercept, std::size_t begin, 
             loss += (v[q] + v[q + 1]) + (v[q + 2] + v[q + 3]);
             gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         }
-        for (std::size_t q = 0; q < B; q += S) src.block_axpys(i + q, g, r + q);
+        // This block's gradient terms, and the next block's dots in the same sweeps.
+        T* next = r == blocks[0] ? blocks[1] : blocks[0];
+        if (i + 2 * B <= end) {
+            for (std::size_t q = 0; q < B; q += S) src.block_axpys_dots(i + q, g, r + q, i + B + q, w, next + q);
+            r = next;
+        } else {
+            for (std::size_t q = 0; q < B; q += S) src.block_axpys(i + q, g, r + q);
+        }
     }
     if (intercept) *g_intercept += gb;
 #endif

@@ -103,6 +103,61 @@ inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, cons
     for (; j < d; ++j) g[j] += (r[0] * x0[j] + r[1] * x1[j]) + (r[2] * x2[j] + r[3] * x3[j]);
 }
 
+// axpy4 on rows p0..p3 and dot4 on rows x0..x3 in one sweep over the columns: the
+// next block's rows stream in from L2 or memory for their dots while this block's
+// rows, still in L1, update g; w and g are loaded once for both. The same sums in
+// the same order as axpy4 and dot4, so the same bits.
+template <typename T>
+inline void axpy4_dot4(T* g, const T* p0, const T* p1, const T* p2, const T* p3, const T* r, const T* x0,
+                       const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
+    std::size_t j = 0;
+    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+    constexpr std::size_t W = width<T>;
+    const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
+    vec<T> a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
+    const auto update = [&](std::size_t k) {
+        store(g + k, load(g + k) +
+                         ((r0 * load(p0 + k) + r1 * load(p1 + k)) + (r2 * load(p2 + k) + r3 * load(p3 + k))));
+    };
+    for (; j + 2 * W <= d; j += 2 * W) {
+        const vec<T> wa = load(w + j), wb = load(w + j + W);
+        a0 += load(x0 + j) * wa;
+        b0 += load(x0 + j + W) * wb;
+        a1 += load(x1 + j) * wa;
+        b1 += load(x1 + j + W) * wb;
+        a2 += load(x2 + j) * wa;
+        b2 += load(x2 + j + W) * wb;
+        a3 += load(x3 + j) * wa;
+        b3 += load(x3 + j + W) * wb;
+        update(j);
+        update(j + W);
+    }
+    if (j + W <= d) {
+        const vec<T> wa = load(w + j);
+        a0 += load(x0 + j) * wa;
+        a1 += load(x1 + j) * wa;
+        a2 += load(x2 + j) * wa;
+        a3 += load(x3 + j) * wa;
+        update(j);
+        j += W;
+    }
+    s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
+#endif
+    // The tails as two loops, as in dot4 and axpy4, so they compile alike.
+    for (std::size_t k = j; k < d; ++k) {
+        s0 += x0[k] * w[k];
+        s1 += x1[k] * w[k];
+        s2 += x2[k] * w[k];
+        s3 += x3[k] * w[k];
+    }
+    for (; j < d; ++j) g[j] += (r[0] * p0[j] + r[1] * p1[j]) + (r[2] * p2[j] + r[3] * p3[j]);
+    out[0] = s0;
+    out[1] = s1;
+    out[2] = s2;
+    out[3] = s3;
+}
+
 template <typename T>
 inline void axpy1(T* g, const T* x, T r, std::size_t d) {
     std::size_t j = 0;
@@ -148,11 +203,30 @@ struct row_source {
     T dot(std::size_t r, const T* w) const { return dot1(row(r), w, d); }
     /// g += sum_q a[q] x_{r+q}, q < 4.
     void axpys4(std::size_t r, T* g, const T* a) const { axpy4(g, row(r), row(r + 1), row(r + 2), row(r + 3), a, d); }
+    /// axpys4(r, g, a), then dots4(next, w, out), in one sweep (axpy4_dot4).
+    void axpys4_dots4(std::size_t r, T* g, const T* a, std::size_t next, const T* w, T* out) const {
+        axpy4_dot4(g, row(r), row(r + 1), row(r + 2), row(r + 3), a, row(next), row(next + 1), row(next + 2),
+                   row(next + 3), w, d, out);
+    }
     /// linear_rows' block: block_rows rows' dots, then their losses, then their
     /// gradient terms (four rows: what the dense kernel always did).
     static constexpr std::size_t block_rows = 4;
     void block_dots(std::size_t r, const T* w, T* out) const { dots4(r, w, out); }
     void block_axpys(std::size_t r, T* g, const T* a) const { axpys4(r, g, a); }
+    /// block_axpys(r, g, a), then block_dots(next, w, out). Rows of over 2 KB in one
+    /// sweep (axpy4_dot4); shorter ones one after the other, as dots4 reads them.
+    /// The sweep was faster at every width with X in L2, but from memory (Zen 4,
+    /// bench/bandwidth.py, 2 threads) only for rows of 8 KB and more (d = 2000: 64%
+    /// of the read-only pass -> 72%, float32; 71% -> 79%, float64) and slower for
+    /// rows of 1-2 KB (d = 256: 61-66% -> 32-42%, float32; 66-72% -> 55%, float64).
+    void block_axpys_dots(std::size_t r, T* g, const T* a, std::size_t next, const T* w, T* out) const {
+        if (d * sizeof(T) <= 2048) {
+            axpys4(r, g, a);
+            dots4(next, w, out);
+        } else {
+            axpys4_dots4(r, g, a, next, w, out);
+        }
+    }
     void axpy(std::size_t r, T* g, T a) const { axpy1(g, row(r), a, d); }
 };
 
@@ -235,6 +309,11 @@ struct csr_source {
     void block_axpys(std::size_t r, G* g, const T* a) const {
         for (std::size_t q = 0; q < block_rows; ++q) axpy(r + q, g, a[q]);
     }
+    template <typename G>
+    void block_axpys_dots(std::size_t r, G* g, const T* a, std::size_t next, const T* w, T* out) const {
+        block_axpys(r, g, a);
+        block_dots(next, w, out);
+    }
 };
 
 /// Rows [begin, end) of a linear model under a loss (losses.hpp): with
@@ -254,9 +333,10 @@ double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin
     double loss = 0.0, gb = 0.0;
     std::size_t i = begin;
     constexpr std::size_t B = Src::block_rows;  // a multiple of 4
+    T blocks[2][B];
+    T* rb = blocks[0];  // this block's dots, then its rows' derivatives
+    if (i + B <= end) src.block_dots(i, w, rb);
     for (; i + B <= end; i += B) {
-        T rb[B];
-        src.block_dots(i, w, rb);
         for (std::size_t q = 0; q < B; q += 4) {
             T* r = rb + q;
             double v[4], rd[4];
@@ -279,7 +359,14 @@ double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin
                         (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
             gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         }
-        src.block_axpys(i, g, rb);
+        // This block's gradient terms, and the next block's dots in the same sweep.
+        T* next = rb == blocks[0] ? blocks[1] : blocks[0];
+        if (i + 2 * B <= end) {
+            src.block_axpys_dots(i, g, rb, i + B, w, next);
+            rb = next;
+        } else {
+            src.block_axpys(i, g, rb);
+        }
     }
     for (; i < end; ++i) {
         double v;
