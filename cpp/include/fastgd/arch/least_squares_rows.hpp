@@ -32,6 +32,9 @@ namespace FASTGD_ARCH {
 // which the hardware prefetcher follows alone (least squares, d = 256 float64:
 // 41-43% with it, 81-82% without; d = 32: 64-88% against 83-87%).
 constexpr std::size_t short_row_bytes = 64;
+// Rows of up to 4 KB: a block's dots read its rows one after the other (see
+// row_source::block_axpys_dots for the measurements).
+constexpr std::size_t in_order_row_bytes = 4096;
 constexpr std::size_t prefetch_lead_bytes = 8192;
 inline void prefetch_ahead(const void* p, std::size_t bytes) {
 #if defined(__GNUC__)
@@ -183,15 +186,15 @@ struct row_source {
     const T* row(std::size_t r) const { return X + at(r) * d; }
     T target(std::size_t r) const { return y ? y[at(r)] : T(0); }
     T weight(std::size_t r) const { return sw[at(r)]; }
-    /// out[q] = x_{r+q} . w, q < 4. Rows of up to 2 KB: one row after the other reads
-    /// memory in order (measured best for d = 256); longer rows (or shared): four rows
-    /// at once, sharing each load of w. Both give the same bits (same lanes, same order).
+    /// out[q] = x_{r+q} . w, q < 4. Rows of up to in_order_row_bytes: one row after
+    /// the other, reading memory in order; longer rows (or shared): four rows at once,
+    /// sharing each load of w. Both give the same bits (same lanes, same order).
     void dots4(std::size_t r, const T* w, T* out, bool shared = false) const {
         const T* x0 = row(r);
         const T* x1 = row(r + 1);
         const T* x2 = row(r + 2);
         const T* x3 = row(r + 3);
-        if (!shared && d * sizeof(T) <= 2048) {
+        if (!shared && d * sizeof(T) <= in_order_row_bytes) {
             out[0] = dot1(x0, w, d);
             out[1] = dot1(x1, w, d);
             out[2] = dot1(x2, w, d);
@@ -213,14 +216,16 @@ struct row_source {
     static constexpr std::size_t block_rows = 4;
     void block_dots(std::size_t r, const T* w, T* out) const { dots4(r, w, out); }
     void block_axpys(std::size_t r, T* g, const T* a) const { axpys4(r, g, a); }
-    /// block_axpys(r, g, a), then block_dots(next, w, out). Rows of over 2 KB in one
-    /// sweep (axpy4_dot4); shorter ones one after the other, as dots4 reads them.
-    /// The sweep was faster at every width with X in L2, but from memory (Zen 4,
-    /// bench/bandwidth.py, 2 threads) only for rows of 8 KB and more (d = 2000: 64%
-    /// of the read-only pass -> 72%, float32; 71% -> 79%, float64) and slower for
-    /// rows of 1-2 KB (d = 256: 61-66% -> 32-42%, float32; 66-72% -> 55%, float64).
+    /// block_axpys(r, g, a), then block_dots(next, w, out). Rows of over
+    /// in_order_row_bytes in one sweep (axpy4_dot4), whose dots read four rows at once;
+    /// shorter ones one after the other, as dots4 reads them. The sweep was faster at
+    /// every width with X in L2, but from memory (Zen 4, 2 threads, share of the
+    /// read-only pass, alternating builds) only for long rows: d = 2000, 64% -> 72%
+    /// (float32) and 71% -> 79% (float64); for rows of 1-4 KB, reading the rows in
+    /// order did better: d = 256 float32 61-66% against 32-42% in the sweep, d = 600
+    /// float32 75-88% against 52-54%, d = 300 float64 65-92% against 55-57%.
     void block_axpys_dots(std::size_t r, T* g, const T* a, std::size_t next, const T* w, T* out) const {
-        if (d * sizeof(T) <= 2048) {
+        if (d * sizeof(T) <= in_order_row_bytes) {
             axpys4(r, g, a);
             dots4(next, w, out);
         } else {
