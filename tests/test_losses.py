@@ -143,11 +143,12 @@ def test_narrow_rows_match_reference(loss, dtype, case):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize("loss", list(LOSSES))
 def test_wide_rows_match_reference(loss, dtype, case):
-    """Rows of 1-9 KB: up to 4 KB a block's dots read its rows in order, past that the
+    """Rows of 1-9 KB: up to 8 KB a block's dots read its rows in order, past that the
     gradient terms and the next block's dots share one sweep over the columns (257,
-    513 and 1100 values: both kinds in each dtype, with and without a vector or scalar
-    tail); row counts that end on a full block, leave a tail of rows, or give one block."""
-    for d in (257, 513, 1100):
+    1025 and 2100 values: both kinds in each dtype, with and without a
+    vector or scalar tail); row counts that end on a full block, leave a tail of rows,
+    or give one block."""
+    for d in (257, 1025, 2100):
         for n in (4, 8, 37, 64):
             X, y, w = make_data(loss, n, d, dtype, seed=d + n, intercept=CASES[case][0])
             if X.shape[0] == 0:

@@ -32,9 +32,9 @@ namespace FASTGD_ARCH {
 // which the hardware prefetcher follows alone (least squares, d = 256 float64:
 // 41-43% with it, 81-82% without; d = 32: 64-88% against 83-87%).
 constexpr std::size_t short_row_bytes = 64;
-// Rows of up to 4 KB: a block's dots read its rows one after the other (see
+// Rows of up to 8 KB: a block's dots read its rows one after the other (see
 // row_source::block_axpys_dots for the measurements).
-constexpr std::size_t in_order_row_bytes = 4096;
+constexpr std::size_t in_order_row_bytes = 8192;
 constexpr std::size_t prefetch_lead_bytes = 8192;
 inline void prefetch_ahead(const void* p, std::size_t bytes) {
 #if defined(__GNUC__)
@@ -220,10 +220,11 @@ struct row_source {
     /// in_order_row_bytes in one sweep (axpy4_dot4), whose dots read four rows at once;
     /// shorter ones one after the other, as dots4 reads them. The sweep was faster at
     /// every width with X in L2, but from memory (Zen 4, 2 threads, share of the
-    /// read-only pass, alternating builds) only for long rows: d = 2000, 64% -> 72%
-    /// (float32) and 71% -> 79% (float64); for rows of 1-4 KB, reading the rows in
-    /// order did better: d = 256 float32 61-66% against 32-42% in the sweep, d = 600
-    /// float32 75-88% against 52-54%, d = 300 float64 65-92% against 55-57%.
+    /// read-only pass, alternating builds, two rounds) only for rows of over 8 KB:
+    /// d = 1500 and 2000 float64, 8 KB as the limit against 16 KB, 58-76% against
+    /// 54-75% (10 of 12 pairs better). Rows of up to 8 KB did better in order:
+    /// d = 256 float32 61-66% against 32-42% in the sweep; d = 600 and 800 float64
+    /// and d = 2000 float32, 8 KB against 4 KB: 71-85% against 46-72% (18 of 18).
     void block_axpys_dots(std::size_t r, T* g, const T* a, std::size_t next, const T* w, T* out) const {
         if (d * sizeof(T) <= in_order_row_bytes) {
             axpys4(r, g, a);
