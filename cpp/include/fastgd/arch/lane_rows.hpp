@@ -190,14 +190,7 @@ double lane_rows(const Src& src, const T* w, bool intercept, std::size_t begin, 
             loss += (v[q] + v[q + 1]) + (v[q + 2] + v[q + 3]);
             gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         }
-        // This block's gradient terms, and the next block's dots in the same sweeps.
-        T* next = r == blocks[0] ? blocks[1] : blocks[0];
-        if (i + 2 * B <= end) {
-            src.block_axpys_dots(i, g, r, i + B, w, next);
-            r = next;
-        } else {
-            src.block_axpys(i, g, r);
-        }
+        r = gradient_and_next_dots(src, i, end, w, g, r, blocks);
     }
     if (intercept) *g_intercept += gb;
 #endif

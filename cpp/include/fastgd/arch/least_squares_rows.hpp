@@ -51,9 +51,11 @@ inline void prefetch_ahead(const void* p, std::size_t bytes) {
 // (FASTGD_HAVE_VECTOR_EXTENSIONS) and finishes, or does all the work, in scalar code.
 
 // out[i] = x_i . w for four rows at once, two accumulators per row to hide FMA
-// latency; w is loaded once per four rows.
-template <typename T>
-inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
+// latency; w is loaded once per four rows. column(k) runs for each vector k of the
+// columns in the same sweep (axpy4_dot4's gradient terms; nothing for dot4).
+template <typename T, typename Column>
+inline void dot4_sweep(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out,
+                       const Column& column) {
     std::size_t j = 0;
     T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
@@ -69,6 +71,8 @@ inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w,
         b2 += load(x2 + j + W) * wb;
         a3 += load(x3 + j) * wa;
         b3 += load(x3 + j + W) * wb;
+        column(j);
+        column(j + W);
     }
     if (j + W <= d) {
         const vec<T> wa = load(w + j);
@@ -76,9 +80,12 @@ inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w,
         a1 += load(x1 + j) * wa;
         a2 += load(x2 + j) * wa;
         a3 += load(x3 + j) * wa;
+        column(j);
         j += W;
     }
     s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
+#else
+    (void)column;
 #endif
     for (; j < d; ++j) {
         s0 += x0[j] * w[j];
@@ -92,6 +99,27 @@ inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w,
     out[3] = s3;
 }
 
+template <typename T>
+inline void dot4(const T* x0, const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
+    dot4_sweep(x0, x1, x2, x3, w, d, out, [](std::size_t) {});
+}
+
+#if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
+// g[k:k+W] += r0 x0[k:k+W] + r1 x1[k:k+W] + r2 x2[k:k+W] + r3 x3[k:k+W]
+template <typename T>
+inline void axpy4_vector(T* g, const T* x0, const T* x1, const T* x2, const T* x3, vec<T> r0, vec<T> r1,
+                         vec<T> r2, vec<T> r3, std::size_t k) {
+    store(g + k, load(g + k) + ((r0 * load(x0 + k) + r1 * load(x1 + k)) + (r2 * load(x2 + k) + r3 * load(x3 + k))));
+}
+#endif
+
+// g += r0 x0 + r1 x1 + r2 x2 + r3 x3 over columns [j, d), one at a time.
+template <typename T>
+inline void axpy4_scalar(T* g, const T* x0, const T* x1, const T* x2, const T* x3, const T* r, std::size_t j,
+                         std::size_t d) {
+    for (; j < d; ++j) g[j] += (r[0] * x0[j] + r[1] * x1[j]) + (r[2] * x2[j] + r[3] * x3[j]);
+}
+
 // g += r0 x0 + r1 x1 + r2 x2 + r3 x3
 template <typename T>
 inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, const T* r, std::size_t d) {
@@ -99,66 +127,28 @@ inline void axpy4(T* g, const T* x0, const T* x1, const T* x2, const T* x3, cons
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
     constexpr std::size_t W = width<T>;
     const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
-    for (; j + W <= d; j += W)
-        store(g + j, load(g + j) +
-                         ((r0 * load(x0 + j) + r1 * load(x1 + j)) + (r2 * load(x2 + j) + r3 * load(x3 + j))));
+    for (; j + W <= d; j += W) axpy4_vector(g, x0, x1, x2, x3, r0, r1, r2, r3, j);
 #endif
-    for (; j < d; ++j) g[j] += (r[0] * x0[j] + r[1] * x1[j]) + (r[2] * x2[j] + r[3] * x3[j]);
+    axpy4_scalar(g, x0, x1, x2, x3, r, j, d);
 }
 
 // axpy4 on rows p0..p3 and dot4 on rows x0..x3 in one sweep over the columns: the
 // next block's rows stream in from L2 or memory for their dots while this block's
 // rows, still in L1, update g; w and g are loaded once for both. The same sums in
-// the same order as axpy4 and dot4, so the same bits.
+// the same order as axpy4 and dot4.
 template <typename T>
 inline void axpy4_dot4(T* g, const T* p0, const T* p1, const T* p2, const T* p3, const T* r, const T* x0,
                        const T* x1, const T* x2, const T* x3, const T* w, std::size_t d, T* out) {
     std::size_t j = 0;
-    T s0 = 0, s1 = 0, s2 = 0, s3 = 0;
 #if defined(FASTGD_HAVE_VECTOR_EXTENSIONS)
-    constexpr std::size_t W = width<T>;
     const vec<T> r0 = splat(r[0]), r1 = splat(r[1]), r2 = splat(r[2]), r3 = splat(r[3]);
-    vec<T> a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
-    const auto update = [&](std::size_t k) {
-        store(g + k, load(g + k) +
-                         ((r0 * load(p0 + k) + r1 * load(p1 + k)) + (r2 * load(p2 + k) + r3 * load(p3 + k))));
-    };
-    for (; j + 2 * W <= d; j += 2 * W) {
-        const vec<T> wa = load(w + j), wb = load(w + j + W);
-        a0 += load(x0 + j) * wa;
-        b0 += load(x0 + j + W) * wb;
-        a1 += load(x1 + j) * wa;
-        b1 += load(x1 + j + W) * wb;
-        a2 += load(x2 + j) * wa;
-        b2 += load(x2 + j + W) * wb;
-        a3 += load(x3 + j) * wa;
-        b3 += load(x3 + j + W) * wb;
-        update(j);
-        update(j + W);
-    }
-    if (j + W <= d) {
-        const vec<T> wa = load(w + j);
-        a0 += load(x0 + j) * wa;
-        a1 += load(x1 + j) * wa;
-        a2 += load(x2 + j) * wa;
-        a3 += load(x3 + j) * wa;
-        update(j);
-        j += W;
-    }
-    s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
+    dot4_sweep(x0, x1, x2, x3, w, d, out,
+               [&](std::size_t k) { axpy4_vector(g, p0, p1, p2, p3, r0, r1, r2, r3, k); });
+    j = d - d % width<T>;
+#else
+    dot4(x0, x1, x2, x3, w, d, out);
 #endif
-    // The tails as two loops, as in dot4 and axpy4, so they compile alike.
-    for (std::size_t k = j; k < d; ++k) {
-        s0 += x0[k] * w[k];
-        s1 += x1[k] * w[k];
-        s2 += x2[k] * w[k];
-        s3 += x3[k] * w[k];
-    }
-    for (; j < d; ++j) g[j] += (r[0] * p0[j] + r[1] * p1[j]) + (r[2] * p2[j] + r[3] * p3[j]);
-    out[0] = s0;
-    out[1] = s1;
-    out[2] = s2;
-    out[3] = s3;
+    axpy4_scalar(g, p0, p1, p2, p3, r, j, d);
 }
 
 template <typename T>
@@ -322,6 +312,20 @@ struct csr_source {
     }
 };
 
+/// The gradient terms of the block of rows [i, i + B) (their derivatives in r, one of
+/// blocks), with the next block's dots (into the other) when a whole block follows
+/// before end; returns where the next block's dots are.
+template <typename Src, typename T, typename G, std::size_t B>
+T* gradient_and_next_dots(const Src& src, std::size_t i, std::size_t end, const T* w, G* g, T* r, T (&blocks)[2][B]) {
+    T* next = r == blocks[0] ? blocks[1] : blocks[0];
+    if (i + 2 * B > end) {
+        src.block_axpys(i, g, r);
+        return r;
+    }
+    src.block_axpys_dots(i, g, r, i + B, w, next);
+    return next;
+}
+
 /// Rows [begin, end) of a linear model under a loss (losses.hpp): with
 /// z_i = x_i . w (+ w[d] when intercept) and dL_i = the loss's derivative at z_i
 /// (times the sample weight s_i when src.sw), g[0:d] += sum dL_i x_i (in T),
@@ -365,14 +369,7 @@ double linear_rows(const Src& src, const T* w, bool intercept, std::size_t begin
                         (loss_fn.value_of(v[2], rd[2]) + loss_fn.value_of(v[3], rd[3]));
             gb += (rd[0] + rd[1]) + (rd[2] + rd[3]);
         }
-        // This block's gradient terms, and the next block's dots in the same sweep.
-        T* next = rb == blocks[0] ? blocks[1] : blocks[0];
-        if (i + 2 * B <= end) {
-            src.block_axpys_dots(i, g, rb, i + B, w, next);
-            rb = next;
-        } else {
-            src.block_axpys(i, g, rb);
-        }
+        rb = gradient_and_next_dots(src, i, end, w, g, rb, blocks);
     }
     for (; i < end; ++i) {
         double v;
