@@ -114,4 +114,5 @@ int main(int argc, char** argv) {
                     gb / median(works_t), 100 * median(ratios), threads * median(l2) / read_only);
         std::fflush(stdout);
     }
+    std::free(X);
 }
